@@ -1,0 +1,39 @@
+/** Receives a published payload (already JSON-decoded) and the channel it came on. */
+export type BusHandler = (payload: unknown, channel: string) => void;
+
+/** Stops a subscription. */
+export type Unsubscribe = () => Promise<void>;
+
+/** Publish/subscribe between instances (in-process, or Redis when REDIS_URL is set). */
+export interface Bus {
+  readonly kind: "memory" | "redis";
+  /** Sends a JSON-serialisable payload to every subscriber of the channel, on every instance. */
+  publish(channel: string, payload: unknown): Promise<void>;
+  /** Calls `handler` for every payload on the channel; resolves once the subscription is live. */
+  subscribe(channel: string, handler: BusHandler): Promise<Unsubscribe>;
+  /** Resolves when the bus answers; rejects otherwise. */
+  ping(): Promise<void>;
+  /** Drops every subscription and connection. */
+  close(): Promise<void>;
+}
+
+/** Counters and short-lived keys shared by every instance (rate limits, revocations, presence). */
+export interface SharedState {
+  /** Adds one to a counter whose window starts at its first increment; returns count and ms left. */
+  increment(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }>;
+  /** The value of a key, or null when missing or expired. */
+  get(key: string): Promise<string | null>;
+  /** Sets a key, expiring after `ttlMs` when given. */
+  set(key: string, value: string, ttlMs?: number): Promise<void>;
+  /** Sets the key only when it does not exist; true when this call set it (a lease). */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Removes keys. */
+  delete(...keys: string[]): Promise<void>;
+}
+
+/** Channel names: one place, so both adapters and every feature agree. */
+export const channels = {
+  org: (orgId: string) => `org:${orgId}`,
+  user: (userId: string) => `user:${userId}`,
+  room: (roomId: string) => `room:${roomId}`,
+};

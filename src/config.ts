@@ -1,0 +1,151 @@
+import { z } from "zod";
+
+/** Thrown by `loadConfig`: one line that names the variable and what is wrong with it. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) =>
+  v === "true" || v === "1" || v === "yes"
+);
+const int = (min: number, max: number) =>
+  z.string().regex(/^\d+$/, "expected an integer").transform(Number).pipe(
+    z.number().min(min, `expected an integer from ${min} to ${max}`).max(
+      max,
+      `expected an integer from ${min} to ${max}`,
+    ),
+  );
+const duration = z.string().regex(
+  /^\d+(s|m|h|d)$/,
+  'expected a duration such as "15m", "12h" or "7d"',
+);
+const list = z.string().transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: int(0, 65535).default(5000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  DATA_DIR: z.string().min(1).default("./data"),
+  MONGODB_URI: z.string().regex(
+    /^mongodb(\+srv)?:\/\/\S+$/,
+    'expected a URI such as "mongodb://host:27017/chatcrm"',
+  ).optional(),
+  MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, "expected a database name").optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'expected a URL such as "redis://host:6379"')
+    .optional(),
+  JWT_SECRET: z.string().min(1).optional(),
+  JWT_EXPIRE: duration.default("1h"),
+  REFRESH_EXPIRE: duration.default("30d"),
+  ENCRYPTION_KEY: z.string().min(1).optional(),
+  BCRYPT_COST: int(4, 15).default(10),
+  CORS_ORIGIN: list.default(["http://localhost:3000"]),
+  TRUST_PROXY: bool.default(false),
+  BODY_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
+  UPLOAD_LIMIT_BYTES: int(1024, 1024 * 1024 * 1024).default(10 * 1024 * 1024),
+  RATE_LIMIT_WINDOW_SECONDS: int(1, 86400).default(900),
+  RATE_LIMIT_MAX: int(1, 1_000_000).default(100),
+  LOGIN_FAILURE_LIMIT: int(1, 10_000).default(10),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  CRONS_ENABLED: bool.default(true),
+  INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "expected letters, digits, _ . -")
+    .optional(),
+  SMTP_HOST: z.string().min(1).optional(),
+  SMTP_PORT: int(1, 65535).default(587),
+  SMTP_SECURE: bool.default(false),
+  SMTP_USER: z.string().min(1).optional(),
+  SMTP_PASSWORD: z.string().min(1).optional(),
+  SMTP_FROM: z.string().min(3).default("ChatCRM <no-reply@localhost>"),
+  IMAP_POLL_SECONDS: int(5, 86400).default(60),
+  IMAP_TIMEOUT_SECONDS: int(1, 600).default(30),
+});
+
+export type Env = Record<string, string | undefined>;
+
+/** The typed configuration every other module receives; nothing else reads the environment. */
+export interface Config {
+  env: "development" | "production" | "test";
+  port: number;
+  host: string;
+  dataDir: string;
+  instanceId: string | undefined;
+  mongo: { uri: string; db: string | undefined } | undefined;
+  redisUrl: string | undefined;
+  jwt: { secret: string | undefined; expiresIn: string; refreshExpiresIn: string };
+  encryptionKey: string | undefined;
+  bcryptCost: number;
+  corsOrigins: string[];
+  trustProxy: boolean;
+  bodyLimitBytes: number;
+  uploadLimitBytes: number;
+  rateLimit: { windowSeconds: number; max: number; loginFailures: number };
+  logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  cronsEnabled: boolean;
+  smtp: {
+    host: string | undefined;
+    port: number;
+    secure: boolean;
+    user: string | undefined;
+    password: string | undefined;
+    from: string;
+  };
+  imap: { pollSeconds: number; timeoutSeconds: number };
+}
+
+/** Parses the environment into a `Config`, or throws one `ConfigError` line naming the variable. */
+export function loadConfig(env: Env): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => k in envSchema.shape && v !== undefined && v !== ""),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0]);
+    throw new ConfigError(`Invalid ${name} "${present[name] ?? ""}": ${issue.message}`);
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === "production") {
+    for (const name of ["JWT_SECRET", "ENCRYPTION_KEY"] as const) {
+      if ((e[name]?.length ?? 0) < 32) {
+        throw new ConfigError(`${name} must be set to at least 32 characters in production`);
+      }
+    }
+  }
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    instanceId: e.INSTANCE_ID,
+    mongo: e.MONGODB_URI ? { uri: e.MONGODB_URI, db: e.MONGODB_DB } : undefined,
+    redisUrl: e.REDIS_URL,
+    jwt: { secret: e.JWT_SECRET, expiresIn: e.JWT_EXPIRE, refreshExpiresIn: e.REFRESH_EXPIRE },
+    encryptionKey: e.ENCRYPTION_KEY,
+    bcryptCost: e.BCRYPT_COST,
+    corsOrigins: e.CORS_ORIGIN,
+    trustProxy: e.TRUST_PROXY,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    uploadLimitBytes: e.UPLOAD_LIMIT_BYTES,
+    rateLimit: {
+      windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+      max: e.RATE_LIMIT_MAX,
+      loginFailures: e.LOGIN_FAILURE_LIMIT,
+    },
+    logLevel: e.LOG_LEVEL,
+    cronsEnabled: e.CRONS_ENABLED,
+    smtp: {
+      host: e.SMTP_HOST,
+      port: e.SMTP_PORT,
+      secure: e.SMTP_SECURE,
+      user: e.SMTP_USER,
+      password: e.SMTP_PASSWORD,
+      from: e.SMTP_FROM,
+    },
+    imap: { pollSeconds: e.IMAP_POLL_SECONDS, timeoutSeconds: e.IMAP_TIMEOUT_SECONDS },
+  };
+}
+
+/** Seconds in a duration such as "15m" or "7d". */
+export function durationSeconds(value: string): number {
+  const unit = { s: 1, m: 60, h: 3600, d: 86400 }[value.slice(-1) as "s" | "m" | "h" | "d"];
+  return Number(value.slice(0, -1)) * unit;
+}

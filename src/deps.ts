@@ -1,0 +1,97 @@
+import { join } from "node:path";
+import type { Config } from "@/config.ts";
+import { type Clock, systemClock } from "@/clock.ts";
+import { type Ids, systemIds, uuidv7 } from "@/ids.ts";
+import { jsonLogger, type Logger } from "@/log.ts";
+import { openStore, type Store } from "@/store/store.ts";
+import { diskFileStore, type FileStore } from "@/store/files.ts";
+import type { Bus, SharedState } from "@/bus/bus.ts";
+import { memoryBus, memorySharedState } from "@/bus/memory.ts";
+
+/** Everything services, routes, workers and scripts need, built once by `buildDeps`. */
+export interface Deps {
+  config: Config;
+  store: Store;
+  bus: Bus;
+  shared: SharedState;
+  files: FileStore;
+  clock: Clock;
+  ids: Ids;
+  log: Logger;
+  /** This process's id on the bus and in presence records. */
+  instanceId: string;
+  /** The HS256 key for access tokens. */
+  jwtKey: Uint8Array;
+  /** Runs `fn` at shutdown, before the store and bus close (latest registered runs first). */
+  onShutdown(fn: () => Promise<void> | void): void;
+  /** Runs the shutdown hooks, then closes the bus and the store. */
+  close(): Promise<void>;
+}
+
+/** Parts a caller (a test, a bench) may supply instead of the defaults. */
+export type DepsOverrides = Partial<
+  Pick<Deps, "store" | "bus" | "shared" | "clock" | "ids" | "log">
+>;
+
+/** Opens the store, bus and files the configuration names. */
+export async function buildDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
+  const clock = overrides.clock ?? systemClock;
+  const embedded = !config.mongo;
+  if (embedded && !overrides.store) await Deno.mkdir(config.dataDir, { recursive: true });
+  const store = overrides.store ?? await openStore(
+    config.mongo
+      ? { kind: "mongo", uri: config.mongo.uri, db: config.mongo.db }
+      : { kind: "sqlite", path: join(config.dataDir, "chatcrm.db") },
+  );
+  let bus = overrides.bus;
+  let shared = overrides.shared;
+  if (!bus && config.redisUrl) {
+    const { redisBus } = await import("@/bus/redis.ts");
+    const redis = await redisBus(config.redisUrl);
+    bus = redis;
+    shared ??= redis.shared;
+  }
+  bus ??= memoryBus();
+  shared ??= memorySharedState(() => clock.now().getTime());
+  const hooks: (() => Promise<void> | void)[] = [];
+  return {
+    config,
+    store,
+    bus,
+    shared,
+    files: diskFileStore(join(config.dataDir, "uploads")),
+    clock,
+    ids: overrides.ids ?? systemIds(clock),
+    log: overrides.log ?? jsonLogger(config.logLevel),
+    instanceId: config.instanceId ?? uuidv7(),
+    jwtKey: new TextEncoder().encode(config.jwt.secret ?? await devSecret(config.dataDir)),
+    onShutdown: (fn) => void hooks.push(fn),
+    async close() {
+      for (const hook of hooks.reverse()) await hook();
+      await bus.close();
+      await store.close();
+    },
+  };
+}
+
+/**
+ * Outside production a missing JWT_SECRET is generated once and kept in DATA_DIR, so tokens
+ * survive restarts of the embedded default. Production requires JWT_SECRET (see config.ts).
+ */
+async function devSecret(dataDir: string): Promise<string> {
+  const path = join(dataDir, "jwt_secret");
+  try {
+    return (await Deno.readTextFile(path)).trim();
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  const secret = Array.from(
+    crypto.getRandomValues(new Uint8Array(32)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+  await Deno.mkdir(dataDir, { recursive: true });
+  await Deno.writeTextFile(path, secret, { mode: 0o600, createNew: true }).catch(async (err) => {
+    if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+  });
+  return (await Deno.readTextFile(path)).trim();
+}

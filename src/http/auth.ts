@@ -1,0 +1,28 @@
+import type { MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
+import { AppError } from "@/errors.ts";
+import type { TokenService } from "@/modules/auth/tokens.ts";
+import type { AppEnv } from "./env.ts";
+
+/** Name of the HttpOnly cookie that carries the access token for browsers. */
+export const accessCookie = "token";
+
+/** The bearer token of a request: `Authorization: Bearer`, else the auth cookie. */
+export function requestToken(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string | undefined {
+  const header = c.req.header("authorization");
+  if (header) {
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    return match?.[1];
+  }
+  return getCookie(c, accessCookie);
+}
+
+/** Requires a valid access token and sets `c.var.auth`; 401 otherwise. */
+export function requireAuth(tokens: TokenService): MiddlewareHandler<AppEnv> {
+  return async function requireAuth(c, next) {
+    const token = requestToken(c);
+    if (!token) throw new AppError("UNAUTHORIZED", "Authentication required");
+    c.set("auth", await tokens.verify(token));
+    await next();
+  };
+}

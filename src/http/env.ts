@@ -1,0 +1,23 @@
+import type { Role } from "@/modules/users/repository.ts";
+
+/** Who is calling, from a verified access token. */
+export interface AuthContext {
+  userId: string;
+  /** The caller's own organization; null for a SuperAdmin. */
+  orgId: string | null;
+  role: Role;
+  /** The token's id, for revocation at logout. */
+  tokenId: string;
+  /** Expiry of the token, in seconds since the epoch. */
+  expiresAt: number;
+}
+
+/** Hono environment for every router: the typed `c.var` values set by middleware. */
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    auth: AuthContext;
+    /** The organization this request acts on (see `tenant` middleware). */
+    orgId: string;
+  };
+}

@@ -1,0 +1,69 @@
+import type { MiddlewareHandler } from "hono";
+import { AppError } from "@/errors.ts";
+import type { Role } from "@/modules/users/repository.ts";
+import type { AppEnv } from "./env.ts";
+
+const staff: Role[] = ["Admin", "TL", "QA", "Agent"];
+const leads: Role[] = ["Admin", "TL"];
+const supervisors: Role[] = ["Admin", "TL", "QA"];
+
+/**
+ * What each role may do: the one table. A route names its action with `requirePermission`;
+ * tenant scoping (which organization) is separate, see `tenant`.
+ */
+export const permissions = {
+  "platform.manage": ["SuperAdmin"],
+  "organization.read": ["SuperAdmin", "Admin"],
+  "organization.update": ["SuperAdmin", "Admin"],
+  "staff.read": ["SuperAdmin", ...supervisors],
+  "staff.manage": ["SuperAdmin", "Admin"],
+  "access.manage": ["SuperAdmin", "Admin"],
+  "audit.read": ["SuperAdmin", "Admin"],
+  "location.history": ["SuperAdmin", "Admin"],
+  "profile.self": ["SuperAdmin", ...staff, "Customer"],
+  "reports.read": ["SuperAdmin", ...supervisors],
+  "leads.manage": ["SuperAdmin", ...leads],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof permissions;
+
+export function can(role: Role, action: Permission): boolean {
+  return (permissions[action] as readonly Role[]).includes(role);
+}
+
+/** 403 unless the caller's role may perform `action`. Needs `requireAuth` before it. */
+export function requirePermission(action: Permission): MiddlewareHandler<AppEnv> {
+  return async function requirePermission(c, next) {
+    if (!can(c.var.auth.role, action)) {
+      throw new AppError("FORBIDDEN", `Role ${c.var.auth.role} may not ${action}`);
+    }
+    await next();
+  };
+}
+
+/**
+ * Sets `c.var.orgId`, the organization the request acts on: always the token's own, except a
+ * SuperAdmin, who names it in the path (`:orgId`). Nothing is ever read from a body or query.
+ */
+export function tenant(): MiddlewareHandler<AppEnv> {
+  return async function tenant(c, next) {
+    const auth = c.var.auth;
+    const named = c.req.param("orgId");
+    if (auth.role === "SuperAdmin") {
+      if (!named) {
+        throw new AppError(
+          "FORBIDDEN",
+          "A SuperAdmin names the organization in the path: /superadmin/organizations/:orgId/...",
+        );
+      }
+      c.set("orgId", named);
+    } else {
+      if (!auth.orgId) throw new AppError("FORBIDDEN", "No organization for this account");
+      if (named !== undefined && named !== auth.orgId) {
+        throw new AppError("NOT_FOUND", `Organization "${named}" not found`);
+      }
+      c.set("orgId", auth.orgId);
+    }
+    await next();
+  };
+}

@@ -1,0 +1,119 @@
+import { jwtVerify, SignJWT } from "jose";
+import { durationSeconds } from "@/config.ts";
+import { AppError } from "@/errors.ts";
+import type { Deps } from "@/deps.ts";
+import type { AuthContext } from "@/http/env.ts";
+import { roles } from "@/modules/users/repository.ts";
+import type { User } from "@/modules/users/repository.ts";
+
+const revokedChannel = "auth:revoked";
+const cacheLimit = 10_000;
+
+/** Issues and checks access tokens (HS256 JWTs); revocation is shared by every instance. */
+export interface TokenService {
+  /** A signed access token for the user. */
+  issue(
+    user: Pick<User, "id" | "organizationId" | "role">,
+  ): Promise<{ token: string; auth: AuthContext }>;
+  /** The verified caller; UNAUTHORIZED when the token is malformed, tampered, expired or revoked. */
+  verify(token: string): Promise<AuthContext>;
+  /** Refuses the token's id from now until it expires, on every instance. */
+  revoke(auth: Pick<AuthContext, "tokenId" | "expiresAt">): Promise<void>;
+  /** Subscribes to revocations published by other instances. */
+  start(): Promise<void>;
+}
+
+const unauthorized = (message: string) => new AppError("UNAUTHORIZED", message);
+
+export function createTokenService(
+  deps: Pick<Deps, "jwtKey" | "config" | "clock" | "ids" | "shared" | "bus">,
+): TokenService {
+  const ttl = durationSeconds(deps.config.jwt.expiresIn);
+  // Verified tokens by their text: verifying HS256 on every request costs more than the route.
+  const verified = new Map<string, AuthContext>();
+  const revoked = new Map<string, number>();
+  const nowSeconds = () => Math.floor(deps.clock.now().getTime() / 1000);
+
+  function remember(token: string, auth: AuthContext) {
+    if (verified.size >= cacheLimit) verified.delete(verified.keys().next().value!);
+    verified.set(token, auth);
+  }
+
+  return {
+    async issue(user) {
+      const iat = nowSeconds();
+      const auth: AuthContext = {
+        userId: user.id,
+        orgId: user.organizationId,
+        role: user.role,
+        tokenId: deps.ids.next(),
+        expiresAt: iat + ttl,
+      };
+      const token = await new SignJWT({ org: auth.orgId, role: auth.role, typ: "access" })
+        .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+        .setSubject(auth.userId)
+        .setJti(auth.tokenId)
+        .setIssuedAt(iat)
+        .setExpirationTime(auth.expiresAt)
+        .sign(deps.jwtKey);
+      return { token, auth };
+    },
+    async verify(token) {
+      const now = nowSeconds();
+      let auth = verified.get(token);
+      if (!auth) {
+        let payload;
+        try {
+          ({ payload } = await jwtVerify(token, deps.jwtKey, {
+            algorithms: ["HS256"],
+            currentDate: deps.clock.now(),
+          }));
+        } catch {
+          throw unauthorized("Invalid or expired token");
+        }
+        const role = roles.find((r) => r === payload.role);
+        if (
+          payload.typ !== "access" || !payload.sub || !payload.jti || !payload.exp || !role ||
+          !(typeof payload.org === "string" || payload.org === null)
+        ) throw unauthorized("Invalid token");
+        auth = {
+          userId: payload.sub,
+          orgId: payload.org,
+          role,
+          tokenId: payload.jti,
+          expiresAt: payload.exp,
+        };
+        if (await deps.shared.get(`revoked:${auth.tokenId}`)) {
+          revoked.set(auth.tokenId, auth.expiresAt);
+        }
+        remember(token, auth);
+      }
+      if (auth.expiresAt <= now) {
+        verified.delete(token);
+        throw unauthorized("Invalid or expired token");
+      }
+      if (revoked.has(auth.tokenId)) throw unauthorized("Token has been revoked");
+      return auth;
+    },
+    async revoke(auth) {
+      const ms = (auth.expiresAt - nowSeconds()) * 1000;
+      if (ms <= 0) return;
+      revoked.set(auth.tokenId, auth.expiresAt);
+      await deps.shared.set(`revoked:${auth.tokenId}`, "1", ms);
+      await deps.bus.publish(revokedChannel, { tokenId: auth.tokenId, expiresAt: auth.expiresAt });
+    },
+    async start() {
+      await deps.bus.subscribe(revokedChannel, (payload) => {
+        const p = payload as { tokenId?: unknown; expiresAt?: unknown };
+        if (typeof p.tokenId === "string" && typeof p.expiresAt === "number") {
+          revoked.set(p.tokenId, p.expiresAt);
+        }
+      });
+      const sweep = setInterval(() => {
+        const now = nowSeconds();
+        for (const [id, exp] of revoked) if (exp <= now) revoked.delete(id);
+      }, 60_000);
+      Deno.unrefTimer(sweep);
+    },
+  };
+}

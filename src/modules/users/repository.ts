@@ -1,0 +1,89 @@
+import type { PageRequest, PageResult } from "@/store/types.ts";
+import type { AllowedPlace } from "@/modules/organizations/repository.ts";
+
+export const roles = ["SuperAdmin", "Admin", "TL", "QA", "Agent", "Customer"] as const;
+export type Role = (typeof roles)[number];
+export const staffRoles = ["Admin", "TL", "QA", "Agent"] as const satisfies readonly Role[];
+
+export type Availability = "online" | "away" | "offline";
+
+export interface Skill {
+  name: string;
+  level: number;
+}
+
+/** A person who signs in: platform SuperAdmin (organizationId null), staff or customer. */
+export interface User {
+  id: string;
+  organizationId: string | null;
+  name: string;
+  /** Lower-cased; unique across the platform since login names no organization. */
+  email: string;
+  passwordHash: string;
+  role: Role;
+  phone: string | null;
+  avatarFileId: string | null;
+  team: string | null;
+  skills: Skill[];
+  maxConcurrentQueries: number;
+  active: boolean;
+  availability: Availability;
+  allowedPlaces: AllowedPlace[];
+  lastLoginAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A user as the API shows it: never the password hash. */
+export type PublicUser = Omit<User, "passwordHash">;
+
+export function publicUser(user: User): PublicUser {
+  const { passwordHash: _hidden, ...rest } = user;
+  return rest;
+}
+
+export type UserPatch = Partial<
+  Pick<
+    User,
+    | "name"
+    | "email"
+    | "passwordHash"
+    | "role"
+    | "phone"
+    | "avatarFileId"
+    | "team"
+    | "skills"
+    | "maxConcurrentQueries"
+    | "active"
+    | "availability"
+    | "allowedPlaces"
+    | "lastLoginAt"
+  >
+>;
+
+export interface UserFilter {
+  roles?: Role[];
+  active?: boolean;
+  team?: string;
+  skill?: string;
+  text?: string;
+}
+
+/** Storage of users. `orgId` null addresses platform users (SuperAdmins). */
+export interface UserRepository {
+  /** Stores a new user; ConflictError when the email is taken. */
+  create(user: User): Promise<User>;
+  /** The user in this organization, or null. */
+  findById(orgId: string | null, id: string): Promise<User | null>;
+  /** The user with this email in any organization: login names no organization. */
+  findByEmailForLogin(email: string): Promise<User | null>;
+  /** Users of the organization, sorted by creation. */
+  list(orgId: string | null, filter: UserFilter, page: PageRequest): Promise<PageResult<User>>;
+  /** Applies the patch and returns the new state, or null when missing in this organization. */
+  update(
+    orgId: string | null,
+    id: string,
+    patch: UserPatch,
+    updatedAt: string,
+  ): Promise<User | null>;
+}

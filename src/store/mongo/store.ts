@@ -1,0 +1,30 @@
+import { MongoClient } from "mongodb";
+import type { Store } from "@/store/store.ts";
+import { ensureOrganizationIndexes, mongoOrganizationRepository } from "./organizations.ts";
+import { ensureUserIndexes, mongoUserRepository } from "./users.ts";
+
+/** Collections and unique indexes each repository needs, ensured at start. */
+const ensureIndexes = [ensureOrganizationIndexes, ensureUserIndexes];
+
+/** The production store: MongoDB through the official driver. */
+export async function openMongoStore(uri: string, dbName?: string): Promise<Store> {
+  const client = new MongoClient(uri, {
+    serverSelectionTimeoutMS: 5000,
+    connectTimeoutMS: 5000,
+    ignoreUndefined: true,
+  });
+  await client.connect();
+  const db = client.db(dbName);
+  for (const ensure of ensureIndexes) await ensure(db);
+  return {
+    kind: "mongo",
+    organizations: mongoOrganizationRepository(db),
+    users: mongoUserRepository(db),
+    async ping() {
+      await db.command({ ping: 1 });
+    },
+    async close() {
+      await client.close();
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import type { User, UserFilter, UserRepository } from "@/modules/users/repository.ts";
+import { pageOffset } from "@/store/types.ts";
+import type { Filter } from "mongodb";
+import {
+  collection,
+  type Db,
+  definedOnly,
+  fromStored,
+  literalRegex,
+  rethrowConflict,
+  type Stored,
+  toStored,
+} from "./db.ts";
+
+export async function ensureUserIndexes(db: Db): Promise<void> {
+  const users = db.collection("users");
+  await users.createIndex({ email: 1 }, { unique: true });
+  await users.createIndex({ organizationId: 1, role: 1, active: 1 });
+}
+
+function filterQuery(orgId: string | null, filter: UserFilter): Filter<Stored<User>> {
+  const q: Filter<Stored<User>> = { organizationId: orgId };
+  if (filter.roles?.length) q.role = { $in: filter.roles };
+  if (filter.active !== undefined) q.active = filter.active;
+  if (filter.team !== undefined) q.team = filter.team;
+  if (filter.skill !== undefined) q["skills.name"] = filter.skill;
+  if (filter.text) {
+    q.$or = [{ name: literalRegex(filter.text) }, { email: literalRegex(filter.text) }];
+  }
+  return q;
+}
+
+export function mongoUserRepository(db: Db): UserRepository {
+  const users = collection<User>(db, "users");
+  return {
+    async create(user) {
+      try {
+        await users.insertOne(toStored(user));
+      } catch (err) {
+        rethrowConflict(err, `Email "${user.email}" is already registered`);
+      }
+      return structuredClone(user);
+    },
+    async findById(orgId, id) {
+      const doc = await users.findOne({ _id: id, organizationId: orgId });
+      return doc ? fromStored<User>(doc) : null;
+    },
+    async findByEmailForLogin(email) {
+      const doc = await users.findOne({ email });
+      return doc ? fromStored<User>(doc) : null;
+    },
+    async list(orgId, filter, page) {
+      const q = filterQuery(orgId, filter);
+      const [docs, total] = await Promise.all([
+        users.find(q).sort({ createdAt: 1, _id: 1 }).skip(pageOffset(page)).limit(page.limit)
+          .toArray(),
+        users.countDocuments(q),
+      ]);
+      return { data: docs.map((d) => fromStored<User>(d)), total };
+    },
+    async update(orgId, id, patch, updatedAt) {
+      try {
+        const doc = await users.findOneAndUpdate(
+          { _id: id, organizationId: orgId },
+          { $set: { ...definedOnly(patch), updatedAt } },
+          { returnDocument: "after" },
+        );
+        return doc ? fromStored<User>(doc) : null;
+      } catch (err) {
+        rethrowConflict(err, `Email "${patch.email}" is already registered`);
+      }
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { ConflictError } from "@/errors.ts";
+import { migrations } from "./migrations.ts";
+
+export type Db = DatabaseSync;
+export type Row = Record<string, SQLInputValue>;
+
+/** Opens the SQLite file in WAL mode and applies pending migrations. */
+export function openSqlite(path: string): Db {
+  const db = new DatabaseSync(path);
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA busy_timeout = 5000");
+  db.exec("PRAGMA synchronous = NORMAL");
+  db.exec("PRAGMA foreign_keys = ON");
+  migrate(db);
+  return db;
+}
+
+/** Applies, in name order and each in its own transaction, the migrations not applied yet. */
+export function migrate(db: Db): void {
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
+  );
+  const sorted = [...migrations].sort((a, b) => a.name.localeCompare(b.name));
+  for (const m of sorted) {
+    transaction(db, () => {
+      const done = db.prepare("SELECT 1 FROM schema_migrations WHERE name = ?").get(m.name);
+      if (done) return;
+      db.exec(m.sql);
+      db.prepare("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)").run(
+        m.name,
+        new Date().toISOString(),
+      );
+    });
+  }
+}
+
+/** Runs `fn` inside BEGIN IMMEDIATE … COMMIT, rolling back on any throw. */
+export function transaction<T>(db: Db, fn: () => T): T {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const result = fn();
+    db.exec("COMMIT");
+    return result;
+  } catch (err) {
+    db.exec("ROLLBACK");
+    throw err;
+  }
+}
+
+/** Turns SQLite's unique violation into the domain ConflictError; rethrows anything else. */
+export function rethrowConflict(err: unknown, message: string): never {
+  if (err instanceof Error && err.message.startsWith("UNIQUE constraint failed")) {
+    throw new ConflictError(message);
+  }
+  throw err;
+}
+
+export function json<T>(value: unknown): T {
+  return JSON.parse(String(value)) as T;
+}
+
+export function bool(value: unknown): boolean {
+  return value === 1 || value === 1n;
+}
+
+export function nullableString(value: unknown): string | null {
+  return value === null || value === undefined ? null : String(value);
+}
+
+/** Escapes LIKE wildcards so user text matches literally (used with ESCAPE '\'). */
+export function likePattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * Builds `col = ?` pairs for the keys present in a patch, using `columns` to map each key to
+ * its column and `encode` to turn values into SQLite values.
+ */
+export function setClause(
+  patch: Record<string, unknown>,
+  columns: Record<string, string>,
+  encode: (key: string, value: unknown) => SQLInputValue = (_k, v) => v as SQLInputValue,
+): { sql: string; values: SQLInputValue[] } {
+  const keys = Object.keys(patch).filter((k) => patch[k] !== undefined && k in columns);
+  return {
+    sql: keys.map((k) => `${columns[k]} = ?`).join(", "),
+    values: keys.map((k) => encode(k, patch[k])),
+  };
+}

@@ -1,0 +1,22 @@
+import type { Store } from "@/store/store.ts";
+import { openSqlite } from "./db.ts";
+import { sqliteOrganizationRepository } from "./organizations.ts";
+import { sqliteUserRepository } from "./users.ts";
+
+/** The embedded store: one SQLite file (or ":memory:"), migrated on open. */
+export function openSqliteStore(path: string): Store {
+  const db = openSqlite(path);
+  return {
+    kind: "sqlite",
+    organizations: sqliteOrganizationRepository(db),
+    users: sqliteUserRepository(db),
+    ping() {
+      db.prepare("SELECT 1").get();
+      return Promise.resolve();
+    },
+    close() {
+      if (db.isOpen) db.close();
+      return Promise.resolve();
+    },
+  };
+}

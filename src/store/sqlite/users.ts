@@ -1,0 +1,165 @@
+import type { User, UserFilter, UserRepository } from "@/modules/users/repository.ts";
+import { pageOffset } from "@/store/types.ts";
+import {
+  bool,
+  type Db,
+  json,
+  likePattern,
+  nullableString,
+  rethrowConflict,
+  type Row,
+  setClause,
+} from "./db.ts";
+import type { SQLInputValue } from "node:sqlite";
+
+const columns: Record<string, string> = {
+  name: "name",
+  email: "email",
+  passwordHash: "password_hash",
+  role: "role",
+  phone: "phone",
+  avatarFileId: "avatar_file_id",
+  team: "team",
+  skills: "skills",
+  maxConcurrentQueries: "max_concurrent_queries",
+  active: "active",
+  availability: "availability",
+  allowedPlaces: "allowed_places",
+  lastLoginAt: "last_login_at",
+};
+
+function encode(key: string, value: unknown): SQLInputValue {
+  if (key === "skills" || key === "allowedPlaces") return JSON.stringify(value);
+  if (key === "active") return value ? 1 : 0;
+  return value as SQLInputValue;
+}
+
+function toUser(row: Row): User {
+  return {
+    id: String(row.id),
+    organizationId: nullableString(row.organization_id),
+    name: String(row.name),
+    email: String(row.email),
+    passwordHash: String(row.password_hash),
+    role: String(row.role) as User["role"],
+    phone: nullableString(row.phone),
+    avatarFileId: nullableString(row.avatar_file_id),
+    team: nullableString(row.team),
+    skills: json(row.skills),
+    maxConcurrentQueries: Number(row.max_concurrent_queries),
+    active: bool(row.active),
+    availability: String(row.availability) as User["availability"],
+    allowedPlaces: json(row.allowed_places),
+    lastLoginAt: nullableString(row.last_login_at),
+    createdAt: String(row.created_at),
+    updatedAt: String(row.updated_at),
+  };
+}
+
+function orgCondition(orgId: string | null): { sql: string; args: SQLInputValue[] } {
+  return orgId === null
+    ? { sql: "organization_id IS NULL", args: [] }
+    : { sql: "organization_id = ?", args: [orgId] };
+}
+
+function filterSql(orgId: string | null, filter: UserFilter) {
+  const org = orgCondition(orgId);
+  const where = [org.sql];
+  const args: SQLInputValue[] = [...org.args];
+  if (filter.roles?.length) {
+    where.push(`role IN (${filter.roles.map(() => "?").join(", ")})`);
+    args.push(...filter.roles);
+  }
+  if (filter.active !== undefined) {
+    where.push("active = ?");
+    args.push(filter.active ? 1 : 0);
+  }
+  if (filter.team !== undefined) {
+    where.push("team = ?");
+    args.push(filter.team);
+  }
+  if (filter.skill !== undefined) {
+    where.push("EXISTS (SELECT 1 FROM json_each(skills) WHERE json_extract(value, '$.name') = ?)");
+    args.push(filter.skill);
+  }
+  if (filter.text) {
+    where.push("(lower(name) LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')");
+    args.push(likePattern(filter.text), likePattern(filter.text));
+  }
+  return { sql: where.join(" AND "), args };
+}
+
+export function sqliteUserRepository(db: Db): UserRepository {
+  function find(orgId: string | null, id: string): User | null {
+    const org = orgCondition(orgId);
+    const row = db.prepare(`SELECT * FROM users WHERE id = ? AND ${org.sql}`).get(
+      id,
+      ...org.args,
+    ) as Row | undefined;
+    return row ? toUser(row) : null;
+  }
+  return {
+    create(user) {
+      try {
+        db.prepare(
+          `INSERT INTO users (id, organization_id, name, email, password_hash, role, phone,
+             avatar_file_id, team, skills, max_concurrent_queries, active, availability,
+             allowed_places, last_login_at, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          user.id,
+          user.organizationId,
+          user.name,
+          user.email,
+          user.passwordHash,
+          user.role,
+          user.phone,
+          user.avatarFileId,
+          user.team,
+          JSON.stringify(user.skills),
+          user.maxConcurrentQueries,
+          user.active ? 1 : 0,
+          user.availability,
+          JSON.stringify(user.allowedPlaces),
+          user.lastLoginAt,
+          user.createdAt,
+          user.updatedAt,
+        );
+      } catch (err) {
+        rethrowConflict(err, `Email "${user.email}" is already registered`);
+      }
+      return Promise.resolve(structuredClone(user));
+    },
+    findById(orgId, id) {
+      return Promise.resolve(find(orgId, id));
+    },
+    findByEmailForLogin(email) {
+      const row = db.prepare("SELECT * FROM users WHERE email = ?").get(email) as Row | undefined;
+      return Promise.resolve(row ? toUser(row) : null);
+    },
+    list(orgId, filter, page) {
+      const f = filterSql(orgId, filter);
+      const total = db.prepare(`SELECT count(*) AS n FROM users WHERE ${f.sql}`).get(
+        ...f.args,
+      ) as Row;
+      const rows = db.prepare(
+        `SELECT * FROM users WHERE ${f.sql} ORDER BY created_at, id LIMIT ? OFFSET ?`,
+      ).all(...f.args, page.limit, pageOffset(page)) as Row[];
+      return Promise.resolve({ data: rows.map(toUser), total: Number(total.n) });
+    },
+    update(orgId, id, patch, updatedAt) {
+      const set = setClause(patch, columns, encode);
+      const org = orgCondition(orgId);
+      try {
+        db.prepare(
+          `UPDATE users SET ${
+            set.sql ? `${set.sql}, ` : ""
+          }updated_at = ? WHERE id = ? AND ${org.sql}`,
+        ).run(...set.values, updatedAt, id, ...org.args);
+      } catch (err) {
+        rethrowConflict(err, `Email "${patch.email}" is already registered`);
+      }
+      return Promise.resolve(find(orgId, id));
+    },
+  };
+}

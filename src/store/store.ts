@@ -1,0 +1,27 @@
+import type { OrganizationRepository } from "@/modules/organizations/repository.ts";
+import type { UserRepository } from "@/modules/users/repository.ts";
+
+/** Every repository, behind one handle; each capability adds its own. */
+export interface Store {
+  readonly kind: "sqlite" | "mongo";
+  organizations: OrganizationRepository;
+  users: UserRepository;
+  /** Resolves when the store answers; rejects otherwise. */
+  ping(): Promise<void>;
+  /** Releases the connection or file handle. */
+  close(): Promise<void>;
+}
+
+export type StoreOptions =
+  | { kind: "sqlite"; path: string }
+  | { kind: "mongo"; uri: string; db?: string | undefined };
+
+/** Opens the configured store; adapters load lazily so the unused driver costs nothing. */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  if (options.kind === "mongo") {
+    const { openMongoStore } = await import("./mongo/store.ts");
+    return await openMongoStore(options.uri, options.db);
+  }
+  const { openSqliteStore } = await import("./sqlite/store.ts");
+  return openSqliteStore(options.path);
+}

@@ -1,0 +1,54 @@
+import { uuidv7 } from "@/ids.ts";
+import {
+  defaultOrganizationSettings,
+  type Organization,
+} from "@/modules/organizations/repository.ts";
+import type { User } from "@/modules/users/repository.ts";
+
+let clock = Date.parse("2026-01-01T00:00:00.000Z");
+
+/** A distinct ISO time per call, increasing, so sort orders are predictable. */
+export function nextTime(): string {
+  clock += 1000;
+  return new Date(clock).toISOString();
+}
+
+export function anOrganization(overrides: Partial<Organization> = {}): Organization {
+  const now = nextTime();
+  const id = uuidv7();
+  return {
+    id,
+    name: "Acme Support",
+    slug: `acme-${id.slice(-8)}`,
+    active: true,
+    settings: defaultOrganizationSettings(),
+    createdAt: now,
+    updatedAt: now,
+    ...overrides,
+  };
+}
+
+export function aUser(organizationId: string | null, overrides: Partial<User> = {}): User {
+  const now = nextTime();
+  const id = uuidv7();
+  return {
+    id,
+    organizationId,
+    name: "Ada Agent",
+    email: `user-${id.slice(-12)}@example.com`,
+    passwordHash: "$2b$04$notarealhashnotarealhashnotarealhashnotarealha",
+    role: "Agent",
+    phone: null,
+    avatarFileId: null,
+    team: null,
+    skills: [],
+    maxConcurrentQueries: 5,
+    active: true,
+    availability: "offline",
+    allowedPlaces: [],
+    lastLoginAt: null,
+    createdAt: now,
+    updatedAt: now,
+    ...overrides,
+  };
+}

@@ -1,0 +1,3 @@
+import { storeSuites } from "./store_suites.ts";
+
+storeSuites("sqlite");

@@ -1,0 +1,9 @@
+import { organizationRepositoryContract } from "./organization_repository.ts";
+import { userRepositoryContract } from "./user_repository.ts";
+import type { StoreKind } from "./store_contract.ts";
+
+/** Every repository contract; each capability adds its own here. */
+export function storeSuites(kind: StoreKind): void {
+  organizationRepositoryContract(kind);
+  userRepositoryContract(kind);
+}

@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { ConflictError } from "@/errors.ts";
+import { anOrganization, aUser, nextTime } from "./fixtures.ts";
+import { type StoreKind, storeTest } from "./store_contract.ts";
+
+/** UserRepository: the same answers from every adapter, and never across tenants. */
+export function userRepositoryContract(kind: StoreKind): void {
+  storeTest(
+    kind,
+    "users.create() then findById() returns it only in its organization",
+    async (s) => {
+      const org = await s.organizations.create(anOrganization());
+      const other = await s.organizations.create(anOrganization());
+      const user = aUser(org.id, { skills: [{ name: "billing", level: 3 }] });
+      assert.deepEqual(await s.users.create(user), user);
+      assert.deepEqual(await s.users.findById(org.id, user.id), user);
+      assert.equal(await s.users.findById(other.id, user.id), null);
+      assert.equal(await s.users.findById(null, user.id), null);
+    },
+  );
+
+  storeTest(kind, "users: platform users live under a null organization", async (s) => {
+    const admin = await s.users.create(aUser(null, { role: "SuperAdmin" }));
+    assert.deepEqual(await s.users.findById(null, admin.id), admin);
+    const list = await s.users.list(null, {}, { page: 1, limit: 10 });
+    assert.deepEqual(list.data.map((u) => u.id), [admin.id]);
+  });
+
+  storeTest(kind, "users.create() rejects a registered email with ConflictError", async (s) => {
+    const org = await s.organizations.create(anOrganization());
+    const user = await s.users.create(aUser(org.id));
+    await assert.rejects(s.users.create(aUser(null, { email: user.email })), ConflictError);
+  });
+
+  storeTest(kind, "users.findByEmailForLogin() finds across organizations", async (s) => {
+    const org = await s.organizations.create(anOrganization());
+    const user = await s.users.create(aUser(org.id));
+    assert.deepEqual(await s.users.findByEmailForLogin(user.email), user);
+    assert.equal(await s.users.findByEmailForLogin("nobody@example.com"), null);
+  });
+
+  storeTest(kind, "users.list() filters by role, active, team, skill and text", async (s) => {
+    const org = await s.organizations.create(anOrganization());
+    const other = await s.organizations.create(anOrganization());
+    const tl = await s.users.create(aUser(org.id, { role: "TL", name: "Tina Lead", team: "emea" }));
+    const agent = await s.users.create(
+      aUser(org.id, { team: "emea", skills: [{ name: "billing", level: 2 }] }),
+    );
+    const off = await s.users.create(aUser(org.id, { active: false, name: "Otto 100%" }));
+    await s.users.create(aUser(other.id));
+    const page = { page: 1, limit: 10 };
+    const ids = async (f: Parameters<typeof s.users.list>[1]) =>
+      (await s.users.list(org.id, f, page)).data.map((u) => u.id);
+    assert.deepEqual(await ids({}), [tl.id, agent.id, off.id]);
+    assert.deepEqual(await ids({ roles: ["TL"] }), [tl.id]);
+    assert.deepEqual(await ids({ active: false }), [off.id]);
+    assert.deepEqual(await ids({ team: "emea" }), [tl.id, agent.id]);
+    assert.deepEqual(await ids({ skill: "billing" }), [agent.id]);
+    assert.deepEqual(await ids({ text: "tina" }), [tl.id]);
+    assert.deepEqual(await ids({ text: "100%" }), [off.id]);
+    assert.equal((await s.users.list(org.id, {}, { page: 2, limit: 2 })).total, 3);
+  });
+
+  storeTest(kind, "users.update() patches within the organization only", async (s) => {
+    const org = await s.organizations.create(anOrganization());
+    const other = await s.organizations.create(anOrganization());
+    const user = await s.users.create(aUser(org.id));
+    const at = nextTime();
+    assert.equal(await s.users.update(other.id, user.id, { name: "Hijack" }, at), null);
+    assert.equal((await s.users.findById(org.id, user.id))?.name, user.name);
+    const skills = [{ name: "voice", level: 1 }];
+    const updated = await s.users.update(
+      org.id,
+      user.id,
+      { name: "New", skills, active: false },
+      at,
+    );
+    assert.deepEqual(updated, { ...user, name: "New", skills, active: false, updatedAt: at });
+  });
+
+  storeTest(kind, "users.update() to a registered email is a ConflictError", async (s) => {
+    const org = await s.organizations.create(anOrganization());
+    const a = await s.users.create(aUser(org.id));
+    const b = await s.users.create(aUser(org.id));
+    await assert.rejects(
+      s.users.update(org.id, b.id, { email: a.email }, nextTime()),
+      ConflictError,
+    );
+  });
+}

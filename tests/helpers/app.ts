@@ -1,0 +1,123 @@
+import { join } from "node:path";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { loadConfig } from "@/config.ts";
+import { buildDeps, type Deps, type DepsOverrides } from "@/deps.ts";
+import { buildApp } from "@/app.ts";
+import type { AppEnv } from "@/http/env.ts";
+import { openStore, type Store } from "@/store/store.ts";
+import { startMongo, type TestMongo } from "./mongo.ts";
+
+export interface TestAppOptions extends DepsOverrides {
+  /** Environment on top of the test defaults (silent logs, fast bcrypt, a fixed secret). */
+  env?: Record<string, string>;
+  /** Reuse this data dir (two instances sharing one SQLite file); a fresh temp dir otherwise. */
+  dataDir?: string;
+}
+
+export interface TestApp {
+  app: OpenAPIHono<AppEnv>;
+  deps: Deps;
+  /** `app.request` with JSON helpers: sends `json` as the body and a Bearer `token`. */
+  call(method: string, path: string, options?: CallOptions): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export interface CallOptions {
+  json?: unknown;
+  token?: string;
+  headers?: Record<string, string>;
+  /** The socket address the app sees, as Deno.serve would report it. */
+  ip?: string;
+  body?: BodyInit;
+}
+
+/** Deps for a test: its own temp data dir (SQLite) unless a store is given; nothing shared. */
+export async function testDeps(options: TestAppOptions = {}): Promise<Deps & { dataDir: string }> {
+  const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "chatcrm-test-" });
+  const config = loadConfig({
+    NODE_ENV: "test",
+    DATA_DIR: dataDir,
+    JWT_SECRET: "test-secret-that-is-long-enough-for-hs256!",
+    ENCRYPTION_KEY: "test-encryption-key-that-is-32-chars-or-more",
+    LOG_LEVEL: "silent",
+    BCRYPT_COST: "4",
+    CRONS_ENABLED: "false",
+    ...options.env,
+  });
+  const deps = await buildDeps(config, options);
+  const ownDir = options.dataDir === undefined;
+  return {
+    ...deps,
+    dataDir,
+    async close() {
+      await deps.close();
+      if (ownDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** The real app over test deps, called in-process with `app.request` (no port). */
+export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const deps = await testDeps(options);
+  const app = await buildApp(deps);
+  return {
+    app,
+    deps,
+    async call(method, path, opts = {}) {
+      const headers: Record<string, string> = { ...opts.headers };
+      if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+      let body = opts.body;
+      if (opts.json !== undefined) {
+        headers["content-type"] = "application/json";
+        body = JSON.stringify(opts.json);
+      }
+      const env = {
+        remoteAddr: { hostname: opts.ip ?? "127.0.0.1", port: 40000, transport: "tcp" },
+      };
+      return await app.request(
+        `http://localhost${path}`,
+        { method, headers, ...(body !== undefined ? { body } : {}) },
+        env,
+      );
+    },
+    close: () => deps.close(),
+  };
+}
+
+/** A store of the given kind for one test; `close` also removes what it made. */
+export async function testStore(kind: "sqlite" | "mongo"): Promise<Store> {
+  if (kind === "sqlite") {
+    const dir = await Deno.makeTempDir({ prefix: "chatcrm-store-" });
+    const store = await openStore({ kind: "sqlite", path: join(dir, "test.db") });
+    return {
+      ...store,
+      async close() {
+        await store.close();
+        await Deno.remove(dir, { recursive: true });
+      },
+    };
+  }
+  const mongo: TestMongo = await startMongo();
+  const store = await openStore({ kind: "mongo", uri: mongo.uri, db: mongo.db });
+  return {
+    ...store,
+    async close() {
+      await store.close();
+      await mongo.stop();
+    },
+  };
+}
+
+/** Serves the app on a free loopback port for real HTTP and WebSocket clients. */
+export function serve(
+  app: { fetch: (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response> },
+) {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
+  const port = (server.addr as Deno.NetAddr).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    port,
+    close: () => server.shutdown(),
+  };
+}

@@ -1,0 +1,65 @@
+import { join } from "node:path";
+import { MongoClient } from "mongodb";
+import { findBinary, freePort, skipWithout, spawn, waitForPort } from "./servers.ts";
+
+const givenUri = Deno.env.get("MONGODB_URI");
+export const ferretdbBinary = Deno.env.get("FERRETDB_BIN") ??
+  findBinary("ferretdb", [join(Deno.env.get("HOME") ?? "/root", "go", "bin")]);
+
+/** True when MongoDB tests must be skipped: no MONGODB_URI and no FerretDB, outside CI. */
+export const skipMongo = skipWithout(
+  "a MongoDB-compatible server (MONGODB_URI or ferretdb)",
+  Boolean(givenUri || ferretdbBinary),
+);
+
+/** A database of this test's own: a fresh name on the given server, or a FerretDB it started. */
+export interface TestMongo {
+  uri: string;
+  db: string;
+  stop(): Promise<void>;
+}
+
+function uniqueDbName(): string {
+  return `t_${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`;
+}
+
+/**
+ * With MONGODB_URI (as CI sets it) a uniquely named database on that server, dropped at stop;
+ * otherwise a FerretDB started on a free loopback port over SQLite in a temp dir.
+ */
+export async function startMongo(): Promise<TestMongo> {
+  const db = uniqueDbName();
+  if (givenUri) {
+    return { uri: givenUri, db, stop: () => dropDatabase(givenUri, db) };
+  }
+  if (!ferretdbBinary) throw new Error("No MONGODB_URI and no ferretdb binary");
+  const dir = await Deno.makeTempDir({ prefix: "chatcrm-ferretdb-" });
+  const port = freePort();
+  const child = spawn(ferretdbBinary, [
+    "--handler=sqlite",
+    `--sqlite-url=file:${dir}/`,
+    `--listen-addr=127.0.0.1:${port}`,
+    "--debug-addr=-",
+    "--telemetry=disable",
+    "--log-level=error",
+  ]);
+  await waitForPort(port, 20_000);
+  return {
+    uri: `mongodb://127.0.0.1:${port}/`,
+    db,
+    async stop() {
+      await child.stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+async function dropDatabase(uri: string, db: string): Promise<void> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
+  try {
+    await client.connect();
+    await client.db(db).dropDatabase();
+  } finally {
+    await client.close();
+  }
+}

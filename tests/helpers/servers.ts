@@ -1,0 +1,87 @@
+import { join } from "node:path";
+
+/** Under CI a missing server is a failure, not a skip. */
+export const inCI = Deno.env.get("CI") === "true";
+
+const notified = new Set<string>();
+
+/** Full path of an executable on PATH or in `extraDirs`, or null. */
+export function findBinary(name: string, extraDirs: string[] = []): string | null {
+  const dirs = [...(Deno.env.get("PATH") ?? "").split(":"), ...extraDirs].filter(Boolean);
+  for (const dir of dirs) {
+    const path = join(dir, name);
+    try {
+      if (Deno.statSync(path).isFile) return path;
+    } catch {
+      // not in this directory
+    }
+  }
+  return null;
+}
+
+/**
+ * True when tests needing `what` must be skipped: it is missing and this is not CI. Prints
+ * one notice per missing thing. Under CI=true it is never skipped, so the test fails loudly.
+ */
+export function skipWithout(what: string, available: boolean): boolean {
+  if (available || inCI) return false;
+  if (!notified.has(what)) {
+    notified.add(what);
+    console.warn(`notice: ${what} is not installed here; skipping the tests that need it`);
+  }
+  return true;
+}
+
+/** A free TCP port on loopback. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** Resolves once something accepts TCP connections on the port; rejects after `timeoutMs`. */
+export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    try {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      conn.close();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`Nothing listens on port ${port}: ${err}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+}
+
+/** A child process started by a test, stopped with SIGTERM and awaited. */
+export interface Child {
+  process: Deno.ChildProcess;
+  stop(): Promise<void>;
+}
+
+export function spawn(command: string, args: string[], options: { cwd?: string } = {}): Child {
+  const process = new Deno.Command(command, {
+    args,
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  }).spawn();
+  let stopped: Promise<void> | undefined;
+  return {
+    process,
+    stop() {
+      stopped ??= (async () => {
+        try {
+          process.kill("SIGTERM");
+        } catch {
+          // already gone
+        }
+        await process.status;
+      })();
+      return stopped;
+    },
+  };
+}
