@@ -37,3 +37,14 @@ export const channels = {
   user: (userId: string) => `user:${userId}`,
   room: (roomId: string) => `room:${roomId}`,
 };
+
+/** Calls one handler; a handler that throws is reported and never stops the others. */
+export function deliver(handler: BusHandler, payload: unknown, channel: string): void {
+  try {
+    handler(payload, channel);
+  } catch (err) {
+    console.error(
+      JSON.stringify({ level: "error", msg: "bus handler failed", channel, err: String(err) }),
+    );
+  }
+}

@@ -1,4 +1,4 @@
-import type { Bus, BusHandler, SharedState } from "./bus.ts";
+import { type Bus, type BusHandler, deliver, type SharedState } from "./bus.ts";
 
 /** The in-process bus: one instance, no network. Delivery is asynchronous like Redis. */
 export function memoryBus(): Bus {
@@ -8,7 +8,7 @@ export function memoryBus(): Bus {
     publish(channel, payload) {
       const text = JSON.stringify(payload);
       for (const handler of subscribers.get(channel) ?? []) {
-        queueMicrotask(() => handler(JSON.parse(text), channel));
+        queueMicrotask(() => deliver(handler, JSON.parse(text), channel));
       }
       return Promise.resolve();
     },

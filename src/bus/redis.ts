@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import type { Bus, BusHandler, SharedState } from "./bus.ts";
+import { type Bus, type BusHandler, deliver, type SharedState } from "./bus.ts";
 
 /** Options shared by both connections: retry forever, backing off up to 2 s. */
 function connectionOptions() {
@@ -32,7 +32,7 @@ export async function redisBus(url: string): Promise<Bus & { shared: SharedState
     } catch {
       return;
     }
-    for (const handler of set) handler(payload, channel);
+    for (const handler of set) deliver(handler, payload, channel);
   });
   return {
     kind: "redis",

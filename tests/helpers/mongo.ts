@@ -24,16 +24,21 @@ function uniqueDbName(): string {
 }
 
 /**
- * With MONGODB_URI (as CI sets it) a uniquely named database on that server, dropped at stop;
- * otherwise a FerretDB started on a free loopback port over SQLite in a temp dir.
+ * A uniquely named database, dropped at stop, on the server of MONGODB_URI (as CI sets it) or
+ * else on one FerretDB this test process starts on a free loopback port, over SQLite in a temp
+ * dir, on first use, and kills when the process unloads.
  */
 export async function startMongo(): Promise<TestMongo> {
   const db = uniqueDbName();
-  if (givenUri) {
-    return { uri: givenUri, db, stop: () => dropDatabase(givenUri, db) };
-  }
+  const uri = givenUri ?? await (ownFerretdb ??= startFerretdb());
+  return { uri, db, stop: () => dropDatabase(uri, db) };
+}
+
+let ownFerretdb: Promise<string> | undefined;
+
+async function startFerretdb(): Promise<string> {
   if (!ferretdbBinary) throw new Error("No MONGODB_URI and no ferretdb binary");
-  const dir = await Deno.makeTempDir({ prefix: "chatcrm-ferretdb-" });
+  const dir = Deno.makeTempDirSync({ prefix: "chatcrm-ferretdb-" });
   const port = freePort();
   const child = spawn(ferretdbBinary, [
     "--handler=sqlite",
@@ -43,15 +48,12 @@ export async function startMongo(): Promise<TestMongo> {
     "--telemetry=disable",
     "--log-level=error",
   ]);
+  globalThis.addEventListener("unload", () => {
+    child.kill();
+    Deno.removeSync(dir, { recursive: true });
+  });
   await waitForPort(port, 20_000);
-  return {
-    uri: `mongodb://127.0.0.1:${port}/`,
-    db,
-    async stop() {
-      await child.stop();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-    },
-  };
+  return `mongodb://127.0.0.1:${port}/`;
 }
 
 async function dropDatabase(uri: string, db: string): Promise<void> {

@@ -58,6 +58,8 @@ export async function waitForPort(port: number, timeoutMs = 10_000): Promise<voi
 /** A child process started by a test, stopped with SIGTERM and awaited. */
 export interface Child {
   process: Deno.ChildProcess;
+  /** Sends SIGTERM without waiting (for unload handlers, which cannot await). */
+  kill(): void;
   stop(): Promise<void>;
 }
 
@@ -70,15 +72,19 @@ export function spawn(command: string, args: string[], options: { cwd?: string }
     ...(options.cwd ? { cwd: options.cwd } : {}),
   }).spawn();
   let stopped: Promise<void> | undefined;
+  const kill = () => {
+    try {
+      process.kill("SIGTERM");
+    } catch {
+      // already gone
+    }
+  };
   return {
     process,
+    kill,
     stop() {
       stopped ??= (async () => {
-        try {
-          process.kill("SIGTERM");
-        } catch {
-          // already gone
-        }
+        kill();
         await process.status;
       })();
       return stopped;

@@ -1,4 +1,4 @@
-import type { Collection, Db, Document } from "mongodb";
+import type { Collection, Db, Document, Filter, UpdateFilter } from "mongodb";
 import { ConflictError } from "@/errors.ts";
 
 export type { Db };
@@ -20,9 +20,17 @@ export function collection<T extends { id: string }>(db: Db, name: string): Coll
   return db.collection<Stored<T>>(name);
 }
 
-/** Turns the driver's duplicate key error (E11000) into the domain ConflictError. */
+/**
+ * Turns a duplicate key error into the domain ConflictError. MongoDB answers code 11000;
+ * FerretDB answers it for inserts but reports a unique violation on update as a generic error
+ * naming SQLite's constraint, so that message counts too.
+ */
 export function rethrowConflict(err: unknown, message: string): never {
-  if (typeof err === "object" && err !== null && (err as { code?: number }).code === 11000) {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (
+    typeof e === "object" && e !== null &&
+    (e.code === 11000 || String(e.message).includes("UNIQUE constraint failed"))
+  ) {
     throw new ConflictError(message);
   }
   throw err;
@@ -36,4 +44,24 @@ export function literalRegex(text: string): RegExp {
 /** Drops undefined keys so `$set` never writes them. */
 export function definedOnly<T extends Record<string, unknown>>(patch: T): Partial<T> {
   return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Applies `$set` to the one document matching `filter` and returns it as stored after, or null
+ * when none matches; a unique violation becomes ConflictError(conflictMessage).
+ */
+export async function setAndGet<T extends { id: string }>(
+  coll: Collection<Stored<T>>,
+  filter: Filter<Stored<T>>,
+  set: Partial<Stored<T>>,
+  conflictMessage: string,
+): Promise<T | null> {
+  try {
+    const doc = await coll.findOneAndUpdate(filter, { $set: set } as UpdateFilter<Stored<T>>, {
+      returnDocument: "after",
+    });
+    return doc ? fromStored<T>(doc as Document) : null;
+  } catch (err) {
+    rethrowConflict(err, conflictMessage);
+  }
 }

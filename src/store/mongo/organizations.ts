@@ -8,6 +8,7 @@ import {
   fromStored,
   literalRegex,
   rethrowConflict,
+  setAndGet,
   type Stored,
   toStored,
 } from "./db.ts";
@@ -48,17 +49,13 @@ export function mongoOrganizationRepository(db: Db): OrganizationRepository {
       ]);
       return { data: docs.map((d) => fromStored<Organization>(d)), total };
     },
-    async update(id, patch, updatedAt) {
-      try {
-        const doc = await orgs.findOneAndUpdate(
-          { _id: id },
-          { $set: { ...definedOnly(patch), updatedAt } },
-          { returnDocument: "after" },
-        );
-        return doc ? fromStored<Organization>(doc) : null;
-      } catch (err) {
-        rethrowConflict(err, `Organization slug "${patch.slug}" is already taken`);
-      }
+    update(id, patch, updatedAt) {
+      return setAndGet<Organization>(
+        orgs,
+        { _id: id },
+        { ...definedOnly(patch), updatedAt },
+        `Organization slug "${patch.slug}" is already taken`,
+      );
     },
   };
 }

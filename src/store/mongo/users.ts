@@ -8,6 +8,7 @@ import {
   fromStored,
   literalRegex,
   rethrowConflict,
+  setAndGet,
   type Stored,
   toStored,
 } from "./db.ts";
@@ -58,17 +59,13 @@ export function mongoUserRepository(db: Db): UserRepository {
       ]);
       return { data: docs.map((d) => fromStored<User>(d)), total };
     },
-    async update(orgId, id, patch, updatedAt) {
-      try {
-        const doc = await users.findOneAndUpdate(
-          { _id: id, organizationId: orgId },
-          { $set: { ...definedOnly(patch), updatedAt } },
-          { returnDocument: "after" },
-        );
-        return doc ? fromStored<User>(doc) : null;
-      } catch (err) {
-        rethrowConflict(err, `Email "${patch.email}" is already registered`);
-      }
+    update(orgId, id, patch, updatedAt) {
+      return setAndGet<User>(
+        users,
+        { _id: id, organizationId: orgId },
+        { ...definedOnly(patch), updatedAt },
+        `Email "${patch.email}" is already registered`,
+      );
     },
   };
 }

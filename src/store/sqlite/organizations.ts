@@ -19,7 +19,7 @@ function toOrganization(row: Row): Organization {
 export function sqliteOrganizationRepository(db: Db): OrganizationRepository {
   const byId = db.prepare("SELECT * FROM organizations WHERE id = ?");
   return {
-    create(org) {
+    async create(org) {
       try {
         db.prepare(
           `INSERT INTO organizations (id, name, slug, active, settings, created_at, updated_at)
@@ -36,19 +36,19 @@ export function sqliteOrganizationRepository(db: Db): OrganizationRepository {
       } catch (err) {
         rethrowConflict(err, `Organization slug "${org.slug}" is already taken`);
       }
-      return Promise.resolve(structuredClone(org));
+      return structuredClone(org);
     },
-    findById(id) {
+    async findById(id) {
       const row = byId.get(id) as Row | undefined;
-      return Promise.resolve(row ? toOrganization(row) : null);
+      return row ? toOrganization(row) : null;
     },
-    findBySlug(slug) {
+    async findBySlug(slug) {
       const row = db.prepare("SELECT * FROM organizations WHERE slug = ?").get(slug) as
         | Row
         | undefined;
-      return Promise.resolve(row ? toOrganization(row) : null);
+      return row ? toOrganization(row) : null;
     },
-    list(filter, page) {
+    async list(filter, page) {
       const where: string[] = [];
       const args: (string | number)[] = [];
       if (filter.active !== undefined) {
@@ -64,9 +64,9 @@ export function sqliteOrganizationRepository(db: Db): OrganizationRepository {
       const rows = db.prepare(
         `SELECT * FROM organizations ${w} ORDER BY created_at, id LIMIT ? OFFSET ?`,
       ).all(...args, page.limit, pageOffset(page)) as Row[];
-      return Promise.resolve({ data: rows.map(toOrganization), total: Number(total.n) });
+      return { data: rows.map(toOrganization), total: Number(total.n) };
     },
-    update(id, patch, updatedAt) {
+    async update(id, patch, updatedAt) {
       const set = setClause(
         patch,
         columns,
@@ -80,7 +80,7 @@ export function sqliteOrganizationRepository(db: Db): OrganizationRepository {
         rethrowConflict(err, `Organization slug "${patch.slug}" is already taken`);
       }
       const row = byId.get(id) as Row | undefined;
-      return Promise.resolve(row ? toOrganization(row) : null);
+      return row ? toOrganization(row) : null;
     },
   };
 }

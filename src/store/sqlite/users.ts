@@ -99,7 +99,7 @@ export function sqliteUserRepository(db: Db): UserRepository {
     return row ? toUser(row) : null;
   }
   return {
-    create(user) {
+    async create(user) {
       try {
         db.prepare(
           `INSERT INTO users (id, organization_id, name, email, password_hash, role, phone,
@@ -128,16 +128,16 @@ export function sqliteUserRepository(db: Db): UserRepository {
       } catch (err) {
         rethrowConflict(err, `Email "${user.email}" is already registered`);
       }
-      return Promise.resolve(structuredClone(user));
+      return structuredClone(user);
     },
-    findById(orgId, id) {
-      return Promise.resolve(find(orgId, id));
+    async findById(orgId, id) {
+      return find(orgId, id);
     },
-    findByEmailForLogin(email) {
+    async findByEmailForLogin(email) {
       const row = db.prepare("SELECT * FROM users WHERE email = ?").get(email) as Row | undefined;
-      return Promise.resolve(row ? toUser(row) : null);
+      return row ? toUser(row) : null;
     },
-    list(orgId, filter, page) {
+    async list(orgId, filter, page) {
       const f = filterSql(orgId, filter);
       const total = db.prepare(`SELECT count(*) AS n FROM users WHERE ${f.sql}`).get(
         ...f.args,
@@ -145,9 +145,9 @@ export function sqliteUserRepository(db: Db): UserRepository {
       const rows = db.prepare(
         `SELECT * FROM users WHERE ${f.sql} ORDER BY created_at, id LIMIT ? OFFSET ?`,
       ).all(...f.args, page.limit, pageOffset(page)) as Row[];
-      return Promise.resolve({ data: rows.map(toUser), total: Number(total.n) });
+      return { data: rows.map(toUser), total: Number(total.n) };
     },
-    update(orgId, id, patch, updatedAt) {
+    async update(orgId, id, patch, updatedAt) {
       const set = setClause(patch, columns, encode);
       const org = orgCondition(orgId);
       try {
@@ -159,7 +159,7 @@ export function sqliteUserRepository(db: Db): UserRepository {
       } catch (err) {
         rethrowConflict(err, `Email "${patch.email}" is already registered`);
       }
-      return Promise.resolve(find(orgId, id));
+      return find(orgId, id);
     },
   };
 }

@@ -1,0 +1,3 @@
+import { busContract } from "./bus_contract.ts";
+
+busContract("memory");

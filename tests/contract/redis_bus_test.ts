@@ -1,0 +1,4 @@
+import { busContract, redisOnlyContract } from "./bus_contract.ts";
+
+busContract("redis");
+redisOnlyContract();
