@@ -1,7 +1,7 @@
 /** Every error the API answers with has one of these codes. */
 export const errorStatus = {
   BAD_REQUEST: 400,
-  VALIDATION_FAILED: 422,
+  VALIDATION_FAILED: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   LOCATION_REQUIRED: 403,
