@@ -100,7 +100,9 @@ export function loadConfig(env: Env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0]);
-    throw new ConfigError(`Invalid ${name} "${present[name] ?? ""}": ${issue.message}`);
+    // Secrets and connection strings (which may hold a password) are named, never echoed.
+    const shown = /SECRET|PASSWORD|KEY|URI|URL/.test(name) ? "" : ` "${present[name] ?? ""}"`;
+    throw new ConfigError(`Invalid ${name}${shown}: ${issue.message}`);
   }
   const e = parsed.data;
   if (e.NODE_ENV === "production") {
