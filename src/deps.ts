@@ -24,7 +24,9 @@ export interface Deps {
   jwtKey: Uint8Array;
   /** Runs `fn` at shutdown, before the store and bus close (latest registered runs first). */
   onShutdown(fn: () => Promise<void> | void): void;
-  /** Runs the shutdown hooks, then closes the bus and the store. */
+  /** Runs the shutdown hooks once (closing sockets, stopping jobs); the adapters stay open. */
+  drain(): Promise<void>;
+  /** Drains, then closes the bus and the store. */
   close(): Promise<void>;
 }
 
@@ -54,6 +56,11 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   bus ??= memoryBus();
   shared ??= memorySharedState(() => clock.now().getTime());
   const hooks: (() => Promise<void> | void)[] = [];
+  let drained: Promise<void> | undefined;
+  const drain = () =>
+    drained ??= (async () => {
+      for (const hook of hooks.reverse()) await hook();
+    })();
   return {
     config,
     store,
@@ -66,8 +73,9 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     instanceId: config.instanceId ?? uuidv7(),
     jwtKey: new TextEncoder().encode(config.jwt.secret ?? await devSecret(config.dataDir)),
     onShutdown: (fn) => void hooks.push(fn),
+    drain,
     async close() {
-      for (const hook of hooks.reverse()) await hook();
+      await drain();
       await bus.close();
       await store.close();
     },

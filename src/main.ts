@@ -19,14 +19,24 @@ async function main(): Promise<void> {
       }),
   }, app.fetch);
 
+  // Stop accepting, close sockets (1001) and jobs, let in-flight requests finish (at most
+  // `graceMs`), then close the adapters.
+  const graceMs = 10_000;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     deps.log.info("shutting down", { signal });
-    const shutdown = server.shutdown();
+    const finished = server.shutdown();
+    await deps.drain();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = await Promise.race([
+      finished.then(() => false),
+      new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(true), graceMs)),
+    ]);
+    clearTimeout(timer);
+    if (late) deps.log.warn("requests still running after the grace period", { graceMs });
     await deps.close();
-    await shutdown;
     Deno.exit(0);
   };
   Deno.addSignalListener("SIGTERM", () => void stop("SIGTERM"));

@@ -14,7 +14,7 @@ export async function openMongoStore(uri: string, dbName?: string): Promise<Stor
     ignoreUndefined: true,
   });
   await client.connect();
-  const db = client.db(dbName);
+  const db = client.db(dbName ?? databaseInUri(uri) ?? "chatcrm");
   for (const ensure of ensureIndexes) await ensure(db);
   return {
     kind: "mongo",
@@ -27,4 +27,10 @@ export async function openMongoStore(uri: string, dbName?: string): Promise<Stor
       await client.close();
     },
   };
+}
+
+/** The database named in the URI's path (`mongodb://host/NAME?...`), if any. */
+export function databaseInUri(uri: string): string | undefined {
+  const name = /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/.exec(uri)?.[1];
+  return name ? decodeURIComponent(name) : undefined;
 }
