@@ -1,0 +1,246 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { skipMongo, startMongo } from "@tests/helpers/mongo.ts";
+import { skipRedis, startRedis } from "@tests/helpers/redis.ts";
+import { freePort } from "@tests/helpers/servers.ts";
+
+/** The repository root, where deno.json (import map, `start` task) lives. */
+const root = new URL("../../", import.meta.url).pathname;
+
+/** The `start` task's permissions, so the test runs the process operators run. */
+const startArgs = [
+  "run",
+  "--allow-net",
+  "--allow-env",
+  "--allow-read",
+  "--allow-write",
+  "--allow-sys",
+  "--allow-ffi",
+  "src/main.ts",
+];
+
+const secret = "j".repeat(40);
+const key = "k".repeat(40);
+
+/** `deno run src/main.ts` with only `env` (plus PATH and HOME): nothing leaks in from CI. */
+function startProcess(env: Record<string, string>): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: startArgs,
+    cwd: root,
+    clearEnv: true,
+    env: {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      HOME: Deno.env.get("HOME") ?? "/root",
+      ...(Deno.env.get("DENO_DIR") ? { DENO_DIR: Deno.env.get("DENO_DIR")! } : {}),
+      RUST_BACKTRACE: "0",
+      NO_COLOR: "1",
+      HOST: "127.0.0.1",
+      ...env,
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+/** Runs the process to its end (at most `timeoutMs`) and gives its exit code and output. */
+async function runToExit(env: Record<string, string>, timeoutMs = 30_000) {
+  const child = startProcess(env);
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }, timeoutMs);
+  try {
+    const { code, stdout, stderr } = await child.output();
+    const text = (b: Uint8Array) => new TextDecoder().decode(b);
+    return { code, stdout: text(stdout), stderr: text(stderr) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Polls GET /health/ready until it answers 200; fails early when the process exits first, and
+ * after `timeoutMs` otherwise. Gives the last response body.
+ */
+async function waitReady(
+  child: Deno.ChildProcess,
+  port: number,
+  timeoutMs = 30_000,
+): Promise<unknown> {
+  let exited: Deno.CommandStatus | undefined;
+  child.status.then((s) => exited = s);
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer";
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`the server exited with code ${exited.code} before it was ready`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/health/ready`);
+      const body = await res.json();
+      if (res.status === 200) return body;
+      last = `${res.status} ${JSON.stringify(body)}`;
+    } catch (err) {
+      last = String(err);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`/health/ready did not answer 200 in ${timeoutMs} ms: ${last}`);
+}
+
+/** Sends SIGTERM and gives the exit status, the time it took and the output. */
+async function terminate(child: Deno.ChildProcess) {
+  const started = performance.now();
+  try {
+    child.kill("SIGTERM");
+  } catch {
+    // already gone
+  }
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }, 20_000);
+  try {
+    const { code, signal, stdout, stderr } = await child.output();
+    const text = (b: Uint8Array) => new TextDecoder().decode(b);
+    return {
+      code,
+      signal,
+      ms: performance.now() - started,
+      stdout: text(stdout),
+      stderr: text(stderr),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+}
+
+/** The URI with `db` as its path (the config derives the database name from it). */
+function withDatabase(uri: string, db: string): string {
+  const [base = uri, query] = uri.split("?");
+  const host = /^mongodb(?:\+srv)?:\/\/[^/]+/.exec(base)?.[0] ?? base.replace(/\/+$/, "");
+  return `${host}/${db}${query ? `?${query}` : ""}`;
+}
+
+/** The JSON log line with this message, parsed. */
+function logLine(stdout: string, msg: string): Record<string, unknown> | undefined {
+  for (const line of stdout.split("\n")) {
+    if (!line.startsWith("{")) continue;
+    try {
+      const entry = JSON.parse(line);
+      if (entry.msg === msg || entry.message === msg) return entry;
+    } catch {
+      // not a log line
+    }
+  }
+  return undefined;
+}
+
+Deno.test({
+  name: "with MONGODB_URI, REDIS_URL and JWT_SECRET the API starts writing nothing to DATA_DIR",
+  ignore: skipMongo || skipRedis,
+  async fn() {
+    const mongo = await startMongo();
+    const redis = await startRedis();
+    const parent = await Deno.makeTempDir({ prefix: "chatcrm-readonly-" });
+    const dataDir = join(parent, "data");
+    await Deno.chmod(parent, 0o555);
+    const port = freePort();
+    const child = startProcess({
+      NODE_ENV: "production",
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      MONGODB_URI: withDatabase(mongo.uri, mongo.db),
+      REDIS_URL: redis.url,
+      JWT_SECRET: secret,
+      ENCRYPTION_KEY: key,
+      CRONS_ENABLED: "false",
+    });
+    try {
+      const body = await waitReady(child, port);
+      assert.deepEqual(body, { status: "ready", checks: { store: "ok", bus: "ok" } });
+      // Root ignores 0o555, so the proof is that the path was never made, not an EACCES.
+      assert.equal(await exists(dataDir), false, "DATA_DIR was not created at start");
+      const live = await fetch(`http://127.0.0.1:${port}/health/live`);
+      assert.equal(live.status, 200);
+      await live.body?.cancel();
+      const end = await terminate(child);
+      assert.equal(end.code, 0, end.stderr);
+      const listening = logLine(end.stdout, "listening");
+      assert.ok(listening, `a "listening" log line:\n${end.stdout}`);
+      assert.equal(listening.store, "mongo");
+      assert.equal(listening.bus, "redis");
+      assert.equal(await exists(dataDir), false, "DATA_DIR was not created while serving");
+    } finally {
+      await terminate(child).catch(() => {});
+      await Deno.chmod(parent, 0o755);
+      await Deno.remove(parent, { recursive: true });
+      await redis.stop();
+      await mongo.stop();
+    }
+  },
+});
+
+for (
+  const [name, env, variable] of [
+    ["PORT=abc", { PORT: "abc" }, "PORT"],
+    ["MONGODB_URI=nonsense", { MONGODB_URI: "nonsense" }, "MONGODB_URI"],
+    ["NODE_ENV=production without JWT_SECRET", {
+      NODE_ENV: "production",
+      ENCRYPTION_KEY: key,
+    }, "JWT_SECRET"],
+  ] as const
+) {
+  Deno.test(`${name} stops the start with exit 1 and one line naming ${variable}`, async () => {
+    const dataDir = join(await Deno.makeTempDir({ prefix: "chatcrm-badconf-" }), "data");
+    try {
+      const { code, stdout, stderr } = await runToExit({
+        PORT: String(freePort()),
+        DATA_DIR: dataDir,
+        ...env,
+      });
+      assert.equal(code, 1, `exit code (stderr: ${stderr})`);
+      const lines = stderr.trim().split("\n");
+      assert.equal(lines.length, 1, `one line on stderr, got:\n${stderr}`);
+      assert.ok(lines[0]!.includes(variable), `"${lines[0]}" names ${variable}`);
+      assert.doesNotMatch(stderr, /^\s+at /m, "no stack trace");
+      assert.equal(stdout.trim(), "", "nothing on stdout");
+      assert.equal(await exists(dataDir), false, "nothing written");
+    } finally {
+      await Deno.remove(join(dataDir, ".."), { recursive: true });
+    }
+  });
+}
+
+Deno.test("SIGTERM on a running embedded-default server exits 0 promptly", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "chatcrm-sigterm-" });
+  const port = freePort();
+  const child = startProcess({ PORT: String(port), DATA_DIR: dataDir, CRONS_ENABLED: "false" });
+  try {
+    const body = await waitReady(child, port);
+    assert.deepEqual(body, { status: "ready", checks: { store: "ok", bus: "ok" } });
+    const end = await terminate(child);
+    assert.equal(end.signal, null, "exited by itself, not killed by the signal");
+    assert.equal(end.code, 0, end.stderr);
+    assert.ok(end.ms < 5000, `stopped in ${Math.round(end.ms)} ms`);
+    assert.ok(logLine(end.stdout, "shutting down"), `a "shutting down" log line:\n${end.stdout}`);
+  } finally {
+    await terminate(child).catch(() => {});
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
