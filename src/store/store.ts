@@ -1,11 +1,21 @@
 import type { OrganizationRepository } from "@/modules/organizations/repository.ts";
 import type { UserRepository } from "@/modules/users/repository.ts";
+import type {
+  CounterRepository,
+  QueryHistoryRepository,
+  QueryRepository,
+} from "@/modules/queries/repository.ts";
+import type { AgentStateRepository } from "@/modules/routing/repository.ts";
 
 /** Every repository, behind one handle; each capability adds its own. */
 export interface Store {
   readonly kind: "sqlite" | "mongo";
   organizations: OrganizationRepository;
   users: UserRepository;
+  counters: CounterRepository;
+  queries: QueryRepository;
+  queryHistory: QueryHistoryRepository;
+  agentStates: AgentStateRepository;
   /** Resolves when the store answers; rejects otherwise. */
   ping(): Promise<void>;
   /** Releases the connection or file handle. */

@@ -4,6 +4,7 @@ import {
   type Organization,
 } from "@/modules/organizations/repository.ts";
 import type { User } from "@/modules/users/repository.ts";
+import { priorityRank, type Query, queryReference } from "@/modules/queries/model.ts";
 
 let clock = Date.parse("2026-01-01T00:00:00.000Z");
 
@@ -49,6 +50,50 @@ export function aUser(organizationId: string | null, overrides: Partial<User> = 
     lastLoginAt: null,
     createdAt: now,
     updatedAt: now,
+    ...overrides,
+  };
+}
+
+let queryNumber = 0;
+
+/** A waiting query (Open, unassigned) with no SLA targets. */
+export function aQuery(organizationId: string, overrides: Partial<Query> = {}): Query {
+  const now = nextTime();
+  const number = ++queryNumber;
+  return {
+    id: uuidv7(),
+    organizationId,
+    number,
+    reference: queryReference(number),
+    title: "Cannot log in",
+    description: "The login page says my password is wrong",
+    status: "Open",
+    priority: "Medium",
+    priorityRank: priorityRank.Medium,
+    source: "Chat",
+    customerId: "customer-1",
+    assignedTo: null,
+    team: null,
+    skill: null,
+    tags: [],
+    roomId: null,
+    waitingOn: "agent",
+    createdBy: "customer-1",
+    createdAt: now,
+    updatedAt: now,
+    assignedAt: null,
+    firstResponseAt: null,
+    resolvedAt: null,
+    closedAt: null,
+    firstResponseDueAt: null,
+    resolutionDueAt: null,
+    slaPausedAt: null,
+    firstResponseWarnedAt: null,
+    resolutionWarnedAt: null,
+    firstResponseBreachedAt: null,
+    resolutionBreachedAt: null,
+    breached: false,
+    csat: null,
     ...overrides,
   };
 }

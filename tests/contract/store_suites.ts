@@ -1,9 +1,12 @@
 import { organizationRepositoryContract } from "./organization_repository.ts";
 import { userRepositoryContract } from "./user_repository.ts";
 import type { StoreKind } from "./store_contract.ts";
+import { agentStateRepositoryContract, queryRepositoryContract } from "./query_repository.ts";
 
 /** Every repository contract; each capability adds its own here. */
 export function storeSuites(kind: StoreKind): void {
   organizationRepositoryContract(kind);
   userRepositoryContract(kind);
+  queryRepositoryContract(kind);
+  agentStateRepositoryContract(kind);
 }

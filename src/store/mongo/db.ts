@@ -65,3 +65,53 @@ export async function setAndGet<T extends { id: string }>(
     rethrowConflict(err, conflictMessage);
   }
 }
+
+/** A document that `versionedUpdate` may change: its `version` counts its updates. */
+export type Versioned = Document & { _id: string; version?: number };
+
+const lockStaleMs = 30_000;
+
+/**
+ * Compare-and-set on one document. `change` looks at the current document and returns the
+ * fields to set, or null to refuse (the condition does not hold); the result is the document
+ * after, or null when missing or refused.
+ *
+ * MongoDB alone makes a conditional update atomic, but FerretDB v1 applies updates as
+ * read-then-write, so two concurrent conditional updates could both pass. A lock document keyed
+ * by the document's version (a unique insert, atomic on both servers) admits one writer per
+ * version; the others re-read and decide again. A lock left by a crashed writer expires.
+ */
+export async function versionedUpdate<D extends Versioned>(
+  coll: Collection<D>,
+  filter: Filter<D>,
+  change: (current: D) => Partial<D> | null,
+): Promise<D | null> {
+  const locks = coll.db.collection<{ _id: string; at: number }>("update_locks");
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const current = await coll.findOne(filter) as D | null;
+    if (!current) return null;
+    const patch = change(current);
+    if (!patch) return null;
+    const version = current.version ?? 0;
+    const lockId = `${coll.collectionName}:${current._id}:${version}`;
+    try {
+      await locks.insertOne({ _id: lockId, at: Date.now() });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+      await locks.deleteOne({ _id: lockId, at: { $lt: Date.now() - lockStaleMs } });
+      await new Promise((r) => setTimeout(r, 1 + Math.random() * 4 * Math.min(attempt, 10)));
+      continue;
+    }
+    try {
+      const after = await coll.findOneAndUpdate(
+        { _id: current._id, version: current.version ?? null } as Filter<D>,
+        { $set: { ...patch, version: version + 1 } } as UpdateFilter<D>,
+        { returnDocument: "after" },
+      );
+      if (after) return after as D;
+    } finally {
+      await locks.deleteOne({ _id: lockId });
+    }
+  }
+  throw new Error(`Too much contention updating ${coll.collectionName}`);
+}

@@ -2,9 +2,16 @@ import { MongoClient } from "mongodb";
 import type { Store } from "@/store/store.ts";
 import { ensureOrganizationIndexes, mongoOrganizationRepository } from "./organizations.ts";
 import { ensureUserIndexes, mongoUserRepository } from "./users.ts";
+import {
+  ensureQueryIndexes,
+  mongoCounterRepository,
+  mongoQueryHistoryRepository,
+  mongoQueryRepository,
+} from "./queries.ts";
+import { mongoAgentStateRepository } from "./agent_states.ts";
 
 /** Collections and unique indexes each repository needs, ensured at start. */
-const ensureIndexes = [ensureOrganizationIndexes, ensureUserIndexes];
+const ensureIndexes = [ensureOrganizationIndexes, ensureUserIndexes, ensureQueryIndexes];
 
 /** The production store: MongoDB through the official driver. */
 export async function openMongoStore(uri: string, dbName?: string): Promise<Store> {
@@ -20,6 +27,10 @@ export async function openMongoStore(uri: string, dbName?: string): Promise<Stor
     kind: "mongo",
     organizations: mongoOrganizationRepository(db),
     users: mongoUserRepository(db),
+    counters: mongoCounterRepository(db),
+    queries: mongoQueryRepository(db),
+    queryHistory: mongoQueryHistoryRepository(db),
+    agentStates: mongoAgentStateRepository(db),
     async ping() {
       await db.command({ ping: 1 });
     },

@@ -38,4 +38,67 @@ export const migrations: { name: string; sql: string }[] = [
       CREATE INDEX users_org_role ON users (organization_id, role, active);
     `,
   },
+  {
+    name: "0200_queries",
+    sql: `
+      CREATE TABLE queries (
+        id TEXT PRIMARY KEY,
+        doc TEXT NOT NULL,
+        org_id TEXT GENERATED ALWAYS AS (json_extract(doc, '$.organizationId')) VIRTUAL,
+        number INTEGER GENERATED ALWAYS AS (json_extract(doc, '$.number')) VIRTUAL,
+        status TEXT GENERATED ALWAYS AS (json_extract(doc, '$.status')) VIRTUAL,
+        priority_rank INTEGER GENERATED ALWAYS AS (json_extract(doc, '$.priorityRank')) VIRTUAL,
+        assigned_to TEXT GENERATED ALWAYS AS (json_extract(doc, '$.assignedTo')) VIRTUAL,
+        customer_id TEXT GENERATED ALWAYS AS (json_extract(doc, '$.customerId')) VIRTUAL,
+        source TEXT GENERATED ALWAYS AS (json_extract(doc, '$.source')) VIRTUAL,
+        team TEXT GENERATED ALWAYS AS (json_extract(doc, '$.team')) VIRTUAL,
+        skill TEXT GENERATED ALWAYS AS (json_extract(doc, '$.skill')) VIRTUAL,
+        created_at TEXT GENERATED ALWAYS AS (json_extract(doc, '$.createdAt')) VIRTUAL,
+        updated_at TEXT GENERATED ALWAYS AS (json_extract(doc, '$.updatedAt')) VIRTUAL,
+        assigned_at TEXT GENERATED ALWAYS AS (json_extract(doc, '$.assignedAt')) VIRTUAL,
+        first_response_at TEXT GENERATED ALWAYS AS (json_extract(doc, '$.firstResponseAt')) VIRTUAL,
+        first_response_due_at TEXT GENERATED ALWAYS AS (json_extract(doc, '$.firstResponseDueAt')) VIRTUAL,
+        resolution_due_at TEXT GENERATED ALWAYS AS (json_extract(doc, '$.resolutionDueAt')) VIRTUAL,
+        sla_paused_at TEXT GENERATED ALWAYS AS (json_extract(doc, '$.slaPausedAt')) VIRTUAL,
+        first_response_warned_at TEXT GENERATED ALWAYS AS (json_extract(doc, '$.firstResponseWarnedAt')) VIRTUAL,
+        resolution_warned_at TEXT GENERATED ALWAYS AS (json_extract(doc, '$.resolutionWarnedAt')) VIRTUAL,
+        first_response_breached_at TEXT GENERATED ALWAYS AS (json_extract(doc, '$.firstResponseBreachedAt')) VIRTUAL,
+        resolution_breached_at TEXT GENERATED ALWAYS AS (json_extract(doc, '$.resolutionBreachedAt')) VIRTUAL,
+        breached INTEGER GENERATED ALWAYS AS (json_extract(doc, '$.breached')) VIRTUAL
+      );
+      CREATE UNIQUE INDEX queries_org_number ON queries (org_id, number);
+      CREATE INDEX queries_org_created ON queries (org_id, created_at, id);
+      CREATE INDEX queries_org_status ON queries (org_id, status, created_at);
+      CREATE INDEX queries_org_assignee ON queries (org_id, assigned_to, status, created_at);
+      CREATE INDEX queries_org_customer ON queries (org_id, customer_id, created_at);
+      CREATE INDEX queries_queue ON queries (org_id, status, assigned_to, priority_rank, created_at);
+      CREATE INDEX queries_first_response_due ON queries (first_response_due_at);
+      CREATE INDEX queries_resolution_due ON queries (resolution_due_at);
+      CREATE INDEX queries_unanswered ON queries (status, first_response_at, assigned_at);
+      CREATE TABLE query_history (
+        id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL,
+        query_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        doc TEXT NOT NULL
+      );
+      CREATE INDEX query_history_query ON query_history (org_id, query_id, at, id);
+      CREATE TABLE counters (
+        org_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value INTEGER NOT NULL,
+        PRIMARY KEY (org_id, name)
+      );
+      CREATE TABLE agent_states (
+        user_id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        on_shift INTEGER NOT NULL,
+        load INTEGER NOT NULL,
+        last_assigned_at TEXT,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX agent_states_org ON agent_states (org_id, status, on_shift);
+    `,
+  },
 ];

@@ -2,6 +2,12 @@ import type { Store } from "@/store/store.ts";
 import { openSqlite } from "./db.ts";
 import { sqliteOrganizationRepository } from "./organizations.ts";
 import { sqliteUserRepository } from "./users.ts";
+import {
+  sqliteCounterRepository,
+  sqliteQueryHistoryRepository,
+  sqliteQueryRepository,
+} from "./queries.ts";
+import { sqliteAgentStateRepository } from "./agent_states.ts";
 
 /** The embedded store: one SQLite file (or ":memory:"), migrated on open. */
 export function openSqliteStore(path: string): Store {
@@ -10,6 +16,10 @@ export function openSqliteStore(path: string): Store {
     kind: "sqlite",
     organizations: sqliteOrganizationRepository(db),
     users: sqliteUserRepository(db),
+    counters: sqliteCounterRepository(db),
+    queries: sqliteQueryRepository(db),
+    queryHistory: sqliteQueryHistoryRepository(db),
+    agentStates: sqliteAgentStateRepository(db),
     ping() {
       db.prepare("SELECT 1").get();
       return Promise.resolve();

@@ -1,0 +1,107 @@
+/** The ticket lifecycle and its vocabulary: one place for every rule about states. */
+export const queryStatuses = ["Open", "Assigned", "In Progress", "Resolved", "Closed"] as const;
+export type QueryStatus = (typeof queryStatuses)[number];
+
+export const priorities = ["Low", "Medium", "High", "Urgent"] as const;
+export type Priority = (typeof priorities)[number];
+
+export const sources = ["Chat", "Email", "Manual"] as const;
+export type QuerySource = (typeof sources)[number];
+
+/** Who the query waits on; the SLA clock stops while it waits on the customer. */
+export type WaitingOn = "agent" | "customer";
+
+/** Higher is more urgent; the queue drains by rank, then age. */
+export const priorityRank: Record<Priority, number> = { Low: 1, Medium: 2, High: 3, Urgent: 4 };
+
+/** Open → Assigned → In Progress → Resolved → Closed; Resolved may reopen to In Progress. */
+export const transitions: Record<QueryStatus, readonly QueryStatus[]> = {
+  "Open": ["Assigned"],
+  "Assigned": ["In Progress"],
+  "In Progress": ["Resolved"],
+  "Resolved": ["Closed", "In Progress"],
+  "Closed": [],
+};
+
+/** States in which a query holds a slot of its assignee's capacity. */
+export const activeStatuses: readonly QueryStatus[] = ["Assigned", "In Progress"];
+
+export function canTransition(from: QueryStatus, to: QueryStatus): boolean {
+  return transitions[from].includes(to);
+}
+
+/** `Q-000123`: the readable id, per organization, never reused. */
+export function queryReference(n: number): string {
+  return `Q-${String(n).padStart(6, "0")}`;
+}
+
+export interface Csat {
+  rating: number;
+  comment: string | null;
+  ratedAt: string;
+}
+
+/** A customer's question or problem, from chat, email or entered by staff. */
+export interface Query {
+  id: string;
+  organizationId: string;
+  number: number;
+  reference: string;
+  title: string;
+  description: string;
+  status: QueryStatus;
+  priority: Priority;
+  priorityRank: number;
+  source: QuerySource;
+  customerId: string;
+  assignedTo: string | null;
+  team: string | null;
+  /** The skill (category) an agent needs to take it. */
+  skill: string | null;
+  tags: string[];
+  roomId: string | null;
+  waitingOn: WaitingOn;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  assignedAt: string | null;
+  firstResponseAt: string | null;
+  resolvedAt: string | null;
+  closedAt: string | null;
+  firstResponseDueAt: string | null;
+  resolutionDueAt: string | null;
+  /** Set while the SLA clock is stopped (waiting on the customer). */
+  slaPausedAt: string | null;
+  firstResponseWarnedAt: string | null;
+  resolutionWarnedAt: string | null;
+  firstResponseBreachedAt: string | null;
+  resolutionBreachedAt: string | null;
+  breached: boolean;
+  csat: Csat | null;
+}
+
+/** One change to a query: who, when, what moved from where to where, and why. */
+export interface QueryHistoryEntry {
+  id: string;
+  organizationId: string;
+  queryId: string;
+  /** A user id, or "system" for routing, SLA and mail jobs. */
+  actorId: string;
+  action:
+    | "created"
+    | "edited"
+    | "status"
+    | "priority"
+    | "assigned"
+    | "unassigned"
+    | "transferred"
+    | "requeued"
+    | "sla-warning"
+    | "sla-breach"
+    | "csat";
+  field: string | null;
+  from: unknown;
+  to: unknown;
+  reason: string | null;
+  at: string;
+}

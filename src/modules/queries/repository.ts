@@ -1,0 +1,80 @@
+import type { PageRequest, PageResult } from "@/store/types.ts";
+import type { Priority, Query, QueryHistoryEntry, QuerySource, QueryStatus } from "./model.ts";
+
+export interface QueryFilter {
+  statuses?: QueryStatus[];
+  priorities?: Priority[];
+  /** A user id, or null for unassigned. */
+  assignedTo?: string | null;
+  customerId?: string;
+  source?: QuerySource;
+  tag?: string;
+  team?: string;
+  skill?: string;
+  createdFrom?: string;
+  createdTo?: string;
+  /** Matched case-insensitively against title, description and reference. */
+  text?: string;
+  breached?: boolean;
+  /** Open queries with an SLA target due before this time and not yet breached. */
+  dueBefore?: string;
+  /** An agent's view: assigned to this user, or waiting and needing one of `skills` (or none). */
+  agentView?: { userId: string; skills: string[] };
+}
+
+export const querySortFields = ["createdAt", "updatedAt", "priority", "number"] as const;
+export type QuerySort = { field: (typeof querySortFields)[number]; order: "asc" | "desc" };
+
+/** What a conditional update expects the stored query to hold; no match → null, no change. */
+export interface QueryExpectation {
+  statuses?: readonly QueryStatus[];
+  /** The current assignee, or null for unassigned. */
+  assignedTo?: string | null;
+  /** True when no CSAT is stored yet. */
+  noCsat?: boolean;
+}
+
+export type QueryPatch = Partial<Omit<Query, "id" | "organizationId" | "number" | "createdAt">>;
+
+/** Storage of queries; every change is an atomic conditional update. */
+export interface QueryRepository {
+  create(query: Query): Promise<Query>;
+  findById(orgId: string, id: string): Promise<Query | null>;
+  list(
+    orgId: string,
+    filter: QueryFilter,
+    sort: QuerySort,
+    page: PageRequest,
+  ): Promise<PageResult<Query>>;
+  /** Applies the patch only if the query still matches `expect`; the new state, or null. */
+  update(
+    orgId: string,
+    id: string,
+    expect: QueryExpectation,
+    patch: QueryPatch,
+  ): Promise<Query | null>;
+  /** Waiting (Open, unassigned) queries in queue order: priority, then age. */
+  waiting(orgId: string, limit: number): Promise<Query[]>;
+  /** How many waiting queries are ahead of this one in the queue. */
+  positionInQueue(orgId: string, query: Query): Promise<number>;
+  /**
+   * Queries of every organization whose running SLA clock has a target to warn about (due
+   * before `warnUntil`, not warned) or to mark breached (due before `now`, not marked).
+   */
+  slaDue(now: string, warnUntil: string, limit: number): Promise<Query[]>;
+  /** Assigned queries of every organization with no first response, assigned before `before`. */
+  unansweredSince(before: string, limit: number): Promise<Query[]>;
+  /** Active queries of one assignee. */
+  activeOf(orgId: string, userId: string): Promise<Query[]>;
+}
+
+export interface QueryHistoryRepository {
+  append(entry: QueryHistoryEntry): Promise<void>;
+  /** Oldest first. */
+  list(orgId: string, queryId: string, page: PageRequest): Promise<PageResult<QueryHistoryEntry>>;
+}
+
+/** Per-organization sequences (readable ids): atomic, never reused. */
+export interface CounterRepository {
+  next(orgId: string, name: string): Promise<number>;
+}

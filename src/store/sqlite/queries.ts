@@ -1,0 +1,213 @@
+import type { Query, QueryHistoryEntry } from "@/modules/queries/model.ts";
+import type {
+  CounterRepository,
+  QueryExpectation,
+  QueryFilter,
+  QueryHistoryRepository,
+  QueryRepository,
+  QuerySort,
+} from "@/modules/queries/repository.ts";
+import type { SQLInputValue } from "node:sqlite";
+import { pageOffset } from "@/store/types.ts";
+import { type Db, likePattern, rethrowConflict, type Row } from "./db.ts";
+import { docOf, jsonSet, Where } from "./docs.ts";
+
+const runningStatuses = ["Open", "Assigned", "In Progress"];
+
+const sortColumns: Record<QuerySort["field"], string> = {
+  createdAt: "created_at",
+  updatedAt: "updated_at",
+  priority: "priority_rank",
+  number: "number",
+};
+
+function filterWhere(orgId: string, f: QueryFilter): Where {
+  const w = new Where().add("org_id = ?", orgId);
+  if (f.statuses) w.in("status", f.statuses);
+  if (f.priorities) w.in("priority_rank", f.priorities.map((p) => rank[p]));
+  if (f.assignedTo !== undefined) w.is("assigned_to", f.assignedTo);
+  if (f.customerId !== undefined) w.add("customer_id = ?", f.customerId);
+  if (f.source !== undefined) w.add("source = ?", f.source);
+  if (f.team !== undefined) w.add("team = ?", f.team);
+  if (f.skill !== undefined) w.add("skill = ?", f.skill);
+  if (f.tag !== undefined) {
+    w.add("EXISTS (SELECT 1 FROM json_each(queries.doc, '$.tags') WHERE value = ?)", f.tag);
+  }
+  if (f.createdFrom !== undefined) w.add("created_at >= ?", f.createdFrom);
+  if (f.createdTo !== undefined) w.add("created_at < ?", f.createdTo);
+  if (f.breached !== undefined) w.add("breached = ?", f.breached ? 1 : 0);
+  if (f.dueBefore !== undefined) {
+    w.in("status", runningStatuses).add(
+      `((first_response_at IS NULL AND first_response_breached_at IS NULL
+         AND first_response_due_at < ?)
+        OR (resolution_breached_at IS NULL AND resolution_due_at < ?))`,
+      f.dueBefore,
+      f.dueBefore,
+    );
+  }
+  if (f.text) {
+    const p = likePattern(f.text);
+    w.add(
+      `(lower(json_extract(doc, '$.title')) LIKE ? ESCAPE '\\'
+        OR lower(json_extract(doc, '$.description')) LIKE ? ESCAPE '\\'
+        OR lower(json_extract(doc, '$.reference')) LIKE ? ESCAPE '\\')`,
+      p,
+      p,
+      p,
+    );
+  }
+  if (f.agentView) {
+    const skills = f.agentView.skills;
+    w.add(
+      `(assigned_to = ? OR (status = 'Open' AND assigned_to IS NULL
+        AND (skill IS NULL${
+        skills.length ? ` OR skill IN (${skills.map(() => "?").join(", ")})` : ""
+      })))`,
+      f.agentView.userId,
+      ...skills,
+    );
+  }
+  return w;
+}
+
+const rank = { Low: 1, Medium: 2, High: 3, Urgent: 4 } as const;
+
+function expectationWhere(w: Where, expect: QueryExpectation): Where {
+  if (expect.statuses) w.in("status", expect.statuses);
+  if (expect.assignedTo !== undefined) w.is("assigned_to", expect.assignedTo);
+  if (expect.noCsat) w.add("json_extract(doc, '$.csat') IS NULL");
+  return w;
+}
+
+export function sqliteQueryRepository(db: Db): QueryRepository {
+  const byId = db.prepare("SELECT doc FROM queries WHERE id = ? AND org_id = ?");
+  const rows = (sql: string, ...args: SQLInputValue[]) =>
+    (db.prepare(sql).all(...args) as Row[]).map((r) => docOf<Query>(r));
+  return {
+    async create(query) {
+      try {
+        db.prepare("INSERT INTO queries (id, doc) VALUES (?, ?)").run(
+          query.id,
+          JSON.stringify(query),
+        );
+      } catch (err) {
+        rethrowConflict(err, `Query number ${query.number} is already used`);
+      }
+      return structuredClone(query);
+    },
+    async findById(orgId, id) {
+      const row = byId.get(id, orgId) as Row | undefined;
+      return row ? docOf<Query>(row) : null;
+    },
+    async list(orgId, filter, sort, page) {
+      const w = filterWhere(orgId, filter);
+      const total = db.prepare(`SELECT count(*) AS n FROM queries WHERE ${w.sql}`).get(
+        ...w.args,
+      ) as Row;
+      const order = sort.order === "asc" ? "ASC" : "DESC";
+      const data = rows(
+        `SELECT doc FROM queries WHERE ${w.sql}
+         ORDER BY ${sortColumns[sort.field]} ${order}, created_at ${order}, id ${order}
+         LIMIT ? OFFSET ?`,
+        ...w.args,
+        page.limit,
+        pageOffset(page),
+      );
+      return { data, total: Number(total.n) };
+    },
+    async update(orgId, id, expect, patch) {
+      const set = jsonSet(patch);
+      const w = expectationWhere(new Where().add("id = ?", id).add("org_id = ?", orgId), expect);
+      const row = db.prepare(`UPDATE queries SET doc = ${set.sql} WHERE ${w.sql} RETURNING doc`)
+        .get(...set.values, ...w.args) as Row | undefined;
+      return row ? docOf<Query>(row) : null;
+    },
+    async waiting(orgId, limit) {
+      return rows(
+        `SELECT doc FROM queries
+         WHERE org_id = ? AND status = 'Open' AND assigned_to IS NULL
+         ORDER BY priority_rank DESC, created_at, id LIMIT ?`,
+        orgId,
+        limit,
+      );
+    },
+    async positionInQueue(orgId, q) {
+      const row = db.prepare(
+        `SELECT count(*) AS n FROM queries
+         WHERE org_id = ? AND status = 'Open' AND assigned_to IS NULL AND id != ?
+           AND (priority_rank > ? OR (priority_rank = ? AND (created_at < ?
+                OR (created_at = ? AND id < ?))))`,
+      ).get(orgId, q.id, q.priorityRank, q.priorityRank, q.createdAt, q.createdAt, q.id) as Row;
+      return Number(row.n);
+    },
+    async slaDue(now, warnUntil, limit) {
+      return rows(
+        `SELECT doc FROM queries
+         WHERE status IN ('Open', 'Assigned', 'In Progress') AND sla_paused_at IS NULL AND (
+           (first_response_at IS NULL AND first_response_due_at IS NOT NULL AND (
+             (first_response_warned_at IS NULL AND first_response_due_at < ?)
+             OR (first_response_breached_at IS NULL AND first_response_due_at < ?)))
+           OR (resolution_due_at IS NOT NULL AND (
+             (resolution_warned_at IS NULL AND resolution_due_at < ?)
+             OR (resolution_breached_at IS NULL AND resolution_due_at < ?))))
+         ORDER BY created_at LIMIT ?`,
+        warnUntil,
+        now,
+        warnUntil,
+        now,
+        limit,
+      );
+    },
+    async unansweredSince(before, limit) {
+      return rows(
+        `SELECT doc FROM queries
+         WHERE status = 'Assigned' AND first_response_at IS NULL AND assigned_at < ?
+         ORDER BY assigned_at LIMIT ?`,
+        before,
+        limit,
+      );
+    },
+    async activeOf(orgId, userId) {
+      return rows(
+        `SELECT doc FROM queries
+         WHERE org_id = ? AND assigned_to = ? AND status IN ('Assigned', 'In Progress')
+         ORDER BY created_at`,
+        orgId,
+        userId,
+      );
+    },
+  };
+}
+
+export function sqliteQueryHistoryRepository(db: Db): QueryHistoryRepository {
+  return {
+    async append(e) {
+      db.prepare("INSERT INTO query_history (id, org_id, query_id, at, doc) VALUES (?, ?, ?, ?, ?)")
+        .run(e.id, e.organizationId, e.queryId, e.at, JSON.stringify(e));
+    },
+    async list(orgId, queryId, page) {
+      const total = db.prepare(
+        "SELECT count(*) AS n FROM query_history WHERE org_id = ? AND query_id = ?",
+      ).get(orgId, queryId) as Row;
+      const data = (db.prepare(
+        `SELECT doc FROM query_history WHERE org_id = ? AND query_id = ?
+         ORDER BY at, id LIMIT ? OFFSET ?`,
+      ).all(orgId, queryId, page.limit, pageOffset(page)) as Row[]).map((r) =>
+        docOf<QueryHistoryEntry>(r)
+      );
+      return { data, total: Number(total.n) };
+    },
+  };
+}
+
+export function sqliteCounterRepository(db: Db): CounterRepository {
+  const next = db.prepare(
+    `INSERT INTO counters (org_id, name, value) VALUES (?, ?, 1)
+     ON CONFLICT (org_id, name) DO UPDATE SET value = value + 1 RETURNING value`,
+  );
+  return {
+    async next(orgId, name) {
+      return Number((next.get(orgId, name) as Row).value);
+    },
+  };
+}
