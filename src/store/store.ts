@@ -1,5 +1,8 @@
 import type { OrganizationRepository } from "@/modules/organizations/repository.ts";
 import type { UserRepository } from "@/modules/users/repository.ts";
+import type { AuditRepository } from "@/modules/audit/repository.ts";
+import type { IpRuleRepository, LoginAttemptRepository } from "@/modules/access/repository.ts";
+import type { AuthSecretRepository } from "@/modules/auth/repository.ts";
 import type {
   CounterRepository,
   QueryHistoryRepository,
@@ -12,6 +15,10 @@ export interface Store {
   readonly kind: "sqlite" | "mongo";
   organizations: OrganizationRepository;
   users: UserRepository;
+  audit: AuditRepository;
+  loginAttempts: LoginAttemptRepository;
+  ipRules: IpRuleRepository;
+  authSecrets: AuthSecretRepository;
   counters: CounterRepository;
   queries: QueryRepository;
   queryHistory: QueryHistoryRepository;

@@ -1,5 +1,6 @@
 import { organizationRepositoryContract } from "./organization_repository.ts";
 import { userRepositoryContract } from "./user_repository.ts";
+import { identityRepositoryContract } from "./identity_repository.ts";
 import type { StoreKind } from "./store_contract.ts";
 import { agentStateRepositoryContract, queryRepositoryContract } from "./query_repository.ts";
 
@@ -7,6 +8,7 @@ import { agentStateRepositoryContract, queryRepositoryContract } from "./query_r
 export function storeSuites(kind: StoreKind): void {
   organizationRepositoryContract(kind);
   userRepositoryContract(kind);
+  identityRepositoryContract(kind);
   queryRepositoryContract(kind);
   agentStateRepositoryContract(kind);
 }

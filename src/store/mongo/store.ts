@@ -1,7 +1,20 @@
 import { MongoClient } from "mongodb";
 import type { Store } from "@/store/store.ts";
 import { ensureOrganizationIndexes, mongoOrganizationRepository } from "./organizations.ts";
-import { ensureUserIndexes, mongoUserRepository } from "./users.ts";
+import {
+  ensureAccessIndexes,
+  ensureAuditIndexes,
+  ensureAuthSecretIndexes,
+  ensureUserIndexes,
+  mongoUserRepository,
+} from "./users.ts";
+import { ensureAuditIndexes, mongoAuditRepository } from "./audit.ts";
+import {
+  ensureAccessIndexes,
+  mongoIpRuleRepository,
+  mongoLoginAttemptRepository,
+} from "./access.ts";
+import { ensureAuthSecretIndexes, mongoAuthSecretRepository } from "./auth_secrets.ts";
 import {
   ensureQueryIndexes,
   mongoCounterRepository,
@@ -27,6 +40,10 @@ export async function openMongoStore(uri: string, dbName?: string): Promise<Stor
     kind: "mongo",
     organizations: mongoOrganizationRepository(db),
     users: mongoUserRepository(db),
+    audit: mongoAuditRepository(db),
+    loginAttempts: mongoLoginAttemptRepository(db),
+    ipRules: mongoIpRuleRepository(db),
+    authSecrets: mongoAuthSecretRepository(db),
     counters: mongoCounterRepository(db),
     queries: mongoQueryRepository(db),
     queryHistory: mongoQueryHistoryRepository(db),

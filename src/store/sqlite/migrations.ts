@@ -39,6 +39,52 @@ export const migrations: { name: string; sql: string }[] = [
     `,
   },
   {
+    name: "0100_identity",
+    sql: `
+      CREATE TABLE audit_events (
+        id TEXT PRIMARY KEY,
+        org_id TEXT,
+        action TEXT NOT NULL,
+        actor_id TEXT,
+        target_id TEXT,
+        at TEXT NOT NULL,
+        doc TEXT NOT NULL
+      );
+      CREATE INDEX audit_events_org_at ON audit_events (org_id, at);
+      CREATE INDEX audit_events_at ON audit_events (at);
+      CREATE TABLE login_attempts (
+        id TEXT PRIMARY KEY,
+        org_id TEXT,
+        user_id TEXT,
+        outcome TEXT NOT NULL,
+        at TEXT NOT NULL,
+        doc TEXT NOT NULL
+      );
+      CREATE INDEX login_attempts_org_at ON login_attempts (org_id, at);
+      CREATE TABLE ip_rules (
+        id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL,
+        value TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        UNIQUE (org_id, value)
+      );
+      CREATE TABLE auth_secrets (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        org_id TEXT,
+        hash TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        used_at TEXT,
+        created_at TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX auth_secrets_hash ON auth_secrets (kind, hash);
+      CREATE INDEX auth_secrets_user ON auth_secrets (kind, user_id, used_at, created_at);
+    `,
+  },
+  {
     name: "0200_queries",
     sql: `
       CREATE TABLE queries (

@@ -2,6 +2,9 @@ import type { Store } from "@/store/store.ts";
 import { openSqlite } from "./db.ts";
 import { sqliteOrganizationRepository } from "./organizations.ts";
 import { sqliteUserRepository } from "./users.ts";
+import { sqliteAuditRepository } from "./audit.ts";
+import { sqliteIpRuleRepository, sqliteLoginAttemptRepository } from "./access.ts";
+import { sqliteAuthSecretRepository } from "./auth_secrets.ts";
 import {
   sqliteCounterRepository,
   sqliteQueryHistoryRepository,
@@ -16,6 +19,10 @@ export function openSqliteStore(path: string): Store {
     kind: "sqlite",
     organizations: sqliteOrganizationRepository(db),
     users: sqliteUserRepository(db),
+    audit: sqliteAuditRepository(db),
+    loginAttempts: sqliteLoginAttemptRepository(db),
+    ipRules: sqliteIpRuleRepository(db),
+    authSecrets: sqliteAuthSecretRepository(db),
     counters: sqliteCounterRepository(db),
     queries: sqliteQueryRepository(db),
     queryHistory: sqliteQueryHistoryRepository(db),

@@ -1,0 +1,68 @@
+import type { AuthSecret, AuthSecretRepository } from "@/modules/auth/repository.ts";
+import { type Db, nullableString, type Row } from "./db.ts";
+
+function toSecret(row: Row): AuthSecret {
+  return {
+    id: String(row.id),
+    kind: String(row.kind) as AuthSecret["kind"],
+    userId: String(row.user_id),
+    organizationId: nullableString(row.org_id),
+    hash: String(row.hash),
+    expiresAt: String(row.expires_at),
+    attempts: Number(row.attempts),
+    usedAt: nullableString(row.used_at),
+    createdAt: String(row.created_at),
+  };
+}
+
+export function sqliteAuthSecretRepository(db: Db): AuthSecretRepository {
+  return {
+    async create(s) {
+      db.prepare(
+        `INSERT INTO auth_secrets (id, kind, user_id, org_id, hash, expires_at, attempts, used_at,
+           created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        s.id,
+        s.kind,
+        s.userId,
+        s.organizationId,
+        s.hash,
+        s.expiresAt,
+        s.attempts,
+        s.usedAt,
+        s.createdAt,
+      );
+      return structuredClone(s);
+    },
+    async findByHash(kind, hash) {
+      const row = db.prepare("SELECT * FROM auth_secrets WHERE kind = ? AND hash = ?").get(
+        kind,
+        hash,
+      ) as Row | undefined;
+      return row ? toSecret(row) : null;
+    },
+    async latestUnused(kind, userId) {
+      const row = db.prepare(
+        `SELECT * FROM auth_secrets WHERE kind = ? AND user_id = ? AND used_at IS NULL
+         ORDER BY created_at DESC, id DESC LIMIT 1`,
+      ).get(kind, userId) as Row | undefined;
+      return row ? toSecret(row) : null;
+    },
+    async addAttempt(id) {
+      const row = db.prepare(
+        "UPDATE auth_secrets SET attempts = attempts + 1 WHERE id = ? RETURNING attempts",
+      ).get(id) as Row | undefined;
+      return row ? Number(row.attempts) : 0;
+    },
+    async consume(id, at) {
+      const r = db.prepare("UPDATE auth_secrets SET used_at = ? WHERE id = ? AND used_at IS NULL")
+        .run(at, id);
+      return Number(r.changes) === 1;
+    },
+    async consumeAll(kind, userId, at) {
+      db.prepare(
+        "UPDATE auth_secrets SET used_at = ? WHERE kind = ? AND user_id = ? AND used_at IS NULL",
+      ).run(at, kind, userId);
+    },
+  };
+}
