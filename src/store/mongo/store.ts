@@ -1,13 +1,7 @@
 import { MongoClient } from "mongodb";
 import type { Store } from "@/store/store.ts";
 import { ensureOrganizationIndexes, mongoOrganizationRepository } from "./organizations.ts";
-import {
-  ensureAccessIndexes,
-  ensureAuditIndexes,
-  ensureAuthSecretIndexes,
-  ensureUserIndexes,
-  mongoUserRepository,
-} from "./users.ts";
+import { ensureUserIndexes, mongoUserRepository } from "./users.ts";
 import { ensureAuditIndexes, mongoAuditRepository } from "./audit.ts";
 import {
   ensureAccessIndexes,
@@ -24,7 +18,14 @@ import {
 import { mongoAgentStateRepository } from "./agent_states.ts";
 
 /** Collections and unique indexes each repository needs, ensured at start. */
-const ensureIndexes = [ensureOrganizationIndexes, ensureUserIndexes, ensureQueryIndexes];
+const ensureIndexes = [
+  ensureOrganizationIndexes,
+  ensureUserIndexes,
+  ensureAuditIndexes,
+  ensureAccessIndexes,
+  ensureAuthSecretIndexes,
+  ensureQueryIndexes,
+];
 
 /** The production store: MongoDB through the official driver. */
 export async function openMongoStore(uri: string, dbName?: string): Promise<Store> {
