@@ -9,6 +9,7 @@ import type {
   QueryRepository,
 } from "@/modules/queries/repository.ts";
 import type { AgentStateRepository } from "@/modules/routing/repository.ts";
+import type { DocumentCollection, Documents, TenantDocument } from "./documents.ts";
 
 /** Every repository, behind one handle; each capability adds its own. */
 export interface Store {
@@ -23,6 +24,8 @@ export interface Store {
   queries: QueryRepository;
   queryHistory: QueryHistoryRepository;
   agentStates: AgentStateRepository;
+  /** The small resources kept as plain documents (notifications, FAQ, shifts). */
+  documents<T extends TenantDocument>(name: DocumentCollection): Documents<T>;
   /** Resolves when the store answers; rejects otherwise. */
   ping(): Promise<void>;
   /** Releases the connection or file handle. */

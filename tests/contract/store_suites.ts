@@ -2,6 +2,7 @@ import { organizationRepositoryContract } from "./organization_repository.ts";
 import { userRepositoryContract } from "./user_repository.ts";
 import { identityRepositoryContract } from "./identity_repository.ts";
 import type { StoreKind } from "./store_contract.ts";
+import { documentsContract } from "./documents.ts";
 import { agentStateRepositoryContract, queryRepositoryContract } from "./query_repository.ts";
 
 /** Every repository contract; each capability adds its own here. */
@@ -11,4 +12,5 @@ export function storeSuites(kind: StoreKind): void {
   identityRepositoryContract(kind);
   queryRepositoryContract(kind);
   agentStateRepositoryContract(kind);
+  documentsContract(kind);
 }

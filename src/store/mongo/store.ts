@@ -16,6 +16,8 @@ import {
   mongoQueryRepository,
 } from "./queries.ts";
 import { mongoAgentStateRepository } from "./agent_states.ts";
+import { mongoDocuments } from "./documents.ts";
+import { documentCollections } from "@/store/documents.ts";
 
 /** Collections and unique indexes each repository needs, ensured at start. */
 const ensureIndexes = [
@@ -37,6 +39,9 @@ export async function openMongoStore(uri: string, dbName?: string): Promise<Stor
   await client.connect();
   const db = client.db(dbName ?? databaseInUri(uri) ?? "chatcrm");
   for (const ensure of ensureIndexes) await ensure(db);
+  for (const name of documentCollections) {
+    await db.collection(name).createIndex({ organizationId: 1, userId: 1, createdAt: 1 });
+  }
   return {
     kind: "mongo",
     organizations: mongoOrganizationRepository(db),
@@ -49,6 +54,7 @@ export async function openMongoStore(uri: string, dbName?: string): Promise<Stor
     queries: mongoQueryRepository(db),
     queryHistory: mongoQueryHistoryRepository(db),
     agentStates: mongoAgentStateRepository(db),
+    documents: (name) => mongoDocuments(db, name),
     async ping() {
       await db.command({ ping: 1 });
     },

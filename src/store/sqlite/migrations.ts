@@ -147,4 +147,20 @@ export const migrations: { name: string; sql: string }[] = [
       CREATE INDEX agent_states_org ON agent_states (org_id, status, on_shift);
     `,
   },
+  {
+    name: "0201_documents",
+    sql: `
+      CREATE TABLE documents (
+        collection TEXT NOT NULL,
+        id TEXT NOT NULL,
+        org_id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        user_id TEXT GENERATED ALWAYS AS (json_extract(doc, '$.userId')) VIRTUAL,
+        created_at TEXT GENERATED ALWAYS AS (json_extract(doc, '$.createdAt')) VIRTUAL,
+        PRIMARY KEY (collection, id)
+      );
+      CREATE INDEX documents_org ON documents (collection, org_id, created_at);
+      CREATE INDEX documents_user ON documents (collection, org_id, user_id, created_at);
+    `,
+  },
 ];

@@ -11,6 +11,7 @@ import {
   sqliteQueryRepository,
 } from "./queries.ts";
 import { sqliteAgentStateRepository } from "./agent_states.ts";
+import { sqliteDocuments } from "./documents.ts";
 
 /** The embedded store: one SQLite file (or ":memory:"), migrated on open. */
 export function openSqliteStore(path: string): Store {
@@ -27,6 +28,7 @@ export function openSqliteStore(path: string): Store {
     queries: sqliteQueryRepository(db),
     queryHistory: sqliteQueryHistoryRepository(db),
     agentStates: sqliteAgentStateRepository(db),
+    documents: (name) => sqliteDocuments(db, name),
     ping() {
       db.prepare("SELECT 1").get();
       return Promise.resolve();

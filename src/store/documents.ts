@@ -1,0 +1,41 @@
+import type { PageRequest, PageResult } from "./types.ts";
+
+/** A small tenant-scoped resource kept as one document (notifications, FAQ entries, shifts). */
+export interface TenantDocument {
+  id: string;
+  organizationId: string;
+}
+
+export type Scalar = string | number | boolean | null;
+
+/** Equality on top-level fields; null matches a null or missing field. */
+export type Where<T> = { [K in keyof T]?: T[K] extends Scalar ? T[K] : never };
+
+export interface FindOptions<T> {
+  where?: Where<T>;
+  /** Case-insensitive substring match on any of the fields. */
+  text?: { fields: (keyof T & string)[]; value: string };
+  /** Array field containing the value. */
+  contains?: { field: keyof T & string; value: Scalar };
+  sort: [keyof T & string, "asc" | "desc"][];
+  page: PageRequest;
+}
+
+/**
+ * One port for every small resource: both adapters implement it once, so each module's
+ * repository is plain code over it. Updates are atomic compare-and-set on `expect`.
+ */
+export interface Documents<T extends TenantDocument> {
+  insert(doc: T): Promise<T>;
+  get(orgId: string, id: string): Promise<T | null>;
+  /** Sets the patch only when the stored document matches `expect`; the new state or null. */
+  update(orgId: string, id: string, patch: Partial<T>, expect?: Where<T>): Promise<T | null>;
+  /** Sets the patch on every document matching `where`; how many changed. */
+  updateMany(orgId: string, where: Where<T>, patch: Partial<T>): Promise<number>;
+  delete(orgId: string, id: string): Promise<boolean>;
+  find(orgId: string, options: FindOptions<T>): Promise<PageResult<T>>;
+}
+
+/** The names of the document collections, so both adapters agree. */
+export const documentCollections = ["notifications", "faq", "shifts"] as const;
+export type DocumentCollection = (typeof documentCollections)[number];

@@ -1,0 +1,98 @@
+import type { SQLInputValue } from "node:sqlite";
+import type { Documents, FindOptions, TenantDocument, Where as Equal } from "@/store/documents.ts";
+import { pageOffset } from "@/store/types.ts";
+import { type Db, likePattern, type Row } from "./db.ts";
+import { docOf, jsonSet, Where } from "./docs.ts";
+
+function field(name: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new Error(`Unexpected field name "${name}"`);
+  return `json_extract(doc, '$.${name}')`;
+}
+
+function sqlValue(value: unknown): SQLInputValue {
+  return typeof value === "boolean" ? (value ? 1 : 0) : value as SQLInputValue;
+}
+
+function equal<T>(w: Where, where: Equal<T> | undefined): Where {
+  for (const [k, v] of Object.entries(where ?? {})) {
+    if (v === undefined) continue;
+    w.is(field(k), v === null ? null : sqlValue(v));
+  }
+  return w;
+}
+
+/** A document collection in the shared `documents` table. */
+export function sqliteDocuments<T extends TenantDocument>(
+  db: Db,
+  collection: string,
+): Documents<T> {
+  const scope = (orgId: string) =>
+    new Where().add("collection = ?", collection).add("org_id = ?", orgId);
+  return {
+    async insert(doc) {
+      db.prepare("INSERT INTO documents (collection, id, org_id, doc) VALUES (?, ?, ?, ?)").run(
+        collection,
+        doc.id,
+        doc.organizationId,
+        JSON.stringify(doc),
+      );
+      return structuredClone(doc);
+    },
+    async get(orgId, id) {
+      const w = scope(orgId).add("id = ?", id);
+      const row = db.prepare(`SELECT doc FROM documents WHERE ${w.sql}`).get(...w.args) as
+        | Row
+        | undefined;
+      return row ? docOf<T>(row) : null;
+    },
+    async update(orgId, id, patch, expect) {
+      const set = jsonSet(patch);
+      const w = equal(scope(orgId).add("id = ?", id), expect);
+      const row = db.prepare(`UPDATE documents SET doc = ${set.sql} WHERE ${w.sql} RETURNING doc`)
+        .get(...set.values, ...w.args) as Row | undefined;
+      return row ? docOf<T>(row) : null;
+    },
+    async updateMany(orgId, where, patch) {
+      const set = jsonSet(patch);
+      const w = equal(scope(orgId), where);
+      const result = db.prepare(`UPDATE documents SET doc = ${set.sql} WHERE ${w.sql}`).run(
+        ...set.values,
+        ...w.args,
+      );
+      return Number(result.changes);
+    },
+    async delete(orgId, id) {
+      const w = scope(orgId).add("id = ?", id);
+      return Number(db.prepare(`DELETE FROM documents WHERE ${w.sql}`).run(...w.args).changes) ===
+        1;
+    },
+    async find(orgId, options: FindOptions<T>) {
+      const w = equal(scope(orgId), options.where);
+      if (options.text) {
+        const p = likePattern(options.text.value);
+        const ors = options.text.fields.map((f) => `lower(${field(f)}) LIKE ? ESCAPE '\\'`);
+        w.add(`(${ors.join(" OR ")})`, ...options.text.fields.map(() => p));
+      }
+      if (options.contains) {
+        w.add(
+          `EXISTS (SELECT 1 FROM json_each(documents.doc, '$.${options.contains.field}')
+                   WHERE value = ?)`,
+          sqlValue(options.contains.value),
+        );
+        field(options.contains.field);
+      }
+      const order = [
+        ...options.sort.map(([f, d]) => `${field(f)} ${d === "asc" ? "ASC" : "DESC"}`),
+        "id",
+      ]
+        .join(", ");
+      const total = db.prepare(`SELECT count(*) AS n FROM documents WHERE ${w.sql}`).get(
+        ...w.args,
+      ) as Row;
+      const rows = db.prepare(
+        `SELECT doc FROM documents WHERE ${w.sql} ORDER BY ${order} LIMIT ? OFFSET ?`,
+      ).all(...w.args, options.page.limit, pageOffset(options.page)) as Row[];
+      return { data: rows.map((r) => docOf<T>(r)), total: Number(total.n) };
+    },
+  };
+}
