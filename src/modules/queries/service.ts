@@ -1,0 +1,414 @@
+import type { Deps } from "@/deps.ts";
+import { AppError, notFound } from "@/errors.ts";
+import type { Role, User } from "@/modules/users/repository.ts";
+import type { RoutingService } from "@/modules/routing/service.ts";
+import type { PageRequest, PageResult } from "@/store/types.ts";
+import {
+  canTransition,
+  type Priority,
+  priorityRank,
+  type Query,
+  type QueryHistoryEntry,
+  queryReference,
+  type QuerySource,
+  type QueryStatus,
+  transitions,
+  type WaitingOn,
+} from "./model.ts";
+import type { QueryFilter, QueryPatch, QuerySort } from "./repository.ts";
+import type { QueryEvents } from "./events.ts";
+import { slaDueTimes, supportSettings } from "./settings.ts";
+
+/** The caller, as the token says. */
+export interface Actor {
+  userId: string;
+  orgId: string;
+  role: Role;
+}
+
+export interface NewQuery {
+  title: string;
+  description: string;
+  priority?: Priority;
+  source?: QuerySource;
+  /** Required when staff enter a query for a customer; a Customer's own is implied. */
+  customerId?: string;
+  skill?: string | null;
+  team?: string | null;
+  tags?: string[];
+}
+
+export interface QueryEdit {
+  title?: string;
+  description?: string;
+  tags?: string[];
+  skill?: string | null;
+  team?: string | null;
+  waitingOn?: WaitingOn;
+}
+
+/** A query as its caller sees it: a waiting one also says where it stands in the queue. */
+export type QueryView = Query & { queuePosition: number | null };
+
+export interface QueryService {
+  create(actor: Actor, input: NewQuery): Promise<Query>;
+  get(actor: Actor, id: string): Promise<QueryView>;
+  list(
+    actor: Actor,
+    filter: QueryFilter,
+    sort: QuerySort,
+    page: PageRequest,
+  ): Promise<PageResult<Query>>;
+  edit(actor: Actor, id: string, edit: QueryEdit): Promise<Query>;
+  setStatus(actor: Actor, id: string, status: QueryStatus, reason?: string): Promise<Query>;
+  setPriority(actor: Actor, id: string, priority: Priority, reason?: string): Promise<Query>;
+  assign(actor: Actor, id: string, agentId: string, reason?: string): Promise<Query>;
+  transfer(
+    actor: Actor,
+    id: string,
+    to: { agentId?: string; team?: string },
+    reason: string,
+  ): Promise<Query>;
+  history(actor: Actor, id: string, page: PageRequest): Promise<PageResult<QueryHistoryEntry>>;
+  rate(actor: Actor, id: string, rating: number, comment?: string): Promise<Query>;
+  /** Records the first reply of staff (from chat or mail): stops the first-response clock. */
+  responded(orgId: string, id: string, at: string): Promise<void>;
+}
+
+const staffRoles: readonly Role[] = ["Admin", "TL", "QA", "Agent"];
+const leadRoles: readonly Role[] = ["Admin", "TL"];
+
+export function createQueryService(
+  deps: Pick<Deps, "store" | "clock" | "ids">,
+  routing: RoutingService,
+  events: QueryEvents,
+): QueryService {
+  const { store } = deps;
+  const now = () => deps.clock.now().toISOString();
+
+  async function agentSkills(actor: Actor): Promise<string[]> {
+    const me = await store.users.findById(actor.orgId, actor.userId);
+    return me?.skills.map((s) => s.name) ?? [];
+  }
+
+  /** The query if the caller may see it; 404 otherwise, so nothing leaks. */
+  async function visible(actor: Actor, id: string): Promise<Query> {
+    const query = await store.queries.findById(actor.orgId, id);
+    if (!query) throw notFound("Query", id);
+    if (actor.role === "Customer" && query.customerId !== actor.userId) {
+      throw notFound("Query", id);
+    }
+    if (actor.role === "Agent" && query.assignedTo !== actor.userId) {
+      const waiting = query.status === "Open" && query.assignedTo === null;
+      if (!waiting || (query.skill && !(await agentSkills(actor)).includes(query.skill))) {
+        throw notFound("Query", id);
+      }
+    }
+    return query;
+  }
+
+  /** Agents act on their own queries; leads and admins on any. */
+  function mayWork(actor: Actor, query: Query): void {
+    if (actor.role === "Agent" && query.assignedTo !== actor.userId) {
+      throw new AppError("FORBIDDEN", `${query.reference} is not assigned to you`);
+    }
+    if (!staffRoles.includes(actor.role) || actor.role === "QA") {
+      throw new AppError("FORBIDDEN", `Role ${actor.role} may not change queries`);
+    }
+  }
+
+  async function customerOf(actor: Actor, customerId: string | undefined): Promise<User> {
+    const id = actor.role === "Customer" ? actor.userId : customerId;
+    if (!id) {
+      throw new AppError("VALIDATION_FAILED", "Request validation failed", {
+        details: [{ path: "customerId", message: "required when staff create a query" }],
+      });
+    }
+    const customer = await store.users.findById(actor.orgId, id);
+    if (!customer || customer.role !== "Customer") {
+      throw new AppError("VALIDATION_FAILED", "Request validation failed", {
+        details: [{ path: "customerId", message: `no customer "${id}" in this organization` }],
+      });
+    }
+    return customer;
+  }
+
+  /** Applies a change only if the query is still as read; 409 when someone changed it first. */
+  async function change(query: Query, patch: QueryPatch): Promise<Query> {
+    const updated = await store.queries.update(
+      query.organizationId,
+      query.id,
+      { statuses: [query.status], assignedTo: query.assignedTo },
+      { ...patch, updatedAt: now() },
+    );
+    if (!updated) {
+      throw new AppError("CONFLICT", `${query.reference} changed meanwhile; reload and retry`);
+    }
+    return updated;
+  }
+
+  const service: QueryService = {
+    async create(actor, input) {
+      const customer = await customerOf(actor, input.customerId);
+      const org = await store.organizations.findById(actor.orgId);
+      if (!org) throw notFound("Organization", actor.orgId);
+      const priority = input.priority ?? "Medium";
+      const createdAt = now();
+      const number = await store.counters.next(actor.orgId, "query");
+      const query = await store.queries.create({
+        id: deps.ids.next(),
+        organizationId: actor.orgId,
+        number,
+        reference: queryReference(number),
+        title: input.title,
+        description: input.description,
+        status: "Open",
+        priority,
+        priorityRank: priorityRank[priority],
+        source: input.source ?? (actor.role === "Customer" ? "Chat" : "Manual"),
+        customerId: customer.id,
+        assignedTo: null,
+        team: input.team ?? null,
+        skill: input.skill ?? null,
+        tags: [...new Set(input.tags ?? [])],
+        roomId: null,
+        waitingOn: "agent",
+        createdBy: actor.userId,
+        createdAt,
+        updatedAt: createdAt,
+        assignedAt: null,
+        firstResponseAt: null,
+        resolvedAt: null,
+        closedAt: null,
+        ...slaDueTimes(supportSettings(org), priority, createdAt),
+        slaPausedAt: null,
+        firstResponseWarnedAt: null,
+        resolutionWarnedAt: null,
+        firstResponseBreachedAt: null,
+        resolutionBreachedAt: null,
+        breached: false,
+        csat: null,
+      });
+      await events.record(query, actor.userId, { action: "created", to: "Open" });
+      return await routing.offer(query);
+    },
+
+    async get(actor, id) {
+      const query = await visible(actor, id);
+      const waiting = query.status === "Open" && query.assignedTo === null;
+      return {
+        ...query,
+        queuePosition: waiting ? await store.queries.positionInQueue(actor.orgId, query) : null,
+      };
+    },
+
+    async list(actor, filter, sort, page) {
+      const scoped: QueryFilter = { ...filter };
+      if (actor.role === "Customer") scoped.customerId = actor.userId;
+      if (actor.role === "Agent") {
+        scoped.agentView = { userId: actor.userId, skills: await agentSkills(actor) };
+      }
+      return await store.queries.list(actor.orgId, scoped, sort, page);
+    },
+
+    async edit(actor, id, edit) {
+      const query = await visible(actor, id);
+      mayWork(actor, query);
+      const patch: QueryPatch = {};
+      const changed: [string, unknown, unknown][] = [];
+      for (const key of ["title", "description", "tags", "skill", "team", "waitingOn"] as const) {
+        const value = edit[key];
+        if (value === undefined || JSON.stringify(value) === JSON.stringify(query[key])) continue;
+        Object.assign(patch, { [key]: value });
+        changed.push([key, query[key], value]);
+      }
+      if (edit.waitingOn && edit.waitingOn !== query.waitingOn) {
+        Object.assign(patch, slaClockChange(query, edit.waitingOn, now()));
+      }
+      if (changed.length === 0) return query;
+      const updated = await change(query, patch);
+      for (const [field, from, to] of changed) {
+        await events.record(updated, actor.userId, { action: "edited", field, from, to });
+      }
+      await events.updated(updated);
+      return updated;
+    },
+
+    async setStatus(actor, id, status, reason) {
+      const query = await visible(actor, id);
+      mayWork(actor, query);
+      if (query.status === status) return query;
+      if (!canTransition(query.status, status) || status === "Assigned") {
+        const allowed = transitions[query.status].filter((s) => s !== "Assigned");
+        throw new AppError(
+          "INVALID_TRANSITION",
+          `Cannot move ${query.reference} from ${query.status} to ${status}`,
+          { details: { from: query.status, to: status, allowed } },
+        );
+      }
+      const at = now();
+      const patch: QueryPatch = { status };
+      if (status === "In Progress" && query.status === "Assigned" && !query.firstResponseAt) {
+        patch.firstResponseAt = at;
+      }
+      if (status === "Resolved") Object.assign(patch, { resolvedAt: at, slaPausedAt: null });
+      if (status === "Closed") patch.closedAt = at;
+      const reopening = query.status === "Resolved" && status === "In Progress";
+      if (reopening) {
+        Object.assign(patch, { resolvedAt: null, waitingOn: "agent" });
+        await reserveForReopen(query);
+      }
+      let updated: Query;
+      try {
+        updated = await change(query, patch);
+      } catch (err) {
+        if (reopening && query.assignedTo) {
+          await store.agentStates.release(query.organizationId, query.assignedTo);
+        }
+        throw err;
+      }
+      await events.record(updated, actor.userId, {
+        action: "status",
+        field: "status",
+        from: query.status,
+        to: status,
+        reason: reason ?? null,
+      });
+      await events.updated(updated);
+      if (status === "Resolved" && query.assignedTo) {
+        await routing.release(query.organizationId, query.assignedTo);
+      }
+      return updated;
+    },
+
+    async setPriority(actor, id, priority, reason) {
+      if (!leadRoles.includes(actor.role)) {
+        throw new AppError("FORBIDDEN", `Role ${actor.role} may not change priorities`);
+      }
+      const query = await visible(actor, id);
+      if (query.priority === priority) return query;
+      const org = await store.organizations.findById(actor.orgId);
+      const settings = supportSettings(org!);
+      const before = slaDueTimes(settings, query.priority, query.createdAt);
+      const after = slaDueTimes(settings, priority, query.createdAt);
+      // Keep time already paused (waiting on the customer) added to the new targets.
+      const shift = (due: string | null, old: string, next: string) =>
+        due === null ? null : new Date(Date.parse(next) + Date.parse(due) - Date.parse(old))
+          .toISOString();
+      const updated = await change(query, {
+        priority,
+        priorityRank: priorityRank[priority],
+        firstResponseDueAt: shift(
+          query.firstResponseDueAt,
+          before.firstResponseDueAt,
+          after.firstResponseDueAt,
+        ),
+        resolutionDueAt: shift(
+          query.resolutionDueAt,
+          before.resolutionDueAt,
+          after.resolutionDueAt,
+        ),
+      });
+      await events.record(updated, actor.userId, {
+        action: "priority",
+        field: "priority",
+        from: query.priority,
+        to: priority,
+        reason: reason ?? null,
+      });
+      await events.updated(updated);
+      return updated;
+    },
+
+    async assign(actor, id, agentId, reason) {
+      if (!leadRoles.includes(actor.role)) {
+        throw new AppError("FORBIDDEN", `Role ${actor.role} may not assign queries`);
+      }
+      const query = await visible(actor, id);
+      return await routing.assignTo(query, agentId, actor.userId, {
+        action: "assigned",
+        reason: reason ?? null,
+      });
+    },
+
+    async transfer(actor, id, to, reason) {
+      const query = await visible(actor, id);
+      mayWork(actor, query);
+      if (query.status === "Resolved" || query.status === "Closed") {
+        throw new AppError(
+          "INVALID_TRANSITION",
+          `A ${query.status} query cannot be transferred`,
+        );
+      }
+      if (to.agentId) {
+        return await routing.assignTo(query, to.agentId, actor.userId, {
+          action: "transferred",
+          reason,
+        });
+      }
+      return await routing.requeue(query, actor.userId, reason, to.team ?? null);
+    },
+
+    async history(actor, id, page) {
+      await visible(actor, id);
+      return await store.queryHistory.list(actor.orgId, id, page);
+    },
+
+    async rate(actor, id, rating, comment) {
+      const query = await visible(actor, id);
+      if (actor.role !== "Customer") {
+        throw new AppError("FORBIDDEN", "Only the query's customer may rate it");
+      }
+      if (query.status !== "Resolved" && query.status !== "Closed") {
+        throw new AppError("INVALID_TRANSITION", `${query.reference} is not resolved yet`);
+      }
+      const csat = { rating, comment: comment ?? null, ratedAt: now() };
+      const updated = await store.queries.update(actor.orgId, id, { noCsat: true }, {
+        csat,
+        updatedAt: csat.ratedAt,
+      });
+      if (!updated) throw new AppError("CONFLICT", `${query.reference} is already rated`);
+      await events.record(updated, actor.userId, { action: "csat", field: "csat", to: rating });
+      if (updated.assignedTo) await events.updated(updated);
+      return updated;
+    },
+
+    async responded(orgId, id, at) {
+      const query = await store.queries.findById(orgId, id);
+      if (!query || query.firstResponseAt) return;
+      await store.queries.update(orgId, id, { statuses: ["Assigned", "In Progress"] }, {
+        firstResponseAt: at,
+      });
+    },
+  };
+
+  /** A reopened query takes a slot of its assignee again; 409 when they are full. */
+  async function reserveForReopen(query: Query): Promise<void> {
+    if (!query.assignedTo) return;
+    const agent = await store.users.findById(query.organizationId, query.assignedTo);
+    const max = agent?.maxConcurrentQueries ?? 0;
+    const ok = await store.agentStates.reserve(query.organizationId, query.assignedTo, max, now());
+    if (!ok) {
+      throw new AppError(
+        "CONFLICT",
+        `The assignee already holds ${max} queries; transfer ${query.reference} to reopen it`,
+      );
+    }
+  }
+
+  return service;
+}
+
+/** Stops the SLA clock while waiting on the customer; restarting moves the targets on. */
+export function slaClockChange(query: Query, waitingOn: WaitingOn, at: string): QueryPatch {
+  if (waitingOn === "customer") return { slaPausedAt: query.slaPausedAt ?? at };
+  if (!query.slaPausedAt) return {};
+  const paused = Date.parse(at) - Date.parse(query.slaPausedAt);
+  const later = (due: string | null) =>
+    due === null ? null : new Date(Date.parse(due) + paused).toISOString();
+  return {
+    slaPausedAt: null,
+    firstResponseDueAt: later(query.firstResponseDueAt),
+    resolutionDueAt: later(query.resolutionDueAt),
+  };
+}

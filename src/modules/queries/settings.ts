@@ -1,0 +1,65 @@
+import { z } from "@hono/zod-openapi";
+import type { Organization } from "@/modules/organizations/repository.ts";
+import { priorities, type Priority } from "./model.ts";
+
+export const routingPolicies = ["round-robin", "least-loaded", "manual"] as const;
+export type RoutingPolicy = (typeof routingPolicies)[number];
+
+const Target = z.object({
+  firstResponseMinutes: z.number().int().min(1).max(60 * 24 * 30),
+  resolutionMinutes: z.number().int().min(1).max(60 * 24 * 90),
+}).strict();
+
+/** An organization's support settings: how queries are routed and the SLA targets. */
+export const SupportSettingsSchema = z.object({
+  routing: z.object({
+    policy: z.enum(routingPolicies),
+    /** An assigned query with no reply after this many minutes goes back to the queue. */
+    reassignMinutes: z.number().int().min(1).max(60 * 24),
+  }).strict(),
+  sla: z.object({
+    Low: Target,
+    Medium: Target,
+    High: Target,
+    Urgent: Target,
+  }).strict(),
+  /** How long before a target the assignee is warned. */
+  slaWarnMinutes: z.number().int().min(1).max(60 * 24),
+}).strict().openapi("SupportSettings");
+
+export type SupportSettings = z.infer<typeof SupportSettingsSchema>;
+
+export function defaultSupportSettings(): SupportSettings {
+  return {
+    routing: { policy: "least-loaded", reassignMinutes: 15 },
+    sla: {
+      Low: { firstResponseMinutes: 480, resolutionMinutes: 4320 },
+      Medium: { firstResponseMinutes: 240, resolutionMinutes: 1440 },
+      High: { firstResponseMinutes: 60, resolutionMinutes: 480 },
+      Urgent: { firstResponseMinutes: 15, resolutionMinutes: 240 },
+    },
+    slaWarnMinutes: 10,
+  };
+}
+
+/** The organization's support settings, defaults filled in. */
+export function supportSettings(org: Pick<Organization, "settings">): SupportSettings {
+  const stored = SupportSettingsSchema.safeParse(org.settings.support);
+  return stored.success ? stored.data : defaultSupportSettings();
+}
+
+/** SLA due times for a query of `priority` created at `createdAt`. */
+export function slaDueTimes(
+  settings: SupportSettings,
+  priority: Priority,
+  createdAt: string,
+): { firstResponseDueAt: string; resolutionDueAt: string } {
+  const target = settings.sla[priority];
+  const start = Date.parse(createdAt);
+  return {
+    firstResponseDueAt: new Date(start + target.firstResponseMinutes * 60_000).toISOString(),
+    resolutionDueAt: new Date(start + target.resolutionMinutes * 60_000).toISOString(),
+  };
+}
+
+export { priorities };

@@ -1,0 +1,238 @@
+import type { Deps } from "@/deps.ts";
+import { AppError } from "@/errors.ts";
+import type { Availability, User } from "@/modules/users/repository.ts";
+import { activeStatuses, type Query } from "@/modules/queries/model.ts";
+import type { QueryEvents } from "@/modules/queries/events.ts";
+import { type RoutingPolicy, supportSettings } from "@/modules/queries/settings.ts";
+import type { AgentState } from "./repository.ts";
+
+const system = "system";
+
+export interface RoutingService {
+  /** Offers a waiting query to the best free agent; the query as it is afterwards. */
+  offer(query: Query): Promise<Query>;
+  /** Offers waiting queries, in queue order, until no agent can take more. How many landed. */
+  drain(orgId: string): Promise<number>;
+  /** Gives the query to `agentId` (manual assignment or transfer); 409 when they are full. */
+  assignTo(
+    query: Query,
+    agentId: string,
+    actorId: string,
+    change: { action: "assigned" | "transferred"; reason?: string | null },
+  ): Promise<Query>;
+  /** Puts an assigned query back in the queue, frees its agent, then drains the queue. */
+  requeue(query: Query, actorId: string, reason: string, team?: string | null): Promise<Query>;
+  /** Frees one slot of the agent (their query was resolved), then drains the queue. */
+  release(orgId: string, agentId: string): Promise<void>;
+  /** Sets availability; online drains the queue, offline hands the agent's queries back. */
+  setAvailability(orgId: string, userId: string, status: Availability): Promise<AgentState>;
+  /** Clock-in (true) or out; false when already in that state. */
+  setShift(orgId: string, userId: string, onShift: boolean): Promise<boolean>;
+  /** Requeues assigned queries nobody replied to within their organization's reassign time. */
+  requeueUnanswered(): Promise<number>;
+}
+
+/** Agents who may take routed queries. */
+const routable = (u: User | null): u is User => u !== null && u.active && u.role === "Agent";
+
+function skillLevel(user: User, skill: string | null): number {
+  return skill ? user.skills.find((s) => s.name === skill)?.level ?? 0 : 0;
+}
+
+/** Order among qualified agents: higher skill level first, then the policy's own order. */
+function rank(policy: RoutingPolicy, skill: string | null) {
+  return (a: { user: User; state: AgentState }, b: { user: User; state: AgentState }) =>
+    (skillLevel(b.user, skill) - skillLevel(a.user, skill)) ||
+    (policy === "least-loaded" ? a.state.load - b.state.load : 0) ||
+    (a.state.lastAssignedAt ?? "").localeCompare(b.state.lastAssignedAt ?? "") ||
+    a.user.id.localeCompare(b.user.id);
+}
+
+export function createRoutingService(
+  deps: Pick<Deps, "store" | "clock" | "log">,
+  events: QueryEvents,
+): RoutingService {
+  const { store } = deps;
+  const now = () => deps.clock.now().toISOString();
+
+  async function candidates(query: Query) {
+    const states = await store.agentStates.available(query.organizationId);
+    const found = [];
+    for (const state of states) {
+      const user = await store.users.findById(query.organizationId, state.userId);
+      if (!routable(user) || state.load >= user.maxConcurrentQueries) continue;
+      if (query.skill && !user.skills.some((s) => s.name === query.skill)) continue;
+      if (query.team && user.team !== query.team) continue;
+      found.push({ user, state });
+    }
+    return found;
+  }
+
+  /** Reserve a slot, then claim the query; undo the slot when someone else claimed first. */
+  async function claim(query: Query, agent: User, actorId: string): Promise<Query | null> {
+    const at = now();
+    const orgId = query.organizationId;
+    if (!await store.agentStates.reserve(orgId, agent.id, agent.maxConcurrentQueries, at)) {
+      return null;
+    }
+    const claimed = await store.queries.update(
+      orgId,
+      query.id,
+      { statuses: ["Open"], assignedTo: null },
+      { status: "Assigned", assignedTo: agent.id, assignedAt: at, updatedAt: at },
+    );
+    if (!claimed) {
+      await store.agentStates.release(orgId, agent.id);
+      return null;
+    }
+    await events.record(claimed, actorId, {
+      action: "assigned",
+      field: "assignedTo",
+      from: null,
+      to: agent.id,
+    });
+    await events.assigned(claimed);
+    return claimed;
+  }
+
+  async function offer(query: Query): Promise<Query> {
+    if (query.status !== "Open" || query.assignedTo) return query;
+    const org = await store.organizations.findById(query.organizationId);
+    if (!org?.active) return query;
+    const policy = supportSettings(org).routing.policy;
+    if (policy === "manual") return query;
+    const ranked = (await candidates(query)).sort(rank(policy, query.skill));
+    for (const { user } of ranked) {
+      const claimed = await claim(query, user, system);
+      if (claimed) return claimed;
+      const current = await store.queries.findById(query.organizationId, query.id);
+      if (!current || current.status !== "Open" || current.assignedTo) return current ?? query;
+    }
+    return query;
+  }
+
+  async function drain(orgId: string): Promise<number> {
+    let landed = 0;
+    const waiting = await store.queries.waiting(orgId, 100);
+    for (const query of waiting) {
+      if ((await store.agentStates.available(orgId)).length === 0) break;
+      if ((await offer(query)).assignedTo) landed++;
+    }
+    return landed;
+  }
+
+  const service: RoutingService = {
+    offer,
+    drain,
+    async assignTo(query, agentId, actorId, change) {
+      const orgId = query.organizationId;
+      const agent = await store.users.findById(orgId, agentId);
+      if (!agent || !agent.active || !["Agent", "TL", "Admin"].includes(agent.role)) {
+        throw new AppError("BAD_REQUEST", `User "${agentId}" is not an active agent here`);
+      }
+      if (query.assignedTo === agentId) return query;
+      if (!activeStatuses.includes(query.status) && query.status !== "Open") {
+        throw new AppError("INVALID_TRANSITION", `A ${query.status} query cannot be reassigned`);
+      }
+      const at = now();
+      if (!await store.agentStates.reserve(orgId, agentId, agent.maxConcurrentQueries, at)) {
+        throw new AppError(
+          "CONFLICT",
+          `${agent.name} already holds ${agent.maxConcurrentQueries} queries, their maximum`,
+        );
+      }
+      const updated = await store.queries.update(
+        orgId,
+        query.id,
+        { assignedTo: query.assignedTo, statuses: [query.status] },
+        {
+          assignedTo: agentId,
+          assignedAt: at,
+          status: query.status === "Open" ? "Assigned" : query.status,
+          updatedAt: at,
+        },
+      );
+      if (!updated) {
+        await store.agentStates.release(orgId, agentId);
+        throw new AppError("CONFLICT", `${query.reference} changed meanwhile; reload and retry`);
+      }
+      await events.record(updated, actorId, {
+        action: change.action,
+        field: "assignedTo",
+        from: query.assignedTo,
+        to: agentId,
+        reason: change.reason ?? null,
+      });
+      await events.assigned(updated);
+      if (query.assignedTo) await service.release(orgId, query.assignedTo);
+      return updated;
+    },
+    async requeue(query, actorId, reason, team) {
+      const orgId = query.organizationId;
+      const at = now();
+      const updated = await store.queries.update(
+        orgId,
+        query.id,
+        { assignedTo: query.assignedTo, statuses: [query.status] },
+        {
+          status: "Open",
+          assignedTo: null,
+          assignedAt: null,
+          updatedAt: at,
+          ...(team !== undefined ? { team } : {}),
+        },
+      );
+      if (!updated) return (await store.queries.findById(orgId, query.id)) ?? query;
+      await events.record(updated, actorId, {
+        action: team !== undefined ? "transferred" : "requeued",
+        field: team !== undefined ? "team" : "assignedTo",
+        from: team !== undefined ? query.team : query.assignedTo,
+        to: team !== undefined ? team : null,
+        reason,
+      });
+      await events.updated(updated, query.assignedTo ? [query.assignedTo] : []);
+      if (query.assignedTo) await store.agentStates.release(orgId, query.assignedTo);
+      const offered = await offer(updated);
+      await drain(orgId);
+      return offered;
+    },
+    async release(orgId, agentId) {
+      await store.agentStates.release(orgId, agentId);
+      await drain(orgId);
+    },
+    async setAvailability(orgId, userId, status) {
+      const state = await store.agentStates.setStatus(orgId, userId, status, now());
+      if (status === "online") await drain(orgId);
+      if (status === "offline") await handBack(orgId, userId, "agent went offline");
+      return state;
+    },
+    async setShift(orgId, userId, onShift) {
+      const changed = await store.agentStates.setShift(orgId, userId, onShift, now());
+      if (changed && onShift) await drain(orgId);
+      if (changed && !onShift) await handBack(orgId, userId, "agent clocked out");
+      return changed;
+    },
+    async requeueUnanswered() {
+      const stale = await store.queries.unansweredSince(now(), 500);
+      let count = 0;
+      for (const query of stale) {
+        const org = await store.organizations.findById(query.organizationId);
+        if (!org || !query.assignedAt) continue;
+        const limitMs = supportSettings(org).routing.reassignMinutes * 60_000;
+        if (deps.clock.now().getTime() - Date.parse(query.assignedAt) < limitMs) continue;
+        await service.requeue(query, system, "no reply within the reassign time");
+        count++;
+      }
+      return count;
+    },
+  };
+
+  /** Requeues every active query of an agent who stopped working. */
+  async function handBack(orgId: string, userId: string, reason: string) {
+    for (const query of await store.queries.activeOf(orgId, userId)) {
+      await service.requeue(query, system, reason);
+    }
+  }
+
+  return service;
+}
