@@ -10,17 +10,34 @@ import { bodyLimits, noRepeatedParams } from "@/http/guards.ts";
 import { docsRoutes } from "@/http/docs.ts";
 import { createTokenService } from "@/modules/auth/tokens.ts";
 import { healthRoutes } from "@/modules/health/routes.ts";
+import { rateLimit } from "@/http/rate_limit.ts";
+import { mountIdentity } from "@/http/identity.ts";
+import { createAccessService } from "@/modules/access/service.ts";
+import { createSessionService } from "@/modules/auth/service.ts";
+import { createAccountService } from "@/modules/auth/account.ts";
+import { authenticate } from "@/http/authenticate.ts";
+import type { MiddlewareHandler } from "hono";
 
 /** Services shared by the routers of one app instance. */
 export interface Services {
   tokens: ReturnType<typeof createTokenService>;
+  access: ReturnType<typeof createAccessService>;
+  sessions: ReturnType<typeof createSessionService>;
+  accounts: ReturnType<typeof createAccountService>;
+  /** Token, organization status and IP allow-list checks, for every authenticated route. */
+  authenticate: MiddlewareHandler<AppEnv>;
 }
 
 /** Builds the services every router shares; subscribes them to the bus. */
 export async function buildServices(deps: Deps): Promise<Services> {
   const tokens = createTokenService(deps);
   await tokens.start();
-  return { tokens };
+  const access = createAccessService(deps);
+  await access.start();
+  const sessions = createSessionService(deps, { tokens, access });
+  const accounts = createAccountService(deps, sessions);
+  const authn = authenticate(tokens, access, deps.config.trustProxy);
+  return { tokens, access, sessions, accounts, authenticate: authn };
 }
 
 /** The whole HTTP API: middleware in order, every router, docs, one error handler. */
@@ -70,5 +87,14 @@ export async function buildApp(deps: Deps): Promise<OpenAPIHono<AppEnv>> {
 }
 
 /** The `/api/v1` routers; each capability mounts its own here. */
-function mountApi(_app: OpenAPIHono<AppEnv>, _deps: Deps, _services: Services): void {
+function mountApi(app: OpenAPIHono<AppEnv>, deps: Deps, services: Services): void {
+  app.use(
+    "/api/v1/*",
+    rateLimit(deps.shared, {
+      windowSeconds: deps.config.rateLimit.windowSeconds,
+      max: deps.config.rateLimit.max,
+      trustProxy: deps.config.trustProxy,
+    }),
+  );
+  mountIdentity(app, deps, services);
 }

@@ -42,6 +42,7 @@ const envSchema = z.object({
   TRUST_PROXY: bool.default(false),
   BODY_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
   UPLOAD_LIMIT_BYTES: int(1024, 1024 * 1024 * 1024).default(10 * 1024 * 1024),
+  AVATAR_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(2 * 1024 * 1024),
   RATE_LIMIT_WINDOW_SECONDS: int(1, 86400).default(900),
   RATE_LIMIT_MAX: int(1, 1_000_000).default(100),
   LOGIN_FAILURE_LIMIT: int(1, 10_000).default(10),
@@ -77,6 +78,8 @@ export interface Config {
   trustProxy: boolean;
   bodyLimitBytes: number;
   uploadLimitBytes: number;
+  /** Largest accepted avatar image. */
+  avatarLimitBytes: number;
   rateLimit: { windowSeconds: number; max: number; loginFailures: number };
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   cronsEnabled: boolean;
@@ -127,6 +130,7 @@ export function loadConfig(env: Env): Config {
     trustProxy: e.TRUST_PROXY,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     uploadLimitBytes: e.UPLOAD_LIMIT_BYTES,
+    avatarLimitBytes: e.AVATAR_LIMIT_BYTES,
     rateLimit: {
       windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
       max: e.RATE_LIMIT_MAX,

@@ -42,6 +42,8 @@ export async function testDeps(options: TestAppOptions = {}): Promise<Deps & { d
     LOG_LEVEL: "silent",
     BCRYPT_COST: "4",
     CRONS_ENABLED: "false",
+    // Tests make many calls from one address; rate-limit tests set their own limit.
+    RATE_LIMIT_MAX: "1000000",
     ...options.env,
   });
   const deps = await buildDeps(config, options);

@@ -1,0 +1,33 @@
+import type { MiddlewareHandler } from "hono";
+import type { SharedState } from "@/bus/bus.ts";
+import { AppError } from "@/errors.ts";
+import { clientIp } from "./client_ip.ts";
+import type { AppEnv } from "./env.ts";
+
+/**
+ * Counts requests per client address in a fixed window kept in shared state (Redis when
+ * configured, so every instance counts together); over `max` → 429 with `Retry-After`.
+ */
+export function rateLimit(
+  shared: SharedState,
+  options: { windowSeconds: number; max: number; trustProxy: boolean; prefix?: string },
+): MiddlewareHandler<AppEnv> {
+  const prefix = options.prefix ?? "rl:api";
+  return async function rateLimit(c, next) {
+    const ip = clientIp(c, options.trustProxy);
+    const { count, resetInMs } = await shared.increment(
+      `${prefix}:${ip}`,
+      options.windowSeconds * 1000,
+    );
+    const retryAfter = String(Math.max(1, Math.ceil(resetInMs / 1000)));
+    c.header("RateLimit-Limit", String(options.max));
+    c.header("RateLimit-Remaining", String(Math.max(0, options.max - count)));
+    c.header("RateLimit-Reset", retryAfter);
+    if (count > options.max) {
+      throw new AppError("RATE_LIMITED", "Too many requests, try again later", {
+        headers: { "Retry-After": retryAfter },
+      });
+    }
+    await next();
+  };
+}

@@ -1,0 +1,221 @@
+import type { Deps } from "@/deps.ts";
+import { AppError } from "@/errors.ts";
+import type { AuthContext } from "@/http/env.ts";
+import { audit } from "@/modules/audit/service.ts";
+import { sendMail } from "@/mail/smtp.ts";
+import {
+  type PublicUser,
+  publicUser,
+  type User,
+  type UserPatch,
+} from "@/modules/users/repository.ts";
+import { hashPassword, keyedHash, randomCode, verifyPassword } from "./passwords.ts";
+import type { Session, SessionService } from "./service.ts";
+
+const codeTtlMs = 10 * 60 * 1000;
+const codeTries = 5;
+const avatarTypes: Record<string, (b: Uint8Array) => boolean> = {
+  "image/png": (b) => b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47,
+  "image/jpeg": (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
+  "image/gif": (b) => b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46,
+  "image/webp": (b) =>
+    b[0] === 0x52 && b[1] === 0x49 && b[8] === 0x57 && b[9] === 0x45 && b[10] === 0x42,
+};
+
+export interface ProfilePatch {
+  name?: string | undefined;
+  phone?: string | null | undefined;
+  currentPassword?: string | undefined;
+  newPassword?: string | undefined;
+  avatar?: File | undefined;
+}
+
+/** A customer's sign-up, the caller's own profile, and password reset by emailed code. */
+export function createAccountService(deps: Deps, sessions: SessionService) {
+  const now = () => deps.clock.now().toISOString();
+
+  async function me(auth: AuthContext): Promise<User> {
+    const user = await deps.store.users.findById(auth.orgId, auth.userId);
+    if (!user) throw new AppError("UNAUTHORIZED", "This account no longer exists");
+    return user;
+  }
+
+  async function storeAvatar(file: File): Promise<string> {
+    const check = avatarTypes[file.type];
+    if (!check) {
+      throw new AppError("UNSUPPORTED_MEDIA_TYPE", `Avatar type "${file.type}" is not accepted`, {
+        details: [{ path: "avatar", message: "expected PNG, JPEG, GIF or WebP" }],
+      });
+    }
+    if (file.size > deps.config.avatarLimitBytes) {
+      throw new AppError("PAYLOAD_TOO_LARGE", "Avatar is too large", {
+        details: [{ path: "avatar", message: `at most ${deps.config.avatarLimitBytes} bytes` }],
+      });
+    }
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    if (!check(bytes)) {
+      throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Avatar content does not match its type");
+    }
+    const id = deps.ids.next();
+    await deps.files.put(id, bytes);
+    return id;
+  }
+
+  return {
+    me,
+    /** Signs a customer up into an active organization and opens a session. */
+    async register(
+      input: {
+        name: string;
+        email: string;
+        password: string;
+        organizationId?: string | undefined;
+        organizationSlug?: string | undefined;
+      },
+      ip: string,
+    ): Promise<Session> {
+      const org = input.organizationId
+        ? await deps.store.organizations.findById(input.organizationId)
+        : await deps.store.organizations.findBySlug(input.organizationSlug ?? "");
+      if (!org?.active) throw new AppError("NOT_FOUND", "Organization not found");
+      const at = now();
+      const user = await deps.store.users.create({
+        id: deps.ids.next(),
+        organizationId: org.id,
+        name: input.name,
+        email: input.email.toLowerCase(),
+        passwordHash: await hashPassword(input.password, deps.config.bcryptCost),
+        role: "Customer",
+        phone: null,
+        avatarFileId: null,
+        team: null,
+        skills: [],
+        maxConcurrentQueries: 0,
+        active: true,
+        availability: "offline",
+        allowedPlaces: [],
+        lastLoginAt: at,
+        createdAt: at,
+        updatedAt: at,
+      });
+      await audit(deps, {
+        organizationId: org.id,
+        action: "user.created",
+        actor: { userId: user.id, role: user.role },
+        targetType: "user",
+        targetId: user.id,
+        ip,
+        details: { role: "Customer", via: "register" },
+      });
+      return await sessions.open(user);
+    },
+    /** Changes the caller's name, phone, avatar or password (which needs the current one). */
+    async updateProfile(auth: AuthContext, patch: ProfilePatch, ip: string): Promise<PublicUser> {
+      const user = await me(auth);
+      const change: UserPatch = {};
+      if (patch.name !== undefined) change.name = patch.name;
+      if (patch.phone !== undefined) change.phone = patch.phone;
+      if (patch.newPassword !== undefined) {
+        if (
+          !patch.currentPassword ||
+          !await verifyPassword(patch.currentPassword, user.passwordHash)
+        ) {
+          throw new AppError("BAD_REQUEST", "Current password is wrong", {
+            details: [{ path: "currentPassword", message: "does not match" }],
+          });
+        }
+        change.passwordHash = await hashPassword(patch.newPassword, deps.config.bcryptCost);
+      }
+      if (patch.avatar) change.avatarFileId = await storeAvatar(patch.avatar);
+      const updated = await deps.store.users.update(user.organizationId, user.id, change, now());
+      if (!updated) throw new AppError("UNAUTHORIZED", "This account no longer exists");
+      if (patch.avatar && user.avatarFileId) await deps.files.delete(user.avatarFileId);
+      if (change.passwordHash) {
+        await deps.store.authSecrets.consumeAll("refresh", user.id, now());
+        await audit(deps, {
+          organizationId: user.organizationId,
+          action: "password.changed",
+          actor: auth,
+          targetType: "user",
+          targetId: user.id,
+          ip,
+        });
+      }
+      return publicUser(updated);
+    },
+    /** The caller's avatar bytes, or null. */
+    async avatar(auth: AuthContext): Promise<Uint8Array | null> {
+      const user = await me(auth);
+      return user.avatarFileId ? await deps.files.get(user.avatarFileId) : null;
+    },
+    /**
+     * Mails a 6-digit code valid for 10 minutes to an active account. Answers the same
+     * whether or not the email is registered.
+     */
+    async forgotPassword(email: string): Promise<void> {
+      const user = await deps.store.users.findByEmailForLogin(email.toLowerCase());
+      if (!user?.active) return;
+      const code = randomCode();
+      const at = deps.clock.now();
+      await deps.store.authSecrets.consumeAll("reset", user.id, at.toISOString());
+      await deps.store.authSecrets.create({
+        id: deps.ids.next(),
+        kind: "reset",
+        userId: user.id,
+        organizationId: user.organizationId,
+        hash: await keyedHash(deps.jwtKey, `${user.id}:${code}`),
+        expiresAt: new Date(at.getTime() + codeTtlMs).toISOString(),
+        attempts: 0,
+        usedAt: null,
+        createdAt: at.toISOString(),
+      });
+      try {
+        const sent = await sendMail(deps.config, {
+          to: user.email,
+          subject: "Your ChatCRM password reset code",
+          text: `Your password reset code is ${code}. It is valid for 10 minutes.\n\n` +
+            "If you did not ask to reset your password, ignore this message.",
+        });
+        if (!sent) deps.log.warn("SMTP_HOST is not set: password reset code not sent");
+      } catch (err) {
+        deps.log.error("password reset mail failed", { error: String(err) });
+      }
+    },
+    /** Sets a new password with the emailed code; 5 wrong codes and it is spent. */
+    async resetPassword(
+      input: { email: string; code: string; newPassword: string },
+      ip: string,
+    ): Promise<void> {
+      const invalid = () =>
+        new AppError("BAD_REQUEST", "Invalid or expired code", {
+          details: [{ path: "code", message: "request a new code" }],
+        });
+      const user = await deps.store.users.findByEmailForLogin(input.email.toLowerCase());
+      const secret = user ? await deps.store.authSecrets.latestUnused("reset", user.id) : null;
+      const at = now();
+      if (!user || !secret || secret.expiresAt <= at || secret.attempts >= codeTries) {
+        throw invalid();
+      }
+      if (secret.hash !== await keyedHash(deps.jwtKey, `${user.id}:${input.code}`)) {
+        const tries = await deps.store.authSecrets.addAttempt(secret.id);
+        if (tries >= codeTries) await deps.store.authSecrets.consume(secret.id, at);
+        throw invalid();
+      }
+      if (!await deps.store.authSecrets.consume(secret.id, at)) throw invalid();
+      await deps.store.users.update(user.organizationId, user.id, {
+        passwordHash: await hashPassword(input.newPassword, deps.config.bcryptCost),
+      }, at);
+      await deps.store.authSecrets.consumeAll("refresh", user.id, at);
+      await audit(deps, {
+        organizationId: user.organizationId,
+        action: "password.reset",
+        actor: { userId: user.id, role: user.role },
+        targetType: "user",
+        targetId: user.id,
+        ip,
+      });
+    },
+  };
+}
+
+export type AccountService = ReturnType<typeof createAccountService>;

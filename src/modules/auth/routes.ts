@@ -1,0 +1,273 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import type { Deps } from "@/deps.ts";
+import { accessCookie } from "@/http/auth.ts";
+import { clientIp } from "@/http/client_ip.ts";
+import type { AppEnv } from "@/http/env.ts";
+import { bearer, errors, jsonBody, jsonResponse, router } from "@/http/openapi.ts";
+import { requirePermission } from "@/http/rbac.ts";
+import type { Services } from "@/app.ts";
+import { publicUser } from "@/modules/users/repository.ts";
+import { Email, Latitude, Longitude, Name, Password, UserSchema } from "@/modules/users/schemas.ts";
+import type { Session } from "./service.ts";
+
+/** The HttpOnly cookie holding the refresh token, sent only to the auth routes. */
+export const refreshCookie = "refresh_token";
+const refreshPath = "/api/v1/auth";
+
+const SessionSchema = z.object({
+  token: z.string(),
+  expiresIn: z.number().int(),
+  user: UserSchema,
+}).openapi("Session");
+
+const LoginBody = z.strictObject({
+  email: Email,
+  password: z.string().min(1).max(1024),
+  latitude: Latitude.optional(),
+  longitude: Longitude.optional(),
+  accuracy: z.number().min(0).max(1_000_000).optional(),
+}).refine((b) => (b.latitude === undefined) === (b.longitude === undefined), {
+  message: "latitude and longitude come together",
+  path: ["longitude"],
+});
+
+const RegisterBody = z.strictObject({
+  name: Name,
+  email: Email,
+  password: Password,
+  organizationId: z.string().min(1).max(64).optional(),
+  organizationSlug: z.string().min(1).max(64).optional(),
+}).refine((b) => (b.organizationId === undefined) !== (b.organizationSlug === undefined), {
+  message: "give exactly one of organizationId and organizationSlug",
+  path: ["organizationId"],
+});
+
+const ProfileJson = z.strictObject({
+  name: Name.optional(),
+  phone: z.string().trim().regex(/^[+0-9 ()-]{3,32}$/, "expected a phone number").nullable()
+    .optional(),
+  currentPassword: z.string().min(1).max(1024).optional(),
+  newPassword: Password.optional(),
+});
+const ProfileForm = z.strictObject({
+  name: Name.optional(),
+  phone: z.string().trim().regex(/^[+0-9 ()-]{3,32}$/, "expected a phone number").optional(),
+  currentPassword: z.string().min(1).max(1024).optional(),
+  newPassword: Password.optional(),
+  avatar: z.instanceof(File).optional().openapi({ type: "string", format: "binary" }),
+});
+
+const Message = z.object({ message: z.string() });
+
+function setSessionCookies(c: Context<AppEnv>, deps: Deps, s: Session) {
+  const secure = deps.config.env === "production";
+  setCookie(c, accessCookie, s.token, {
+    httpOnly: true,
+    secure,
+    sameSite: "Strict",
+    path: "/",
+    maxAge: s.expiresIn,
+  });
+  setCookie(c, refreshCookie, s.refreshToken, {
+    httpOnly: true,
+    secure,
+    sameSite: "Strict",
+    path: refreshPath,
+    maxAge: s.refreshExpiresIn,
+  });
+}
+
+const sessionBody = (s: Session) => ({ token: s.token, expiresIn: s.expiresIn, user: s.user });
+
+/** `/auth`: sign-up, login, refresh, logout, the caller's profile, password reset. */
+export function authRoutes(deps: Deps, s: Services) {
+  const r = router();
+  const ipOf = (c: Context<AppEnv>) => clientIp(c, deps.config.trustProxy);
+  const self = [s.authenticate, requirePermission("profile.self")];
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/register",
+      tags: ["auth"],
+      summary: "Sign up as a customer of an organization",
+      request: { body: jsonBody(RegisterBody) },
+      responses: {
+        201: jsonResponse(SessionSchema, "Signed up and logged in"),
+        400: errors[400],
+        404: errors[404],
+        409: errors[409],
+      },
+    }),
+    async (c) => {
+      const session = await s.accounts.register(c.req.valid("json"), ipOf(c));
+      setSessionCookies(c, deps, session);
+      return c.json(sessionBody(session), 201);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/login",
+      tags: ["auth"],
+      summary: "Log in; the token comes in the body and in an HttpOnly cookie",
+      request: { body: jsonBody(LoginBody) },
+      responses: {
+        200: jsonResponse(SessionSchema, "Logged in"),
+        400: errors[400],
+        401: errors[401],
+        403: errors[403],
+        429: errors[429],
+      },
+    }),
+    async (c) => {
+      const session = await s.sessions.login(c.req.valid("json"), ipOf(c));
+      setSessionCookies(c, deps, session);
+      return c.json(sessionBody(session), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/refresh",
+      tags: ["auth"],
+      summary: "Rotate the refresh token cookie and get a new access token",
+      responses: { 200: jsonResponse(SessionSchema, "A new session"), 401: errors[401] },
+    }),
+    async (c) => {
+      const session = await s.sessions.refresh(getCookie(c, refreshCookie), ipOf(c));
+      setSessionCookies(c, deps, session);
+      return c.json(sessionBody(session), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/logout",
+      tags: ["auth"],
+      summary: "Revoke the access token and its refresh token",
+      security: bearer,
+      middleware: [s.authenticate],
+      responses: { 200: jsonResponse(Message, "Logged out"), 401: errors[401] },
+    }),
+    async (c) => {
+      await s.sessions.logout(c.var.auth, getCookie(c, refreshCookie), ipOf(c));
+      deleteCookie(c, accessCookie, { path: "/" });
+      deleteCookie(c, refreshCookie, { path: refreshPath });
+      return c.json({ message: "Logged out" }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/me",
+      tags: ["auth"],
+      summary: "The caller's own account",
+      security: bearer,
+      middleware: self,
+      responses: {
+        200: jsonResponse(z.object({ user: UserSchema }), "The caller"),
+        401: errors[401],
+      },
+    }),
+    async (c) => c.json({ user: publicUser(await s.accounts.me(c.var.auth)) }, 200),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/me/avatar",
+      tags: ["auth"],
+      summary: "The caller's avatar image",
+      security: bearer,
+      middleware: self,
+      responses: {
+        200: { description: "The image bytes" },
+        401: errors[401],
+        404: errors[404],
+      },
+    }),
+    async (c) => {
+      const bytes = await s.accounts.avatar(c.var.auth);
+      if (!bytes) return c.json({ error: { code: "NOT_FOUND", message: "No avatar" } }, 404);
+      return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
+        "content-type": "application/octet-stream",
+      });
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "put",
+      path: "/update-profile",
+      tags: ["auth"],
+      summary: "Change name, phone, password (with the current one) or avatar (multipart)",
+      security: bearer,
+      middleware: self,
+      request: {
+        body: {
+          required: false,
+          content: {
+            "application/json": { schema: ProfileJson },
+            "multipart/form-data": { schema: ProfileForm },
+          },
+        },
+      },
+      responses: {
+        200: jsonResponse(z.object({ user: UserSchema }), "The updated account"),
+        400: errors[400],
+        401: errors[401],
+        413: errors[413],
+      },
+    }),
+    async (c) => {
+      const multipart = c.req.header("content-type")?.startsWith("multipart/form-data");
+      const patch = multipart ? c.req.valid("form") : c.req.valid("json");
+      const user = await s.accounts.updateProfile(c.var.auth, patch, ipOf(c));
+      return c.json({ user }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/forgot-password",
+      tags: ["auth"],
+      summary: "Mail a 6-digit reset code (same answer for unknown emails)",
+      request: { body: jsonBody(z.strictObject({ email: Email })) },
+      responses: { 200: jsonResponse(Message, "Sent when registered"), 400: errors[400] },
+    }),
+    async (c) => {
+      await s.accounts.forgotPassword(c.req.valid("json").email);
+      return c.json({ message: "If the email is registered, a code has been sent" }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/reset-password",
+      tags: ["auth"],
+      summary: "Set a new password with the mailed code",
+      request: {
+        body: jsonBody(z.strictObject({
+          email: Email,
+          code: z.string().regex(/^\d{6}$/, "expected 6 digits"),
+          newPassword: Password,
+        })),
+      },
+      responses: { 200: jsonResponse(Message, "Password changed"), 400: errors[400] },
+    }),
+    async (c) => {
+      await s.accounts.resetPassword(c.req.valid("json"), ipOf(c));
+      return c.json({ message: "Password changed; log in with the new password" }, 200);
+    },
+  );
+  return r;
+}

@@ -1,0 +1,228 @@
+import { durationSeconds } from "@/config.ts";
+import type { Deps } from "@/deps.ts";
+import { AppError } from "@/errors.ts";
+import type { AuthContext } from "@/http/env.ts";
+import type { AccessService } from "@/modules/access/service.ts";
+import { checkLocation, type Position } from "@/modules/access/location.ts";
+import type { LoginAttempt } from "@/modules/access/repository.ts";
+import { audit } from "@/modules/audit/service.ts";
+import type { Organization } from "@/modules/organizations/repository.ts";
+import { type PublicUser, publicUser, type User } from "@/modules/users/repository.ts";
+import { dummyHash, keyedHash, randomToken, verifyPassword } from "./passwords.ts";
+import type { TokenService } from "./tokens.ts";
+
+/** What a successful login, sign-up or refresh hands the client. */
+export interface Session {
+  token: string;
+  expiresIn: number;
+  refreshToken: string;
+  refreshExpiresIn: number;
+  user: PublicUser;
+}
+
+export interface LoginInput {
+  email: string;
+  password: string;
+  latitude?: number | undefined;
+  longitude?: number | undefined;
+  accuracy?: number | undefined;
+}
+
+const badLogin = () => new AppError("UNAUTHORIZED", "Invalid email or password");
+
+/** Sessions: login with every access policy, refresh rotation, logout. */
+export function createSessionService(
+  deps: Deps,
+  services: { tokens: TokenService; access: AccessService },
+) {
+  const { tokens, access } = services;
+  const refreshTtl = durationSeconds(deps.config.jwt.refreshExpiresIn);
+  const failWindowMs = deps.config.rateLimit.windowSeconds * 1000;
+  const failLimit = deps.config.rateLimit.loginFailures;
+
+  async function open(user: User): Promise<Session> {
+    const { token, auth } = await tokens.issue(user);
+    const refreshToken = randomToken();
+    const now = deps.clock.now();
+    await deps.store.authSecrets.create({
+      id: deps.ids.next(),
+      kind: "refresh",
+      userId: user.id,
+      organizationId: user.organizationId,
+      hash: await keyedHash(deps.jwtKey, refreshToken),
+      expiresAt: new Date(now.getTime() + refreshTtl * 1000).toISOString(),
+      attempts: 0,
+      usedAt: null,
+      createdAt: now.toISOString(),
+    });
+    return {
+      token,
+      expiresIn: auth.expiresAt - Math.floor(now.getTime() / 1000),
+      refreshToken,
+      refreshExpiresIn: refreshTtl,
+      user: publicUser(user),
+    };
+  }
+
+  async function activeOrg(user: User): Promise<Organization | null> {
+    if (!user.organizationId) return null;
+    const org = await deps.store.organizations.findById(user.organizationId);
+    if (!org?.active) throw new AppError("FORBIDDEN", "This organization is deactivated");
+    return org;
+  }
+
+  const failKey = (ip: string, email: string) => `loginfail:${ip}:${email}`;
+  const blockKey = (ip: string, email: string) => `loginblock:${ip}:${email}`;
+
+  async function refuseWhenBlocked(ip: string, email: string) {
+    const until = Number(await deps.shared.get(blockKey(ip, email)) ?? 0);
+    const left = until - deps.clock.now().getTime();
+    if (left > 0) {
+      throw new AppError("RATE_LIMITED", "Too many failed logins, try again later", {
+        headers: { "Retry-After": String(Math.ceil(left / 1000)) },
+      });
+    }
+  }
+
+  async function countFailure(ip: string, email: string) {
+    const { count, resetInMs } = await deps.shared.increment(failKey(ip, email), failWindowMs);
+    if (count >= failLimit) {
+      const until = deps.clock.now().getTime() + resetInMs;
+      await deps.shared.set(blockKey(ip, email), String(until), resetInMs);
+    }
+  }
+
+  return {
+    open,
+    /**
+     * Checks, in order: failed-login limit, password (same answer and cost for an unknown
+     * email), account and organization status, IP allow-list, location policy.
+     */
+    async login(input: LoginInput, ip: string): Promise<Session> {
+      const email = input.email.toLowerCase();
+      await refuseWhenBlocked(ip, email);
+      const user = await deps.store.users.findByEmailForLogin(email);
+      const position: Position | null =
+        input.latitude !== undefined && input.longitude !== undefined
+          ? { latitude: input.latitude, longitude: input.longitude }
+          : null;
+      const attempt: Omit<LoginAttempt, "id" | "at" | "country" | "city"> = {
+        organizationId: user?.organizationId ?? null,
+        userId: user?.id ?? null,
+        email,
+        ip,
+        latitude: position?.latitude ?? null,
+        longitude: position?.longitude ?? null,
+        accuracy: input.accuracy ?? null,
+        distanceMeters: null,
+        outcome: "failure",
+        reason: "UNAUTHORIZED",
+      };
+      const deny = async (err: AppError, outcome: "failure" | "denied" = "denied") => {
+        await access.recordAttempt({ ...attempt, outcome, reason: err.code });
+        await audit(deps, {
+          organizationId: attempt.organizationId,
+          action: outcome === "failure" ? "login.failure" : "login.denied",
+          actor: null,
+          targetType: user ? "user" : null,
+          targetId: user?.id ?? null,
+          ip,
+          details: { email, reason: err.code, distanceMeters: attempt.distanceMeters },
+        });
+        return err;
+      };
+      const matches = await verifyPassword(
+        input.password,
+        user?.passwordHash ?? await dummyHash(deps.config.bcryptCost),
+      );
+      if (!user || !matches) {
+        await countFailure(ip, email);
+        throw await deny(badLogin(), "failure");
+      }
+      if (!user.active) throw await deny(new AppError("FORBIDDEN", "This account is deactivated"));
+      let org: Organization | null;
+      try {
+        org = await activeOrg(user);
+        if (org) await access.enforce(org.id, user.role, ip);
+      } catch (err) {
+        throw err instanceof AppError ? await deny(err) : err;
+      }
+      if (org) {
+        const verdict = checkLocation(org.settings.loginLocationAccess, user, position);
+        if (verdict.required && "distanceMeters" in verdict) {
+          attempt.distanceMeters = verdict.distanceMeters;
+        }
+        if (verdict.required && !verdict.allowed) {
+          const message = verdict.reason === "LOCATION_REQUIRED"
+            ? "Your location is required to log in"
+            : "You are too far from an allowed place to log in";
+          throw await deny(
+            new AppError(verdict.reason ?? "LOCATION_DENIED", message, {
+              ...("distanceMeters" in verdict
+                ? { details: { distanceMeters: verdict.distanceMeters } }
+                : {}),
+            }),
+          );
+        }
+      }
+      await deps.shared.delete(failKey(ip, email));
+      const now = deps.clock.now().toISOString();
+      const updated = await deps.store.users.update(user.organizationId, user.id, {
+        lastLoginAt: now,
+      }, now) ?? user;
+      await access.recordAttempt({ ...attempt, outcome: "success", reason: null });
+      await audit(deps, {
+        organizationId: user.organizationId,
+        action: "login.success",
+        actor: { userId: user.id, role: user.role },
+        targetType: "user",
+        targetId: user.id,
+        ip,
+        details: { distanceMeters: attempt.distanceMeters },
+      });
+      return await open(updated);
+    },
+    /** Trades a refresh token for a new session; a reused token ends every session. */
+    async refresh(refreshToken: string | undefined, ip: string): Promise<Session> {
+      const invalid = () => new AppError("UNAUTHORIZED", "Invalid or expired refresh token");
+      if (!refreshToken) throw invalid();
+      const hash = await keyedHash(deps.jwtKey, refreshToken);
+      const secret = await deps.store.authSecrets.findByHash("refresh", hash);
+      const now = deps.clock.now();
+      if (!secret || secret.expiresAt <= now.toISOString()) throw invalid();
+      if (!await deps.store.authSecrets.consume(secret.id, now.toISOString())) {
+        // Someone replayed a rotated token: it may be stolen, so end the user's sessions.
+        await deps.store.authSecrets.consumeAll("refresh", secret.userId, now.toISOString());
+        throw invalid();
+      }
+      const user = await deps.store.users.findById(secret.organizationId, secret.userId);
+      if (!user?.active) throw invalid();
+      await activeOrg(user);
+      if (user.organizationId) await access.enforce(user.organizationId, user.role, ip);
+      return await open(user);
+    },
+    /** Revokes the access token and, when given, its refresh token. */
+    async logout(auth: AuthContext, refreshToken: string | undefined, ip: string) {
+      await tokens.revoke(auth);
+      if (refreshToken) {
+        const secret = await deps.store.authSecrets.findByHash(
+          "refresh",
+          await keyedHash(deps.jwtKey, refreshToken),
+        );
+        if (secret?.userId === auth.userId) {
+          await deps.store.authSecrets.consume(secret.id, deps.clock.now().toISOString());
+        }
+      }
+      await audit(deps, {
+        organizationId: auth.orgId,
+        action: "logout",
+        actor: auth,
+        targetType: "user",
+        targetId: auth.userId,
+        ip,
+      });
+    },
+  };
+}
+
+export type SessionService = ReturnType<typeof createSessionService>;
