@@ -17,6 +17,7 @@ import { createSessionService } from "@/modules/auth/service.ts";
 import { createAccountService } from "@/modules/auth/account.ts";
 import { authenticate } from "@/http/authenticate.ts";
 import type { MiddlewareHandler } from "hono";
+import { buildSupportServices, mountSupport, type SupportServices } from "@/http/support.ts";
 
 /** Services shared by the routers of one app instance. */
 export interface Services {
@@ -26,6 +27,8 @@ export interface Services {
   accounts: ReturnType<typeof createAccountService>;
   /** Token, organization status and IP allow-list checks, for every authenticated route. */
   authenticate: MiddlewareHandler<AppEnv>;
+  /** Queries, routing, notifications, shifts and FAQ. */
+  support: SupportServices;
 }
 
 /** Builds the services every router shares; subscribes them to the bus. */
@@ -37,7 +40,8 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const sessions = createSessionService(deps, { tokens, access });
   const accounts = createAccountService(deps, sessions);
   const authn = authenticate(tokens, access, deps.config.trustProxy);
-  return { tokens, access, sessions, accounts, authenticate: authn };
+  const support = buildSupportServices(deps);
+  return { tokens, access, sessions, accounts, authenticate: authn, support };
 }
 
 /** The whole HTTP API: middleware in order, every router, docs, one error handler. */
@@ -97,4 +101,5 @@ function mountApi(app: OpenAPIHono<AppEnv>, deps: Deps, services: Services): voi
     }),
   );
   mountIdentity(app, deps, services);
+  mountSupport(app, deps, services);
 }

@@ -73,3 +73,10 @@ export const PageQuery = z.object({
 
 /** Bearer token requirement for documented operations. */
 export const bearer = [{ bearerAuth: [] }];
+
+/** The object without its undefined fields: zod's optional `T | undefined` to `T`'s `?:`. */
+export function defined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
+}

@@ -23,6 +23,19 @@ export const permissions = {
   "profile.self": ["SuperAdmin", ...staff, "Customer"],
   "reports.read": ["SuperAdmin", ...supervisors],
   "leads.manage": ["SuperAdmin", ...leads],
+  "queries.read": [...staff, "Customer"],
+  "queries.create": ["Admin", "TL", "Agent", "Customer"],
+  "queries.work": ["Admin", "TL", "Agent"],
+  "queries.lead": leads,
+  "queries.rate": ["Customer"],
+  "routing.availability": ["Admin", "TL", "Agent"],
+  "routing.read": supervisors,
+  "support.settings": ["Admin"],
+  "notifications.self": [...staff, "Customer"],
+  "shifts.self": staff,
+  "shifts.read": supervisors,
+  "faq.read": staff,
+  "faq.manage": leads,
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;

@@ -128,11 +128,11 @@ export function queryRepositoryContract(kind: StoreKind): void {
       status: "Open",
     });
     assert.equal(unassigned?.assignedTo, null);
-    const rated = await s.queries.update("o", q.id, { noCsat: true }, {
+    const rated = await s.queries.update("o", q.id, { isNull: ["csat"] }, {
       csat: { rating: 5, comment: null, ratedAt: at },
     });
     assert.equal(rated?.csat?.rating, 5);
-    assert.equal(await s.queries.update("o", q.id, { noCsat: true }, { csat: null }), null);
+    assert.equal(await s.queries.update("o", q.id, { isNull: ["csat"] }, { csat: null }), null);
     assert.deepEqual(await s.queries.findById("o", q.id), rated);
   });
 
@@ -179,8 +179,9 @@ export function queryRepositoryContract(kind: StoreKind): void {
       aQuery("o1", { firstResponseDueAt: "2026-06-01T09:00:00.000Z" }),
     );
     const soon = await s.queries.create(
-      aQuery("o2", { resolutionDueAt: "2026-06-01T10:10:00.000Z" }),
+      aQuery("o1", { resolutionDueAt: "2026-06-01T10:10:00.000Z" }),
     );
+    await s.queries.create(aQuery("o2", { resolutionDueAt: "2026-06-01T10:10:00.000Z" }));
     await s.queries.create(aQuery("o1", { firstResponseDueAt: "2026-06-01T11:00:00.000Z" }));
     await s.queries.create(
       aQuery("o1", {
@@ -201,7 +202,7 @@ export function queryRepositoryContract(kind: StoreKind): void {
         firstResponseBreachedAt: "2026-06-01T09:01:00.000Z",
       }),
     );
-    const due = await s.queries.slaDue(now, warnUntil, 10);
+    const due = await s.queries.slaDue("o1", now, warnUntil, 10);
     assert.deepEqual(due.map((q) => q.id), [overdue.id, soon.id]);
   });
 

@@ -30,9 +30,17 @@ export interface QueryExpectation {
   statuses?: readonly QueryStatus[];
   /** The current assignee, or null for unassigned. */
   assignedTo?: string | null;
-  /** True when no CSAT is stored yet. */
-  noCsat?: boolean;
+  /** Fields that must still be empty (a breach is marked once, a rating given once). */
+  isNull?: readonly NullableQueryField[];
 }
+
+export type NullableQueryField =
+  | "csat"
+  | "firstResponseAt"
+  | "firstResponseWarnedAt"
+  | "resolutionWarnedAt"
+  | "firstResponseBreachedAt"
+  | "resolutionBreachedAt";
 
 export type QueryPatch = Partial<Omit<Query, "id" | "organizationId" | "number" | "createdAt">>;
 
@@ -58,10 +66,10 @@ export interface QueryRepository {
   /** How many waiting queries are ahead of this one in the queue. */
   positionInQueue(orgId: string, query: Query): Promise<number>;
   /**
-   * Queries of every organization whose running SLA clock has a target to warn about (due
+   * Queries of the organization whose running SLA clock has a target to warn about (due
    * before `warnUntil`, not warned) or to mark breached (due before `now`, not marked).
    */
-  slaDue(now: string, warnUntil: string, limit: number): Promise<Query[]>;
+  slaDue(orgId: string, now: string, warnUntil: string, limit: number): Promise<Query[]>;
   /** Assigned queries of every organization with no first response, assigned before `before`. */
   unansweredSince(before: string, limit: number): Promise<Query[]>;
   /** Active queries of one assignee. */

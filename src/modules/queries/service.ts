@@ -1,4 +1,5 @@
 import type { Deps } from "@/deps.ts";
+import { can } from "@/http/rbac.ts";
 import { AppError, notFound } from "@/errors.ts";
 import type { Role, User } from "@/modules/users/repository.ts";
 import type { RoutingService } from "@/modules/routing/service.ts";
@@ -75,9 +76,6 @@ export interface QueryService {
   responded(orgId: string, id: string, at: string): Promise<void>;
 }
 
-const staffRoles: readonly Role[] = ["Admin", "TL", "QA", "Agent"];
-const leadRoles: readonly Role[] = ["Admin", "TL"];
-
 export function createQueryService(
   deps: Pick<Deps, "store" | "clock" | "ids">,
   routing: RoutingService,
@@ -112,7 +110,7 @@ export function createQueryService(
     if (actor.role === "Agent" && query.assignedTo !== actor.userId) {
       throw new AppError("FORBIDDEN", `${query.reference} is not assigned to you`);
     }
-    if (!staffRoles.includes(actor.role) || actor.role === "QA") {
+    if (!can(actor.role, "queries.work")) {
       throw new AppError("FORBIDDEN", `Role ${actor.role} may not change queries`);
     }
   }
@@ -282,7 +280,7 @@ export function createQueryService(
     },
 
     async setPriority(actor, id, priority, reason) {
-      if (!leadRoles.includes(actor.role)) {
+      if (!can(actor.role, "queries.lead")) {
         throw new AppError("FORBIDDEN", `Role ${actor.role} may not change priorities`);
       }
       const query = await visible(actor, id);
@@ -321,7 +319,7 @@ export function createQueryService(
     },
 
     async assign(actor, id, agentId, reason) {
-      if (!leadRoles.includes(actor.role)) {
+      if (!can(actor.role, "queries.lead")) {
         throw new AppError("FORBIDDEN", `Role ${actor.role} may not assign queries`);
       }
       const query = await visible(actor, id);
@@ -356,14 +354,14 @@ export function createQueryService(
 
     async rate(actor, id, rating, comment) {
       const query = await visible(actor, id);
-      if (actor.role !== "Customer") {
+      if (!can(actor.role, "queries.rate")) {
         throw new AppError("FORBIDDEN", "Only the query's customer may rate it");
       }
       if (query.status !== "Resolved" && query.status !== "Closed") {
         throw new AppError("INVALID_TRANSITION", `${query.reference} is not resolved yet`);
       }
       const csat = { rating, comment: comment ?? null, ratedAt: now() };
-      const updated = await store.queries.update(actor.orgId, id, { noCsat: true }, {
+      const updated = await store.queries.update(actor.orgId, id, { isNull: ["csat"] }, {
         csat,
         updatedAt: csat.ratedAt,
       });

@@ -33,7 +33,9 @@ function toQuery(doc: QueryDoc): Query {
 function holds(q: QueryDoc, expect: QueryExpectation): boolean {
   if (expect.statuses && !expect.statuses.includes(q.status)) return false;
   if (expect.assignedTo !== undefined && q.assignedTo !== expect.assignedTo) return false;
-  if (expect.noCsat && q.csat !== null && q.csat !== undefined) return false;
+  for (const field of expect.isNull ?? []) {
+    if (q[field] !== null && q[field] !== undefined) return false;
+  }
   return true;
 }
 
@@ -171,9 +173,10 @@ export function mongoQueryRepository(db: Db): QueryRepository {
         ],
       });
     },
-    slaDue(now, warnUntil, limit) {
+    slaDue(orgId, now, warnUntil, limit) {
       return many(
         {
+          organizationId: orgId,
           status: { $in: running },
           slaPausedAt: null,
           $or: [

@@ -75,7 +75,7 @@ const rank = { Low: 1, Medium: 2, High: 3, Urgent: 4 } as const;
 function expectationWhere(w: Where, expect: QueryExpectation): Where {
   if (expect.statuses) w.in("status", expect.statuses);
   if (expect.assignedTo !== undefined) w.is("assigned_to", expect.assignedTo);
-  if (expect.noCsat) w.add("json_extract(doc, '$.csat') IS NULL");
+  for (const field of expect.isNull ?? []) w.add(`json_extract(doc, '$.${field}') IS NULL`);
   return w;
 }
 
@@ -140,10 +140,10 @@ export function sqliteQueryRepository(db: Db): QueryRepository {
       ).get(orgId, q.id, q.priorityRank, q.priorityRank, q.createdAt, q.createdAt, q.id) as Row;
       return Number(row.n);
     },
-    async slaDue(now, warnUntil, limit) {
+    async slaDue(orgId, now, warnUntil, limit) {
       return rows(
         `SELECT doc FROM queries
-         WHERE status IN ('Open', 'Assigned', 'In Progress') AND sla_paused_at IS NULL AND (
+         WHERE org_id = ? AND status IN ('Open', 'Assigned', 'In Progress') AND sla_paused_at IS NULL AND (
            (first_response_at IS NULL AND first_response_due_at IS NOT NULL AND (
              (first_response_warned_at IS NULL AND first_response_due_at < ?)
              OR (first_response_breached_at IS NULL AND first_response_due_at < ?)))
@@ -151,6 +151,7 @@ export function sqliteQueryRepository(db: Db): QueryRepository {
              (resolution_warned_at IS NULL AND resolution_due_at < ?)
              OR (resolution_breached_at IS NULL AND resolution_due_at < ?))))
          ORDER BY created_at LIMIT ?`,
+        orgId,
         warnUntil,
         now,
         warnUntil,
