@@ -17,6 +17,8 @@ import { createSessionService } from "@/modules/auth/service.ts";
 import { createAccountService } from "@/modules/auth/account.ts";
 import { authenticate } from "@/http/authenticate.ts";
 import type { MiddlewareHandler } from "hono";
+import { createOrganizationService } from "@/modules/organizations/service.ts";
+import { createStaffService } from "@/modules/staff/service.ts";
 import { buildSupportServices, mountSupport, type SupportServices } from "@/http/support.ts";
 
 /** Services shared by the routers of one app instance. */
@@ -25,6 +27,8 @@ export interface Services {
   access: ReturnType<typeof createAccessService>;
   sessions: ReturnType<typeof createSessionService>;
   accounts: ReturnType<typeof createAccountService>;
+  organizations: ReturnType<typeof createOrganizationService>;
+  staff: ReturnType<typeof createStaffService>;
   /** Token, organization status and IP allow-list checks, for every authenticated route. */
   authenticate: MiddlewareHandler<AppEnv>;
   /** Queries, routing, notifications, shifts and FAQ. */
@@ -41,7 +45,9 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const accounts = createAccountService(deps, sessions);
   const authn = authenticate(tokens, access, deps.config.trustProxy);
   const support = buildSupportServices(deps);
-  return { tokens, access, sessions, accounts, authenticate: authn, support };
+  const organizations = createOrganizationService(deps, access);
+  const staff = createStaffService(deps);
+  return { tokens, access, sessions, accounts, organizations, staff, authenticate: authn, support };
 }
 
 /** The whole HTTP API: middleware in order, every router, docs, one error handler. */

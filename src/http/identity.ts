@@ -3,8 +3,28 @@ import type { Deps } from "@/deps.ts";
 import type { Services } from "@/app.ts";
 import type { AppEnv } from "./env.ts";
 import { authRoutes } from "@/modules/auth/routes.ts";
+import {
+  adminOrganizationRoutes,
+  superadminOrganizationRoutes,
+} from "@/modules/organizations/routes.ts";
+import { staffRoutes } from "@/modules/staff/routes.ts";
+import {
+  ipWhitelistRoutes,
+  locationAccessRoutes,
+  locationRoutes,
+} from "@/modules/access/routes.ts";
+import { auditRoutes } from "@/modules/audit/routes.ts";
 
 /** Identity and access routers under /api/v1 (issue 3). */
 export function mountIdentity(app: OpenAPIHono<AppEnv>, deps: Deps, s: Services): void {
   app.route("/api/v1/auth", authRoutes(deps, s));
+  app.route("/api/v1/superadmin", superadminOrganizationRoutes(deps, s));
+  app.route("/api/v1/superadmin", locationAccessRoutes(deps, s, "superadmin"));
+  app.route("/api/v1/superadmin", auditRoutes(deps, s, "superadmin"));
+  app.route("/api/v1/admin", adminOrganizationRoutes(deps, s));
+  app.route("/api/v1/admin", staffRoutes(deps, s));
+  app.route("/api/v1/admin", locationAccessRoutes(deps, s, "admin"));
+  app.route("/api/v1/admin", auditRoutes(deps, s, "admin"));
+  app.route("/api/v1/location", locationRoutes(deps, s));
+  app.route("/api/v1/ip-whitelist", ipWhitelistRoutes(deps, s));
 }

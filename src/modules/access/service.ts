@@ -21,9 +21,14 @@ interface OrgGate {
   rules: string[];
 }
 
-export type LocationAccessPatch = Partial<Omit<LoginLocationAccess, "places">> & {
-  places?: { name: string; latitude: number; longitude: number; radiusMeters?: number }[];
-};
+export interface LocationAccessPatch {
+  enforce?: boolean | undefined;
+  defaultRadiusMeters?: number | undefined;
+  roles?: Role[] | undefined;
+  places?:
+    | { name: string; latitude: number; longitude: number; radiusMeters?: number | undefined }[]
+    | undefined;
+}
 
 export type AccessService = ReturnType<typeof createAccessService>;
 

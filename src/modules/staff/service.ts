@@ -1,0 +1,179 @@
+import type { Deps } from "@/deps.ts";
+import { ConflictError, notFound } from "@/errors.ts";
+import type { AuthContext } from "@/http/env.ts";
+import { audit } from "@/modules/audit/service.ts";
+import { hashPassword } from "@/modules/auth/passwords.ts";
+import type { AllowedPlace } from "@/modules/organizations/repository.ts";
+import {
+  type PublicUser,
+  publicUser,
+  type Skill,
+  type User,
+  type UserPatch,
+} from "@/modules/users/repository.ts";
+import type { PageRequest, PageResult } from "@/store/types.ts";
+
+/** The roles an Admin manages here; Admins and SuperAdmins are made elsewhere. */
+export const agentRoles = ["TL", "QA", "Agent"] as const;
+export type AgentRole = (typeof agentRoles)[number];
+
+type PlaceInput = Omit<AllowedPlace, "id" | "radiusMeters"> & { radiusMeters?: number | undefined };
+
+export interface NewAgent {
+  name: string;
+  email: string;
+  password: string;
+  role: AgentRole;
+  phone?: string | null | undefined;
+  team?: string | null | undefined;
+  skills?: Skill[] | undefined;
+  maxConcurrentQueries?: number | undefined;
+  active?: boolean | undefined;
+  allowedPlaces?: PlaceInput[] | undefined;
+}
+
+export type AgentChange = { [K in keyof NewAgent]?: NewAgent[K] | undefined };
+
+export interface AgentFilter {
+  role?: AgentRole | undefined;
+  active?: boolean | undefined;
+  team?: string | undefined;
+  skill?: string | undefined;
+  q?: string | undefined;
+}
+
+/** An Admin's staff accounts (TL, QA, Agent) in the Admin's own organization. */
+export function createStaffService(deps: Deps) {
+  const now = () => deps.clock.now().toISOString();
+  const places = (list: PlaceInput[], defaultRadius: number): AllowedPlace[] =>
+    list.map((p) => ({
+      id: deps.ids.next(),
+      name: p.name,
+      latitude: p.latitude,
+      longitude: p.longitude,
+      radiusMeters: p.radiusMeters ?? defaultRadius,
+    }));
+
+  async function agent(orgId: string, id: string): Promise<User> {
+    const user = await deps.store.users.findById(orgId, id);
+    if (!user || !(agentRoles as readonly string[]).includes(user.role)) {
+      throw notFound("Agent", id);
+    }
+    return user;
+  }
+
+  async function radius(orgId: string) {
+    const org = await deps.store.organizations.findById(orgId);
+    return org?.settings.loginLocationAccess.defaultRadiusMeters ?? 500;
+  }
+
+  return {
+    async list(orgId: string, f: AgentFilter, page: PageRequest): Promise<PageResult<PublicUser>> {
+      const result = await deps.store.users.list(orgId, {
+        roles: f.role ? [f.role] : [...agentRoles],
+        ...(f.active !== undefined ? { active: f.active } : {}),
+        ...(f.team !== undefined ? { team: f.team } : {}),
+        ...(f.skill !== undefined ? { skill: f.skill } : {}),
+        ...(f.q ? { text: f.q } : {}),
+      }, page);
+      return { data: result.data.map(publicUser), total: result.total };
+    },
+    async get(orgId: string, id: string): Promise<PublicUser> {
+      return publicUser(await agent(orgId, id));
+    },
+    async create(orgId: string, input: NewAgent, actor: AuthContext, ip: string) {
+      const at = now();
+      const email = input.email.toLowerCase();
+      if (await deps.store.users.findByEmailForLogin(email)) {
+        throw new ConflictError(`Email "${email}" is already registered`);
+      }
+      const user = await deps.store.users.create({
+        id: deps.ids.next(),
+        organizationId: orgId,
+        name: input.name,
+        email,
+        passwordHash: await hashPassword(input.password, deps.config.bcryptCost),
+        role: input.role,
+        phone: input.phone ?? null,
+        avatarFileId: null,
+        team: input.team ?? null,
+        skills: input.skills ?? [],
+        maxConcurrentQueries: input.maxConcurrentQueries ?? 5,
+        active: input.active ?? true,
+        availability: "offline",
+        allowedPlaces: places(input.allowedPlaces ?? [], await radius(orgId)),
+        lastLoginAt: null,
+        createdAt: at,
+        updatedAt: at,
+      });
+      await audit(deps, {
+        organizationId: orgId,
+        action: "user.created",
+        actor,
+        targetType: "user",
+        targetId: user.id,
+        ip,
+        details: { role: user.role },
+      });
+      return publicUser(user);
+    },
+    async update(
+      orgId: string,
+      id: string,
+      change: AgentChange,
+      actor: AuthContext,
+      ip: string,
+    ): Promise<PublicUser> {
+      const before = await agent(orgId, id);
+      const patch: UserPatch = {};
+      for (const key of ["name", "role", "phone", "team", "skills", "active"] as const) {
+        if (change[key] !== undefined) (patch as Record<string, unknown>)[key] = change[key];
+      }
+      if (change.maxConcurrentQueries !== undefined) {
+        patch.maxConcurrentQueries = change.maxConcurrentQueries;
+      }
+      if (change.email !== undefined) patch.email = change.email.toLowerCase();
+      if (change.password !== undefined) {
+        patch.passwordHash = await hashPassword(change.password, deps.config.bcryptCost);
+      }
+      if (change.allowedPlaces !== undefined) {
+        patch.allowedPlaces = places(change.allowedPlaces, await radius(orgId));
+      }
+      const user = await deps.store.users.update(orgId, id, patch, now());
+      if (!user) throw notFound("Agent", id);
+      if (patch.passwordHash || patch.active === false) {
+        await deps.store.authSecrets.consumeAll("refresh", id, now());
+      }
+      const events = [];
+      if (patch.role && patch.role !== before.role) {
+        events.push({
+          action: "user.role_changed",
+          details: { from: before.role, to: patch.role },
+        });
+      }
+      if (patch.active !== undefined && patch.active !== before.active) {
+        events.push({ action: "user.status_changed", details: { active: patch.active } });
+      }
+      const rest = Object.keys(patch).filter((k) => k !== "role" && k !== "active");
+      if (rest.length) events.push({ action: "user.updated", details: { fields: rest } });
+      for (const e of events) {
+        await audit(deps, {
+          organizationId: orgId,
+          action: e.action as "user.updated",
+          actor,
+          targetType: "user",
+          targetId: id,
+          ip,
+          details: e.details,
+        });
+      }
+      return publicUser(user);
+    },
+    /** Deactivates the account; its history stays. */
+    async deactivate(orgId: string, id: string, actor: AuthContext, ip: string) {
+      return await this.update(orgId, id, { active: false }, actor, ip);
+    },
+  };
+}
+
+export type StaffService = ReturnType<typeof createStaffService>;
