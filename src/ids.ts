@@ -4,13 +4,20 @@ export interface Ids {
   next(): string;
 }
 
-/** UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits; sorts by creation time. */
-export function uuidv7(nowMs: number = Date.now()): string {
+/**
+ * UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, a 12-bit sequence (`seq`, random when not
+ * given), then random bits; sorts by creation time.
+ */
+export function uuidv7(nowMs: number = Date.now(), seq?: number): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   let ms = nowMs;
   for (let i = 5; i >= 0; i--) {
     bytes[i] = ms % 256;
     ms = Math.floor(ms / 256);
+  }
+  if (seq !== undefined) {
+    bytes[6] = (seq >> 8) & 0x0f;
+    bytes[7] = seq & 0xff;
   }
   bytes[6] = (bytes[6]! & 0x0f) | 0x70;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
@@ -20,6 +27,24 @@ export function uuidv7(nowMs: number = Date.now()): string {
   }`;
 }
 
+/**
+ * Ids from the clock that keep increasing within this process, even for several in one
+ * millisecond (RFC 9562 method 1: the 12-bit sequence counts up; on overflow the time moves on).
+ */
 export function systemIds(clock: { now(): Date }): Ids {
-  return { next: () => uuidv7(clock.now().getTime()) };
+  let lastMs = 0;
+  let seq = 0;
+  return {
+    next() {
+      const now = clock.now().getTime();
+      if (now > lastMs) {
+        lastMs = now;
+        seq = 0;
+      } else if (++seq > 0xfff) {
+        lastMs++;
+        seq = 0;
+      }
+      return uuidv7(lastMs, seq);
+    },
+  };
 }
