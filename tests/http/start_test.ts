@@ -169,7 +169,6 @@ Deno.test({
       REDIS_URL: redis.url,
       JWT_SECRET: secret,
       ENCRYPTION_KEY: key,
-      CRONS_ENABLED: "false",
     });
     try {
       const body = await waitReady(child, port);
@@ -230,7 +229,7 @@ for (
 Deno.test("SIGTERM on a running embedded-default server exits 0 promptly", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "chatcrm-sigterm-" });
   const port = freePort();
-  const child = startProcess({ PORT: String(port), DATA_DIR: dataDir, CRONS_ENABLED: "false" });
+  const child = startProcess({ PORT: String(port), DATA_DIR: dataDir });
   try {
     const body = await waitReady(child, port);
     assert.deepEqual(body, { status: "ready", checks: { store: "ok", bus: "ok" } });
