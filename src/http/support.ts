@@ -14,6 +14,7 @@ import { agentRoutes, supportSettingsRoutes } from "@/modules/routing/routes.ts"
 import { notificationRoutes } from "@/modules/notifications/routes.ts";
 import { shiftRoutes } from "@/modules/shifts/routes.ts";
 import { faqRoutes } from "@/modules/faq/routes.ts";
+import { checkSlas } from "@/jobs/sla.ts";
 
 /** The support desk's services: queries, routing, notifications, shifts and FAQ. */
 export function buildSupportServices(deps: Deps) {
@@ -23,7 +24,9 @@ export function buildSupportServices(deps: Deps) {
   const queries = createQueryService(deps, routing, events);
   const shifts = createShiftService(deps, routing);
   const faq = createFaqService(deps);
-  return { notifications, events, routing, queries, shifts, faq };
+  /** The SLA check, as the cron job runs it. */
+  const sla = () => checkSlas(deps, events, notifications);
+  return { notifications, events, routing, queries, shifts, faq, sla };
 }
 
 export type SupportServices = ReturnType<typeof buildSupportServices>;
