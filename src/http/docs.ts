@@ -27,6 +27,7 @@ const page = `<!doctype html>
 
 const init = `window.ui = SwaggerUIBundle({
   url: "/openapi.json",
+  validatorUrl: null,
   dom_id: "#swagger-ui",
   deepLinking: true,
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],

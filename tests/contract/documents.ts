@@ -52,10 +52,13 @@ export function documentsContract(kind: StoreKind): void {
       await ids({ where: { userId: "u1" }, sort: [["read", "asc"], ["createdAt", "desc"]], page }),
       [a.id, b.id],
     );
-    assert.deepEqual(await ids({ where: { read: false, readAt: null }, sort: [], page }), [
-      a.id,
-      c.id,
-    ]);
+    assert.deepEqual(
+      await ids({ where: { read: false, readAt: null }, sort: [["createdAt", "asc"]], page }),
+      [
+        a.id,
+        c.id,
+      ],
+    );
     assert.deepEqual(
       await ids({ text: { fields: ["title", "body"], value: "100%" }, sort: [], page }),
       [a.id],

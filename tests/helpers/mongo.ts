@@ -44,6 +44,7 @@ async function startFerretdb(): Promise<string> {
     "--handler=sqlite",
     `--sqlite-url=file:${dir}/`,
     `--listen-addr=127.0.0.1:${port}`,
+    `--state-dir=${dir}`,
     "--debug-addr=-",
     "--telemetry=disable",
     "--log-level=error",
