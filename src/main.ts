@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from "@/config.ts";
 import { buildDeps } from "@/deps.ts";
 import { buildApp } from "@/app.ts";
 import { errorMessage } from "@/log.ts";
+import { startCrons } from "../workers/cron.ts";
 
 /** Starts the API: config → deps → app → Deno.serve, and stops it gracefully on a signal. */
 async function main(): Promise<void> {
@@ -18,6 +19,11 @@ async function main(): Promise<void> {
         bus: deps.bus.kind,
       }),
   }, app.fetch);
+  if (config.cronsEnabled) {
+    const crons = new AbortController();
+    startCrons(deps, crons.signal);
+    deps.onShutdown(() => crons.abort());
+  }
 
   // Stop accepting, close sockets (1001) and jobs, let in-flight requests finish (at most
   // `graceMs`), then close the adapters.

@@ -1,0 +1,46 @@
+import type { Deps } from "@/deps.ts";
+import { buildSupportServices } from "@/http/support.ts";
+import { errorMessage } from "@/log.ts";
+
+/** A scheduled job: a plain async function over deps, run on a cron schedule. */
+export interface Job {
+  name: string;
+  /** Cron expression (UTC), at most once a minute. */
+  schedule: string;
+  run(): Promise<unknown>;
+}
+
+/** Every scheduled job of the service; each capability adds its own here. */
+export function buildJobs(deps: Deps): Job[] {
+  const support = buildSupportServices(deps);
+  return [
+    { name: "sla", schedule: "* * * * *", run: () => support.sla() },
+    {
+      name: "requeue-unanswered",
+      schedule: "* * * * *",
+      run: () => support.routing.requeueUnanswered(),
+    },
+  ];
+}
+
+/**
+ * Runs a job once across every instance: a lease in the shared state (Redis when several
+ * instances run) lets only the first instance of each minute run it. Failures are logged.
+ */
+export async function runExclusive(deps: Deps, job: Job): Promise<boolean> {
+  const minute = Math.floor(deps.clock.now().getTime() / 60_000);
+  const lease = `job:${job.name}:${minute}`;
+  if (!await deps.shared.setIfAbsent(lease, deps.instanceId, 55_000)) return false;
+  const started = performance.now();
+  try {
+    const result = await job.run();
+    deps.log.info("job done", {
+      job: job.name,
+      result,
+      durationMs: Math.round(performance.now() - started),
+    });
+  } catch (err) {
+    deps.log.error("job failed", { job: job.name, error: errorMessage(err) });
+  }
+  return true;
+}
