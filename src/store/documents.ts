@@ -37,5 +37,12 @@ export interface Documents<T extends TenantDocument> {
 }
 
 /** The names of the document collections, so both adapters agree. */
-export const documentCollections = ["notifications", "faq", "shifts"] as const;
+export const documentCollections = [
+  "notifications",
+  "faq",
+  "shifts",
+  "rooms",
+  "room_reads",
+  "calls",
+] as const;
 export type DocumentCollection = (typeof documentCollections)[number];

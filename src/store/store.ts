@@ -9,6 +9,7 @@ import type {
   QueryRepository,
 } from "@/modules/queries/repository.ts";
 import type { AgentStateRepository } from "@/modules/routing/repository.ts";
+import type { MessageRepository } from "@/modules/chat/repository.ts";
 import type { DocumentCollection, Documents, TenantDocument } from "./documents.ts";
 
 /** Every repository, behind one handle; each capability adds its own. */
@@ -24,6 +25,7 @@ export interface Store {
   queries: QueryRepository;
   queryHistory: QueryHistoryRepository;
   agentStates: AgentStateRepository;
+  messages: MessageRepository;
   /** The small resources kept as plain documents (notifications, FAQ, shifts). */
   documents<T extends TenantDocument>(name: DocumentCollection): Documents<T>;
   /** Resolves when the store answers; rejects otherwise. */

@@ -3,6 +3,7 @@ import { userRepositoryContract } from "./user_repository.ts";
 import { identityRepositoryContract } from "./identity_repository.ts";
 import type { StoreKind } from "./store_contract.ts";
 import { documentsContract } from "./documents.ts";
+import { messageRepositoryContract } from "./message_repository.ts";
 import { agentStateRepositoryContract, queryRepositoryContract } from "./query_repository.ts";
 
 /** Every repository contract; each capability adds its own here. */
@@ -13,4 +14,5 @@ export function storeSuites(kind: StoreKind): void {
   queryRepositoryContract(kind);
   agentStateRepositoryContract(kind);
   documentsContract(kind);
+  messageRepositoryContract(kind);
 }

@@ -17,6 +17,7 @@ import {
 } from "./queries.ts";
 import { mongoAgentStateRepository } from "./agent_states.ts";
 import { mongoDocuments } from "./documents.ts";
+import { ensureMessageIndexes, mongoMessageRepository } from "./messages.ts";
 import { documentCollections } from "@/store/documents.ts";
 
 /** Collections and unique indexes each repository needs, ensured at start. */
@@ -27,6 +28,7 @@ const ensureIndexes = [
   ensureAccessIndexes,
   ensureAuthSecretIndexes,
   ensureQueryIndexes,
+  ensureMessageIndexes,
 ];
 
 /** The production store: MongoDB through the official driver. */
@@ -55,6 +57,7 @@ export async function openMongoStore(uri: string, dbName?: string): Promise<Stor
     queryHistory: mongoQueryHistoryRepository(db),
     agentStates: mongoAgentStateRepository(db),
     documents: (name) => mongoDocuments(db, name),
+    messages: mongoMessageRepository(db),
     async ping() {
       await db.command({ ping: 1 });
     },

@@ -163,4 +163,20 @@ export const migrations: { name: string; sql: string }[] = [
       CREATE INDEX documents_user ON documents (collection, org_id, user_id, created_at);
     `,
   },
+  {
+    name: "0300_chat",
+    sql: `
+      CREATE TABLE messages (
+        id TEXT PRIMARY KEY,
+        doc TEXT NOT NULL,
+        org_id TEXT GENERATED ALWAYS AS (json_extract(doc, '$.organizationId')) VIRTUAL,
+        room_id TEXT GENERATED ALWAYS AS (json_extract(doc, '$.roomId')) VIRTUAL,
+        seq INTEGER GENERATED ALWAYS AS (json_extract(doc, '$.seq')) VIRTUAL,
+        sender_id TEXT GENERATED ALWAYS AS (json_extract(doc, '$.senderId')) VIRTUAL,
+        client_message_id TEXT GENERATED ALWAYS AS (json_extract(doc, '$.clientMessageId')) VIRTUAL
+      );
+      CREATE UNIQUE INDEX messages_room_seq ON messages (room_id, seq);
+      CREATE UNIQUE INDEX messages_client_id ON messages (room_id, sender_id, client_message_id);
+    `,
+  },
 ];

@@ -12,6 +12,7 @@ import {
 } from "./queries.ts";
 import { sqliteAgentStateRepository } from "./agent_states.ts";
 import { sqliteDocuments } from "./documents.ts";
+import { sqliteMessageRepository } from "./messages.ts";
 
 /** The embedded store: one SQLite file (or ":memory:"), migrated on open. */
 export function openSqliteStore(path: string): Store {
@@ -29,6 +30,7 @@ export function openSqliteStore(path: string): Store {
     queryHistory: sqliteQueryHistoryRepository(db),
     agentStates: sqliteAgentStateRepository(db),
     documents: (name) => sqliteDocuments(db, name),
+    messages: sqliteMessageRepository(db),
     ping() {
       db.prepare("SELECT 1").get();
       return Promise.resolve();

@@ -1,0 +1,66 @@
+import type { Role } from "@/modules/users/repository.ts";
+
+export const messageTypes = ["text", "file", "system"] as const;
+export type MessageType = (typeof messageTypes)[number];
+
+/** A conversation: a query's (its customer and the staff on it) or a direct staff room. */
+export interface Room {
+  id: string;
+  organizationId: string;
+  kind: "query" | "direct";
+  queryId: string | null;
+  /** The customer of a query room; null for direct rooms. */
+  customerId: string | null;
+  /** Explicit members of a direct room; empty for query rooms (derived from the query). */
+  members: string[];
+  title: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+/** Delivery of a message that also leaves by email. */
+export interface EmailDelivery {
+  status: "queued" | "sent" | "failed" | "received";
+  messageId: string | null;
+  attempts: number;
+  lastError: string | null;
+  updatedAt: string;
+}
+
+export interface Message {
+  id: string;
+  organizationId: string;
+  roomId: string;
+  /** Position in the room, from 1, with no gaps between stored messages. */
+  seq: number;
+  senderId: string;
+  senderRole: Role | "system";
+  type: MessageType;
+  text: string;
+  fileId: string | null;
+  /** The sender's id for this message: a retry with the same id stores nothing new. */
+  clientMessageId: string;
+  email: EmailDelivery | null;
+  createdAt: string;
+}
+
+/** Messages by room, in sequence. */
+export interface MessageRepository {
+  /** Stores the message; ConflictError when its seq or the sender's clientMessageId is taken. */
+  insert(message: Message): Promise<Message>;
+  findByClientId(
+    roomId: string,
+    senderId: string,
+    clientMessageId: string,
+  ): Promise<Message | null>;
+  findById(orgId: string, id: string): Promise<Message | null>;
+  /** Messages after `afterSeq` ascending, or before `beforeSeq` (the latest ones) ascending. */
+  list(
+    orgId: string,
+    roomId: string,
+    range: { afterSeq?: number; beforeSeq?: number; limit: number },
+  ): Promise<Message[]>;
+  /** The room's last message, or null. */
+  last(orgId: string, roomId: string): Promise<Message | null>;
+  setEmail(orgId: string, id: string, email: EmailDelivery): Promise<Message | null>;
+}
