@@ -29,6 +29,14 @@ export interface SharedState {
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** Removes keys. */
   delete(...keys: string[]): Promise<void>;
+  /** Adds or refreshes a member of a scored set (presence: member per socket owner, score = expiry). */
+  setMember(key: string, member: string, score: number): Promise<void>;
+  /** Removes a member; true when this call removed it (so one remover acts on it). */
+  removeMember(key: string, member: string): Promise<boolean>;
+  /** Members with a score at or below `maxScore` (expired ones), lowest first. */
+  membersUpTo(key: string, maxScore: number): Promise<string[]>;
+  /** Every member with its score. */
+  members(key: string): Promise<{ member: string; score: number }[]>;
 }
 
 /** Channel names: one place, so both adapters and every feature agree. */

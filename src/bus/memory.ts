@@ -33,6 +33,7 @@ export function memoryBus(): Bus {
 /** In-process counters and expiring keys. */
 export function memorySharedState(now: () => number = Date.now): SharedState {
   const entries = new Map<string, { value: string; expiresAt: number }>();
+  const sets = new Map<string, Map<string, number>>();
   function live(key: string) {
     const entry = entries.get(key);
     if (entry && entry.expiresAt <= now()) {
@@ -64,8 +65,29 @@ export function memorySharedState(now: () => number = Date.now): SharedState {
       return Promise.resolve(true);
     },
     delete(...keys) {
-      for (const key of keys) entries.delete(key);
+      for (const key of keys) {
+        entries.delete(key);
+        sets.delete(key);
+      }
       return Promise.resolve();
+    },
+    setMember(key, member, score) {
+      let set = sets.get(key);
+      if (!set) sets.set(key, set = new Map());
+      set.set(member, score);
+      return Promise.resolve();
+    },
+    removeMember(key, member) {
+      return Promise.resolve(sets.get(key)?.delete(member) ?? false);
+    },
+    membersUpTo(key, maxScore) {
+      const found = [...(sets.get(key) ?? [])].filter(([, s]) => s <= maxScore);
+      return Promise.resolve(found.sort((a, b) => a[1] - b[1]).map(([m]) => m));
+    },
+    members(key) {
+      return Promise.resolve(
+        [...(sets.get(key) ?? [])].map(([member, score]) => ({ member, score })),
+      );
     },
   };
 }

@@ -96,5 +96,22 @@ export function redisSharedState(redis: Redis, prefix = "chatcrm:"): SharedState
     async delete(...keys) {
       if (keys.length) await redis.del(...keys.map((k) => prefix + k));
     },
+    async setMember(key, member, score) {
+      await redis.zadd(prefix + key, score, member);
+    },
+    async removeMember(key, member) {
+      return (await redis.zrem(prefix + key, member)) === 1;
+    },
+    async membersUpTo(key, maxScore) {
+      return await redis.zrangebyscore(prefix + key, "-inf", maxScore);
+    },
+    async members(key) {
+      const flat = await redis.zrange(prefix + key, 0, -1, "WITHSCORES");
+      const out: { member: string; score: number }[] = [];
+      for (let i = 0; i < flat.length; i += 2) {
+        out.push({ member: flat[i]!, score: Number(flat[i + 1]) });
+      }
+      return out;
+    },
   };
 }

@@ -143,6 +143,31 @@ export function busContract(kind: BusKind): void {
   });
 }
 
+export function sharedSetContract(kind: BusKind): void {
+  busTest(kind, "scored sets add, refresh, list expired and remove members once", async (p) => {
+    const s = p.shared;
+    await s.setMember("presence", "u1|a", 100);
+    await s.setMember("presence", "u1|b", 300);
+    await s.setMember("presence", "u2|a", 200);
+    await s.setMember("presence", "u1|a", 400);
+    assert.deepEqual(await s.membersUpTo("presence", 250), ["u2|a"]);
+    const all = (await s.members("presence")).sort((a, b) => a.score - b.score);
+    assert.deepEqual(all, [
+      { member: "u2|a", score: 200 },
+      { member: "u1|b", score: 300 },
+      { member: "u1|a", score: 400 },
+    ]);
+    const removed = await Promise.all([
+      s.removeMember("presence", "u2|a"),
+      s.removeMember("presence", "u2|a"),
+    ]);
+    assert.deepEqual(removed.sort(), [false, true]);
+    assert.deepEqual(await s.membersUpTo("presence", 1000), ["u1|b", "u1|a"]);
+    await s.delete("presence");
+    assert.deepEqual(await s.members("presence"), []);
+  });
+}
+
 /** Redis only: what crosses instances and survives a server restart. */
 export function redisOnlyContract(): void {
   busTest("redis", "keys are namespaced under chatcrm: on the server", async (p) => {

@@ -1,3 +1,4 @@
-import { busContract } from "./bus_contract.ts";
+import { busContract, sharedSetContract } from "./bus_contract.ts";
 
 busContract("memory");
+sharedSetContract("memory");

@@ -1,4 +1,5 @@
-import { busContract, redisOnlyContract } from "./bus_contract.ts";
+import { busContract, redisOnlyContract, sharedSetContract } from "./bus_contract.ts";
 
 busContract("redis");
+sharedSetContract("redis");
 redisOnlyContract();
