@@ -42,11 +42,11 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const access = createAccessService(deps);
   await access.start();
   const sessions = createSessionService(deps, { tokens, access });
-  const accounts = createAccountService(deps, sessions);
+  const accounts = createAccountService(deps, sessions, tokens);
   const authn = authenticate(tokens, access, deps.config.trustProxy);
   const support = buildSupportServices(deps);
   const organizations = createOrganizationService(deps, access);
-  const staff = createStaffService(deps);
+  const staff = createStaffService(deps, tokens);
   return { tokens, access, sessions, accounts, organizations, staff, authenticate: authn, support };
 }
 

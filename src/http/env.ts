@@ -10,6 +10,8 @@ export interface AuthContext {
   tokenId: string;
   /** Expiry of the token, in seconds since the epoch. */
   expiresAt: number;
+  /** When the token was issued, in milliseconds (per-user revocation compares it). */
+  issuedAtMs?: number;
 }
 
 /** Hono environment for every router: the typed `c.var` values set by middleware. */

@@ -11,6 +11,7 @@ import {
 } from "@/modules/users/repository.ts";
 import { hashPassword, keyedHash, randomCode, verifyPassword } from "./passwords.ts";
 import type { Session, SessionService } from "./service.ts";
+import type { TokenService } from "./tokens.ts";
 
 const codeTtlMs = 10 * 60 * 1000;
 const codeTries = 5;
@@ -31,7 +32,11 @@ export interface ProfilePatch {
 }
 
 /** A customer's sign-up, the caller's own profile, and password reset by emailed code. */
-export function createAccountService(deps: Deps, sessions: SessionService) {
+export function createAccountService(
+  deps: Deps,
+  sessions: SessionService,
+  tokens: TokenService,
+) {
   const now = () => deps.clock.now().toISOString();
 
   async function me(auth: AuthContext): Promise<User> {
@@ -206,6 +211,7 @@ export function createAccountService(deps: Deps, sessions: SessionService) {
         passwordHash: await hashPassword(input.newPassword, deps.config.bcryptCost),
       }, at);
       await deps.store.authSecrets.consumeAll("refresh", user.id, at);
+      await tokens.revokeUser(user.id);
       await audit(deps, {
         organizationId: user.organizationId,
         action: "password.reset",

@@ -7,6 +7,7 @@ import { roles } from "@/modules/users/repository.ts";
 import type { User } from "@/modules/users/repository.ts";
 
 const revokedChannel = "auth:revoked";
+const revokedUserChannel = "auth:revoked-user";
 const cacheLimit = 10_000;
 
 /** Issues and checks access tokens (HS256 JWTs); revocation is shared by every instance. */
@@ -19,6 +20,11 @@ export interface TokenService {
   verify(token: string): Promise<AuthContext>;
   /** Refuses the token's id from now until it expires, on every instance. */
   revoke(auth: Pick<AuthContext, "tokenId" | "expiresAt">): Promise<void>;
+  /**
+   * Refuses every token of the user issued up to now (deactivation, role change, password
+   * reset), on every instance, until the last of them expires.
+   */
+  revokeUser(userId: string): Promise<void>;
   /** Subscribes to revocations published by other instances. */
   start(): Promise<void>;
 }
@@ -32,6 +38,8 @@ export function createTokenService(
   // Verified tokens by their text: verifying HS256 on every request costs more than the route.
   const verified = new Map<string, AuthContext>();
   const revoked = new Map<string, number>();
+  /** User id → revocation time (ms): that user's tokens issued at or before it are refused. */
+  const revokedUsers = new Map<string, number>();
   const nowSeconds = () => Math.floor(deps.clock.now().getTime() / 1000);
 
   function remember(token: string, auth: AuthContext) {
@@ -49,7 +57,9 @@ export function createTokenService(
         tokenId: deps.ids.next(),
         expiresAt: iat + ttl,
       };
-      const token = await new SignJWT({ org: auth.orgId, role: auth.role, typ: "access" })
+      const iatMs = deps.clock.now().getTime();
+      auth.issuedAtMs = iatMs;
+      const token = await new SignJWT({ org: auth.orgId, role: auth.role, typ: "access", iatMs })
         .setProtectedHeader({ alg: "HS256", typ: "JWT" })
         .setSubject(auth.userId)
         .setJti(auth.tokenId)
@@ -82,10 +92,13 @@ export function createTokenService(
           role,
           tokenId: payload.jti,
           expiresAt: payload.exp,
+          issuedAtMs: typeof payload.iatMs === "number" ? payload.iatMs : (payload.iat ?? 0) * 1000,
         };
         if (await deps.shared.get(`revoked:${auth.tokenId}`)) {
           revoked.set(auth.tokenId, auth.expiresAt);
         }
+        const userCut = Number(await deps.shared.get(`revoked-user:${auth.userId}`) ?? 0);
+        if (userCut > (revokedUsers.get(auth.userId) ?? 0)) revokedUsers.set(auth.userId, userCut);
         remember(token, auth);
       }
       if (auth.expiresAt <= now) {
@@ -93,6 +106,10 @@ export function createTokenService(
         throw unauthorized("Invalid or expired token");
       }
       if (revoked.has(auth.tokenId)) throw unauthorized("Token has been revoked");
+      const cut = revokedUsers.get(auth.userId);
+      if (cut !== undefined && (auth.issuedAtMs ?? 0) <= cut) {
+        throw unauthorized("Token has been revoked");
+      }
       return auth;
     },
     async revoke(auth) {
@@ -102,7 +119,19 @@ export function createTokenService(
       await deps.shared.set(`revoked:${auth.tokenId}`, "1", ms);
       await deps.bus.publish(revokedChannel, { tokenId: auth.tokenId, expiresAt: auth.expiresAt });
     },
+    async revokeUser(userId) {
+      const at = deps.clock.now().getTime();
+      revokedUsers.set(userId, at);
+      await deps.shared.set(`revoked-user:${userId}`, String(at), ttl * 1000);
+      await deps.bus.publish(revokedUserChannel, { userId, at });
+    },
     async start() {
+      await deps.bus.subscribe(revokedUserChannel, (payload) => {
+        const p = payload as { userId?: unknown; at?: unknown };
+        if (typeof p.userId === "string" && typeof p.at === "number") {
+          revokedUsers.set(p.userId, Math.max(p.at, revokedUsers.get(p.userId) ?? 0));
+        }
+      });
       await deps.bus.subscribe(revokedChannel, (payload) => {
         const p = payload as { tokenId?: unknown; expiresAt?: unknown };
         if (typeof p.tokenId === "string" && typeof p.expiresAt === "number") {
@@ -112,6 +141,9 @@ export function createTokenService(
       const sweep = setInterval(() => {
         const now = nowSeconds();
         for (const [id, exp] of revoked) if (exp <= now) revoked.delete(id);
+        for (const [id, at] of revokedUsers) {
+          if (at + ttl * 1000 <= now * 1000) revokedUsers.delete(id);
+        }
       }, 60_000);
       Deno.unrefTimer(sweep);
     },

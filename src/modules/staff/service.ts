@@ -12,6 +12,7 @@ import {
   type UserPatch,
 } from "@/modules/users/repository.ts";
 import type { PageRequest, PageResult } from "@/store/types.ts";
+import type { TokenService } from "@/modules/auth/tokens.ts";
 
 /** The roles an Admin manages here; Admins and SuperAdmins are made elsewhere. */
 export const agentRoles = ["TL", "QA", "Agent"] as const;
@@ -43,7 +44,7 @@ export interface AgentFilter {
 }
 
 /** An Admin's staff accounts (TL, QA, Agent) in the Admin's own organization. */
-export function createStaffService(deps: Deps) {
+export function createStaffService(deps: Deps, tokens: TokenService) {
   const now = () => deps.clock.now().toISOString();
   const places = (list: PlaceInput[], defaultRadius: number): AllowedPlace[] =>
     list.map((p) => ({
@@ -141,8 +142,12 @@ export function createStaffService(deps: Deps) {
       }
       const user = await deps.store.users.update(orgId, id, patch, now());
       if (!user) throw notFound("Agent", id);
-      if (patch.passwordHash || patch.active === false) {
+      if (
+        patch.passwordHash || patch.active === false || (patch.role && patch.role !== before.role)
+      ) {
+        // Old tokens carry the old role or status: end every session of the account.
         await deps.store.authSecrets.consumeAll("refresh", id, now());
+        await tokens.revokeUser(id);
       }
       const events = [];
       if (patch.role && patch.role !== before.role) {

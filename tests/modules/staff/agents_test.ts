@@ -93,3 +93,40 @@ Deno.test("GET/PUT /admin/organization reads and renames the caller's own", asyn
     await t.close();
   }
 });
+
+Deno.test("deactivating or re-roling an agent ends the sessions they already have", async () => {
+  const t = await testApp();
+  try {
+    const { users } = await aTenant(t);
+    const admin = await login(t, users.Admin.email);
+    const agentToken = await login(t, users.Agent.email);
+    const tlToken = await login(t, users.TL.email);
+    assert.equal((await t.call("GET", "/api/v1/admin/agents", { token: tlToken })).status, 200);
+    await t.call("PUT", `/api/v1/admin/agents/${users.TL.id}`, {
+      token: admin,
+      json: { role: "Agent" },
+    });
+    const stale = await t.call("GET", "/api/v1/admin/agents", { token: tlToken });
+    assert.equal(stale.status, 401, "the TL token of a demoted user is refused");
+    const fresh = await login(t, users.TL.email);
+    assert.equal((await t.call("GET", "/api/v1/admin/agents", { token: fresh })).status, 403);
+
+    await t.call("DELETE", `/api/v1/admin/agents/${users.Agent.id}`, { token: admin });
+    assert.equal((await t.call("GET", "/api/v1/auth/me", { token: agentToken })).status, 401);
+    assert.equal((await t.call("GET", "/api/v1/auth/me", { token: admin })).status, 200);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("GET /admin/agents refuses a repeated query parameter", async () => {
+  const t = await testApp();
+  try {
+    const { users } = await aTenant(t);
+    const admin = await login(t, users.Admin.email);
+    const res = await t.call("GET", "/api/v1/admin/agents?role=TL&role=QA", { token: admin });
+    assert.equal(res.status, 400);
+  } finally {
+    await t.close();
+  }
+});
