@@ -36,6 +36,10 @@ export const permissions = {
   "shifts.read": supervisors,
   "faq.read": staff,
   "faq.manage": leads,
+  "chat.read": [...staff, "Customer"],
+  "chat.write": ["Admin", "TL", "Agent", "Customer"],
+  "chat.direct": staff,
+  "calls.make": ["Admin", "TL", "Agent", "Customer"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;

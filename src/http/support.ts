@@ -15,18 +15,32 @@ import { notificationRoutes } from "@/modules/notifications/routes.ts";
 import { shiftRoutes } from "@/modules/shifts/routes.ts";
 import { faqRoutes } from "@/modules/faq/routes.ts";
 import { checkSlas } from "@/jobs/sla.ts";
+import { createChatService } from "@/modules/chat/service.ts";
 
 /** The support desk's services: queries, routing, notifications, shifts and FAQ. */
 export function buildSupportServices(deps: Deps) {
   const notifications = createNotificationService(deps);
-  const events = createQueryEvents(deps, notifications);
+  const chat = createChatService(deps);
+  const events = createQueryEvents(
+    deps,
+    notifications,
+    (org, room, text) => chat.system(org, room, text),
+  );
   const routing = createRoutingService(deps, events);
   const queries = createQueryService(deps, routing, events);
   const shifts = createShiftService(deps, routing);
   const faq = createFaqService(deps);
   /** The SLA check, as the cron job runs it. */
   const sla = () => checkSlas(deps, events, notifications);
-  return { notifications, events, routing, queries, shifts, faq, sla };
+  chat.onMessage(async (message, room) => {
+    if (!room.queryId) return;
+    if (message.senderRole === "Customer") {
+      await queries.customerReplied(room.organizationId, room.queryId);
+    } else if (message.senderRole !== "system") {
+      await queries.responded(room.organizationId, room.queryId, message.createdAt);
+    }
+  });
+  return { notifications, events, routing, queries, shifts, faq, sla, chat };
 }
 
 export type SupportServices = ReturnType<typeof buildSupportServices>;

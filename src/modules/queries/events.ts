@@ -17,9 +17,39 @@ export interface QueryEvents {
   assigned(query: Query): Promise<void>;
 }
 
+/** Writes a line into the query's room; given by the chat service. */
+export type SystemMessage = (orgId: string, roomId: string, text: string) => Promise<unknown>;
+
+/** The room line for a change, or null when the change says nothing to the customer. */
+async function describe(
+  deps: Pick<Deps, "store">,
+  query: Query,
+  change: HistoryChange,
+): Promise<string | null> {
+  const name = async (id: unknown) =>
+    typeof id === "string"
+      ? (await deps.store.users.findById(query.organizationId, id))?.name ?? "an agent"
+      : "the queue";
+  switch (change.action) {
+    case "assigned":
+      return `${query.reference} assigned to ${await name(change.to)}`;
+    case "transferred":
+      return `${query.reference} transferred to ${
+        change.field === "team" ? `team ${String(change.to)}` : await name(change.to)
+      }${change.reason ? `: ${change.reason}` : ""}`;
+    case "requeued":
+      return `${query.reference} is back in the queue`;
+    case "status":
+      return `${query.reference} is now ${String(change.to)}`;
+    default:
+      return null;
+  }
+}
+
 export function createQueryEvents(
   deps: Pick<Deps, "store" | "clock" | "ids">,
   notifications: NotificationService,
+  systemMessage?: SystemMessage,
 ): QueryEvents {
   const events: QueryEvents = {
     async record(query, actorId, change) {
@@ -35,6 +65,8 @@ export function createQueryEvents(
         reason: change.reason ?? null,
         at: deps.clock.now().toISOString(),
       });
+      const line = systemMessage && query.roomId ? await describe(deps, query, change) : null;
+      if (line) await systemMessage!(query.organizationId, query.roomId!, line);
     },
     async updated(query, extra = []) {
       const people = [query.customerId, ...extra];

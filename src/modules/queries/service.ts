@@ -18,6 +18,7 @@ import {
 } from "./model.ts";
 import type { QueryFilter, QueryPatch, QuerySort } from "./repository.ts";
 import type { QueryEvents } from "./events.ts";
+import type { Room } from "@/modules/chat/repository.ts";
 import { slaDueTimes, supportSettings } from "./settings.ts";
 
 /** The caller, as the token says. */
@@ -74,6 +75,8 @@ export interface QueryService {
   rate(actor: Actor, id: string, rating: number, comment?: string): Promise<Query>;
   /** Records the first reply of staff (from chat or mail): stops the first-response clock. */
   responded(orgId: string, id: string, at: string): Promise<void>;
+  /** The customer wrote: a query waiting on them waits on the agent again (its SLA clock runs). */
+  customerReplied(orgId: string, id: string): Promise<void>;
 }
 
 export function createQueryService(
@@ -153,8 +156,21 @@ export function createQueryService(
       const priority = input.priority ?? "Medium";
       const createdAt = now();
       const number = await store.counters.next(actor.orgId, "query");
-      const query = await store.queries.create({
+      const id = deps.ids.next();
+      // The query's conversation is its room, made with it.
+      const room = await store.documents<Room>("rooms").insert({
         id: deps.ids.next(),
+        organizationId: actor.orgId,
+        kind: "query",
+        queryId: id,
+        customerId: customer.id,
+        members: [],
+        title: `${queryReference(number)} ${input.title}`,
+        createdBy: actor.userId,
+        createdAt,
+      });
+      const query = await store.queries.create({
+        id,
         organizationId: actor.orgId,
         number,
         reference: queryReference(number),
@@ -169,7 +185,7 @@ export function createQueryService(
         team: input.team ?? null,
         skill: input.skill ?? null,
         tags: [...new Set(input.tags ?? [])],
-        roomId: null,
+        roomId: room.id,
         waitingOn: "agent",
         createdBy: actor.userId,
         createdAt,
@@ -373,9 +389,25 @@ export function createQueryService(
 
     async responded(orgId, id, at) {
       const query = await store.queries.findById(orgId, id);
-      if (!query || query.firstResponseAt) return;
-      await store.queries.update(orgId, id, { statuses: ["Assigned", "In Progress"] }, {
+      if (!query || query.firstResponseAt || !query.assignedTo) return;
+      await store.queries.update(orgId, id, {
+        statuses: ["Assigned", "In Progress"],
+        isNull: ["firstResponseAt"],
+      }, {
         firstResponseAt: at,
+      });
+    },
+    async customerReplied(orgId, id) {
+      const query = await store.queries.findById(orgId, id);
+      if (!query || query.waitingOn !== "customer") return;
+      const at = now();
+      await store.queries.update(orgId, id, {
+        statuses: [query.status],
+        assignedTo: query.assignedTo,
+      }, {
+        waitingOn: "agent",
+        ...slaClockChange(query, "agent", at),
+        updatedAt: at,
       });
     },
   };

@@ -1,0 +1,309 @@
+import type { Deps } from "@/deps.ts";
+import { channels } from "@/bus/bus.ts";
+import { AppError, ConflictError, notFound } from "@/errors.ts";
+import { can } from "@/http/rbac.ts";
+import type { Role } from "@/modules/users/repository.ts";
+import type { Query } from "@/modules/queries/model.ts";
+import type { Message, MessageType, Room } from "./repository.ts";
+
+/** Who is acting, as the token says. */
+export interface ChatActor {
+  userId: string;
+  orgId: string;
+  role: Role;
+}
+
+/** The last read position of a member in a room. */
+export interface RoomRead {
+  id: string;
+  organizationId: string;
+  roomId: string;
+  userId: string;
+  seq: number;
+  at: string;
+}
+
+/** What travels on a room's bus channel; the hub forwards it to the sockets in the room. */
+export type RoomEvent =
+  | { event: "message-received"; data: { message: Message; sender: { id: string; role: string } } }
+  | { event: "user-typing"; data: { userId: string; roomId: string; isTyping: boolean } }
+  | { event: "message-read"; data: { roomId: string; userId: string; seq: number } };
+
+export interface NewMessage {
+  text: string;
+  type?: Exclude<MessageType, "system">;
+  fileId?: string | null;
+  clientMessageId?: string;
+}
+
+export type RoomSummary = Room & { lastMessage: Message | null; unread: number };
+
+/** Called after a message is stored and published (mail replies, first-response times). */
+export type MessageListener = (message: Message, room: Room) => Promise<void>;
+
+export interface ChatService {
+  /** The room if the caller may read it; 404 otherwise. */
+  readable(actor: ChatActor, roomId: string): Promise<Room>;
+  /** The query's room, made on first use. */
+  roomForQuery(actor: ChatActor, queryId: string): Promise<Room>;
+  /** A direct room between staff of the organization. */
+  directRoom(actor: ChatActor, memberIds: string[], title?: string): Promise<Room>;
+  rooms(actor: ChatActor): Promise<RoomSummary[]>;
+  messages(
+    actor: ChatActor,
+    roomId: string,
+    range: { afterSeq?: number; beforeSeq?: number; limit: number },
+  ): Promise<Message[]>;
+  /** Stores the message with the room's next seq, then publishes it; a retried id is answered once. */
+  send(
+    actor: ChatActor,
+    roomId: string,
+    input: NewMessage,
+  ): Promise<{ message: Message; duplicate: boolean }>;
+  /** A message written by the server (assignments, transfers, mail), without permission checks. */
+  system(
+    orgId: string,
+    roomId: string,
+    text: string,
+    from?: { id: string; role: Role | "system" },
+  ): Promise<Message>;
+  markRead(actor: ChatActor, roomId: string, seq: number): Promise<RoomRead>;
+  typing(actor: ChatActor, roomId: string, isTyping: boolean): Promise<void>;
+  onMessage(listener: MessageListener): void;
+}
+
+const supervisors: Role[] = ["Admin", "TL", "QA"];
+
+export function createChatService(
+  deps: Pick<Deps, "store" | "bus" | "clock" | "ids" | "log">,
+): ChatService {
+  const { store } = deps;
+  const rooms = store.documents<Room>("rooms");
+  const reads = store.documents<RoomRead>("room_reads");
+  const listeners: MessageListener[] = [];
+  const now = () => deps.clock.now().toISOString();
+
+  async function queryOf(room: Room): Promise<Query | null> {
+    return room.queryId ? await store.queries.findById(room.organizationId, room.queryId) : null;
+  }
+
+  /** Who may read a room: its customer, staff on its query, supervisors, direct members. */
+  async function mayRead(actor: ChatActor, room: Room): Promise<boolean> {
+    if (room.organizationId !== actor.orgId) return false;
+    if (room.kind === "direct") return room.members.includes(actor.userId);
+    if (actor.role === "Customer") return room.customerId === actor.userId;
+    if (supervisors.includes(actor.role)) return true;
+    const query = await queryOf(room);
+    return query?.assignedTo === actor.userId;
+  }
+
+  async function readable(actor: ChatActor, roomId: string): Promise<Room> {
+    const room = await rooms.get(actor.orgId, roomId);
+    if (!room || !(await mayRead(actor, room))) throw notFound("Room", roomId);
+    return room;
+  }
+
+  async function publish(room: Room, e: RoomEvent) {
+    await deps.bus.publish(channels.room(room.id), e).catch((err) =>
+      deps.log.warn("room publish failed", { roomId: room.id, error: String(err) })
+    );
+  }
+
+  async function store_(room: Room, sender: { id: string; role: Role | "system" }, input: {
+    text: string;
+    type: MessageType;
+    fileId: string | null;
+    clientMessageId: string;
+  }) {
+    const seq = await store.counters.next(room.organizationId, `room:${room.id}`);
+    return await store.messages.insert({
+      id: deps.ids.next(),
+      organizationId: room.organizationId,
+      roomId: room.id,
+      seq,
+      senderId: sender.id,
+      senderRole: sender.role,
+      type: input.type,
+      text: input.text,
+      fileId: input.fileId,
+      clientMessageId: input.clientMessageId,
+      email: null,
+      createdAt: now(),
+    });
+  }
+
+  async function deliver(room: Room, message: Message) {
+    await publish(room, {
+      event: "message-received",
+      data: { message, sender: { id: message.senderId, role: message.senderRole } },
+    });
+    for (const listener of listeners) {
+      await listener(message, room).catch((err) =>
+        deps.log.error("message listener failed", { messageId: message.id, error: String(err) })
+      );
+    }
+  }
+
+  const service: ChatService = {
+    readable,
+    async roomForQuery(actor, queryId) {
+      const query = await store.queries.findById(actor.orgId, queryId);
+      if (!query) throw notFound("Query", queryId);
+      if (!query.roomId) throw notFound("Room for query", queryId);
+      return await readable(actor, query.roomId);
+    },
+    async directRoom(actor, memberIds, title) {
+      const members = [...new Set([actor.userId, ...memberIds])];
+      for (const id of members) {
+        const user = await store.users.findById(actor.orgId, id);
+        if (!user || user.role === "Customer" || !user.active) {
+          throw new AppError("VALIDATION_FAILED", "Request validation failed", {
+            details: [{ path: "members", message: `no active staff member "${id}" here` }],
+          });
+        }
+      }
+      return await rooms.insert({
+        id: deps.ids.next(),
+        organizationId: actor.orgId,
+        kind: "direct",
+        queryId: null,
+        customerId: null,
+        members,
+        title: title ?? "Direct conversation",
+        createdBy: actor.userId,
+        createdAt: now(),
+      });
+    },
+    async rooms(actor) {
+      const found: Room[] = [];
+      const page = { page: 1, limit: 100 };
+      if (actor.role === "Customer") {
+        found.push(
+          ...(await rooms.find(actor.orgId, {
+            where: { customerId: actor.userId },
+            sort: [["createdAt", "desc"]],
+            page,
+          })).data,
+        );
+      } else {
+        found.push(
+          ...(await rooms.find(actor.orgId, {
+            contains: { field: "members", value: actor.userId },
+            sort: [["createdAt", "desc"]],
+            page,
+          })).data,
+        );
+        const queries = supervisors.includes(actor.role)
+          ? await store.queries.list(
+            actor.orgId,
+            { statuses: ["Open", "Assigned", "In Progress"] },
+            {
+              field: "updatedAt",
+              order: "desc",
+            },
+            page,
+          )
+          : await store.queries.list(actor.orgId, { assignedTo: actor.userId }, {
+            field: "updatedAt",
+            order: "desc",
+          }, page);
+        for (const q of queries.data) {
+          const room = q.roomId ? await rooms.get(actor.orgId, q.roomId) : null;
+          if (room) found.push(room);
+        }
+      }
+      const out: RoomSummary[] = [];
+      for (const room of found) {
+        const lastMessage = await store.messages.last(actor.orgId, room.id);
+        const read = await reads.get(actor.orgId, `${room.id}:${actor.userId}`);
+        out.push({
+          ...room,
+          lastMessage,
+          unread: Math.max(0, (lastMessage?.seq ?? 0) - (read?.seq ?? 0)),
+        });
+      }
+      return out;
+    },
+    async messages(actor, roomId, range) {
+      await readable(actor, roomId);
+      return await store.messages.list(actor.orgId, roomId, range);
+    },
+    async send(actor, roomId, input) {
+      const room = await readable(actor, roomId);
+      if (!can(actor.role, "chat.write")) {
+        throw new AppError("FORBIDDEN", `Role ${actor.role} may read but not write here`);
+      }
+      const clientMessageId = input.clientMessageId ?? deps.ids.next();
+      const earlier = await store.messages.findByClientId(room.id, actor.userId, clientMessageId);
+      if (earlier) return { message: earlier, duplicate: true };
+      let message: Message;
+      try {
+        message = await store_(room, { id: actor.userId, role: actor.role }, {
+          text: input.text,
+          type: input.type ?? "text",
+          fileId: input.fileId ?? null,
+          clientMessageId,
+        });
+      } catch (err) {
+        // A retry racing its original: the first one stored wins, the retry gets its ack.
+        const first = await store.messages.findByClientId(room.id, actor.userId, clientMessageId);
+        if (err instanceof ConflictError && first) return { message: first, duplicate: true };
+        throw err;
+      }
+      await service.markRead(actor, room.id, message.seq).catch(() => {});
+      await deliver(room, message);
+      return { message, duplicate: false };
+    },
+    async system(orgId, roomId, text, from = { id: "system", role: "system" }) {
+      const room = await rooms.get(orgId, roomId);
+      if (!room) throw notFound("Room", roomId);
+      const message = await store_(room, from, {
+        text,
+        type: from.role === "system" ? "system" : "text",
+        fileId: null,
+        clientMessageId: deps.ids.next(),
+      });
+      await deliver(room, message);
+      return message;
+    },
+    async markRead(actor, roomId, seq) {
+      const room = await readable(actor, roomId);
+      const id = `${room.id}:${actor.userId}`;
+      const at = now();
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const current = await reads.get(actor.orgId, id);
+        if (current && current.seq >= seq) return current;
+        const next = current
+          ? await reads.update(actor.orgId, id, { seq, at }, { seq: current.seq })
+          : await reads.insert({
+            id,
+            organizationId: actor.orgId,
+            roomId,
+            userId: actor.userId,
+            seq,
+            at,
+          })
+            .catch(() => null);
+        if (next) {
+          await publish(room, {
+            event: "message-read",
+            data: { roomId, userId: actor.userId, seq },
+          });
+          return next;
+        }
+      }
+      throw new AppError("CONFLICT", "Read position changed meanwhile; retry");
+    },
+    async typing(actor, roomId, isTyping) {
+      const room = await readable(actor, roomId);
+      await publish(room, {
+        event: "user-typing",
+        data: { userId: actor.userId, roomId, isTyping },
+      });
+    },
+    onMessage(listener) {
+      listeners.push(listener);
+    },
+  };
+  return service;
+}
