@@ -72,6 +72,10 @@ Deno.test({
         assert.equal(blocked.status, 429);
         assert.ok(Number(blocked.headers.get("retry-after")) > 0);
       }
+      const denied = await a.deps.store.loginAttempts.list(users.Agent.organizationId!, {
+        outcome: "denied",
+      }, { page: 1, limit: 10 });
+      assert.deepEqual(denied.data.map((x) => x.reason), ["RATE_LIMITED", "RATE_LIMITED"]);
       assert.equal((await attempt(b, password, "203.0.113.51")).status, 200, "other address");
       assert.equal(
         (await attempt(a, password, "203.0.113.50", users.TL.email)).status,

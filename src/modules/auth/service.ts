@@ -100,7 +100,6 @@ export function createSessionService(
      */
     async login(input: LoginInput, ip: string): Promise<Session> {
       const email = input.email.toLowerCase();
-      await refuseWhenBlocked(ip, email);
       const user = await deps.store.users.findByEmailForLogin(email);
       const position: Position | null =
         input.latitude !== undefined && input.longitude !== undefined
@@ -131,6 +130,11 @@ export function createSessionService(
         });
         return err;
       };
+      try {
+        await refuseWhenBlocked(ip, email);
+      } catch (err) {
+        throw err instanceof AppError ? await deny(err) : err;
+      }
       const matches = await verifyPassword(
         input.password,
         user?.passwordHash ?? await dummyHash(deps.config.bcryptCost),
