@@ -170,6 +170,25 @@ const covered = new Set([
   "delete /api/v1/ip-whitelist/{id}",
 ]);
 
+Deno.test("/superadmin routes refuse an Admin even for their own organization", async () => {
+  const t = await testApp();
+  try {
+    const a = await aTenant(t, "Alpha");
+    const admin = await login(t, a.users.Admin.email);
+    for (
+      const path of [
+        `/api/v1/superadmin/organizations/${a.org.id}`,
+        `/api/v1/superadmin/organizations/${a.org.id}/location-access`,
+        `/api/v1/superadmin/organizations/${a.org.id}/audit`,
+      ]
+    ) {
+      assert.equal((await t.call("GET", path, { token: admin })).status, 403, path);
+    }
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("tenant matrix: covers every identity route in /openapi.json", async () => {
   const t = await testApp();
   try {

@@ -192,7 +192,11 @@ export function locationAccessRoutes(deps: Deps, s: Services, scope: "admin" | "
   const ip = ipOf(deps);
   const base = scope === "admin" ? "/location-access" : "/organizations/{orgId}/location-access";
   const params = scope === "admin" ? {} : { params: OrgIdParam };
-  const guard = [s.authenticate, requirePermission("access.manage"), tenant()];
+  const guard = [
+    s.authenticate,
+    requirePermission(scope === "admin" ? "access.manage" : "platform.manage"),
+    tenant(),
+  ];
   const tags = [scope];
   r.openapi(
     createRoute({
