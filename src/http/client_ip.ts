@@ -1,12 +1,13 @@
 import type { Context } from "hono";
 
 /**
- * The client's address: the socket's, or the first `X-Forwarded-For` entry only when the
- * deployment says a proxy in front sets it (TRUST_PROXY).
+ * The client's address: the socket's, or, only when the deployment says a proxy in front sets
+ * it (TRUST_PROXY), the last `X-Forwarded-For` entry: the one that proxy appended. Earlier
+ * entries come from the client and can be forged.
  */
 export function clientIp(c: Context, trustProxy: boolean): string {
   if (trustProxy) {
-    const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
+    const forwarded = c.req.header("x-forwarded-for")?.split(",").at(-1)?.trim();
     if (forwarded) return normalizeIp(forwarded);
   }
   const info = c.env as { remoteAddr?: { hostname?: string } } | undefined;

@@ -108,9 +108,16 @@ Deno.test("X-Forwarded-For counts only with TRUST_PROXY", async () => {
       const proxied = await t.call("POST", "/api/v1/auth/login", {
         json: { email: users.Agent.email, password },
         ip: "127.0.0.1",
-        headers: { "x-forwarded-for": "198.51.100.1, 127.0.0.1" },
+        headers: { "x-forwarded-for": "198.51.100.1" },
       });
       assert.equal(proxied.status, trust ? 403 : 200, `TRUST_PROXY=${trust}`);
+      // A forged first entry is ignored: the proxy appends the address it saw, last.
+      const forged = await t.call("POST", "/api/v1/auth/login", {
+        json: { email: users.Agent.email, password },
+        ip: "127.0.0.1",
+        headers: { "x-forwarded-for": "203.0.113.9, 198.51.100.1" },
+      });
+      assert.equal(forged.status, trust ? 403 : 200, `TRUST_PROXY=${trust}`);
     } finally {
       await t.close();
     }
