@@ -28,11 +28,12 @@ export async function runCli(main: () => Promise<void>): Promise<void> {
 export async function ask(question: string, hidden = false): Promise<string> {
   if (!hidden) return (prompt(question) ?? "").trim();
   const encoder = new TextEncoder();
-  await Deno.stdout.write(encoder.encode(`${question} `));
+  // Raw mode before the question: whatever is typed after it is never echoed.
   Deno.stdin.setRaw(true);
   const chars: number[] = [];
   const buf = new Uint8Array(1);
   try {
+    await Deno.stdout.write(encoder.encode(`${question} `));
     for (;;) {
       const n = await Deno.stdin.read(buf);
       if (n === null) break;
