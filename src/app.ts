@@ -20,6 +20,7 @@ import type { MiddlewareHandler } from "hono";
 import { createOrganizationService } from "@/modules/organizations/service.ts";
 import { createStaffService } from "@/modules/staff/service.ts";
 import { buildSupportServices, mountSupport, type SupportServices } from "@/http/support.ts";
+import { buildRealtime, mountRealtime, type RealtimeServices } from "@/http/realtime.ts";
 
 /** Services shared by the routers of one app instance. */
 export interface Services {
@@ -33,6 +34,8 @@ export interface Services {
   authenticate: MiddlewareHandler<AppEnv>;
   /** Queries, routing, notifications, shifts and FAQ. */
   support: SupportServices;
+  /** Sockets, chat files, calls and presence. */
+  realtime: RealtimeServices;
 }
 
 /** Builds the services every router shares; subscribes them to the bus. */
@@ -45,9 +48,20 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const accounts = createAccountService(deps, sessions, tokens);
   const authn = authenticate(tokens, access, deps.config.trustProxy);
   const support = buildSupportServices(deps);
+  const realtime = buildRealtime(deps, support);
   const organizations = createOrganizationService(deps, access);
   const staff = createStaffService(deps, tokens);
-  return { tokens, access, sessions, accounts, organizations, staff, authenticate: authn, support };
+  return {
+    tokens,
+    access,
+    sessions,
+    accounts,
+    organizations,
+    staff,
+    authenticate: authn,
+    support,
+    realtime,
+  };
 }
 
 /** The whole HTTP API: middleware in order, every router, docs, one error handler. */
@@ -108,4 +122,5 @@ function mountApi(app: OpenAPIHono<AppEnv>, deps: Deps, services: Services): voi
   );
   mountIdentity(app, deps, services);
   mountSupport(app, deps, services);
+  mountRealtime(app, deps, services);
 }

@@ -56,6 +56,11 @@ const envSchema = z.object({
   SMTP_USER: z.string().min(1).optional(),
   SMTP_PASSWORD: z.string().min(1).optional(),
   SMTP_FROM: z.string().min(3).default("ChatCRM <no-reply@localhost>"),
+  WS_RATE_PER_SECOND: int(1, 10_000).default(20),
+  WS_RATE_BURST: int(1, 100_000).default(60),
+  WS_MAX_BUFFERED_BYTES: int(16 * 1024, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
+  CALL_RING_SECONDS: int(1, 600).default(30),
+  PRESENCE_TTL_SECONDS: int(1, 3600).default(30),
   IMAP_POLL_SECONDS: int(5, 86400).default(60),
   IMAP_TIMEOUT_SECONDS: int(1, 600).default(30),
 });
@@ -92,6 +97,13 @@ export interface Config {
     from: string;
   };
   imap: { pollSeconds: number; timeoutSeconds: number };
+  realtime: {
+    ratePerSecond: number;
+    rateBurst: number;
+    maxBufferedBytes: number;
+    callRingSeconds: number;
+    presenceTtlSeconds: number;
+  };
 }
 
 /** Parses the environment into a `Config`, or throws one `ConfigError` line naming the variable. */
@@ -147,6 +159,13 @@ export function loadConfig(env: Env): Config {
       from: e.SMTP_FROM,
     },
     imap: { pollSeconds: e.IMAP_POLL_SECONDS, timeoutSeconds: e.IMAP_TIMEOUT_SECONDS },
+    realtime: {
+      ratePerSecond: e.WS_RATE_PER_SECOND,
+      rateBurst: e.WS_RATE_BURST,
+      maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+      callRingSeconds: e.CALL_RING_SECONDS,
+      presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
+    },
   };
 }
 

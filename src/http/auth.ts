@@ -14,6 +14,11 @@ export function requestToken(c: Parameters<MiddlewareHandler<AppEnv>>[0]): strin
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     return match?.[1];
   }
+  // Browsers cannot set headers on a WebSocket: there, and only there, `?token=` is accepted.
+  if (c.req.header("upgrade")?.toLowerCase() === "websocket") {
+    const fromQuery = c.req.query("token");
+    if (fromQuery) return fromQuery;
+  }
   return getCookie(c, accessCookie);
 }
 

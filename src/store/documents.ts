@@ -44,5 +44,6 @@ export const documentCollections = [
   "rooms",
   "room_reads",
   "calls",
+  "attachments",
 ] as const;
 export type DocumentCollection = (typeof documentCollections)[number];

@@ -39,7 +39,7 @@ export async function testDeps(options: TestAppOptions = {}): Promise<Deps & { d
     DATA_DIR: dataDir,
     JWT_SECRET: "test-secret-that-is-long-enough-for-hs256!",
     ENCRYPTION_KEY: "test-encryption-key-that-is-32-chars-or-more",
-    LOG_LEVEL: "silent",
+    LOG_LEVEL: Deno.env.get("TEST_LOG_LEVEL") ?? "silent",
     BCRYPT_COST: "4",
     CRONS_ENABLED: "false",
     // Tests make many calls from one address; rate-limit tests set their own limit.

@@ -5,6 +5,7 @@ import { can } from "@/http/rbac.ts";
 import type { Role } from "@/modules/users/repository.ts";
 import type { Query } from "@/modules/queries/model.ts";
 import type { Message, MessageType, Room } from "./repository.ts";
+import type { Attachment } from "./attachments.ts";
 
 /** Who is acting, as the token says. */
 export interface ChatActor {
@@ -60,12 +61,16 @@ export interface ChatService {
     roomId: string,
     input: NewMessage,
   ): Promise<{ message: Message; duplicate: boolean }>;
-  /** A message written by the server (assignments, transfers, mail), without permission checks. */
+  /**
+   * A message written by the server (assignments, transfers, mail), without permission checks.
+   * With a `clientMessageId` it is stored once: a repeat answers the stored message.
+   */
   system(
     orgId: string,
     roomId: string,
     text: string,
     from?: { id: string; role: Role | "system" },
+    options?: { clientMessageId?: string; fileId?: string | null; type?: MessageType },
   ): Promise<Message>;
   markRead(actor: ChatActor, roomId: string, seq: number): Promise<RoomRead>;
   typing(actor: ChatActor, roomId: string, isTyping: boolean): Promise<void>;
@@ -233,6 +238,16 @@ export function createChatService(
       if (!can(actor.role, "chat.write")) {
         throw new AppError("FORBIDDEN", `Role ${actor.role} may read but not write here`);
       }
+      if ((input.type ?? "text") === "file") {
+        const file = input.fileId
+          ? await store.documents<Attachment>("attachments").get(actor.orgId, input.fileId)
+          : null;
+        if (!file || file.scope !== "room" || file.scopeId !== room.id) {
+          throw new AppError("VALIDATION_FAILED", "Request validation failed", {
+            details: [{ path: "fileId", message: "upload the file to this room first" }],
+          });
+        }
+      }
       const clientMessageId = input.clientMessageId ?? deps.ids.next();
       const earlier = await store.messages.findByClientId(room.id, actor.userId, clientMessageId);
       if (earlier) return { message: earlier, duplicate: true };
@@ -254,14 +269,19 @@ export function createChatService(
       await deliver(room, message);
       return { message, duplicate: false };
     },
-    async system(orgId, roomId, text, from = { id: "system", role: "system" }) {
+    async system(orgId, roomId, text, from = { id: "system", role: "system" }, options = {}) {
       const room = await rooms.get(orgId, roomId);
       if (!room) throw notFound("Room", roomId);
+      const clientMessageId = options.clientMessageId ?? deps.ids.next();
+      if (options.clientMessageId) {
+        const earlier = await store.messages.findByClientId(room.id, from.id, clientMessageId);
+        if (earlier) return earlier;
+      }
       const message = await store_(room, from, {
         text,
-        type: from.role === "system" ? "system" : "text",
-        fileId: null,
-        clientMessageId: deps.ids.next(),
+        type: options.type ?? (from.role === "system" ? "system" : "text"),
+        fileId: options.fileId ?? null,
+        clientMessageId,
       });
       await deliver(room, message);
       return message;

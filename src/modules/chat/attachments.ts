@@ -1,0 +1,102 @@
+import type { Deps } from "@/deps.ts";
+import { AppError, notFound } from "@/errors.ts";
+
+/** A file shared in a room or taken during a call; its bytes live in the file store. */
+export interface Attachment {
+  id: string;
+  organizationId: string;
+  scope: "room" | "call";
+  /** The room or call it belongs to: who may read that may download it. */
+  scopeId: string;
+  name: string;
+  contentType: string;
+  size: number;
+  uploadedBy: string;
+  createdAt: string;
+}
+
+/** Types a room accepts; a call takes images only. */
+export const roomFileTypes = [
+  "image/png",
+  "image/jpeg",
+  "image/gif",
+  "image/webp",
+  "application/pdf",
+  "text/plain",
+  "text/csv",
+  "application/zip",
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+];
+export const imageTypes = roomFileTypes.slice(0, 4);
+
+export interface AttachmentService {
+  save(
+    orgId: string,
+    target: { scope: Attachment["scope"]; id: string },
+    file: unknown,
+    userId: string,
+    allowed: string[],
+  ): Promise<Attachment>;
+  get(orgId: string, id: string): Promise<Attachment>;
+  bytes(attachment: Attachment): Promise<Uint8Array>;
+}
+
+export function createAttachmentService(
+  deps: Pick<Deps, "store" | "files" | "ids" | "clock" | "config">,
+): AttachmentService {
+  const docs = deps.store.documents<Attachment>("attachments");
+  return {
+    async save(orgId, target, file, userId, allowed) {
+      if (!(file instanceof File)) {
+        throw new AppError("VALIDATION_FAILED", "Request validation failed", {
+          details: [{ path: "file", message: 'expected a file in the multipart field "file"' }],
+        });
+      }
+      const type = file.type.split(";")[0]!.trim().toLowerCase();
+      if (!allowed.includes(type)) {
+        throw new AppError(
+          "UNSUPPORTED_MEDIA_TYPE",
+          `Files of type "${type || "unknown"}" are not accepted here`,
+          {
+            details: { allowed },
+          },
+        );
+      }
+      if (file.size > deps.config.uploadLimitBytes) {
+        throw new AppError(
+          "PAYLOAD_TOO_LARGE",
+          `Files may be at most ${deps.config.uploadLimitBytes} bytes`,
+        );
+      }
+      if (file.size === 0) {
+        throw new AppError("VALIDATION_FAILED", "Request validation failed", {
+          details: [{ path: "file", message: "the file is empty" }],
+        });
+      }
+      const id = deps.ids.next();
+      await deps.files.put(id, new Uint8Array(await file.arrayBuffer()));
+      return await docs.insert({
+        id,
+        organizationId: orgId,
+        scope: target.scope,
+        scopeId: target.id,
+        name: file.name.replace(/[^\w .()-]/g, "_").slice(0, 200) || "file",
+        contentType: type,
+        size: file.size,
+        uploadedBy: userId,
+        createdAt: deps.clock.now().toISOString(),
+      });
+    },
+    async get(orgId, id) {
+      const found = await docs.get(orgId, id);
+      if (!found) throw notFound("File", id);
+      return found;
+    },
+    async bytes(attachment) {
+      const data = await deps.files.get(attachment.id);
+      if (!data) throw notFound("File", attachment.id);
+      return data;
+    },
+  };
+}

@@ -1,0 +1,280 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { AppError } from "@/errors.ts";
+import { bearer, errors, jsonBody, jsonResponse, router } from "@/http/openapi.ts";
+import { requirePermission } from "@/http/rbac.ts";
+import type { AppEnv } from "@/http/env.ts";
+import type { Context } from "hono";
+import { type AttachmentService, roomFileTypes } from "./attachments.ts";
+import type { ChatService } from "./service.ts";
+
+const MessageSchema = z.object({
+  id: z.string(),
+  roomId: z.string(),
+  seq: z.number().int(),
+  senderId: z.string(),
+  senderRole: z.string(),
+  type: z.enum(["text", "file", "system"]),
+  text: z.string(),
+  fileId: z.string().nullable(),
+  clientMessageId: z.string(),
+  email: z.object({
+    status: z.enum(["queued", "sent", "failed", "received"]),
+    messageId: z.string().nullable(),
+    attempts: z.number().int(),
+    lastError: z.string().nullable(),
+    updatedAt: z.string(),
+  }).nullable(),
+  createdAt: z.string(),
+}).openapi("Message");
+
+const RoomSchema = z.object({
+  id: z.string(),
+  kind: z.enum(["query", "direct"]),
+  queryId: z.string().nullable(),
+  customerId: z.string().nullable(),
+  members: z.array(z.string()),
+  title: z.string(),
+  createdAt: z.string(),
+}).openapi("Room");
+
+const AttachmentSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  contentType: z.string(),
+  size: z.number().int(),
+  createdAt: z.string(),
+}).openapi("Attachment");
+
+const RoomParam = z.object({ roomId: z.string().min(1).max(64) });
+const tags = ["Chat"];
+const common = { 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] };
+const actorOf = (c: Context<AppEnv>) => ({
+  userId: c.var.auth.userId,
+  orgId: c.var.orgId,
+  role: c.var.auth.role,
+});
+const shown = <T extends { organizationId: string }>({ organizationId: _o, ...rest }: T) => rest;
+
+/** `/chat`: rooms, messages by sequence, read positions and files, for clients without a socket. */
+export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
+  const app = router();
+  app.use("*", requirePermission("chat.read"));
+  return app
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/rooms",
+        tags,
+        security: bearer,
+        summary: "My rooms, with their last message and my unread count",
+        responses: {
+          200: jsonResponse(
+            z.object({
+              data: z.array(
+                RoomSchema.extend({
+                  lastMessage: MessageSchema.nullable(),
+                  unread: z.number().int(),
+                }),
+              ),
+            }),
+            "Rooms",
+          ),
+          ...common,
+        },
+      }),
+      async (c) => {
+        const rooms = await chat.rooms(actorOf(c));
+        return c.json({
+          data: rooms.map((r) => ({
+            ...shown(r),
+            lastMessage: r.lastMessage ? shown(r.lastMessage) : null,
+          })),
+        }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "post",
+        path: "/rooms",
+        tags,
+        security: bearer,
+        summary: "A query's room, or a direct room between staff",
+        request: {
+          body: jsonBody(
+            z.union([
+              z.object({ queryId: z.string().min(1).max(64) }).strict(),
+              z.object({
+                members: z.array(z.string().min(1).max(64)).min(1).max(50),
+                title: z.string().trim().min(1).max(200).optional(),
+              }).strict(),
+            ]),
+          ),
+        },
+        responses: { 201: jsonResponse(RoomSchema, "The room"), ...common },
+      }),
+      async (c) => {
+        const body = c.req.valid("json");
+        if ("queryId" in body) {
+          return c.json(shown(await chat.roomForQuery(actorOf(c), body.queryId)), 201);
+        }
+        if (c.var.auth.role === "Customer") {
+          throw new AppError("FORBIDDEN", "Direct rooms are for staff");
+        }
+        return c.json(shown(await chat.directRoom(actorOf(c), body.members, body.title)), 201);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/rooms/{roomId}/messages",
+        tags,
+        security: bearer,
+        summary: "Messages by sequence: after a seq (oldest first) or the latest before one",
+        request: {
+          params: RoomParam,
+          query: z.object({
+            afterSeq: z.coerce.number().int().min(0).optional(),
+            beforeSeq: z.coerce.number().int().min(1).optional(),
+            limit: z.coerce.number().int().min(1).max(200).default(50),
+          }).strict(),
+        },
+        responses: {
+          200: jsonResponse(z.object({ data: z.array(MessageSchema) }), "Messages"),
+          ...common,
+        },
+      }),
+      async (c) => {
+        const q = c.req.valid("query");
+        const messages = await chat.messages(actorOf(c), c.req.valid("param").roomId, {
+          limit: q.limit,
+          ...(q.afterSeq !== undefined ? { afterSeq: q.afterSeq } : {}),
+          ...(q.beforeSeq !== undefined ? { beforeSeq: q.beforeSeq } : {}),
+        });
+        return c.json({ data: messages.map(shown) }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "post",
+        path: "/rooms/{roomId}/messages",
+        tags,
+        security: bearer,
+        summary:
+          "Send a message (as the socket's send-message); a repeated clientMessageId is answered once",
+        request: {
+          params: RoomParam,
+          body: jsonBody(
+            z.object({
+              message: z.string().min(1).max(20_000),
+              type: z.enum(["text", "file"]).default("text"),
+              fileId: z.string().min(1).max(64).optional(),
+              clientMessageId: z.string().min(1).max(100).optional(),
+            }).strict(),
+          ),
+        },
+        responses: {
+          201: jsonResponse(MessageSchema, "Stored and sent"),
+          200: jsonResponse(MessageSchema, "Already stored under this clientMessageId"),
+          ...common,
+        },
+      }),
+      async (c) => {
+        const b = c.req.valid("json");
+        const { message, duplicate } = await chat.send(actorOf(c), c.req.valid("param").roomId, {
+          text: b.message,
+          type: b.type,
+          ...(b.fileId ? { fileId: b.fileId } : {}),
+          ...(b.clientMessageId ? { clientMessageId: b.clientMessageId } : {}),
+        });
+        return duplicate ? c.json(shown(message), 200) : c.json(shown(message), 201);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "put",
+        path: "/rooms/{roomId}/read",
+        tags,
+        security: bearer,
+        summary: "Mark messages up to a seq read",
+        request: {
+          params: RoomParam,
+          body: jsonBody(z.object({ seq: z.number().int().min(0) }).strict()),
+        },
+        responses: {
+          200: jsonResponse(
+            z.object({ roomId: z.string(), seq: z.number().int() }),
+            "My read position",
+          ),
+          ...common,
+        },
+      }),
+      async (c) => {
+        const read = await chat.markRead(
+          actorOf(c),
+          c.req.valid("param").roomId,
+          c.req.valid("json").seq,
+        );
+        return c.json({ roomId: read.roomId, seq: read.seq }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "post",
+        path: "/rooms/{roomId}/files",
+        tags,
+        security: bearer,
+        summary: 'Upload a file to a room (multipart field "file"); send it with type file',
+        request: {
+          params: RoomParam,
+          body: {
+            required: true,
+            content: {
+              "multipart/form-data": {
+                schema: z.object({ file: z.any().openapi({ type: "string", format: "binary" }) }),
+              },
+            },
+          },
+        },
+        responses: {
+          201: jsonResponse(AttachmentSchema, "The stored file"),
+          ...common,
+          413: errors[413],
+          415: { description: "Type not accepted" },
+        },
+      }),
+      async (c) => {
+        const room = await chat.readable(actorOf(c), c.req.valid("param").roomId);
+        const saved = await attachments.save(
+          c.var.orgId,
+          { scope: "room", id: room.id },
+          c.req.valid("form").file,
+          c.var.auth.userId,
+          roomFileTypes,
+        );
+        const { organizationId: _o, scope: _s, scopeId: _i, uploadedBy: _u, ...out } = saved;
+        return c.json(out, 201);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/files/{fileId}",
+        tags,
+        security: bearer,
+        summary: "Download a file of a room I may read",
+        request: { params: z.object({ fileId: z.string().min(1).max(64) }) },
+        responses: { 200: { description: "The file's bytes" }, ...common },
+      }),
+      async (c) => {
+        const file = await attachments.get(c.var.orgId, c.req.valid("param").fileId);
+        if (file.scope !== "room") throw new AppError("NOT_FOUND", `File "${file.id}" not found`);
+        await chat.readable(actorOf(c), file.scopeId);
+        const bytes = await attachments.bytes(file);
+        return c.body(bytes.slice().buffer, 200, {
+          "content-type": file.contentType,
+          "content-disposition": `attachment; filename="${file.name}"`,
+          "x-content-type-options": "nosniff",
+        });
+      },
+    );
+}

@@ -1,0 +1,265 @@
+import type { Deps } from "@/deps.ts";
+import { channels } from "@/bus/bus.ts";
+import { AppError, notFound } from "@/errors.ts";
+import { can } from "@/http/rbac.ts";
+import type { Role } from "@/modules/users/repository.ts";
+import type { PageRequest, PageResult } from "@/store/types.ts";
+
+export type CallOutcome = "completed" | "rejected" | "busy" | "no-answer" | "dropped" | "cancelled";
+
+/** One call: who called whom, when, how long, how it ended. */
+export interface CallRecord {
+  id: string;
+  organizationId: string;
+  callerId: string;
+  calleeId: string;
+  callType: "audio" | "video";
+  status: "ringing" | "active" | "ended";
+  outcome: CallOutcome | null;
+  startedAt: string;
+  answeredAt: string | null;
+  endedAt: string | null;
+  durationSeconds: number | null;
+  /** Attachment ids of snapshots and screenshots taken during the call. */
+  snapshots: string[];
+}
+
+export interface Caller {
+  userId: string;
+  orgId: string;
+  role: Role;
+}
+
+export interface CallService {
+  /** Rings the callee; a busy callee ends the call at once with reason "busy". */
+  start(
+    caller: Caller,
+    to: string,
+    offer: unknown,
+    callType: "audio" | "video",
+  ): Promise<CallRecord>;
+  answer(callee: Caller, callId: string, answer: unknown): Promise<CallRecord>;
+  iceCandidate(party: Caller, callId: string, candidate: unknown): Promise<void>;
+  /** Ends the call for both parties; false when it had already ended. */
+  end(orgId: string, callId: string, outcome: CallOutcome, by?: string): Promise<boolean>;
+  /** Ends every call of a user whose socket dropped. */
+  dropped(orgId: string, userId: string): Promise<void>;
+  list(caller: Caller, page: PageRequest): Promise<PageResult<CallRecord>>;
+  /** The call if the caller is a party to it (or supervises the organization). */
+  get(caller: Caller, callId: string): Promise<CallRecord>;
+  addSnapshot(caller: Caller, callId: string, attachmentId: string): Promise<CallRecord>;
+  /** Stops the ring timers of this instance. */
+  close(): void;
+}
+
+const reasons: Record<CallOutcome, string> = {
+  completed: "ended",
+  rejected: "rejected",
+  busy: "busy",
+  "no-answer": "no-answer",
+  dropped: "dropped",
+  cancelled: "cancelled",
+};
+
+/** WebRTC signalling: offers, answers and candidates go through each user's bus channel. */
+export function createCallService(
+  deps: Pick<Deps, "store" | "bus" | "shared" | "clock" | "ids" | "config" | "log">,
+): CallService {
+  const calls = deps.store.documents<CallRecord>("calls");
+  const ringMs = deps.config.realtime.callRingSeconds * 1000;
+  const timers = new Map<string, ReturnType<typeof setTimeout>>();
+  const busyKey = (userId: string) => `call:busy:${userId}`;
+  const now = () => deps.clock.now().toISOString();
+  const push = (userId: string, event: string, data: unknown) =>
+    deps.bus.publish(channels.user(userId), { event, data }).catch((err) =>
+      deps.log.warn("call push failed", { event, error: String(err) })
+    );
+
+  /** Customers call the staff on their queries; staff call each other and their customers. */
+  async function mayTalk(caller: Caller, otherId: string): Promise<boolean> {
+    if (otherId === caller.userId) return false;
+    const other = await deps.store.users.findById(caller.orgId, otherId);
+    if (!other?.active || !can(caller.role, "calls.make")) return false;
+    const customer = caller.role === "Customer"
+      ? caller.userId
+      : other.role === "Customer"
+      ? other.id
+      : null;
+    if (!customer) return true;
+    const staff = customer === caller.userId ? other : { id: caller.userId, role: caller.role };
+    if (staff.role === "Customer") return false;
+    if (staff.role === "Admin" || staff.role === "TL") return true;
+    const shared = await deps.store.queries.list(
+      caller.orgId,
+      {
+        customerId: customer,
+        assignedTo: staff.id,
+      },
+      { field: "createdAt", order: "desc" },
+      { page: 1, limit: 1 },
+    );
+    return shared.total > 0;
+  }
+
+  async function party(caller: Caller, callId: string): Promise<CallRecord> {
+    const call = await calls.get(caller.orgId, callId);
+    if (!call || (call.callerId !== caller.userId && call.calleeId !== caller.userId)) {
+      throw notFound("Call", callId);
+    }
+    return call;
+  }
+
+  const service: CallService = {
+    async start(caller, to, offer, callType) {
+      if (!await mayTalk(caller, to)) {
+        throw new AppError("FORBIDDEN", "You may not call this person");
+      }
+      const at = now();
+      const call = await calls.insert({
+        id: deps.ids.next(),
+        organizationId: caller.orgId,
+        callerId: caller.userId,
+        calleeId: to,
+        callType,
+        status: "ringing",
+        outcome: null,
+        startedAt: at,
+        answeredAt: null,
+        endedAt: null,
+        durationSeconds: null,
+        snapshots: [],
+      });
+      const holdMs = 6 * 3600_000;
+      const callerFree = await deps.shared.setIfAbsent(busyKey(caller.userId), call.id, holdMs);
+      const calleeFree = await deps.shared.setIfAbsent(busyKey(to), call.id, holdMs);
+      if (!callerFree || !calleeFree) {
+        if (callerFree) await deps.shared.delete(busyKey(caller.userId));
+        if (calleeFree) await deps.shared.delete(busyKey(to));
+        const ended = await calls.update(caller.orgId, call.id, {
+          status: "ended",
+          outcome: "busy",
+          endedAt: at,
+          durationSeconds: 0,
+        });
+        await push(caller.userId, "call-ended", { callId: call.id, reason: "busy" });
+        return ended ?? call;
+      }
+      await push(to, "incoming-call", { callId: call.id, from: caller.userId, offer, callType });
+      timers.set(
+        call.id,
+        setTimeout(() => {
+          timers.delete(call.id);
+          void service.end(caller.orgId, call.id, "no-answer");
+        }, ringMs),
+      );
+      return call;
+    },
+    async answer(callee, callId, answer) {
+      const call = await party(callee, callId);
+      if (call.calleeId !== callee.userId) {
+        throw new AppError("FORBIDDEN", "Only the callee answers");
+      }
+      const active = await calls.update(callee.orgId, callId, {
+        status: "active",
+        answeredAt: now(),
+      }, { status: "ringing" });
+      if (!active) throw new AppError("CONFLICT", "The call is no longer ringing");
+      clearTimeout(timers.get(callId));
+      timers.delete(callId);
+      await push(call.callerId, "call-answered", { callId, answer });
+      return active;
+    },
+    async iceCandidate(p, callId, candidate) {
+      const call = await party(p, callId);
+      if (call.status === "ended") throw new AppError("CONFLICT", "The call has ended");
+      const other = call.callerId === p.userId ? call.calleeId : call.callerId;
+      await push(other, "ice-candidate", { callId, candidate, from: p.userId });
+    },
+    async end(orgId, callId, outcome, by) {
+      const current = await calls.get(orgId, callId);
+      if (!current || current.status === "ended") return false;
+      const at = now();
+      const answered = current.answeredAt ? Date.parse(current.answeredAt) : null;
+      const finalOutcome: CallOutcome = outcome === "completed" && !answered
+        ? "cancelled"
+        : outcome;
+      const ended = await calls.update(orgId, callId, {
+        status: "ended",
+        outcome: finalOutcome,
+        endedAt: at,
+        durationSeconds: answered ? Math.round((Date.parse(at) - answered) / 1000) : 0,
+      }, { status: current.status });
+      if (!ended) return false;
+      clearTimeout(timers.get(callId));
+      timers.delete(callId);
+      for (const userId of [current.callerId, current.calleeId]) {
+        if (await deps.shared.get(busyKey(userId)) === callId) {
+          await deps.shared.delete(busyKey(userId));
+        }
+      }
+      const data = { callId, reason: reasons[finalOutcome], ...(by ? { by } : {}) };
+      await push(current.callerId, "call-ended", data);
+      await push(current.calleeId, "call-ended", data);
+      return true;
+    },
+    async dropped(orgId, userId) {
+      for (const field of ["callerId", "calleeId"] as const) {
+        for (const status of ["ringing", "active"] as const) {
+          const open = await calls.find(orgId, {
+            where: { [field]: userId, status },
+            sort: [],
+            page: { page: 1, limit: 50 },
+          });
+          for (const call of open.data) await service.end(orgId, call.id, "dropped", userId);
+        }
+      }
+    },
+    async list(caller, page) {
+      if (can(caller.role, "reports.read")) {
+        return await calls.find(caller.orgId, { sort: [["startedAt", "desc"]], page });
+      }
+      // A person's own calls: as caller or callee, merged newest first.
+      const wide = { page: 1, limit: page.page * page.limit };
+      const [made, received] = await Promise.all([
+        calls.find(caller.orgId, {
+          where: { callerId: caller.userId },
+          sort: [["startedAt", "desc"]],
+          page: wide,
+        }),
+        calls.find(caller.orgId, {
+          where: { calleeId: caller.userId },
+          sort: [["startedAt", "desc"]],
+          page: wide,
+        }),
+      ]);
+      const all = [...made.data, ...received.data].sort((a, b) =>
+        b.startedAt.localeCompare(a.startedAt)
+      );
+      return {
+        data: all.slice((page.page - 1) * page.limit, page.page * page.limit),
+        total: made.total + received.total,
+      };
+    },
+    async get(caller, callId) {
+      if (can(caller.role, "reports.read")) {
+        const call = await calls.get(caller.orgId, callId);
+        if (!call) throw notFound("Call", callId);
+        return call;
+      }
+      return await party(caller, callId);
+    },
+    async addSnapshot(caller, callId, attachmentId) {
+      const call = await party(caller, callId);
+      const updated = await calls.update(caller.orgId, callId, {
+        snapshots: [...call.snapshots, attachmentId],
+      }, { status: call.status });
+      if (!updated) throw new AppError("CONFLICT", "The call changed meanwhile; retry");
+      return updated;
+    },
+    close() {
+      for (const timer of timers.values()) clearTimeout(timer);
+      timers.clear();
+    },
+  };
+  return service;
+}

@@ -1,0 +1,102 @@
+import { z } from "zod";
+
+/** Largest frame a client may send. */
+export const maxFrameBytes = 64 * 1024;
+
+const Id = z.string().min(1).max(64);
+const Sdp = z.object({ type: z.string().max(20), sdp: z.string().max(60_000) }).passthrough();
+
+/** Every event a client may send, with its data. */
+export const clientEvents = {
+  "join-room": z.object({ roomId: Id, sinceSeq: z.number().int().min(0).optional() }).strict(),
+  "leave-room": z.object({ roomId: Id }).strict(),
+  "send-message": z.object({
+    roomId: Id,
+    message: z.string().min(1).max(20_000),
+    type: z.enum(["text", "file"]).default("text"),
+    fileId: Id.optional(),
+    clientMessageId: z.string().min(1).max(100).optional(),
+  }).strict(),
+  "typing": z.object({ roomId: Id, isTyping: z.boolean() }).strict(),
+  "mark-read": z.object({ roomId: Id, seq: z.number().int().min(0) }).strict(),
+  "presence": z.object({ status: z.enum(["online", "away"]) }).strict(),
+  "call-user": z.object({
+    to: Id,
+    offer: Sdp,
+    callType: z.enum(["audio", "video"]).default("audio"),
+  }).strict(),
+  "answer-call": z.object({ callId: Id, answer: Sdp }).strict(),
+  "ice-candidate": z.object({ callId: Id, candidate: z.unknown() }).strict(),
+  "reject-call": z.object({ callId: Id }).strict(),
+  "end-call": z.object({ callId: Id }).strict(),
+  "ping": z.object({}).strict(),
+} as const;
+
+export type ClientEvent = keyof typeof clientEvents;
+export type ClientData<E extends ClientEvent> = z.infer<(typeof clientEvents)[E]>;
+
+const Envelope = z.object({
+  event: z.string().min(1).max(40),
+  data: z.unknown().optional(),
+  id: z.union([z.string().max(100), z.number()]).optional(),
+}).strict();
+
+export type ParsedFrame =
+  | { ok: true; event: ClientEvent; data: unknown; id: string | number | undefined }
+  | {
+    ok: false;
+    id: string | number | undefined;
+    code: string;
+    message: string;
+    details?: unknown;
+  };
+
+/** Parses one text frame into a known event with valid data, or says what is wrong. */
+export function parseFrame(text: string): ParsedFrame {
+  if (text.length > maxFrameBytes) {
+    return { ok: false, id: undefined, code: "PAYLOAD_TOO_LARGE", message: "Frame is over 64 KiB" };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { ok: false, id: undefined, code: "BAD_REQUEST", message: "Frame is not JSON" };
+  }
+  const envelope = Envelope.safeParse(raw);
+  if (!envelope.success) {
+    return {
+      ok: false,
+      id: undefined,
+      code: "BAD_REQUEST",
+      message: 'Expected {"event", "data", "id"}',
+    };
+  }
+  const { event, id } = envelope.data;
+  if (!(event in clientEvents)) {
+    return { ok: false, id, code: "BAD_REQUEST", message: `Unknown event "${event}"` };
+  }
+  const schema = clientEvents[event as ClientEvent];
+  const data = schema.safeParse(envelope.data.data ?? {});
+  if (!data.success) {
+    return {
+      ok: false,
+      id,
+      code: "VALIDATION_FAILED",
+      message: `Invalid data for ${event}`,
+      details: data.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    };
+  }
+  return { ok: true, event: event as ClientEvent, data: data.data, id };
+}
+
+/** A frame the server sends: an event, an ack or an error. */
+export function frame(event: string, data: unknown, id?: string | number): string {
+  return JSON.stringify(id === undefined ? { event, data } : { event, id, data });
+}
+
+export function errorFrame(
+  id: string | number | undefined,
+  error: { code: string; message: string; details?: unknown },
+): string {
+  return JSON.stringify({ event: "error", ...(id === undefined ? {} : { id }), error });
+}

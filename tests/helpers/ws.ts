@@ -1,0 +1,93 @@
+/** A test's WebSocket client: sends frames, awaits acks and pushed events, in order. */
+export interface WsClient {
+  socket: WebSocket;
+  /** Sends an event and resolves with its ack's data; rejects with the error frame's error. */
+  request(event: string, data?: unknown): Promise<Record<string, unknown>>;
+  /** Sends raw text (for bad-frame tests). */
+  raw(text: string): void;
+  /** Resolves with the next pushed frame of `event` matching `where`, already received or not. */
+  next(event: string, where?: (data: Record<string, unknown>) => boolean): Promise<Frame>;
+  /** Every frame received so far. */
+  frames: Frame[];
+  /** Resolves with the close code. */
+  closed: Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface Frame {
+  event: string;
+  id?: string | number;
+  data: Record<string, unknown>;
+  error?: { code: string; message: string };
+}
+
+/** Opens a socket to `baseWsUrl/ws` with the token in the query, and waits for `connected`. */
+export async function connect(baseWsUrl: string, token: string): Promise<WsClient> {
+  const socket = new WebSocket(`${baseWsUrl}/ws?token=${encodeURIComponent(token)}`);
+  const frames: Frame[] = [];
+  const waiters: { test: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
+  let closeCode!: (code: number) => void;
+  const closed = new Promise<number>((resolve) => closeCode = resolve);
+  socket.addEventListener("message", (e) => {
+    const f = JSON.parse(String(e.data)) as Frame;
+    frames.push(f);
+    for (const w of [...waiters]) {
+      if (w.test(f)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(f);
+      }
+    }
+  });
+  socket.addEventListener("close", (e) => closeCode(e.code));
+  const seen = new Set<Frame>();
+  const next: WsClient["next"] = (event, where = () => true) => {
+    const test = (f: Frame) => f.event === event && !seen.has(f) && where(f.data ?? {});
+    const found = frames.find(test);
+    if (found) {
+      seen.add(found);
+      return Promise.resolve(found);
+    }
+    return new Promise((resolve) =>
+      waiters.push({
+        test,
+        resolve: (f) => {
+          seen.add(f);
+          resolve(f);
+        },
+      })
+    );
+  };
+  let counter = 0;
+  const client: WsClient = {
+    socket,
+    frames,
+    closed,
+    next,
+    raw: (text) => socket.send(text),
+    async request(event, data = {}) {
+      const id = `r${++counter}`;
+      const answer = new Promise<Frame>((resolve) =>
+        waiters.push({
+          test: (f) => f.id === id && (f.event === "ack" || f.event === "error"),
+          resolve,
+        })
+      );
+      socket.send(JSON.stringify({ event, data, id }));
+      const f = await answer;
+      if (f.event === "error") {
+        throw Object.assign(new Error(`${f.error!.code}: ${f.error!.message}`), {
+          code: f.error!.code,
+        });
+      }
+      return f.data;
+    },
+    async close() {
+      if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) {
+        socket.close();
+      }
+      await closed;
+    },
+  };
+  await next("connected");
+  return client;
+}
