@@ -1,6 +1,7 @@
 import type { Deps } from "@/deps.ts";
 import { buildSupportServices } from "@/http/support.ts";
 import { errorMessage } from "@/log.ts";
+import { snapshotReports } from "./snapshot_reports.ts";
 
 /** A scheduled job: a plain async function over deps, run on a cron schedule. */
 export interface Job {
@@ -20,6 +21,8 @@ export function buildJobs(deps: Deps): Job[] {
       schedule: "* * * * *",
       run: () => support.routing.requeueUnanswered(),
     },
+    // Hourly, so each organization's midnight (in its own time zone) is covered within the hour.
+    { name: "report-snapshots", schedule: "17 * * * *", run: () => snapshotReports(deps) },
   ];
 }
 

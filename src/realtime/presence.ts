@@ -38,6 +38,7 @@ export function createPresenceService(
   deps: Pick<Deps, "shared" | "bus" | "clock" | "instanceId" | "config" | "log">,
 ): PresenceService {
   const ttlMs = deps.config.realtime.presenceTtlSeconds * 1000;
+  const graceMs = Math.min(10_000, ttlMs / 3);
   const local = new Map<string, string>(); // userId → orgId of users connected here
   const offlineListeners: ((orgId: string, userId: string) => Promise<void>)[] = [];
   const now = () => deps.clock.now().getTime();
@@ -77,12 +78,10 @@ export function createPresenceService(
       }
     },
     async disconnected(orgId, userId) {
+      // A short grace instead of a goodbye: a quick reconnect keeps the user (and an agent's
+      // queries) online; otherwise the next sweep anywhere announces them offline.
       local.delete(userId);
-      if (!await deps.shared.removeMember(presenceKey, member(orgId, userId))) return;
-      if (!await liveElsewhere(orgId, userId)) {
-        await deps.shared.delete(statusKey(userId));
-        await announce(orgId, userId, "offline");
-      }
+      await deps.shared.setMember(presenceKey, member(orgId, userId), now() + graceMs);
     },
     async setStatus(orgId, userId, status) {
       await deps.shared.set(statusKey(userId), status);

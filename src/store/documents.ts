@@ -44,6 +44,7 @@ export const documentCollections = [
   "rooms",
   "room_reads",
   "calls",
+  "report_snapshots",
   "attachments",
 ] as const;
 export type DocumentCollection = (typeof documentCollections)[number];

@@ -10,6 +10,7 @@ import type {
 } from "@/modules/queries/repository.ts";
 import type { AgentStateRepository } from "@/modules/routing/repository.ts";
 import type { MessageRepository } from "@/modules/chat/repository.ts";
+import type { ReportRepository } from "@/modules/reports/repository.ts";
 import type { DocumentCollection, Documents, TenantDocument } from "./documents.ts";
 
 /** Every repository, behind one handle; each capability adds its own. */
@@ -26,6 +27,7 @@ export interface Store {
   queryHistory: QueryHistoryRepository;
   agentStates: AgentStateRepository;
   messages: MessageRepository;
+  reports: ReportRepository;
   /** The small resources kept as plain documents (notifications, FAQ, shifts). */
   documents<T extends TenantDocument>(name: DocumentCollection): Documents<T>;
   /** Resolves when the store answers; rejects otherwise. */

@@ -5,6 +5,7 @@ import type { StoreKind } from "./store_contract.ts";
 import { documentsContract } from "./documents.ts";
 import { messageRepositoryContract } from "./message_repository.ts";
 import { agentStateRepositoryContract, queryRepositoryContract } from "./query_repository.ts";
+import { reportRepositoryContract } from "./report_repository.ts";
 
 /** Every repository contract; each capability adds its own here. */
 export function storeSuites(kind: StoreKind): void {
@@ -15,4 +16,5 @@ export function storeSuites(kind: StoreKind): void {
   agentStateRepositoryContract(kind);
   documentsContract(kind);
   messageRepositoryContract(kind);
+  reportRepositoryContract(kind);
 }

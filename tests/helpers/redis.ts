@@ -11,8 +11,11 @@ export interface TestRedis {
   url: string;
   port: number;
   stop(): Promise<void>;
-  /** Stops the server and starts it again on the same port (to test reconnects). */
-  restart(): Promise<void>;
+  /**
+   * Stops the server and starts it again on the same port (to test reconnects); `whileDown`
+   * runs in between.
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
 }
 
 export async function startRedis(): Promise<TestRedis> {
@@ -55,8 +58,9 @@ export async function startRedis(): Promise<TestRedis> {
       await child.stop();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
-    async restart() {
+    async restart(whileDown) {
       await child.stop();
+      await whileDown?.();
       child = spawn(redisBinary, args);
       await ready();
     },

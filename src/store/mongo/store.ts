@@ -19,6 +19,7 @@ import { mongoAgentStateRepository } from "./agent_states.ts";
 import { mongoDocuments } from "./documents.ts";
 import { ensureMessageIndexes, mongoMessageRepository } from "./messages.ts";
 import { documentCollections } from "@/store/documents.ts";
+import { ensureReportIndexes, mongoReportRepository } from "./reports.ts";
 
 /** Collections and unique indexes each repository needs, ensured at start. */
 const ensureIndexes = [
@@ -29,6 +30,7 @@ const ensureIndexes = [
   ensureAuthSecretIndexes,
   ensureQueryIndexes,
   ensureMessageIndexes,
+  ensureReportIndexes,
 ];
 
 /** The production store: MongoDB through the official driver. */
@@ -58,6 +60,7 @@ export async function openMongoStore(uri: string, dbName?: string): Promise<Stor
     agentStates: mongoAgentStateRepository(db),
     documents: (name) => mongoDocuments(db, name),
     messages: mongoMessageRepository(db),
+    reports: mongoReportRepository(db),
     async ping() {
       await db.command({ ping: 1 });
     },

@@ -179,4 +179,19 @@ export const migrations: { name: string; sql: string }[] = [
       CREATE UNIQUE INDEX messages_client_id ON messages (room_id, sender_id, client_message_id);
     `,
   },
+  {
+    name: "0500_reports",
+    sql: `
+      ALTER TABLE queries ADD COLUMN resolved_at TEXT
+        GENERATED ALWAYS AS (json_extract(doc, '$.resolvedAt')) VIRTUAL;
+      ALTER TABLE queries ADD COLUMN csat_rated_at TEXT
+        GENERATED ALWAYS AS (json_extract(doc, '$.csat.ratedAt')) VIRTUAL;
+      CREATE INDEX queries_org_first_response ON queries (org_id, first_response_at);
+      CREATE INDEX queries_org_resolved ON queries (org_id, resolved_at);
+      CREATE INDEX queries_org_csat ON queries (org_id, csat_rated_at);
+      CREATE INDEX queries_org_first_response_breach ON queries (org_id, first_response_breached_at);
+      CREATE INDEX queries_org_resolution_breach ON queries (org_id, resolution_breached_at);
+      CREATE INDEX query_history_org_at ON query_history (org_id, at);
+    `,
+  },
 ];

@@ -13,6 +13,7 @@ import {
 import { sqliteAgentStateRepository } from "./agent_states.ts";
 import { sqliteDocuments } from "./documents.ts";
 import { sqliteMessageRepository } from "./messages.ts";
+import { sqliteReportRepository } from "./reports.ts";
 
 /** The embedded store: one SQLite file (or ":memory:"), migrated on open. */
 export function openSqliteStore(path: string): Store {
@@ -31,6 +32,7 @@ export function openSqliteStore(path: string): Store {
     agentStates: sqliteAgentStateRepository(db),
     documents: (name) => sqliteDocuments(db, name),
     messages: sqliteMessageRepository(db),
+    reports: sqliteReportRepository(db),
     ping() {
       db.prepare("SELECT 1").get();
       return Promise.resolve();

@@ -1,0 +1,32 @@
+import type { Deps } from "@/deps.ts";
+import { createReportService } from "@/modules/reports/service.ts";
+import { addDays, localDay } from "@/modules/reports/time.ts";
+
+/** How many finished days back a run fills in, so a missed run (or a new deploy) catches up. */
+export const snapshotBackfillDays = 7;
+
+/**
+ * Writes the daily report snapshot of every active organization for each of its last finished
+ * local days (in its own time zone) that has none yet. Safe to run often and on several
+ * instances: a day is computed once its snapshot is missing, and written once.
+ */
+export async function snapshotReports(
+  deps: Pick<Deps, "store" | "clock">,
+): Promise<{ organizations: number; written: number }> {
+  const reports = createReportService(deps);
+  let organizations = 0;
+  let written = 0;
+  for (let page = 1;; page++) {
+    const orgs = await deps.store.organizations.list({ active: true }, { page, limit: 100 });
+    for (const org of orgs.data) {
+      organizations++;
+      const tz = org.settings.timezone || "UTC";
+      const today = localDay(deps.clock.now().getTime(), tz);
+      for (let back = snapshotBackfillDays; back >= 1; back--) {
+        if (await reports.snapshotDay(org.id, addDays(today, -back), tz)) written++;
+      }
+    }
+    if (page * 100 >= orgs.total || !orgs.data.length) break;
+  }
+  return { organizations, written };
+}

@@ -1,0 +1,122 @@
+import * as XLSX from "xlsx";
+import { wallClock } from "./time.ts";
+
+/** How a column's values are written: dates as dates, durations as numbers (minutes). */
+export type ColumnKind = "text" | "number" | "minutes" | "date" | "boolean";
+
+/** One column of an export: its header, its kind and how a row gives its value. */
+export interface Column<R> {
+  header: string;
+  kind: ColumnKind;
+  /** A string, number or boolean; an ISO instant for dates; null for an empty cell. */
+  value(row: R): string | number | boolean | null;
+}
+
+/** Rows come page by page, so an export never holds every source row at once. */
+export interface Table<R> {
+  columns: Column<R>[];
+  pages(): AsyncIterable<R[]>;
+}
+
+/**
+ * A cell a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, or a tab or carriage return
+ * before one) gets a leading apostrophe, so it stays text.
+ */
+export function neutralise(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** `YYYY-MM-DD HH:mm:ss` on the wall clock of `tz`. */
+export function localDateTime(iso: string, tz: string): string {
+  const d = new Date(wallClock(Date.parse(iso), tz));
+  return `${d.toISOString().slice(0, 10)} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${
+    pad(d.getUTCSeconds())
+  }`;
+}
+
+function csvField(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+function csvCell(kind: ColumnKind, v: string | number | boolean | null, tz: string): string {
+  if (v === null) return "";
+  if (kind === "date" && typeof v === "string") return localDateTime(v, tz);
+  if (typeof v === "string") return csvField(neutralise(v));
+  return String(v);
+}
+
+/** RFC 4180 CSV in UTF-8 (CRLF line ends, a header row), produced as the reader pulls it. */
+export function csvStream<R>(table: Table<R>, tz: string): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const line = (cells: string[]) => encoder.encode(`${cells.join(",")}\r\n`);
+  let pages: AsyncIterator<R[]> | undefined;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!pages) {
+        pages = table.pages()[Symbol.asyncIterator]();
+        controller.enqueue(line(table.columns.map((c) => csvField(neutralise(c.header)))));
+        return;
+      }
+      const next = await pages.next();
+      if (next.done) return controller.close();
+      const chunk = next.value.map((row) =>
+        table.columns.map((c) => csvCell(c.kind, c.value(row), tz)).join(",")
+      ).join("\r\n");
+      if (chunk) controller.enqueue(encoder.encode(`${chunk}\r\n`));
+    },
+    async cancel() {
+      await pages?.return?.();
+    },
+  }, { highWaterMark: 1 });
+}
+
+const dateFormat = "yyyy-mm-dd hh:mm:ss";
+const excelEpochDays = 25569;
+
+function xlsxCell(kind: ColumnKind, v: string | number | boolean | null, tz: string) {
+  if (v === null) return null;
+  if (kind === "date" && typeof v === "string") {
+    // Excel has no zone: the serial is the wall clock of the report's time zone.
+    return { t: "n", v: wallClock(Date.parse(v), tz) / 86_400_000 + excelEpochDays, z: dateFormat };
+  }
+  if (typeof v === "number") return kind === "minutes" ? { t: "n", v, z: "0.00" } : { t: "n", v };
+  if (typeof v === "boolean") return { t: "b", v };
+  return { t: "s", v: neutralise(v) };
+}
+
+/**
+ * An .xlsx workbook with one sheet: a header row, then typed cells (dates as date-formatted
+ * numbers, durations in minutes as numbers, booleans). The sheet is filled page by page.
+ */
+export async function xlsxBytes<R>(
+  table: Table<R>,
+  tz: string,
+  sheetName: string,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const sheet: XLSX.WorkSheet = {};
+  const cols = table.columns.length;
+  table.columns.forEach((c, i) => {
+    sheet[XLSX.utils.encode_cell({ r: 0, c: i })] = { t: "s", v: neutralise(c.header) };
+  });
+  let r = 0;
+  for await (const page of table.pages()) {
+    for (const row of page) {
+      r++;
+      table.columns.forEach((col, c) => {
+        const cell = xlsxCell(col.kind, col.value(row), tz);
+        if (cell) sheet[XLSX.utils.encode_cell({ r, c })] = cell as XLSX.CellObject;
+      });
+    }
+  }
+  sheet["!ref"] = XLSX.utils.encode_range({ s: { r: 0, c: 0 }, e: { r, c: cols - 1 } });
+  sheet["!cols"] = table.columns.map((c) => ({
+    wch: c.kind === "date" ? 20 : Math.max(10, c.header.length + 2),
+  }));
+  const book = XLSX.utils.book_new();
+  XLSX.utils.book_append_sheet(book, sheet, sheetName);
+  return new Uint8Array(
+    XLSX.write(book, { type: "array", bookType: "xlsx", compression: true }) as ArrayBuffer,
+  );
+}

@@ -1,0 +1,55 @@
+import type { QueryStatus } from "@/modules/queries/model.ts";
+
+/** A half-open interval of instants, `[from, to)`, as ISO-8601 UTC strings. */
+export interface Range {
+  from: string;
+  to: string;
+}
+
+/** The fields of one query a report reads: its events, its targets and its rating. */
+export interface QueryFacts {
+  assignedTo: string | null;
+  createdAt: string;
+  firstResponseAt: string | null;
+  resolvedAt: string | null;
+  firstResponseDueAt: string | null;
+  resolutionDueAt: string | null;
+  firstResponseBreachedAt: string | null;
+  resolutionBreachedAt: string | null;
+  csatRating: number | null;
+  csatRatedAt: string | null;
+}
+
+/** Counts from the query history over a range, by agent (null: nobody holds the query). */
+export interface HistoryCounts {
+  /** Assignments (routing, manual assignment or transfer) to each agent. */
+  assigned: Map<string, number>;
+  /** Reopens (Resolved → In Progress), by the query's current assignee. */
+  reopened: Map<string | null, number>;
+}
+
+/** One stretch on shift, as the shifts module stores it. */
+export interface ShiftSpan {
+  userId: string;
+  clockIn: string;
+  clockOut: string | null;
+}
+
+export type CountedEvent = "createdAt" | "resolvedAt";
+
+/** Aggregations over queries, their history and shifts; read-only, one organization each. */
+export interface ReportRepository {
+  /** How many queries of the organization are in each status now, and how many wait unassigned. */
+  statusCounts(orgId: string): Promise<{ byStatus: Record<QueryStatus, number>; waiting: number }>;
+  /**
+   * Facts of every query with an event in the range (created, first response, resolved, a
+   * breach marked, rated), in batches of at most `batchSize`, so memory stays bounded.
+   */
+  facts(orgId: string, range: Range, batchSize?: number): AsyncIterable<QueryFacts[]>;
+  /** Assignments and reopens recorded in the range. */
+  historyCounts(orgId: string, range: Range): Promise<HistoryCounts>;
+  /** How many queries have this event in the range. */
+  count(orgId: string, event: CountedEvent, range: Range): Promise<number>;
+  /** Shifts overlapping the range (open ones included). */
+  shifts(orgId: string, range: Range): Promise<ShiftSpan[]>;
+}

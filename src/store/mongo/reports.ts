@@ -1,0 +1,169 @@
+import type { Document } from "mongodb";
+import { type QueryStatus, queryStatuses } from "@/modules/queries/model.ts";
+import type {
+  CountedEvent,
+  QueryFacts,
+  Range,
+  ReportRepository,
+  ShiftSpan,
+} from "@/modules/reports/repository.ts";
+import type { Db } from "./db.ts";
+
+/**
+ * Report aggregations in the subset FerretDB v1 runs: `$match`, `$group` with `$sum`, plain
+ * finds with projections. Durations and medians are computed by the caller from batches.
+ */
+export async function ensureReportIndexes(db: Db): Promise<void> {
+  const queries = db.collection("queries");
+  await queries.createIndex({ organizationId: 1, firstResponseAt: 1 });
+  await queries.createIndex({ organizationId: 1, resolvedAt: 1 });
+  await db.collection("query_history").createIndex({ organizationId: 1, at: 1 });
+}
+
+const factFields = [
+  "createdAt",
+  "firstResponseAt",
+  "resolvedAt",
+  "firstResponseBreachedAt",
+  "resolutionBreachedAt",
+  "csat.ratedAt",
+];
+
+const str = (v: unknown) => (typeof v === "string" ? v : null);
+
+function toFacts(d: Document): QueryFacts {
+  const csat = d.csat as { rating?: number; ratedAt?: string } | null | undefined;
+  return {
+    assignedTo: str(d.assignedTo),
+    createdAt: String(d.createdAt),
+    firstResponseAt: str(d.firstResponseAt),
+    resolvedAt: str(d.resolvedAt),
+    firstResponseDueAt: str(d.firstResponseDueAt),
+    resolutionDueAt: str(d.resolutionDueAt),
+    firstResponseBreachedAt: str(d.firstResponseBreachedAt),
+    resolutionBreachedAt: str(d.resolutionBreachedAt),
+    csatRating: typeof csat?.rating === "number" ? csat.rating : null,
+    csatRatedAt: str(csat?.ratedAt),
+  };
+}
+
+const between = (r: Range) => ({ $gte: r.from, $lt: r.to });
+
+export function mongoReportRepository(db: Db): ReportRepository {
+  const queries = db.collection("queries");
+  const history = db.collection("query_history");
+  const grouped = async (pipeline: Document[]) =>
+    await history.aggregate<{ _id: unknown; n: number }>(pipeline).toArray();
+  return {
+    async statusCounts(orgId) {
+      const byStatus = Object.fromEntries(queryStatuses.map((s) => [s, 0])) as Record<
+        QueryStatus,
+        number
+      >;
+      const rows = await queries.aggregate<{ _id: QueryStatus; n: number }>([
+        { $match: { organizationId: orgId } },
+        { $group: { _id: "$status", n: { $sum: 1 } } },
+      ]).toArray();
+      for (const r of rows) byStatus[r._id] = r.n;
+      const waiting = await queries.countDocuments({
+        organizationId: orgId,
+        status: "Open",
+        assignedTo: null,
+      });
+      return { byStatus, waiting };
+    },
+    async *facts(orgId, range, batchSize = 1000) {
+      const cursor = queries.find(
+        { organizationId: orgId, $or: factFields.map((f) => ({ [f]: between(range) })) },
+        {
+          projection: {
+            _id: 0,
+            assignedTo: 1,
+            createdAt: 1,
+            firstResponseAt: 1,
+            resolvedAt: 1,
+            firstResponseDueAt: 1,
+            resolutionDueAt: 1,
+            firstResponseBreachedAt: 1,
+            resolutionBreachedAt: 1,
+            csat: 1,
+          },
+          batchSize,
+        },
+      );
+      let batch: QueryFacts[] = [];
+      try {
+        for await (const d of cursor) {
+          batch.push(toFacts(d));
+          if (batch.length >= batchSize) {
+            yield batch;
+            batch = [];
+          }
+        }
+        if (batch.length) yield batch;
+      } finally {
+        await cursor.close();
+      }
+    },
+    async historyCounts(orgId, range) {
+      const assigned = await grouped([
+        {
+          $match: {
+            organizationId: orgId,
+            at: between(range),
+            action: { $in: ["assigned", "transferred"] },
+            field: "assignedTo",
+            to: { $type: "string" },
+          },
+        },
+        { $group: { _id: "$to", n: { $sum: 1 } } },
+      ]);
+      // No $lookup on FerretDB: reopens by query, then each query's assignee in batches.
+      const byQuery = await grouped([
+        {
+          $match: {
+            organizationId: orgId,
+            at: between(range),
+            action: "status",
+            from: "Resolved",
+            to: "In Progress",
+          },
+        },
+        { $group: { _id: "$queryId", n: { $sum: 1 } } },
+      ]);
+      const reopened = new Map<string | null, number>();
+      for (let i = 0; i < byQuery.length; i += 500) {
+        const slice = byQuery.slice(i, i + 500);
+        const owners = new Map<unknown, string | null>();
+        const docs = queries.find(
+          { organizationId: orgId, _id: { $in: slice.map((r) => r._id) } } as Document,
+          { projection: { assignedTo: 1 } },
+        );
+        for await (const d of docs) owners.set(d._id, str(d.assignedTo));
+        for (const r of slice) {
+          const agent = owners.get(r._id) ?? null;
+          reopened.set(agent, (reopened.get(agent) ?? 0) + r.n);
+        }
+      }
+      return {
+        assigned: new Map(assigned.map((r) => [String(r._id), r.n])),
+        reopened,
+      };
+    },
+    async count(orgId, event: CountedEvent, range) {
+      return await queries.countDocuments({ organizationId: orgId, [event]: between(range) });
+    },
+    async shifts(orgId, range) {
+      const docs = await db.collection("shifts").find({
+        organizationId: orgId,
+        clockIn: { $lt: range.to },
+        $or: [{ clockOut: null }, { clockOut: { $gt: range.from } }],
+      }, { projection: { userId: 1, clockIn: 1, clockOut: 1 } }).toArray();
+      return docs.map((d): ShiftSpan => ({
+        userId: String(d.userId),
+        clockIn: String(d.clockIn),
+        clockOut: str(d.clockOut),
+      }));
+    },
+  };
+}

@@ -1,0 +1,260 @@
+import assert from "node:assert/strict";
+import { serve, testApp } from "@tests/helpers/app.ts";
+import { skipRedis, startRedis } from "@tests/helpers/redis.ts";
+import { aDesk, anAgent, expectStatus, openQuery } from "@tests/helpers/support.ts";
+import { login } from "@tests/helpers/identity.ts";
+import { connect, type WsClient } from "@tests/helpers/ws.ts";
+
+/** Two instances on one SQLite file and one real Redis; a customer on A, their agent on B. */
+async function twoInstances(env: Record<string, string> = {}) {
+  const redis = await startRedis();
+  const a = await testApp({ env: { REDIS_URL: redis.url, ...env } });
+  const b = await testApp({
+    dataDir: a.deps.config.dataDir,
+    env: { REDIS_URL: redis.url, ...env },
+  });
+  const servers = [serve(a.app), serve(b.app)];
+  const desk = await aDesk(a);
+  const agent = await anAgent(desk);
+  const query = await openQuery(desk);
+  const clients: WsClient[] = [];
+  const open = async (instance: 0 | 1, token: string) => {
+    const c = await connect(servers[instance]!.wsUrl, token);
+    clients.push(c);
+    return c;
+  };
+  return {
+    redis,
+    a,
+    b,
+    desk,
+    agent,
+    query,
+    open,
+    async close() {
+      for (const c of clients) await c.close();
+      await b.close();
+      await a.close();
+      for (const s of servers) await s.close();
+      await redis.stop();
+    },
+  };
+}
+
+const redisTest = (name: string, fn: () => Promise<void>) =>
+  Deno.test({ name, ignore: skipRedis, sanitizeOps: false, sanitizeResources: false, fn });
+
+redisTest("messages, typing, receipts and presence cross between two instances", async () => {
+  const c = await twoInstances({ PRESENCE_TTL_SECONDS: "1" });
+  try {
+    const staffWatch = await c.open(0, c.desk.token.TL);
+    const customer = await c.open(0, c.desk.token.Customer);
+    const agentToken = await login(c.b, c.agent.user.email);
+    const agent = await c.open(1, agentToken);
+    const online = await staffWatch.next("presence", (d) => d.userId === c.agent.user.id);
+    assert.equal(online.data.status, "online");
+    await customer.request("join-room", { roomId: c.query.roomId });
+    await agent.request("join-room", { roomId: c.query.roomId });
+    const { seq } = await customer.request("send-message", {
+      roomId: c.query.roomId,
+      message: "from A",
+    });
+    const got = await agent.next(
+      "message-received",
+      (d) => (d.message as { seq: number }).seq === seq,
+    );
+    assert.equal((got.data.message as { text: string }).text, "from A");
+    await agent.request("typing", { roomId: c.query.roomId, isTyping: true });
+    assert.equal((await customer.next("user-typing")).data.userId, c.agent.user.id);
+    await agent.request("mark-read", { roomId: c.query.roomId, seq });
+    assert.equal((await customer.next("message-read")).data.seq, seq);
+    const presence = await expectStatus(
+      c.a.call("GET", `/api/v1/presence/${c.agent.user.id}`, { token: c.desk.token.TL }),
+      200,
+    );
+    assert.equal(presence.status, "online");
+    await agent.request("presence", { status: "away" });
+    assert.equal(
+      (await staffWatch.next("presence", (d) => d.status === "away")).data.userId,
+      c.agent.user.id,
+    );
+    await agent.close();
+    const offline = await staffWatch.next("presence", (d) => d.status === "offline");
+    assert.equal(offline.data.userId, c.agent.user.id);
+    assert.equal(
+      customer.frames.some((f) => f.event === "presence"),
+      false,
+      "customers get no staff presence",
+    );
+  } finally {
+    await c.close();
+  }
+});
+
+redisTest(
+  "a notification made on one instance reaches the user's socket on the other",
+  async () => {
+    const c = await twoInstances();
+    try {
+      const tokenOnB = await login(c.b, c.agent.user.email);
+      const agent = await c.open(1, tokenOnB);
+      const q = await openQuery(c.desk);
+      assert.equal(q.assignedTo, c.agent.user.id);
+      const assigned = await agent.next("query-assigned", (d) => d.id === q.id);
+      assert.equal(assigned.data.reference, q.reference);
+      const note = await agent.next(
+        "notification",
+        (d) => (d.data as { queryId: string }).queryId === q.id,
+      );
+      assert.equal(note.data.type, "query-assigned");
+    } finally {
+      await c.close();
+    }
+  },
+);
+
+redisTest("every call event crosses instances: ring, answer, candidates, end, busy", async () => {
+  const c = await twoInstances();
+  try {
+    const customer = await c.open(0, c.desk.token.Customer);
+    const agent = await c.open(1, await login(c.b, c.agent.user.email));
+    const offer = { type: "offer", sdp: "v=0 caller" };
+    const started = await customer.request("call-user", {
+      to: c.agent.user.id,
+      offer,
+      callType: "video",
+    });
+    const ring = await agent.next("incoming-call");
+    assert.deepEqual(ring.data, {
+      callId: started.callId,
+      from: c.desk.users.Customer.id,
+      offer,
+      callType: "video",
+    });
+    await agent.request("answer-call", {
+      callId: started.callId,
+      answer: { type: "answer", sdp: "v=0 callee" },
+    });
+    assert.equal((await customer.next("call-answered")).data.callId, started.callId);
+    await customer.request("ice-candidate", {
+      callId: started.callId,
+      candidate: { candidate: "c1" },
+    });
+    assert.deepEqual((await agent.next("ice-candidate")).data.candidate, { candidate: "c1" });
+    await agent.request("ice-candidate", {
+      callId: started.callId,
+      candidate: { candidate: "c2" },
+    });
+    assert.deepEqual((await customer.next("ice-candidate")).data.candidate, { candidate: "c2" });
+    // Someone else calling the agent now finds them busy.
+    const tl = await c.open(0, c.desk.token.TL);
+    const busy = await tl.request("call-user", { to: c.agent.user.id, offer });
+    assert.equal(busy.outcome, "busy");
+    assert.equal((await tl.next("call-ended")).data.reason, "busy");
+    await customer.request("end-call", { callId: started.callId });
+    assert.equal(
+      (await agent.next("call-ended", (d) => d.callId === started.callId)).data.reason,
+      "ended",
+    );
+    const records = await expectStatus(
+      c.b.call("GET", "/api/v1/calls", { token: c.desk.token.Admin }),
+      200,
+    );
+    const record = records.data.find((r: { id: string }) => r.id === started.callId);
+    assert.equal(record.outcome, "completed");
+    assert.equal(record.callType, "video");
+    assert.ok(record.answeredAt && record.endedAt);
+  } finally {
+    await c.close();
+  }
+});
+
+redisTest("an unanswered call ends with no-answer; a dropped socket ends its calls", async () => {
+  const c = await twoInstances({ CALL_RING_SECONDS: "1" });
+  try {
+    const customer = await c.open(0, c.desk.token.Customer);
+    const agent = await c.open(1, await login(c.b, c.agent.user.email));
+    const offer = { type: "offer", sdp: "v=0" };
+    const unanswered = await customer.request("call-user", { to: c.agent.user.id, offer });
+    assert.equal((await customer.next("call-ended")).data.reason, "no-answer");
+    assert.equal((await agent.next("call-ended")).data.callId, unanswered.callId);
+    const second = await customer.request("call-user", { to: c.agent.user.id, offer });
+    await agent.next("incoming-call", (d) => d.callId === second.callId);
+    await agent.request("answer-call", {
+      callId: second.callId,
+      answer: { type: "answer", sdp: "x" },
+    });
+    await agent.close();
+    const ended = await customer.next("call-ended", (d) => d.callId === second.callId);
+    assert.equal(ended.data.reason, "dropped");
+    const stranger = await c.open(0, c.desk.token.QA);
+    await assert.rejects(
+      stranger.request("call-user", { to: c.agent.user.id, offer }),
+      /FORBIDDEN/,
+    );
+  } finally {
+    await c.close();
+  }
+});
+
+redisTest(
+  "messages sent while Redis restarts reach the other side through resume, once",
+  async () => {
+    const c = await twoInstances();
+    try {
+      const customer = await c.open(0, c.desk.token.Customer);
+      const agent = await c.open(1, await login(c.b, c.agent.user.email));
+      await customer.request("join-room", { roomId: c.query.roomId });
+      const joined = await agent.request("join-room", { roomId: c.query.roomId });
+      await agent.close();
+      await c.redis.restart(async () => {
+        // Stored and acknowledged; their relay fails, since Redis is down.
+        for (const message of ["during 1", "during 2", "during 3"]) {
+          await customer.request("send-message", { roomId: c.query.roomId, message });
+        }
+      });
+      const stored = await c.a.deps.store.messages.list(c.desk.org.id, c.query.roomId, {
+        afterSeq: joined.lastSeq as number,
+        limit: 10,
+      });
+      assert.deepEqual(stored.map((m) => m.text), ["during 1", "during 2", "during 3"]);
+      const again = await c.open(1, await login(c.b, c.agent.user.email));
+      await again.request("join-room", { roomId: c.query.roomId, sinceSeq: joined.lastSeq });
+      const after = await customer.request("send-message", {
+        roomId: c.query.roomId,
+        message: "after",
+      });
+      await again.next("message-received", (d) => (d.message as { seq: number }).seq === after.seq);
+      const texts = again.frames.filter((f) => f.event === "message-received").map((f) =>
+        (f.data.message as { text: string }).text
+      );
+      assert.deepEqual(texts.slice(0, 3).sort(), ["during 1", "during 2", "during 3"]);
+      assert.deepEqual(texts.slice(3), ["after"]);
+    } finally {
+      await c.close();
+    }
+  },
+);
+
+redisTest("a user whose instance died is announced offline once its presence expires", async () => {
+  const c = await twoInstances({ PRESENCE_TTL_SECONDS: "1" });
+  try {
+    const watcher = await c.open(1, await login(c.b, c.desk.users.TL.email));
+    // What a crashed instance leaves behind: a member nobody refreshes or removes.
+    const member = `${c.desk.org.id}|${c.agent.user.id}|crashed-instance`;
+    await c.a.deps.shared.setMember("presence", member, Date.now() + 500);
+    const gone = await watcher.next(
+      "presence",
+      (d) => d.userId === c.agent.user.id && d.status === "offline",
+    );
+    assert.ok(gone.data.lastSeen);
+    assert.deepEqual(
+      await c.a.deps.shared.members("presence").then((m) => m.filter((x) => x.member === member)),
+      [],
+    );
+    const state = await c.a.deps.store.agentStates.get(c.desk.org.id, c.agent.user.id);
+    assert.equal(state.status, "offline", "routing stops offering them queries");
+  } finally {
+    await c.close();
+  }
+});
