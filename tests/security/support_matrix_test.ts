@@ -1,0 +1,277 @@
+import assert from "node:assert/strict";
+import { serve, testApp } from "@tests/helpers/app.ts";
+import { aDesk, anAgent, type Desk, expectStatus, openQuery } from "@tests/helpers/support.ts";
+import { connect } from "@tests/helpers/ws.ts";
+
+type T = Awaited<ReturnType<typeof testApp>>;
+
+/** Tenant B's support objects: a routed query with its room, messages and file, and more. */
+async function tenantB(t: T) {
+  const b = await aDesk(t);
+  const agent = await anAgent(b);
+  const query = await openQuery(b);
+  const message = await expectStatus(
+    t.call("POST", `/api/v1/chat/rooms/${query.roomId}/messages`, {
+      token: b.token.Customer,
+      json: { message: "private to B" },
+    }),
+    201,
+  );
+  const form = new FormData();
+  form.set("file", new File([new Uint8Array([1, 2, 3])], "b.png", { type: "image/png" }));
+  const file = await expectStatus(
+    t.call("POST", `/api/v1/chat/rooms/${query.roomId}/files`, {
+      token: b.token.Customer,
+      body: form,
+    }),
+    201,
+  );
+  const faq = await expectStatus(
+    t.call("POST", "/api/v1/faq", { token: b.token.TL, json: { question: "B?", answer: "B!" } }),
+    201,
+  );
+  const notes = await expectStatus(
+    t.call("GET", "/api/v1/notifications", { token: agent.token }),
+    200,
+  );
+  const call = await t.deps.store.documents("calls").insert({
+    id: t.deps.ids.next(),
+    organizationId: b.org.id,
+    callerId: b.users.Customer.id,
+    calleeId: agent.user.id,
+    callType: "audio",
+    status: "ended",
+    outcome: "completed",
+    startedAt: new Date().toISOString(),
+    answeredAt: null,
+    endedAt: null,
+    durationSeconds: 0,
+    snapshots: [],
+  });
+  return {
+    b,
+    agent,
+    ids: {
+      query: query.id as string,
+      room: query.roomId as string,
+      message: message.id as string,
+      file: file.id as string,
+      faq: faq.id as string,
+      notification: notes.data[0].id as string,
+      call: call.id,
+      agent: agent.user.id,
+      customer: b.users.Customer.id,
+    },
+  };
+}
+
+/** Everything of tenant B these routes could change. */
+async function snapshot(t: T, b: Desk, roomId: string) {
+  const org = b.org.id;
+  const all = { page: 1, limit: 100 };
+  const s = t.deps.store;
+  const queries = await s.queries.list(org, {}, { field: "createdAt", order: "asc" }, all);
+  return JSON.stringify({
+    queries: queries.data,
+    history: await Promise.all(queries.data.map((q) => s.queryHistory.list(org, q.id, all))),
+    messages: await s.messages.list(org, roomId, { afterSeq: 0, limit: 100 }),
+    states: await s.agentStates.list(org),
+    org: await s.organizations.findById(org),
+    docs: await Promise.all(
+      (["notifications", "faq", "shifts", "rooms", "room_reads", "calls", "attachments"] as const)
+        .map((name) => s.documents(name).find(org, { sort: [], page: all })),
+    ),
+  });
+}
+
+function routesOnB(ids: Awaited<ReturnType<typeof tenantB>>["ids"], aAgentId: string) {
+  const q = `/api/v1/queries/${ids.query}`;
+  const room = `/api/v1/chat/rooms/${ids.room}`;
+  return [
+    ["GET", q],
+    ["PUT", q, { title: "pwned" }],
+    ["PUT", `${q}/status`, { status: "In Progress" }],
+    ["PUT", `${q}/priority`, { priority: "Urgent" }],
+    ["PUT", `${q}/assign`, { assignedTo: ids.agent }],
+    ["PUT", `${q}/assign`, { assignedTo: aAgentId }],
+    ["POST", `${q}/transfer`, { toTeam: "x", reason: "pwned" }],
+    ["GET", `${q}/history`],
+    ["POST", `${q}/csat`, { rating: 1 }],
+    ["PUT", `/api/v1/notifications/${ids.notification}/read`],
+    ["GET", `/api/v1/faq/${ids.faq}`],
+    ["PUT", `/api/v1/faq/${ids.faq}`, { answer: "pwned" }],
+    ["DELETE", `/api/v1/faq/${ids.faq}`],
+    ["GET", `${room}/messages`],
+    ["POST", `${room}/messages`, { message: "pwned" }],
+    ["PUT", `${room}/read`, { seq: 99 }],
+    ["GET", `/api/v1/chat/files/${ids.file}`],
+    ["POST", "/api/v1/chat/rooms", { queryId: ids.query }],
+    ["GET", `/api/v1/presence/${ids.agent}`],
+  ] as const;
+}
+
+/** Routes on the caller's own tenant, some with fields that try to name B. */
+function ownRoutes(ids: Awaited<ReturnType<typeof tenantB>>["ids"]) {
+  return [
+    ["GET", `/api/v1/queries?customerId=${ids.customer}`],
+    ["GET", `/api/v1/queries?assignedTo=${ids.agent}`],
+    ["GET", "/api/v1/queries"],
+    ["POST", "/api/v1/queries", { title: "x", description: "y", customerId: ids.customer }],
+    ["GET", "/api/v1/notifications"],
+    ["PUT", "/api/v1/notifications/read-all"],
+    ["GET", "/api/v1/faq?q=B"],
+    ["POST", "/api/v1/faq", { question: "A?", answer: "A!" }],
+    ["GET", `/api/v1/shifts?userId=${ids.agent}`],
+    ["POST", "/api/v1/shifts/clock-in"],
+    ["POST", "/api/v1/shifts/clock-out"],
+    ["GET", "/api/v1/agents/status"],
+    ["PUT", "/api/v1/agents/me/status", { status: "away" }],
+    ["GET", "/api/v1/admin/support-settings"],
+    [
+      "PUT",
+      "/api/v1/admin/support-settings",
+      {
+        routing: { policy: "manual", reassignMinutes: 5 },
+        sla: Object.fromEntries(
+          ["Low", "Medium", "High", "Urgent"].map((
+            p,
+          ) => [p, { firstResponseMinutes: 5, resolutionMinutes: 9 }]),
+        ),
+        slaWarnMinutes: 1,
+      },
+    ],
+    ["GET", "/api/v1/chat/rooms"],
+    ["POST", "/api/v1/chat/rooms", { members: [ids.agent] }],
+    ["GET", "/api/v1/calls"],
+  ] as const;
+}
+
+/** The support operations this matrix covers (tags Queries, Routing, …). */
+const covered = new Set([
+  "get /api/v1/queries",
+  "post /api/v1/queries",
+  "get /api/v1/queries/{id}",
+  "put /api/v1/queries/{id}",
+  "put /api/v1/queries/{id}/status",
+  "put /api/v1/queries/{id}/priority",
+  "put /api/v1/queries/{id}/assign",
+  "post /api/v1/queries/{id}/transfer",
+  "get /api/v1/queries/{id}/history",
+  "post /api/v1/queries/{id}/csat",
+  "put /api/v1/agents/me/status",
+  "get /api/v1/agents/status",
+  "get /api/v1/admin/support-settings",
+  "put /api/v1/admin/support-settings",
+  "get /api/v1/notifications",
+  "put /api/v1/notifications/read-all",
+  "put /api/v1/notifications/{id}/read",
+  "post /api/v1/shifts/clock-in",
+  "post /api/v1/shifts/clock-out",
+  "get /api/v1/shifts",
+  "get /api/v1/faq",
+  "post /api/v1/faq",
+  "get /api/v1/faq/{id}",
+  "put /api/v1/faq/{id}",
+  "delete /api/v1/faq/{id}",
+  "get /api/v1/chat/rooms",
+  "post /api/v1/chat/rooms",
+  "get /api/v1/chat/rooms/{roomId}/messages",
+  "post /api/v1/chat/rooms/{roomId}/messages",
+  "put /api/v1/chat/rooms/{roomId}/read",
+  "post /api/v1/chat/rooms/{roomId}/files",
+  "get /api/v1/chat/files/{fileId}",
+  "get /api/v1/calls",
+  "post /api/v1/calls/{callId}/snapshots",
+  "get /api/v1/presence/{userId}",
+]);
+
+Deno.test("support matrix: every role of tenant A on tenant B's queries, rooms and more: 403/404, B unchanged", async () => {
+  const t = await testApp();
+  const server = serve(t.app);
+  try {
+    const a = await aDesk(t);
+    const aAgent = await anAgent(a);
+    const { b, ids } = await tenantB(t);
+    const before = await snapshot(t, b, ids.room);
+    const bIds = Object.values(ids);
+    const tokens = { ...a.token, ExtraAgent: aAgent.token };
+    for (const [role, token] of Object.entries(tokens)) {
+      for (const [method, path, json] of routesOnB(ids, aAgent.user.id)) {
+        const res = await t.call(method, path, { token, ...(json ? { json } : {}) });
+        const text = await res.text();
+        assert.ok(
+          res.status === 403 || res.status === 404,
+          `${role} ${method} ${path}: ${res.status} ${text}`,
+        );
+        for (const id of bIds) {
+          assert.ok(
+            !text.includes(id) || `${path} ${JSON.stringify(json ?? {})}`.includes(id),
+            `${role} ${path} leaked ${id}`,
+          );
+        }
+      }
+      const snap = new FormData();
+      snap.set("file", new File([new Uint8Array([1])], "s.png", { type: "image/png" }));
+      const snapshotUpload = await t.call("POST", `/api/v1/calls/${ids.call}/snapshots`, {
+        token,
+        body: snap,
+      });
+      assert.equal(snapshotUpload.status, 404, `${role} snapshot on B's call`);
+      await snapshotUpload.body?.cancel();
+      for (const [method, path, json] of ownRoutes(ids)) {
+        const res = await t.call(method, path, { token, ...(json ? { json } : {}) });
+        const text = await res.text();
+        assert.ok(res.status < 500, `${role} ${method} ${path}: ${res.status}`);
+        const sent = `${path} ${JSON.stringify(json ?? {})}`;
+        for (const id of bIds) {
+          assert.ok(
+            !text.includes(id) || sent.includes(id),
+            `${role} ${method} ${path} leaked ${id}: ${text}`,
+          );
+        }
+      }
+      const socket = await connect(server.wsUrl, token);
+      await assert.rejects(
+        socket.request("join-room", { roomId: ids.room, sinceSeq: 0 }),
+        /NOT_FOUND/,
+      );
+      await assert.rejects(
+        socket.request("send-message", { roomId: ids.room, message: "x" }),
+        /NOT_FOUND/,
+      );
+      await assert.rejects(
+        socket.request("call-user", { to: ids.agent, offer: { type: "offer", sdp: "x" } }),
+        /FORBIDDEN/,
+      );
+      assert.ok(
+        !socket.frames.some((f) =>
+          bIds.some((id) => JSON.stringify(f).includes(id) && f.event !== "error")
+        ),
+      );
+      await socket.close();
+    }
+    assert.equal(await snapshot(t, b, ids.room), before, "tenant B is unchanged");
+  } finally {
+    await t.close();
+    await server.close();
+  }
+});
+
+Deno.test("support matrix: covers every support, chat and call route in /openapi.json", async () => {
+  const t = await testApp();
+  try {
+    const doc = await (await t.call("GET", "/openapi.json")).json();
+    const tags = new Set(["Queries", "Routing", "Notifications", "Shifts", "FAQ", "Chat", "Calls"]);
+    const missing: string[] = [];
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, object>)) {
+      for (const [method, op] of Object.entries(ops as Record<string, { tags?: string[] }>)) {
+        if (op.tags?.some((tag) => tags.has(tag)) && !covered.has(`${method} ${path}`)) {
+          missing.push(`${method} ${path}`);
+        }
+      }
+    }
+    assert.deepEqual(missing, []);
+  } finally {
+    await t.close();
+  }
+});
