@@ -16,6 +16,7 @@ import {
 } from "@/modules/organizations/repository.ts";
 import type { Role, Skill, User } from "@/modules/users/repository.ts";
 import { cliDeps, CliError, runCli } from "./common.ts";
+import { seedSupport } from "./seed_support.ts";
 
 /** What the steps share: the demo tenant and everyone made so far. */
 export interface SeedContext {
@@ -89,7 +90,7 @@ export const seedPeople: SeedStep = async (ctx) => {
 };
 
 /** The steps run in order; each capability appends its own (queries, rooms, FAQ, ...). */
-export const seedSteps: SeedStep[] = [seedPeople];
+export const seedSteps: SeedStep[] = [seedPeople, seedSupport];
 
 /**
  * True when the store already holds an organization (and so tenant data). A SuperAdmin alone
