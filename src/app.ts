@@ -20,6 +20,7 @@ import type { MiddlewareHandler } from "hono";
 import { createOrganizationService } from "@/modules/organizations/service.ts";
 import { createStaffService } from "@/modules/staff/service.ts";
 import { buildSupportServices, mountSupport, type SupportServices } from "@/http/support.ts";
+import { mountEmail } from "@/http/email.ts";
 import { mountReports } from "@/http/reports.ts";
 import { buildRealtime, mountRealtime, type RealtimeServices } from "@/http/realtime.ts";
 
@@ -123,6 +124,7 @@ function mountApi(app: OpenAPIHono<AppEnv>, deps: Deps, services: Services): voi
   );
   mountIdentity(app, deps, services);
   mountSupport(app, deps, services);
+  mountEmail(app, deps, services);
   mountReports(app, deps, services);
   mountRealtime(app, deps, services);
 }

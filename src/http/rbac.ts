@@ -40,6 +40,7 @@ export const permissions = {
   "chat.write": ["Admin", "TL", "Agent", "Customer"],
   "chat.direct": staff,
   "calls.make": ["Admin", "TL", "Agent", "Customer"],
+  "email.manage": ["SuperAdmin", "Admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;

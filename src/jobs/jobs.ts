@@ -1,6 +1,7 @@
 import type { Deps } from "@/deps.ts";
 import { buildSupportServices } from "@/http/support.ts";
 import { errorMessage } from "@/log.ts";
+import { createEmailService } from "@/modules/email/service.ts";
 import { snapshotReports } from "./snapshot_reports.ts";
 
 /** A scheduled job: a plain async function over deps, run on a cron schedule. */
@@ -14,7 +15,10 @@ export interface Job {
 /** Every scheduled job of the service; each capability adds its own here. */
 export function buildJobs(deps: Deps): Job[] {
   const support = buildSupportServices(deps);
+  const email = createEmailService(deps, support);
   return [
+    { name: "poll-mailboxes", schedule: "* * * * *", run: () => email.pollDue() },
+    { name: "email-replies", schedule: "* * * * *", run: () => email.sendDue() },
     { name: "sla", schedule: "* * * * *", run: () => support.sla() },
     {
       name: "requeue-unanswered",

@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import type { Config } from "@/config.ts";
 
 export interface OutgoingMail {
@@ -21,6 +22,74 @@ export async function sendMail(config: Config, mail: OutgoingMail): Promise<bool
   try {
     await transport.sendMail({ from: smtp.from, ...mail });
     return true;
+  } finally {
+    transport.close();
+  }
+}
+
+/** An SMTP server to send through (a mailbox's own), with a plain password. */
+export interface SmtpServer {
+  host: string;
+  port: number;
+  secure: boolean;
+  user: string | null;
+  password: string | null;
+}
+
+/** A message for `sendSmtp`: addresses, threading headers and optional attachments. */
+export interface SmtpMessage {
+  from: { name: string; address: string };
+  to: string;
+  subject: string;
+  text: string;
+  messageId: string;
+  inReplyTo?: string;
+  references?: string[];
+  headers?: Record<string, string>;
+  attachments?: { filename: string; content: Uint8Array; contentType?: string }[];
+}
+
+async function transportFor(server: SmtpServer, timeoutMs: number) {
+  const nodemailer = (await import("nodemailer")).default;
+  return nodemailer.createTransport({
+    host: server.host,
+    port: server.port,
+    secure: server.secure,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+    dnsTimeout: timeoutMs,
+    ...(server.user ? { auth: { user: server.user, pass: server.password ?? "" } } : {}),
+  });
+}
+
+/** Sends one message through `server`; rejects with nodemailer's error (code, response). */
+export async function sendSmtp(
+  server: SmtpServer,
+  message: SmtpMessage,
+  timeoutMs: number,
+): Promise<void> {
+  const transport = await transportFor(server, timeoutMs);
+  try {
+    await transport.sendMail({
+      ...message,
+      references: message.references ?? [],
+      attachments: (message.attachments ?? []).map((a) => ({
+        filename: a.filename,
+        content: Buffer.from(a.content),
+        ...(a.contentType ? { contentType: a.contentType } : {}),
+      })),
+    });
+  } finally {
+    transport.close();
+  }
+}
+
+/** Connects, greets and logs in (when a user is set) without sending anything. */
+export async function verifySmtp(server: SmtpServer, timeoutMs: number): Promise<void> {
+  const transport = await transportFor(server, timeoutMs);
+  try {
+    await transport.verify();
   } finally {
     transport.close();
   }

@@ -46,5 +46,9 @@ export const documentCollections = [
   "calls",
   "report_snapshots",
   "attachments",
+  "mailboxes",
+  "mail_records",
+  "mail_threads",
+  "mail_outbox",
 ] as const;
 export type DocumentCollection = (typeof documentCollections)[number];

@@ -13,12 +13,15 @@ export interface TestSmtp {
   env: Record<string, string>;
   /** Resolves with the next message received (or one already waiting). */
   next(): Promise<ReceivedMail>;
+  /** Every message received so far, in order (whether or not `next` took it). */
+  received(): ReceivedMail[];
   stop(): Promise<void>;
 }
 
 export async function startSmtp(): Promise<TestSmtp> {
   const waiting: ReceivedMail[] = [];
   const waiters: ((m: ReceivedMail) => void)[] = [];
+  const all: ReceivedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
@@ -31,6 +34,7 @@ export async function startSmtp(): Promise<TestSmtp> {
           new Uint8Array(chunks.flatMap((c) => [...c])),
         );
         const mail = { to: session.envelope.rcptTo.map((r) => r.address), raw };
+        all.push(mail);
         const waiter = waiters.shift();
         if (waiter) waiter(mail);
         else waiting.push(mail);
@@ -51,6 +55,7 @@ export async function startSmtp(): Promise<TestSmtp> {
       const ready = waiting.shift();
       return ready ? Promise.resolve(ready) : new Promise((resolve) => waiters.push(resolve));
     },
+    received: () => [...all],
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

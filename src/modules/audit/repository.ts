@@ -19,6 +19,9 @@ export const auditActions = [
   "location_access.changed",
   "ip_rule.added",
   "ip_rule.removed",
+  "email_config.created",
+  "email_config.updated",
+  "email_config.removed",
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 
@@ -30,7 +33,7 @@ export interface AuditEvent {
   action: AuditAction;
   actorId: string | null;
   actorRole: Role | null;
-  targetType: "user" | "organization" | "ip_rule" | null;
+  targetType: "user" | "organization" | "ip_rule" | "mailbox" | null;
   targetId: string | null;
   ip: string | null;
   details: Record<string, unknown>;

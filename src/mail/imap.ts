@@ -1,0 +1,85 @@
+/** An IMAP account to read, with a plain password. */
+export interface ImapServer {
+  host: string;
+  port: number;
+  secure: boolean;
+  user: string;
+  password: string;
+}
+
+/** One selected folder of an open IMAP connection. */
+export interface ImapFolder {
+  /** The folder's UIDVALIDITY, as a string (imapflow gives a BigInt). */
+  uidValidity: string;
+  /** UIDs above `afterUid`, ascending, at most `limit`. */
+  uidsAfter(afterUid: number, limit: number): Promise<number[]>;
+  /** The raw message, or null when it was expunged meanwhile. */
+  source(uid: number): Promise<Uint8Array | null>;
+}
+
+// deno-lint-ignore no-explicit-any
+async function connect(server: ImapServer, timeoutMs: number): Promise<any> {
+  const { ImapFlow } = await import("imapflow");
+  const client = new ImapFlow({
+    host: server.host,
+    port: server.port,
+    secure: server.secure,
+    auth: { user: server.user, pass: server.password },
+    logger: false,
+    disableAutoIdle: true,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+  });
+  // A socket error after connect is emitted as an event: unhandled, it would end the process.
+  client.on("error", () => {});
+  await client.connect();
+  return client;
+}
+
+async function close(
+  client: { logout(): Promise<void>; close(): void; usable: boolean },
+): Promise<void> {
+  if (client.usable) await client.logout().catch(() => client.close());
+  else client.close();
+}
+
+/** Logs in and out: the mailbox settings' test. */
+export async function verifyImap(server: ImapServer, timeoutMs: number): Promise<void> {
+  const client = await connect(server, timeoutMs);
+  await close(client);
+}
+
+/** Opens `folder` for the time of `fn`, then logs out whatever happened. */
+export async function withImapFolder<T>(
+  server: ImapServer,
+  folder: string,
+  timeoutMs: number,
+  fn: (folder: ImapFolder) => Promise<T>,
+): Promise<T> {
+  const client = await connect(server, timeoutMs);
+  try {
+    const lock = await client.getMailboxLock(folder, { readOnly: true });
+    try {
+      return await fn({
+        uidValidity: String(client.mailbox.uidValidity),
+        async uidsAfter(afterUid, limit) {
+          // `N:*` also answers the last message when every UID is below N: filter.
+          const uids: number[] = await client.search({ uid: `${afterUid + 1}:*` }, { uid: true }) ||
+            [];
+          return uids.filter((u) => u > afterUid).sort((a, b) => a - b).slice(0, limit);
+        },
+        async source(uid) {
+          const message = await client.fetchOne(String(uid), { source: true, uid: true }, {
+            uid: true,
+          });
+          return message && message.source ? new Uint8Array(message.source) : null;
+        },
+      });
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await close(client);
+  }
+}

@@ -1,0 +1,73 @@
+import type { Deps } from "@/deps.ts";
+import type { InboundAttachment } from "@/mail/parse.ts";
+import type { Attachment } from "@/modules/chat/attachments.ts";
+
+/** Attachment types a mail may bring in; anything else is kept out and noted. */
+export const mailFileTypes = [
+  "image/png",
+  "image/jpeg",
+  "image/gif",
+  "image/webp",
+  "application/pdf",
+  "text/plain",
+  "text/csv",
+  "application/zip",
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+];
+
+export interface StoredMailFile {
+  id: string;
+  /** The file message's text: name, type and size. */
+  label: string;
+}
+
+/** Whole megabytes or kilobytes, for notes people read. */
+export function readableSize(bytes: number): string {
+  return bytes >= 1024 * 1024
+    ? `${Math.round(bytes / 1024 / 1024)} MB`
+    : `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
+/**
+ * Stores the attachments a mail may keep (allowed type, at most UPLOAD_LIMIT_BYTES) as files of
+ * the room (downloadable like chat uploads) under ids made from `prefix`, so a repeated import
+ * overwrites instead of adding; says why the others were refused.
+ */
+export async function storeAttachments(
+  deps: Pick<Deps, "files" | "config" | "store" | "clock">,
+  attachments: InboundAttachment[],
+  target: { prefix: string; orgId: string; roomId: string; senderId: string },
+): Promise<{ stored: StoredMailFile[]; refused: { filename: string; reason: string }[] }> {
+  const stored: StoredMailFile[] = [];
+  const refused: { filename: string; reason: string }[] = [];
+  const limit = deps.config.uploadLimitBytes;
+  for (const [i, a] of attachments.entries()) {
+    const filename = a.filename.replace(/[^\w .()-]/g, "_").slice(0, 200) || "attachment";
+    const type = a.contentType.split(";")[0]!.trim();
+    if (a.size > limit) {
+      refused.push({
+        filename,
+        reason: `${readableSize(a.size)} is over the ${readableSize(limit)} limit`,
+      });
+    } else if (!mailFileTypes.includes(type)) {
+      refused.push({ filename, reason: `type "${type}" is not accepted` });
+    } else {
+      const id = `${target.prefix}-${i + 1}`;
+      await deps.files.put(id, a.content);
+      await deps.store.documents<Attachment>("attachments").insert({
+        id,
+        organizationId: target.orgId,
+        scope: "room",
+        scopeId: target.roomId,
+        name: filename,
+        contentType: type,
+        size: a.size,
+        uploadedBy: target.senderId,
+        createdAt: deps.clock.now().toISOString(),
+      }).catch(() => null);
+      stored.push({ id, label: `${filename} (${type}, ${readableSize(a.size)})` });
+    }
+  }
+  return { stored, refused };
+}

@@ -1,0 +1,262 @@
+import type { Deps } from "@/deps.ts";
+import { type InboundMail, parseMail } from "@/mail/parse.ts";
+import { errorMessage } from "@/log.ts";
+import type { ChatService } from "@/modules/chat/service.ts";
+import type { QueryService } from "@/modules/queries/service.ts";
+import type { Query } from "@/modules/queries/model.ts";
+import type { Mailbox, MailRecord } from "./model.ts";
+import { type EmailRepository, recordId } from "./repository.ts";
+import { customerFor } from "./customers.ts";
+import { storeAttachments } from "./attachments.ts";
+
+/** What the importer uses; built once per email service. */
+export interface ImportContext {
+  deps: Pick<Deps, "store" | "files" | "clock" | "ids" | "log" | "config">;
+  repo: EmailRepository;
+  chat: ChatService;
+  queries: QueryService;
+}
+
+/** What became of one fetched mail. */
+export type ImportOutcome =
+  | { status: "created" | "appended"; messageId: string; queryId: string; reference: string }
+  | { status: "duplicate"; messageId: string }
+  | { status: "skipped"; messageId: string; reason: string }
+  /** Another poller is importing it right now: try again on the next poll. */
+  | { status: "busy"; messageId: string };
+
+/** Our own Message-IDs (`<chatcrm.…@domain>`): a mail carrying one is never imported. */
+export const ownMessageIdPrefix = "chatcrm.";
+
+/** A claim older than this is taken over: its poller died between claiming and finishing. */
+const staleClaimMs = 10 * 60_000;
+
+async function sha256(data: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Why a mail opens nothing (loops and mail we cannot answer), or null to import it. */
+export function skipReason(mail: InboundMail, messageId: string, mailbox: Mailbox): string | null {
+  if (mail.autoSubmitted && mail.autoSubmitted !== "no") {
+    return `Auto-Submitted: ${mail.autoSubmitted}`;
+  }
+  if (mail.precedence && ["bulk", "junk", "list"].includes(mail.precedence)) {
+    return `Precedence: ${mail.precedence}`;
+  }
+  if (messageId.replace(/^</, "").startsWith(ownMessageIdPrefix)) return "our own Message-ID";
+  if (!mail.from) return "no sender address";
+  if (mail.from.address === mailbox.email.toLowerCase()) return "sent by this mailbox";
+  return null;
+}
+
+/**
+ * Imports one raw mail into the mailbox's organization, exactly once per Message-ID: the ledger
+ * record is claimed by a unique key before anything is written, every write after it is
+ * idempotent (messages keyed by the record), and the record is marked done last. A poller that
+ * died in between leaves an `importing` claim, which the next holder of the mailbox completes.
+ */
+export async function importMail(
+  ctx: ImportContext,
+  mailbox: Mailbox,
+  source: Uint8Array,
+  owner: string,
+): Promise<ImportOutcome> {
+  const { deps, repo } = ctx;
+  const orgId = mailbox.organizationId;
+  let mail: InboundMail | null = null;
+  let unreadable: string | null = null;
+  try {
+    mail = await parseMail(source);
+  } catch (err) {
+    unreadable = `unreadable MIME: ${errorMessage(err)}`;
+  }
+  const messageId = mail?.messageId ?? `<${await sha256(source)}@no-message-id.invalid>`;
+  const reason = unreadable ?? skipReason(mail!, messageId, mailbox);
+  const now = deps.clock.now().toISOString();
+  const { record, existing } = await repo.claim({
+    id: await recordId(orgId, messageId),
+    organizationId: orgId,
+    messageId,
+    direction: "in",
+    state: reason ? "skipped" : "importing",
+    owner: reason ? null : owner,
+    mailboxId: mailbox.id,
+    queryId: null,
+    roomId: null,
+    chatMessageId: null,
+    reason,
+    createdAt: now,
+    updatedAt: now,
+  });
+  if (existing) {
+    if (record.state !== "importing" || record.direction === "out") {
+      return { status: "duplicate", messageId };
+    }
+    const orphaned = record.owner === owner || record.mailboxId === mailbox.id ||
+      Date.parse(record.updatedAt) < Date.parse(now) - staleClaimMs;
+    if (!orphaned) return { status: "busy", messageId };
+    const taken = await repo.records.update(orgId, record.id, { owner, updatedAt: now }, {
+      owner: record.owner,
+      state: "importing",
+    });
+    if (!taken) return { status: "busy", messageId };
+  }
+  if (reason) {
+    deps.log.info("mail skipped", { mailboxId: mailbox.id, messageId, reason });
+    return { status: "skipped", messageId, reason };
+  }
+  return await deliver(ctx, mailbox, mail!, record);
+}
+
+async function deliver(
+  ctx: ImportContext,
+  mailbox: Mailbox,
+  mail: InboundMail,
+  record: MailRecord,
+): Promise<ImportOutcome> {
+  const { deps, repo } = ctx;
+  const orgId = mailbox.organizationId;
+  const messageId = record.messageId;
+  const customer = await customerFor(deps, orgId, mail.from!);
+  if (!customer) {
+    const reason = "the sender is staff of this organization";
+    await repo.records.update(orgId, record.id, { state: "skipped", owner: null, reason });
+    return { status: "skipped", messageId, reason };
+  }
+  let query = record.queryId ? await deps.store.queries.findById(orgId, record.queryId) : null;
+  let created = query !== null && record.chatMessageId === null;
+  if (!query) query = await threadedQuery(ctx, orgId, mail, customer.id);
+  if (!query) {
+    query = await ctx.queries.create(
+      { userId: customer.id, orgId, role: "Customer" },
+      {
+        title: (mail.subject || "(no subject)").slice(0, 200),
+        description: (mail.text || "(empty message)").slice(0, 10_000),
+        source: "Email",
+      },
+    );
+    created = true;
+    await repo.records.update(orgId, record.id, { queryId: query.id, roomId: query.roomId });
+  }
+  const key = record.id.slice(record.id.indexOf(":") + 1, record.id.indexOf(":") + 33);
+  const files = await storeAttachments(deps, mail.attachments, {
+    prefix: `mail-${key}`,
+    orgId,
+    roomId: query.roomId!,
+    senderId: customer.id,
+  });
+  const notes = files.refused.map((r) => `[Attachment "${r.filename}" not imported: ${r.reason}]`);
+  const text = [truncate(mail.text || "(empty message)", 10_000), ...notes].join("\n\n");
+  const from = { id: customer.id, role: "Customer" as const };
+  const first = await ctx.chat.system(orgId, query.roomId!, text, from, {
+    clientMessageId: `mail:${key}:0`,
+  });
+  for (const [i, file] of files.stored.entries()) {
+    await ctx.chat.system(orgId, query.roomId!, file.label, from, {
+      clientMessageId: `mail:${key}:${i + 1}`,
+      fileId: file.id,
+      type: "file",
+    });
+  }
+  const at = deps.clock.now().toISOString();
+  await deps.store.messages.setEmail(orgId, first.id, {
+    status: "received",
+    messageId,
+    attempts: 0,
+    lastError: null,
+    updatedAt: at,
+  });
+  await rememberThread(ctx, mailbox, mail, query, messageId);
+  await repo.records.update(orgId, record.id, {
+    state: "done",
+    owner: null,
+    queryId: query.id,
+    roomId: query.roomId,
+    chatMessageId: first.id,
+    updatedAt: at,
+  });
+  return {
+    status: created ? "created" : "appended",
+    messageId,
+    queryId: query.id,
+    reference: query.reference,
+  };
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}\n[…truncated]`;
+}
+
+/**
+ * The query a mail answers: one whose Message-IDs it names (In-Reply-To, References), else the
+ * `[Q-000123]` in its subject, only when the sender is that query's customer. Closed queries
+ * take no more mail: a reply to one opens a new query.
+ */
+async function threadedQuery(
+  ctx: ImportContext,
+  orgId: string,
+  mail: InboundMail,
+  customerId: string,
+): Promise<Query | null> {
+  const { store } = ctx.deps;
+  const open = (q: Query | null) => (q && q.status !== "Closed" ? q : null);
+  const named = [mail.inReplyTo, ...[...mail.references].reverse()].filter((v): v is string =>
+    Boolean(v)
+  );
+  for (const ref of [...new Set(named)].slice(0, 20)) {
+    const record = await ctx.repo.records.get(orgId, await recordId(orgId, ref));
+    if (record?.queryId) {
+      const query = open(await store.queries.findById(orgId, record.queryId));
+      if (query) return query;
+    }
+  }
+  const reference = /\[(Q-\d{6,})\]/i.exec(mail.subject)?.[1]?.toUpperCase();
+  if (!reference) return null;
+  const found = await store.queries.list(
+    orgId,
+    { text: reference, customerId },
+    { field: "createdAt", order: "desc" },
+    { page: 1, limit: 10 },
+  );
+  return open(found.data.find((q) => q.reference === reference) ?? null);
+}
+
+/** Keeps the thread's Message-IDs, so replies carry In-Reply-To and References. */
+async function rememberThread(
+  ctx: ImportContext,
+  mailbox: Mailbox,
+  mail: InboundMail,
+  query: Query,
+  messageId: string,
+): Promise<void> {
+  const threads = ctx.repo.threads;
+  const orgId = mailbox.organizationId;
+  const at = ctx.deps.clock.now().toISOString();
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const thread = await threads.get(orgId, query.id);
+    if (!thread) {
+      const made = await threads.insert({
+        id: query.id,
+        organizationId: orgId,
+        mailboxId: mailbox.id,
+        customerEmail: mail.from!.address,
+        subject: mail.subject || query.title,
+        references: [messageId],
+        lastInboundId: messageId,
+        createdAt: at,
+        updatedAt: at,
+      }).catch(() => null);
+      if (made) return;
+      continue;
+    }
+    if (thread.references.includes(messageId)) return;
+    const references = [...thread.references, messageId].slice(-50);
+    const done = await threads.update(orgId, query.id, {
+      references,
+      lastInboundId: messageId,
+      updatedAt: at,
+    }, { updatedAt: thread.updatedAt });
+    if (done) return;
+  }
+}

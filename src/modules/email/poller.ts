@@ -1,0 +1,126 @@
+import { withImapFolder } from "@/mail/imap.ts";
+import { errorMessage } from "@/log.ts";
+import type { Mailbox } from "./model.ts";
+import { type ImportContext, importMail, type ImportOutcome } from "./importer.ts";
+import type { SecretBox } from "./secrets.ts";
+import { describeMailError } from "./errors.ts";
+
+export interface PollContext extends ImportContext {
+  box(): Promise<SecretBox>;
+  instanceId: string;
+}
+
+/** What one poll of one mailbox did. */
+export interface PollReport {
+  mailboxId: string;
+  /** ok: polled; busy: another poller holds the mailbox; failed: see `error`. */
+  status: "ok" | "busy" | "failed";
+  imported: ImportOutcome[];
+  error: string | null;
+}
+
+export interface PollOptions {
+  /** Mails handled per poll at most; the rest wait for the next one. */
+  batch?: number;
+  /** Called after a mail is imported and before its checkpoint is stored (tests crash here). */
+  beforeCheckpoint?(uid: number): Promise<void> | void;
+}
+
+/** How long a poller holds a mailbox; a crashed poller's lease runs out after it. */
+const leaseMs = 10 * 60_000;
+const maxBackoffMs = 60 * 60_000;
+
+/** The wait after `failures` failures in a row: the poll interval doubled each time, capped. */
+export function backoffMs(pollSeconds: number, failures: number): number {
+  return Math.min(pollSeconds * 1000 * 2 ** Math.min(failures, 20), maxBackoffMs);
+}
+
+/**
+ * Polls one mailbox under its lease: fetches the mail above its checkpoint (UID, reset when
+ * UIDVALIDITY changes; the ledger keeps a re-scan from importing twice), imports each and moves
+ * the checkpoint after it. A failure is stored on the mailbox with a backoff; it never throws.
+ */
+export async function pollMailbox(
+  ctx: PollContext,
+  mailbox: Mailbox,
+  options: PollOptions = {},
+): Promise<PollReport> {
+  const { deps, repo } = ctx;
+  const orgId = mailbox.organizationId;
+  const owner = `${ctx.instanceId}:${deps.ids.next()}`;
+  const now = () => deps.clock.now();
+  const report: PollReport = { mailboxId: mailbox.id, status: "ok", imported: [], error: null };
+  const until = new Date(now().getTime() + leaseMs).toISOString();
+  if (!await repo.lease(orgId, mailbox.id, owner, now().toISOString(), until)) {
+    return { ...report, status: "busy" };
+  }
+  const held = { leaseOwner: owner };
+  try {
+    const password = await (await ctx.box()).open(mailbox.imap.password, `${mailbox.id}:imap`);
+    const server = { ...mailbox.imap, password };
+    const timeoutMs = deps.config.imap.timeoutSeconds * 1000;
+    await withImapFolder(server, mailbox.imap.folder, timeoutMs, async (folder) => {
+      let lastUid = mailbox.lastUid;
+      if (mailbox.uidValidity !== folder.uidValidity) {
+        if (mailbox.uidValidity !== null) {
+          deps.log.warn("mailbox UIDVALIDITY changed; scanning it again", {
+            mailboxId: mailbox.id,
+            from: mailbox.uidValidity,
+            to: folder.uidValidity,
+          });
+        }
+        lastUid = 0;
+        await checkpoint({ uidValidity: folder.uidValidity, lastUid });
+      }
+      for (const uid of await folder.uidsAfter(lastUid, options.batch ?? 50)) {
+        const source = await folder.source(uid);
+        if (source) {
+          const outcome = await importMail(ctx, mailbox, source, owner);
+          if (outcome.status === "busy") break;
+          report.imported.push(outcome);
+        }
+        await options.beforeCheckpoint?.(uid);
+        await checkpoint({ uidValidity: folder.uidValidity, lastUid: uid });
+      }
+    });
+    const at = now();
+    await repo.mailboxes.update(orgId, mailbox.id, {
+      lastPolledAt: at.toISOString(),
+      lastSuccessAt: at.toISOString(),
+      failures: 0,
+      nextPollAt: new Date(at.getTime() + deps.config.imap.pollSeconds * 1000).toISOString(),
+    }, held);
+  } catch (err) {
+    report.status = "failed";
+    report.error = describeMailError(err, mailbox.imap);
+    await recordFailure(report.error).catch((e) =>
+      deps.log.error("mailbox state write failed", {
+        mailboxId: mailbox.id,
+        error: errorMessage(e),
+      })
+    );
+    deps.log.warn("mailbox poll failed", { mailboxId: mailbox.id, error: report.error });
+  } finally {
+    await repo.release(orgId, mailbox.id, owner).catch(() => {});
+  }
+  return report;
+
+  async function checkpoint(at: { uidValidity: string; lastUid: number }) {
+    const done = await repo.mailboxes.update(orgId, mailbox.id, at, held);
+    if (!done) throw new Error("Lost the mailbox lease to another poller");
+  }
+
+  async function recordFailure(error: string) {
+    const current = await repo.mailboxes.get(orgId, mailbox.id);
+    const failures = (current?.failures ?? 0) + 1;
+    const at = now();
+    await repo.mailboxes.update(orgId, mailbox.id, {
+      lastPolledAt: at.toISOString(),
+      lastError: error,
+      lastErrorAt: at.toISOString(),
+      failures,
+      nextPollAt: new Date(at.getTime() + backoffMs(deps.config.imap.pollSeconds, failures))
+        .toISOString(),
+    }, held);
+  }
+}
