@@ -2,6 +2,7 @@ import { organizationRepositoryContract } from "./organization_repository.ts";
 import { userRepositoryContract } from "./user_repository.ts";
 import { identityRepositoryContract } from "./identity_repository.ts";
 import type { StoreKind } from "./store_contract.ts";
+import { emailRepositoryContract } from "./email_repository.ts";
 import { documentsContract } from "./documents.ts";
 import { messageRepositoryContract } from "./message_repository.ts";
 import { agentStateRepositoryContract, queryRepositoryContract } from "./query_repository.ts";
@@ -16,5 +17,6 @@ export function storeSuites(kind: StoreKind): void {
   agentStateRepositoryContract(kind);
   documentsContract(kind);
   messageRepositoryContract(kind);
+  emailRepositoryContract(kind);
   reportRepositoryContract(kind);
 }

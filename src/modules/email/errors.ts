@@ -17,26 +17,22 @@ export function describeMailError(err: unknown, server: { host: string; port: nu
   const code = typeof e.code === "string" ? e.code : "";
   const where = `${server.host}:${server.port}`;
   const detail = String(e.responseText ?? e.response ?? errorMessage(err)).slice(0, 300);
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EDNS") {
+  // Node's socket errors arrive wrapped (nodemailer's ESOCKET): look at the message too.
+  const all = `${code} ${errorMessage(err)}`;
+  if (/ENOTFOUND|EAI_AGAIN|EDNS/.test(all)) {
     return `Cannot resolve the host "${server.host}": check the host name`;
   }
-  if (code === "ECONNREFUSED") return `Connection refused by ${where}: check the host and port`;
-  if (
-    code === "ETIMEDOUT" || code === "CONNECT_TIMEOUT" || code === "GREETING_TIMEOUT" ||
-    /timed? ?out/i.test(detail)
-  ) {
+  if (/ECONNREFUSED/.test(all)) return `Connection refused by ${where}: check the host and port`;
+  if (/ETIMEDOUT|CONNECT_TIMEOUT|GREETING_TIMEOUT|timed? ?out/i.test(all)) {
     return `Timed out talking to ${where}: ${detail}`;
   }
-  if (e.authenticationFailed === true || code === "EAUTH" || code === "AUTHENTICATIONFAILED") {
+  if (e.authenticationFailed === true || /EAUTH|AUTHENTICATIONFAILED/.test(all)) {
     return `Login failed at ${where}: the server refused the user name or password (${detail})`;
   }
-  if (
-    code === "ETLS" || code.startsWith("ERR_TLS") || code.startsWith("ERR_SSL") ||
-    /CERT|SELF_SIGNED|wrong version number|ssl/i.test(`${code} ${detail}`)
-  ) {
+  if (/ETLS|ERR_TLS|ERR_SSL|CERT|SELF_SIGNED|wrong version number|ssl/i.test(all)) {
     return `TLS failed with ${where}: ${detail} (check "secure" and the port)`;
   }
-  if (code === "ECONNRESET" || code === "EPIPE" || code === "ECONNECTION") {
+  if (/ECONNRESET|EPIPE|ECONNECTION|closed/i.test(all)) {
     return `Connection to ${where} was closed unexpectedly: ${detail}`;
   }
   return `${where}: ${detail}`;

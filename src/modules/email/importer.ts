@@ -90,9 +90,10 @@ export async function importMail(
     updatedAt: now,
   });
   if (existing) {
-    if (record.state !== "importing" || record.direction === "out") {
-      return { status: "duplicate", messageId };
+    if (record.direction === "out") {
+      return { status: "skipped", messageId, reason: "our own Message-ID" };
     }
+    if (record.state !== "importing") return { status: "duplicate", messageId };
     const orphaned = record.owner === owner || record.mailboxId === mailbox.id ||
       Date.parse(record.updatedAt) < Date.parse(now) - staleClaimMs;
     if (!orphaned) return { status: "busy", messageId };
