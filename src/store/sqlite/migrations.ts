@@ -194,4 +194,46 @@ export const migrations: { name: string; sql: string }[] = [
       CREATE INDEX query_history_org_at ON query_history (org_id, at);
     `,
   },
+  {
+    name: "0202_query_list_indexes",
+    sql: `
+      CREATE INDEX queries_org_breached ON queries (org_id, breached, priority_rank, created_at);
+      CREATE INDEX queries_org_priority ON queries (org_id, priority_rank, created_at);
+    `,
+  },
+  {
+    name: "0203_query_search",
+    sql: `
+      CREATE TABLE query_tags (
+        org_id TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        query_id TEXT NOT NULL,
+        PRIMARY KEY (org_id, tag, query_id)
+      ) WITHOUT ROWID;
+      CREATE VIRTUAL TABLE query_search USING fts5(body, tokenize = 'trigram');
+      INSERT INTO query_tags (org_id, tag, query_id)
+        SELECT q.org_id, t.value, q.id FROM queries q, json_each(q.doc, '$.tags') t;
+      INSERT INTO query_search (rowid, body)
+        SELECT rowid, json_extract(doc, '$.reference') || ' ' || json_extract(doc, '$.title') || ' ' ||
+          json_extract(doc, '$.description') FROM queries;
+      CREATE TRIGGER queries_indexed_insert AFTER INSERT ON queries BEGIN
+        INSERT INTO query_tags (org_id, tag, query_id)
+          SELECT new.org_id, value, new.id FROM json_each(new.doc, '$.tags');
+        INSERT INTO query_search (rowid, body) VALUES (new.rowid, json_extract(new.doc, '$.reference') || ' ' || json_extract(new.doc, '$.title') || ' ' ||
+          json_extract(new.doc, '$.description'));
+      END;
+      CREATE TRIGGER queries_indexed_update AFTER UPDATE OF doc ON queries
+        WHEN json_extract(old.doc, '$.tags') IS NOT json_extract(new.doc, '$.tags')
+          OR json_extract(old.doc, '$.title') IS NOT json_extract(new.doc, '$.title')
+          OR json_extract(old.doc, '$.description') IS NOT json_extract(new.doc, '$.description')
+      BEGIN
+        DELETE FROM query_tags WHERE org_id = old.org_id AND query_id = old.id;
+        INSERT INTO query_tags (org_id, tag, query_id)
+          SELECT new.org_id, value, new.id FROM json_each(new.doc, '$.tags');
+        DELETE FROM query_search WHERE rowid = old.rowid;
+        INSERT INTO query_search (rowid, body) VALUES (new.rowid, json_extract(new.doc, '$.reference') || ' ' || json_extract(new.doc, '$.title') || ' ' ||
+          json_extract(new.doc, '$.description'));
+      END;
+    `,
+  },
 ];

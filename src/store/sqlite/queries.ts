@@ -21,8 +21,12 @@ const sortColumns: Record<QuerySort["field"], string> = {
   number: "number",
 };
 
-function filterWhere(orgId: string, f: QueryFilter): Where {
-  const w = new Where().add("org_id = ?", orgId);
+/**
+ * The WHERE of a list. For counting by tag, `+org_id` keeps SQLite from walking the whole
+ * organization's index and has it look up the tagged queries by id instead.
+ */
+function filterWhere(orgId: string, f: QueryFilter, counting = false): Where {
+  const w = new Where().add(counting && f.tag !== undefined ? "+org_id = ?" : "org_id = ?", orgId);
   if (f.statuses) w.in("status", f.statuses);
   if (f.priorities) w.in("priority_rank", f.priorities.map((p) => rank[p]));
   if (f.assignedTo !== undefined) w.is("assigned_to", f.assignedTo);
@@ -31,7 +35,7 @@ function filterWhere(orgId: string, f: QueryFilter): Where {
   if (f.team !== undefined) w.add("team = ?", f.team);
   if (f.skill !== undefined) w.add("skill = ?", f.skill);
   if (f.tag !== undefined) {
-    w.add("EXISTS (SELECT 1 FROM json_each(queries.doc, '$.tags') WHERE value = ?)", f.tag);
+    w.add("id IN (SELECT query_id FROM query_tags WHERE org_id = ? AND tag = ?)", orgId, f.tag);
   }
   if (f.createdFrom !== undefined) w.add("created_at >= ?", f.createdFrom);
   if (f.createdTo !== undefined) w.add("created_at < ?", f.createdTo);
@@ -45,7 +49,13 @@ function filterWhere(orgId: string, f: QueryFilter): Where {
       f.dueBefore,
     );
   }
-  if (f.text) {
+  if (f.text && f.text.length >= 3) {
+    // The trigram index finds substrings of three characters or more, case-insensitively.
+    w.add(
+      "rowid IN (SELECT rowid FROM query_search WHERE body MATCH ?)",
+      `"${f.text.replaceAll('"', '""')}"`,
+    );
+  } else if (f.text) {
     const p = likePattern(f.text);
     w.add(
       `(lower(json_extract(doc, '$.title')) LIKE ? ESCAPE '\\'
@@ -101,8 +111,9 @@ export function sqliteQueryRepository(db: Db): QueryRepository {
     },
     async list(orgId, filter, sort, page) {
       const w = filterWhere(orgId, filter);
-      const total = db.prepare(`SELECT count(*) AS n FROM queries WHERE ${w.sql}`).get(
-        ...w.args,
+      const c = filterWhere(orgId, filter, true);
+      const total = db.prepare(`SELECT count(*) AS n FROM queries WHERE ${c.sql}`).get(
+        ...c.args,
       ) as Row;
       const order = sort.order === "asc" ? "ASC" : "DESC";
       const data = rows(
@@ -132,12 +143,25 @@ export function sqliteQueryRepository(db: Db): QueryRepository {
       );
     },
     async positionInQueue(orgId, q) {
+      // Three index ranges summed: an OR across them would scan the whole queue.
+      const waiting = "org_id = ? AND status = 'Open' AND assigned_to IS NULL";
       const row = db.prepare(
-        `SELECT count(*) AS n FROM queries
-         WHERE org_id = ? AND status = 'Open' AND assigned_to IS NULL AND id != ?
-           AND (priority_rank > ? OR (priority_rank = ? AND (created_at < ?
-                OR (created_at = ? AND id < ?))))`,
-      ).get(orgId, q.id, q.priorityRank, q.priorityRank, q.createdAt, q.createdAt, q.id) as Row;
+        `SELECT
+           (SELECT count(*) FROM queries WHERE ${waiting} AND priority_rank > ?)
+         + (SELECT count(*) FROM queries WHERE ${waiting} AND priority_rank = ? AND created_at < ?)
+         + (SELECT count(*) FROM queries WHERE ${waiting} AND priority_rank = ? AND created_at = ?
+              AND id < ?) AS n`,
+      ).get(
+        orgId,
+        q.priorityRank,
+        orgId,
+        q.priorityRank,
+        q.createdAt,
+        orgId,
+        q.priorityRank,
+        q.createdAt,
+        q.id,
+      ) as Row;
       return Number(row.n);
     },
     async slaDue(orgId, now, warnUntil, limit) {
