@@ -13,8 +13,11 @@ export interface ImapFolder {
   uidValidity: string;
   /** UIDs above `afterUid`, ascending, at most `limit`. */
   uidsAfter(afterUid: number, limit: number): Promise<number[]>;
-  /** The raw message, or null when it was expunged meanwhile. */
-  source(uid: number): Promise<Uint8Array | null>;
+  /**
+   * The raw message, its first `maxBytes` only when it is larger (`size` says how large it
+   * was), or null when it was expunged meanwhile.
+   */
+  source(uid: number, maxBytes: number): Promise<{ bytes: Uint8Array; size: number } | null>;
 }
 
 // deno-lint-ignore no-explicit-any
@@ -69,11 +72,17 @@ export async function withImapFolder<T>(
             [];
           return uids.filter((u) => u > afterUid).sort((a, b) => a - b).slice(0, limit);
         },
-        async source(uid) {
-          const message = await client.fetchOne(String(uid), { source: true, uid: true }, {
+        async source(uid, maxBytes) {
+          const found = await client.fetchOne(String(uid), { size: true, uid: true }, {
             uid: true,
           });
-          return message && message.source ? new Uint8Array(message.source) : null;
+          if (!found) return null;
+          const size: number = found.size ?? 0;
+          const message = await client.fetchOne(String(uid), {
+            source: size > maxBytes ? { start: 0, maxLength: maxBytes } : true,
+            uid: true,
+          }, { uid: true });
+          return message && message.source ? { bytes: new Uint8Array(message.source), size } : null;
         },
       });
     } finally {

@@ -47,11 +47,15 @@ Deno.test("runExclusive() logs a failing job and keeps going", async () => {
   }
 });
 
-Deno.test("buildJobs() schedules the SLA and reassign checks, each runnable", async () => {
+Deno.test("buildJobs() schedules the SLA, reassign and mail jobs, each runnable", async () => {
   const deps = await testDeps();
   try {
     const jobs = buildJobs(deps);
-    assert.deepEqual(jobs.map((j) => j.name), ["sla", "requeue-unanswered"]);
+    const names = jobs.map((j) => j.name);
+    for (const name of ["sla", "requeue-unanswered", "poll-mailboxes", "email-replies"]) {
+      assert.ok(names.includes(name), `${name} in ${names.join(", ")}`);
+    }
+    assert.equal(new Set(names).size, names.length, "job names are unique (they name leases)");
     for (const job of jobs) await job.run();
   } finally {
     await deps.close();

@@ -7,7 +7,7 @@ import type { Query } from "@/modules/queries/model.ts";
 import type { Mailbox, MailRecord } from "./model.ts";
 import { type EmailRepository, recordId } from "./repository.ts";
 import { customerFor } from "./customers.ts";
-import { storeAttachments } from "./attachments.ts";
+import { readableSize, storeAttachments } from "./attachments.ts";
 
 /** What the importer uses; built once per email service. */
 export interface ImportContext {
@@ -46,6 +46,7 @@ export function skipReason(mail: InboundMail, messageId: string, mailbox: Mailbo
   }
   if (messageId.replace(/^</, "").startsWith(ownMessageIdPrefix)) return "our own Message-ID";
   if (!mail.from) return "no sender address";
+  if (/^(mailer-daemon|postmaster)@/.test(mail.from.address)) return "a delivery report";
   if (mail.from.address === mailbox.email.toLowerCase()) return "sent by this mailbox";
   return null;
 }
@@ -61,6 +62,8 @@ export async function importMail(
   mailbox: Mailbox,
   source: Uint8Array,
   owner: string,
+  /** The mail's full size when `source` holds only its beginning. */
+  size = source.byteLength,
 ): Promise<ImportOutcome> {
   const { deps, repo } = ctx;
   const orgId = mailbox.organizationId;
@@ -106,6 +109,13 @@ export async function importMail(
   if (reason) {
     deps.log.info("mail skipped", { mailboxId: mailbox.id, messageId, reason });
     return { status: "skipped", messageId, reason };
+  }
+  if (size > source.byteLength) {
+    // Only the beginning was read: its attachments are cut off, so none is kept.
+    mail!.attachments = [];
+    mail!.text = `${mail!.text}\n\n[This mail was ${readableSize(size)}, over the ${
+      readableSize(source.byteLength)
+    } read limit: only its text was imported, no attachments]`;
   }
   return await deliver(ctx, mailbox, mail!, record);
 }

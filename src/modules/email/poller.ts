@@ -30,6 +30,15 @@ export interface PollOptions {
 const leaseMs = 10 * 60_000;
 const maxBackoffMs = 60 * 60_000;
 
+/**
+ * The largest mail read whole: room for attachments up to the upload limit (base64 adds a
+ * third) and then some. A larger one is read only that far: its text is imported and its
+ * attachments are noted as left out, so one huge mail never exhausts memory.
+ */
+export function maxMailBytes(uploadLimitBytes: number): number {
+  return Math.max(uploadLimitBytes * 5, 1024 * 1024);
+}
+
 /** The wait after `failures` failures in a row: the poll interval doubled each time, capped. */
 export function backoffMs(pollSeconds: number, failures: number): number {
   return Math.min(pollSeconds * 1000 * 2 ** Math.min(failures, 20), maxBackoffMs);
@@ -73,9 +82,9 @@ export async function pollMailbox(
         await checkpoint({ uidValidity: folder.uidValidity, lastUid });
       }
       for (const uid of await folder.uidsAfter(lastUid, options.batch ?? 50)) {
-        const source = await folder.source(uid);
+        const source = await folder.source(uid, maxMailBytes(deps.config.uploadLimitBytes));
         if (source) {
-          const outcome = await importMail(ctx, mailbox, source, owner);
+          const outcome = await importMail(ctx, mailbox, source.bytes, owner, source.size);
           if (outcome.status === "busy") break;
           report.imported.push(outcome);
         }

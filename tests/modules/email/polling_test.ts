@@ -7,7 +7,8 @@ import { buildSupportServices } from "@/http/support.ts";
 import { createEmailService } from "@/modules/email/service.ts";
 import type { Query } from "@/modules/queries/model.ts";
 import type { Message } from "@/modules/chat/repository.ts";
-import type { Mailbox } from "@/modules/email/model.ts";
+import type { Mailbox, MailRecord } from "@/modules/email/model.ts";
+import { recordId } from "@/modules/email/repository.ts";
 
 function mailTest(name: string, fn: (m: MailDesk) => Promise<void>) {
   Deno.test({
@@ -381,5 +382,70 @@ mailTest(
     ))!;
     assert.notEqual(after.uidValidity, before.uidValidity);
     assert.equal(after.lastUid, 2);
+  },
+);
+
+Deno.test({
+  name: "poll: a mail far over the limits is read only in part: its text arrives, no attachment",
+  ignore: skipDovecot,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // 1 KB uploads: mails over 1 MB are read only that far.
+    const m = await aMailDesk({ env: { UPLOAD_LIMIT_BYTES: "1024" } });
+    try {
+      await m.deliver({
+        from: "huge@customer.test",
+        text: "The logs are attached",
+        attachments: [{
+          filename: "logs.txt",
+          contentType: "text/plain",
+          content: new TextEncoder().encode("x".repeat(3 * 1024 * 1024)),
+        }],
+      });
+      await m.deliver({ from: "next@customer.test", text: "still here" });
+      const report = await m.poll();
+      assert.deepEqual(report.imported.map((i) => i.status), ["created", "created"]);
+      const [query] = await queriesOf(m);
+      const messages = (await messagesOf(m, query!)).filter((x) => x.senderRole === "Customer");
+      assert.equal(messages.length, 1, "no file message");
+      assert.match(messages[0]!.text, /^The logs are attached/);
+      assert.match(messages[0]!.text, /This mail was 4 MB, over the 1 MB read limit/);
+    } finally {
+      await m.close();
+    }
+  },
+});
+
+mailTest(
+  "poll: an import its poller left half done is completed once by the next poll",
+  async (m) => {
+    await m.deliver({ from: "half@customer.test", messageId: "<half-1@customer.test>" });
+    // A poller of this mailbox claimed the mail and died before finishing it.
+    const at = m.t.deps.clock.now().toISOString();
+    await m.t.deps.store.documents<MailRecord>("mail_records").insert({
+      id: await recordId(m.desk.org.id, "<half-1@customer.test>"),
+      organizationId: m.desk.org.id,
+      messageId: "<half-1@customer.test>",
+      direction: "in",
+      state: "importing",
+      owner: "dead-instance:1",
+      mailboxId: m.mailbox.id,
+      queryId: null,
+      roomId: null,
+      chatMessageId: null,
+      reason: null,
+      createdAt: at,
+      updatedAt: at,
+    });
+    const report = await m.poll();
+    assert.deepEqual(report.imported.map((i) => i.status), ["created"]);
+    assert.equal((await queriesOf(m)).length, 1);
+    const record = await m.t.deps.store.documents<MailRecord>("mail_records").get(
+      m.desk.org.id,
+      await recordId(m.desk.org.id, "<half-1@customer.test>"),
+    );
+    assert.equal(record?.state, "done");
+    assert.equal(record?.queryId, report.imported[0]!.queryId);
   },
 );
