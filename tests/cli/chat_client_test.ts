@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { serve, testApp } from "@tests/helpers/app.ts";
+import { skipRedis, startRedis } from "@tests/helpers/redis.ts";
+import { aDesk, anAgent, openQuery } from "@tests/helpers/support.ts";
+import { password } from "@tests/helpers/identity.ts";
+
+/** The terminal chat client as a child process, its output read line by line. */
+function chatClient(url: string, email: string, reference: string) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../../src/cli/chat_client.ts", import.meta.url).pathname,
+      "--url",
+      url,
+      "--email",
+      email,
+      "--password",
+      password,
+      "--query",
+      reference,
+    ],
+    env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const lines: string[] = [];
+  const waiters: { re: RegExp; resolve: (line: string) => void }[] = [];
+  const reading = (async () => {
+    let buffered = "";
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+      buffered += chunk;
+      let nl;
+      while ((nl = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        lines.push(line);
+        for (const w of [...waiters]) {
+          if (w.re.test(line)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(line);
+          }
+        }
+      }
+    }
+  })();
+  const writer = child.stdin.getWriter();
+  return {
+    line(re: RegExp): Promise<string> {
+      const seen = lines.find((l) => re.test(l));
+      return seen ? Promise.resolve(seen) : new Promise((resolve) => waiters.push({ re, resolve }));
+    },
+    say: (text: string) => writer.write(new TextEncoder().encode(`${text}\n`)),
+    async stop() {
+      await writer.close();
+      await child.status;
+      await reading;
+    },
+  };
+}
+
+Deno.test({
+  name: "two terminal chat clients talk through two instances on one Redis",
+  ignore: skipRedis,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const redis = await startRedis();
+    const a = await testApp({ env: { REDIS_URL: redis.url } });
+    const b = await testApp({ dataDir: a.deps.config.dataDir, env: { REDIS_URL: redis.url } });
+    const servers = [serve(a.app), serve(b.app)];
+    try {
+      const desk = await aDesk(a);
+      const agent = await anAgent(desk);
+      const query = await openQuery(desk);
+      const customer = chatClient(servers[0]!.url, desk.users.Customer.email, query.reference);
+      const staff = chatClient(servers[1]!.url, agent.user.email, query.reference);
+      try {
+        await customer.line(/type a line to send it/);
+        await staff.line(/type a line to send it/);
+        await customer.say("Hello from instance A");
+        const heard = await staff.line(/Hello from instance A/);
+        assert.match(heard, /Customer .*: Hello from instance A/);
+        await staff.say("Hi, this is instance B");
+        await customer.line(/Agent .*: Hi, this is instance B/);
+        await customer.line(/read up to/);
+      } finally {
+        await customer.stop();
+        await staff.stop();
+      }
+    } finally {
+      await b.close();
+      await a.close();
+      for (const s of servers) await s.close();
+      await redis.stop();
+    }
+  },
+});
