@@ -27,8 +27,36 @@ export interface TestDovecot {
   close(): Promise<void>;
 }
 
-function config(dir: string, port: number): string {
-  return `
+/** Who Dovecot runs and stores mail as: nobody under root (it refuses uid 0), else ourselves. */
+interface RunAs {
+  /** Extra settings when not root: every service as the current user, no chroot. */
+  settings: string;
+  uid: string;
+  gid: string;
+}
+
+async function runAs(): Promise<RunAs> {
+  const uid = Deno.uid();
+  if (uid === 0 || uid === null) return { settings: "", uid: "nobody", gid: "nogroup" };
+  const name = async (flag: string) =>
+    new TextDecoder().decode((await new Deno.Command("id", { args: [flag] }).output()).stdout)
+      .trim();
+  const [user, group] = [await name("-un"), await name("-gn")];
+  return {
+    settings: `
+default_internal_user = ${user}
+default_internal_group = ${group}
+default_login_user = ${user}
+service anvil {
+  chroot =
+}`,
+    uid: String(uid),
+    gid: String(Deno.gid()),
+  };
+}
+
+function config(dir: string, port: number, as: RunAs): string {
+  return `${as.settings}
 protocols = imap
 listen = 127.0.0.1
 base_dir = ${dir}/run
@@ -47,9 +75,10 @@ passdb {
 userdb {
   driver = passwd-file
   args = username_format=%u ${dir}/passwd
-  default_fields = uid=nobody gid=nogroup home=${dir}/mail/%u
+  default_fields = uid=${as.uid} gid=${as.gid} home=${dir}/mail/%u
 }
 service imap-login {
+  ${as.settings ? "chroot =" : ""}
   inet_listener imap {
     address = 127.0.0.1
     port = ${port}
@@ -63,7 +92,8 @@ service imap-login {
 
 /**
  * Starts `dovecot -F -c CONF` with the users in a passwd-file ({PLAIN} passwords), mail as
- * uid nobody (Dovecot refuses uid 0) in a world-writable temp maildir.
+ * uid nobody when root (Dovecot refuses uid 0; the maildir is world-writable), or as the
+ * current user otherwise.
  */
 export async function startDovecot(users: MailUser[]): Promise<TestDovecot> {
   if (!dovecotBinary) throw new Error("dovecot is not installed");
@@ -78,7 +108,7 @@ export async function startDovecot(users: MailUser[]): Promise<TestDovecot> {
   );
   const port = freePort();
   const conf = join(dir, "dovecot.conf");
-  await Deno.writeTextFile(conf, config(dir, port));
+  await Deno.writeTextFile(conf, config(dir, port, await runAs()));
   let child: Child | null = null;
   const start = async () => {
     child = spawn(binary, ["-F", "-c", conf]);
