@@ -42,8 +42,9 @@ export async function queueReply(
   if (!query || query.source !== "Email") return null;
   const thread = await repo.threads.get(orgId, query.id);
   const mailbox = thread ? await repo.mailboxes.get(orgId, thread.mailboxId) : null;
-  if (!thread || !mailbox) return null;
-  const domain = mailbox.email.slice(mailbox.email.lastIndexOf("@") + 1);
+  if (!thread) return null;
+  // Without its mailbox (removed) the reply is still queued, so it fails visibly on the message.
+  const domain = mailbox ? mailbox.email.slice(mailbox.email.lastIndexOf("@") + 1) : "localhost";
   const messageId = `<${ownMessageIdPrefix}${message.id}@${domain}>`;
   const now = deps.clock.now().toISOString();
   await repo.claim({
@@ -53,7 +54,7 @@ export async function queueReply(
     direction: "out",
     state: "done",
     owner: null,
-    mailboxId: mailbox.id,
+    mailboxId: thread.mailboxId,
     queryId: query.id,
     roomId: room.id,
     chatMessageId: message.id,
@@ -111,14 +112,20 @@ export async function attemptReply(
   }, { status: "queued", attempts: item.attempts });
   if (!claimed) return null;
   let error: string | null = null;
+  let permanent = false;
   try {
     await send(ctx, claimed);
   } catch (err) {
     error = err instanceof ReplyError ? err.message : errorMessage(err);
+    permanent = err instanceof ReplyError && err.permanent;
     deps.log.warn("email reply failed", { messageId: id, attempts, error });
   }
   const done = await repo.outbox.update(orgId, id, {
-    status: error === null ? "sent" : attempts >= maxReplyAttempts ? "failed" : "queued",
+    status: error === null
+      ? "sent"
+      : permanent || attempts >= maxReplyAttempts
+      ? "failed"
+      : "queued",
     lastError: error,
     updatedAt: deps.clock.now().toISOString(),
   });
@@ -126,7 +133,12 @@ export async function attemptReply(
   return done;
 }
 
-class ReplyError extends Error {}
+/** A send failure in words; `permanent` when retrying cannot help (the mailbox is gone). */
+class ReplyError extends Error {
+  constructor(message: string, readonly permanent = false) {
+    super(message);
+  }
+}
 
 async function send(ctx: ReplyContext, reply: OutgoingReply): Promise<void> {
   const { deps, repo } = ctx;
@@ -136,7 +148,7 @@ async function send(ctx: ReplyContext, reply: OutgoingReply): Promise<void> {
   const query = await deps.store.queries.findById(orgId, reply.queryId);
   const message = await deps.store.messages.findById(orgId, reply.id);
   if (!thread || !mailbox || !query || !message) {
-    throw new ReplyError("The query, its message or its mailbox no longer exists");
+    throw new ReplyError("The query, its message or its mailbox no longer exists", true);
   }
   const box = await ctx.box();
   const smtp = {
@@ -145,7 +157,7 @@ async function send(ctx: ReplyContext, reply: OutgoingReply): Promise<void> {
       ? await box.open(mailbox.smtp.password, `${mailbox.id}:smtp`)
       : null,
   };
-  const base = thread.subject.replace(/^(re|aw|fwd?):\s*/i, "") || query.title;
+  const base = thread.subject.replace(/^((re|aw|fwd?)\s*:\s*)+/i, "") || query.title;
   const tag = `[${query.reference}]`;
   const subject = `Re: ${base}${base.includes(tag) ? "" : ` ${tag}`}`;
   const file = message.fileId ? await deps.files.get(message.fileId) : null;

@@ -192,3 +192,20 @@ mailTest("reply: customer messages and chat queries send no mail", async (m) => 
   });
   assert.equal(outbox.total, 0);
 });
+
+mailTest(
+  "reply: when the query's mailbox was removed the reply fails at once, saying why",
+  async (m) => {
+    const query = await importedQuery(m);
+    await expectStatus(
+      m.t.call("DELETE", `/api/v1/email-config/${m.mailbox.id}`, { token: m.desk.token.Admin }),
+      204,
+    );
+    const sent = await say(m, query, "Anyone?");
+    const email = await firstAttempt(m, query, sent.id);
+    assert.equal(email.status, "failed");
+    assert.equal(email.attempts, 1);
+    assert.match(email.lastError ?? "", /mailbox no longer exists/);
+    assert.equal(m.smtp.received().length, 0);
+  },
+);
