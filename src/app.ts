@@ -1,11 +1,11 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
-import { secureHeaders } from "hono/secure-headers";
 import { cors } from "hono/cors";
 import type { Deps } from "@/deps.ts";
 import type { AppEnv } from "@/http/env.ts";
 import { errorHandler, notFoundHandler } from "@/http/errors.ts";
 import { requestLog } from "@/http/request_log.ts";
+import { securityHeaders } from "@/http/security_headers.ts";
 import { bodyLimits, noRepeatedParams } from "@/http/guards.ts";
 import { docsRoutes } from "@/http/docs.ts";
 import { createTokenService } from "@/modules/auth/tokens.ts";
@@ -72,7 +72,7 @@ export async function buildApp(deps: Deps): Promise<OpenAPIHono<AppEnv>> {
   const app = new OpenAPIHono<AppEnv>();
   app.use(requestId());
   if (deps.config.logLevel !== "silent") app.use(requestLog(deps.log));
-  app.use(secureHeaders({ crossOriginResourcePolicy: "cross-origin" }));
+  app.use(securityHeaders());
   app.use(
     "/api/*",
     cors({

@@ -94,7 +94,7 @@ export async function seedQueries(dataDir: string, count: number) {
     const priority = prios[n % 4]!;
     const at = new Date(start + n * 60_000).toISOString();
     const id = uuidv7(start + n * 60_000);
-    if (n === Math.floor(count / 2)) sample = id;
+    if (n === Math.floor(count / 2) + 1) sample = id; // an Assigned one, as most reads are
     await store.queries.create({
       id,
       organizationId: orgId,

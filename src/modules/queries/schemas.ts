@@ -46,7 +46,7 @@ export const QuerySchema = z.object({
 
 export const QueryViewSchema = QuerySchema.extend({
   queuePosition: z.number().int().nullable().openapi({
-    description: "Waiting queries ahead of this one; null once assigned",
+    description: "For its customer, the waiting queries ahead of this one; null once assigned",
   }),
 }).openapi("QueryView");
 

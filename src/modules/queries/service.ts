@@ -209,10 +209,12 @@ export function createQueryService(
 
     async get(actor, id) {
       const query = await visible(actor, id);
+      // The place in the queue is the customer's to see; staff read the queue itself.
       const waiting = query.status === "Open" && query.assignedTo === null;
+      const ask = waiting && actor.role === "Customer";
       return {
         ...query,
-        queuePosition: waiting ? await store.queries.positionInQueue(actor.orgId, query) : null,
+        queuePosition: ask ? await store.queries.positionInQueue(actor.orgId, query) : null,
       };
     },
 
