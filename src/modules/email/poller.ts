@@ -59,6 +59,8 @@ export async function pollMailbox(
   const owner = `${ctx.instanceId}:${deps.ids.next()}`;
   const now = () => deps.clock.now();
   const report: PollReport = { mailboxId: mailbox.id, status: "ok", imported: [], error: null };
+  // The next poll is due an interval after this one started, so a slow poll keeps the pace.
+  const started = now().getTime();
   const until = new Date(now().getTime() + leaseMs).toISOString();
   if (!await repo.lease(orgId, mailbox.id, owner, now().toISOString(), until)) {
     return { ...report, status: "busy" };
@@ -97,7 +99,7 @@ export async function pollMailbox(
       lastPolledAt: at.toISOString(),
       lastSuccessAt: at.toISOString(),
       failures: 0,
-      nextPollAt: new Date(at.getTime() + deps.config.imap.pollSeconds * 1000).toISOString(),
+      nextPollAt: new Date(started + deps.config.imap.pollSeconds * 1000).toISOString(),
     }, held);
   } catch (err) {
     report.status = "failed";

@@ -252,7 +252,8 @@ export function createEmailService(
     },
     async pollDue() {
       const run = { polled: 0, imported: 0, failed: 0, busy: 0 };
-      const at = now();
+      // A few seconds of slack: cron fires on the minute, a little before or after the time due.
+      const due = deps.clock.now().getTime() + 5_000;
       for (let page = 1;; page++) {
         const orgs = await deps.store.organizations.list({ active: true }, { page, limit: 100 });
         for (const org of orgs.data) {
@@ -262,7 +263,7 @@ export function createEmailService(
             page: { page: 1, limit: 100 },
           });
           for (const mailbox of enabled.data) {
-            if (mailbox.nextPollAt && mailbox.nextPollAt > at) continue;
+            if (mailbox.nextPollAt && Date.parse(mailbox.nextPollAt) > due) continue;
             const report = await pollMailbox(ctx, mailbox);
             run.polled++;
             run.imported += report.imported.filter((o) =>

@@ -72,9 +72,9 @@ mailTest(
     assert.match(shown.lastError, /Connection refused/);
 
     await m.dovecot.start();
-    clock.advance(239_000);
+    clock.advance(230_000);
     assert.equal((await job.pollDue()).polled, 0);
-    clock.advance(2_000);
+    clock.advance(10_000);
     assert.deepEqual(await job.pollDue(), { polled: 1, imported: 1, failed: 0, busy: 0 });
     state = await stateOf(m);
     assert.equal(state.failures, 0);
