@@ -117,7 +117,7 @@ export async function importMail(
       readableSize(source.byteLength)
     } read limit: only its text was imported, no attachments]`;
   }
-  return await deliver(ctx, mailbox, mail!, record);
+  return await deliver(ctx, mailbox, mail!, record, existing);
 }
 
 async function deliver(
@@ -125,6 +125,7 @@ async function deliver(
   mailbox: Mailbox,
   mail: InboundMail,
   record: MailRecord,
+  tookOver: boolean,
 ): Promise<ImportOutcome> {
   const { deps, repo } = ctx;
   const orgId = mailbox.organizationId;
@@ -135,7 +136,11 @@ async function deliver(
     await repo.records.update(orgId, record.id, { state: "skipped", owner: null, reason });
     return { status: "skipped", messageId, reason };
   }
-  let query = record.queryId ? await deps.store.queries.findById(orgId, record.queryId) : null;
+  let query = record.queryId
+    ? await deps.store.queries.findById(orgId, record.queryId)
+    : tookOver
+    ? await madeBeforeCrash(ctx, record, customer.id, mail)
+    : null;
   let created = query !== null && record.chatMessageId === null;
   if (!query) query = await threadedQuery(ctx, orgId, mail, customer.id);
   if (!query) {
@@ -193,6 +198,31 @@ async function deliver(
     queryId: query.id,
     reference: query.reference,
   };
+}
+
+/**
+ * A query an earlier, interrupted import of this mail opened before it could note it on the
+ * record: the customer's email query with the mail's subject, opened since the claim.
+ */
+async function madeBeforeCrash(
+  ctx: ImportContext,
+  record: MailRecord,
+  customerId: string,
+  mail: InboundMail,
+): Promise<Query | null> {
+  const found = await ctx.deps.store.queries.list(
+    record.organizationId,
+    {
+      customerId,
+      source: "Email",
+      createdFrom: record.createdAt,
+      createdTo: new Date(Date.parse(record.createdAt) + staleClaimMs).toISOString(),
+    },
+    { field: "createdAt", order: "asc" },
+    { page: 1, limit: 20 },
+  );
+  const title = (mail.subject || "(no subject)").slice(0, 200);
+  return found.data.find((q) => q.title === title) ?? null;
 }
 
 function truncate(text: string, max: number): string {

@@ -9,6 +9,7 @@ import type { Query } from "@/modules/queries/model.ts";
 import type { Message } from "@/modules/chat/repository.ts";
 import type { Mailbox, MailRecord } from "@/modules/email/model.ts";
 import { recordId } from "@/modules/email/repository.ts";
+import { customerFor } from "@/modules/email/customers.ts";
 
 function mailTest(name: string, fn: (m: MailDesk) => Promise<void>) {
   Deno.test({
@@ -447,5 +448,45 @@ mailTest(
     );
     assert.equal(record?.state, "done");
     assert.equal(record?.queryId, report.imported[0]!.queryId);
+  },
+);
+
+mailTest(
+  "poll: a query the dead poller opened before noting it is reused, not doubled",
+  async (m) => {
+    await m.deliver({
+      from: "half@customer.test",
+      subject: "Half made",
+      messageId: "<half-2@customer.test>",
+      text: "the mail text",
+    });
+    const orgId = m.desk.org.id;
+    const at = m.t.deps.clock.now().toISOString();
+    await m.t.deps.store.documents<MailRecord>("mail_records").insert({
+      id: await recordId(orgId, "<half-2@customer.test>"),
+      organizationId: orgId,
+      messageId: "<half-2@customer.test>",
+      direction: "in",
+      state: "importing",
+      owner: "dead-instance:2",
+      mailboxId: m.mailbox.id,
+      queryId: null,
+      roomId: null,
+      chatMessageId: null,
+      reason: null,
+      createdAt: at,
+      updatedAt: at,
+    });
+    // It had made the customer and the query, then died.
+    const customer =
+      (await customerFor(m.t.deps, orgId, { address: "half@customer.test", name: "" }))!;
+    const orphan = await buildSupportServices(m.t.deps).queries.create(
+      { userId: customer.id, orgId, role: "Customer" },
+      { title: "Half made", description: "the mail text", source: "Email" },
+    );
+    const report = await m.poll();
+    assert.deepEqual(report.imported.map((i) => [i.status, i.queryId]), [["created", orphan.id]]);
+    assert.equal((await queriesOf(m)).length, 1);
+    assert.deepEqual(customerText(await messagesOf(m, orphan)), ["the mail text"]);
   },
 );
