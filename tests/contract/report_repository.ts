@@ -188,8 +188,10 @@ export function reportRepositoryContract(kind: StoreKind): void {
       new Map([[a.id, 2], [b.id, 1], [c.id, 1]].sort() as [string, number][]),
     );
     assert.deepEqual([...h.reopened], [[b.id, 1]]);
-    assert.equal(await s.reports.count(org.id, "createdAt", day29), 4);
-    assert.equal(await s.reports.count(org.id, "resolvedAt", day29), 3);
+    const bounds = ["2026-03-28T23:00:00.000Z", day29.to, "2026-03-30T22:00:00.000Z"];
+    assert.deepEqual(await s.reports.countBetween(org.id, "createdAt", bounds), [4, 1]);
+    assert.deepEqual(await s.reports.countBetween(org.id, "resolvedAt", bounds), [3, 1]);
+    assert.deepEqual(await s.reports.countBetween(org.id, "createdAt", [day29.from]), []);
     let facts = 0;
     for await (const batch of s.reports.facts(org.id, day29, 2)) {
       assert.ok(batch.length <= 2);
@@ -337,6 +339,18 @@ export function reportRepositoryContract(kind: StoreKind): void {
     // A later change to the day's data: the snapshot keeps the day as it was.
     await s.queries.update(org.id, ids.Q1!, {}, { resolvedAt: null, status: "In Progress" });
     assert.deepEqual(await reports.agents(org.id, period), before);
+    assert.deepEqual(await reports.trends(org.id, { from: "2026-03-28", to: "2026-03-31", tz }), [
+      { day: "2026-03-28", created: 1, resolved: 0 },
+      { day: "2026-03-29", created: 4, resolved: 3 },
+      { day: "2026-03-30", created: 1, resolved: 1 },
+      { day: "2026-03-31", created: 0, resolved: 0 },
+    ]);
+    const liveTrend = await reports.trends(org.id, {
+      from: "2026-03-29",
+      to: "2026-03-29",
+      tz: "UTC",
+    });
+    assert.equal(liveTrend[0]!.resolved, 2, "live, Q1 is no longer resolved");
     const utc = await reports.agents(org.id, { ...period, tz: "UTC" });
     assert.equal(utc.find((r) => r.agentId === a.id)!.resolved, 1, "no snapshot in UTC: live");
   });

@@ -48,8 +48,11 @@ export interface ReportRepository {
   facts(orgId: string, range: Range, batchSize?: number): AsyncIterable<QueryFacts[]>;
   /** Assignments and reopens recorded in the range. */
   historyCounts(orgId: string, range: Range): Promise<HistoryCounts>;
-  /** How many queries have this event in the range. */
-  count(orgId: string, event: CountedEvent, range: Range): Promise<number>;
+  /**
+   * How many queries have this event in each interval between consecutive `bounds` (sorted
+   * instants): `bounds.length - 1` counts.
+   */
+  countBetween(orgId: string, event: CountedEvent, bounds: string[]): Promise<number[]>;
   /** Shifts overlapping the range (open ones included). */
   shifts(orgId: string, range: Range): Promise<ShiftSpan[]>;
 }

@@ -16,7 +16,7 @@ import {
   summarize,
   summarizeDurations,
 } from "./stats.ts";
-import { addDays, daysBetween, daysRange, eachDay, localDay } from "./time.ts";
+import { addDays, daysBetween, daysRange, eachDay, localDay, startOfDay } from "./time.ts";
 
 /** Local days `from` through `to` (inclusive) in the IANA zone `tz`. */
 export interface Period {
@@ -256,18 +256,31 @@ export function createReportService(deps: Pick<Deps, "store" | "clock">): Report
       checkPeriod(p);
       const today = localDay(now(), p.tz);
       const days: TrendDay[] = [];
+      const live: TrendDay[] = [];
       for (const day of eachDay(p.from, p.to)) {
         const snap = day < today ? await snapshots.get(orgId, snapshotId(orgId, p.tz, day)) : null;
-        if (snap) {
-          days.push({ day, created: snap.stats.org.created, resolved: snap.stats.org.resolved });
-          continue;
-        }
-        const range = daysRange(day, day, p.tz);
-        const [created, resolved] = day > today ? [0, 0] : await Promise.all([
-          store.reports.count(orgId, "createdAt", range),
-          store.reports.count(orgId, "resolvedAt", range),
-        ]);
-        days.push({ day, created, resolved });
+        const entry = {
+          day,
+          created: snap?.stats.org.created ?? 0,
+          resolved: snap?.stats.org.resolved ?? 0,
+        };
+        days.push(entry);
+        if (!snap && day <= today) live.push(entry);
+      }
+      if (!live.length) return days;
+      // Counts for every day from the first live day to the last; days with snapshots skip theirs.
+      const span = eachDay(live[0]!.day, live.at(-1)!.day);
+      const bounds = [...span, addDays(span.at(-1)!, 1)].map((d) =>
+        new Date(startOfDay(d, p.tz)).toISOString()
+      );
+      const [created, resolved] = await Promise.all([
+        store.reports.countBetween(orgId, "createdAt", bounds),
+        store.reports.countBetween(orgId, "resolvedAt", bounds),
+      ]);
+      for (const d of live) {
+        const i = span.indexOf(d.day);
+        d.created = created[i]!;
+        d.resolved = resolved[i]!;
       }
       return days;
     },

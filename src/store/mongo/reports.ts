@@ -150,8 +150,26 @@ export function mongoReportRepository(db: Db): ReportRepository {
         reopened,
       };
     },
-    async count(orgId, event: CountedEvent, range) {
-      return await queries.countDocuments({ organizationId: orgId, [event]: between(range) });
+    async countBetween(orgId, event: CountedEvent, bounds) {
+      const counts = new Array<number>(Math.max(bounds.length - 1, 0)).fill(0);
+      if (!counts.length) return counts;
+      // One pass over the event times, bucketed here: a count per interval would scan each time.
+      const times = queries.find(
+        { organizationId: orgId, [event]: between({ from: bounds[0]!, to: bounds.at(-1)! }) },
+        { projection: { _id: 0, [event]: 1 }, batchSize: 5000 },
+      );
+      for await (const d of times) {
+        const at = String(d[event]);
+        let lo = 0;
+        let hi = counts.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (bounds[mid]! <= at) lo = mid;
+          else hi = mid - 1;
+        }
+        counts[lo]!++;
+      }
+      return counts;
     },
     async shifts(orgId, range) {
       const docs = await db.collection("shifts").find({
