@@ -51,6 +51,7 @@ async function aRecord(orgId: string, messageId: string, owner: string): Promise
     roomId: null,
     chatMessageId: null,
     reason: null,
+    failures: 0,
     createdAt: at,
     updatedAt: at,
   };

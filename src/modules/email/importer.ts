@@ -28,6 +28,9 @@ export type ImportOutcome =
 /** Our own Message-IDs (`<chatcrm.…@domain>`): a mail carrying one is never imported. */
 export const ownMessageIdPrefix = "chatcrm.";
 
+/** A mail whose import failed this often is skipped, so one bad mail never blocks a mailbox. */
+export const maxImportFailures = 5;
+
 /** A claim older than this is taken over: its poller died between claiming and finishing. */
 const staleClaimMs = 10 * 60_000;
 
@@ -89,6 +92,7 @@ export async function importMail(
     roomId: null,
     chatMessageId: null,
     reason,
+    failures: 0,
     createdAt: now,
     updatedAt: now,
   });
@@ -105,6 +109,17 @@ export async function importMail(
       state: "importing",
     });
     if (!taken) return { status: "busy", messageId };
+    if (record.failures >= maxImportFailures) {
+      const why = `gave up after ${record.failures} failed imports: ${record.reason}`;
+      await repo.records.update(orgId, record.id, {
+        state: "skipped",
+        owner: null,
+        reason: why,
+        updatedAt: now,
+      });
+      deps.log.error("mail import abandoned", { mailboxId: mailbox.id, messageId, reason: why });
+      return { status: "skipped", messageId, reason: why };
+    }
   }
   if (reason) {
     deps.log.info("mail skipped", { mailboxId: mailbox.id, messageId, reason });
@@ -117,7 +132,16 @@ export async function importMail(
       readableSize(source.byteLength)
     } read limit: only its text was imported, no attachments]`;
   }
-  return await deliver(ctx, mailbox, mail!, record, existing);
+  try {
+    return await deliver(ctx, mailbox, mail!, record, existing);
+  } catch (err) {
+    await repo.records.update(orgId, record.id, {
+      failures: record.failures + 1,
+      reason: errorMessage(err),
+      updatedAt: deps.clock.now().toISOString(),
+    }).catch(() => {});
+    throw err;
+  }
 }
 
 async function deliver(

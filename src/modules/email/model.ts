@@ -65,6 +65,8 @@ export interface MailRecord {
   roomId: string | null;
   chatMessageId: string | null;
   reason: string | null;
+  /** Imports of it that failed (the last one's error is `reason`); it is skipped after a few. */
+  failures: number;
   createdAt: string;
   updatedAt: string;
 }

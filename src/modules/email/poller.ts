@@ -26,6 +26,9 @@ export interface PollOptions {
   beforeCheckpoint?(uid: number): Promise<void> | void;
 }
 
+/** A mail could not be stored (not an IMAP failure): said as is, not as a server problem. */
+class ImportFailed extends Error {}
+
 /** How long a poller holds a mailbox; a crashed poller's lease runs out after it. */
 const leaseMs = 10 * 60_000;
 const maxBackoffMs = 60 * 60_000;
@@ -86,7 +89,10 @@ export async function pollMailbox(
       for (const uid of await folder.uidsAfter(lastUid, options.batch ?? 50)) {
         const source = await folder.source(uid, maxMailBytes(deps.config.uploadLimitBytes));
         if (source) {
-          const outcome = await importMail(ctx, mailbox, source.bytes, owner, source.size);
+          const outcome = await importMail(ctx, mailbox, source.bytes, owner, source.size)
+            .catch((err) => {
+              throw new ImportFailed(`Importing UID ${uid} failed: ${errorMessage(err)}`);
+            });
           if (outcome.status === "busy") break;
           report.imported.push(outcome);
         }
@@ -103,7 +109,7 @@ export async function pollMailbox(
     }, held);
   } catch (err) {
     report.status = "failed";
-    report.error = describeMailError(err, mailbox.imap);
+    report.error = err instanceof ImportFailed ? err.message : describeMailError(err, mailbox.imap);
     await recordFailure(report.error).catch((e) =>
       deps.log.error("mailbox state write failed", {
         mailboxId: mailbox.id,

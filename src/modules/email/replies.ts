@@ -59,6 +59,7 @@ export async function queueReply(
     roomId: room.id,
     chatMessageId: message.id,
     reason: null,
+    failures: 0,
     createdAt: now,
     updatedAt: now,
   });

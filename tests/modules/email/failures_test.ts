@@ -20,7 +20,7 @@ function mailTest(
       const clock = fixedClock("2026-11-25T10:00:00Z");
       const m = await aMailDesk({
         clock,
-        env: { IMAP_POLL_SECONDS: "60", IMAP_TIMEOUT_SECONDS: "5" },
+        env: { IMAP_POLL_SECONDS: "60", IMAP_TIMEOUT_SECONDS: "20" },
       });
       try {
         await fn(m, clock);

@@ -10,6 +10,7 @@ import type { Message } from "@/modules/chat/repository.ts";
 import type { Mailbox, MailRecord } from "@/modules/email/model.ts";
 import { recordId } from "@/modules/email/repository.ts";
 import { customerFor } from "@/modules/email/customers.ts";
+import { maxImportFailures } from "@/modules/email/importer.ts";
 
 function mailTest(name: string, fn: (m: MailDesk) => Promise<void>) {
   Deno.test({
@@ -436,6 +437,7 @@ mailTest(
       roomId: null,
       chatMessageId: null,
       reason: null,
+      failures: 0,
       createdAt: at,
       updatedAt: at,
     });
@@ -474,6 +476,7 @@ mailTest(
       roomId: null,
       chatMessageId: null,
       reason: null,
+      failures: 0,
       createdAt: at,
       updatedAt: at,
     });
@@ -488,5 +491,36 @@ mailTest(
     assert.deepEqual(report.imported.map((i) => [i.status, i.queryId]), [["created", orphan.id]]);
     assert.equal((await queriesOf(m)).length, 1);
     assert.deepEqual(customerText(await messagesOf(m, orphan)), ["the mail text"]);
+  },
+);
+
+mailTest(
+  "poll: a mail that cannot be stored is retried, then skipped; the mailbox goes on",
+  async (m) => {
+    await m.deliver({ from: "poison@customer.test", messageId: "<poison@customer.test>" });
+    await m.deliver({ from: "next@customer.test", messageId: "<after-poison@customer.test>" });
+    const support = buildSupportServices(m.t.deps);
+    const broken = createEmailService(m.t.deps, {
+      chat: support.chat,
+      queries: {
+        ...support.queries,
+        create: () => Promise.reject(new Error("the store said no")),
+      },
+    });
+    for (let i = 1; i <= maxImportFailures; i++) {
+      const report = await broken.poll(m.desk.org.id, m.mailbox.id);
+      assert.equal(report.status, "failed");
+      assert.equal(report.error, "Importing UID 1 failed: the store said no");
+    }
+    const state = await expectStatus(
+      m.t.call("GET", `/api/v1/email-config/${m.mailbox.id}`, { token: m.desk.token.Admin }),
+      200,
+    );
+    assert.equal(state.lastError, "Importing UID 1 failed: the store said no");
+    assert.equal(state.lastUid, 0);
+    const report = await m.poll();
+    assert.deepEqual(report.imported.map((i) => i.status), ["skipped", "created"]);
+    assert.match(report.imported[0]!.reason!, /gave up after 5 failed imports: the store said no/);
+    assert.equal((await queriesOf(m)).length, 1);
   },
 );

@@ -56,7 +56,7 @@ async function messageEmail(m: MailDesk, _query: Query, id: string) {
 
 /** The message's delivery once its first send attempt has finished (it runs in the background). */
 async function firstAttempt(m: MailDesk, query: Query, id: string) {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 600; i++) {
     const email = await messageEmail(m, query, id);
     if (email?.attempts >= 1 && (email.status !== "queued" || email.lastError)) return email;
     await new Promise((r) => setTimeout(r, 25));
