@@ -198,6 +198,24 @@ export function reportRepositoryContract(kind: StoreKind): void {
       facts += batch.length;
     }
     assert.equal(facts, 5, "Q1–Q5 have an event on the 29th; Q6 starts at the next midnight");
+    const march = { from: "2026-03-01T00:00:00.000Z", to: "2026-04-01T00:00:00.000Z" };
+    const seen: string[] = [];
+    let after = null;
+    for (let i = 0; i < 10; i++) {
+      const page = await s.reports.createdPage(org.id, march, after, 2);
+      seen.push(...page.map((q) => q.createdAt));
+      if (page.length < 2) break;
+      after = page.at(-1)!;
+    }
+    assert.deepEqual(seen, [
+      "2026-03-28T22:30:00.000Z",
+      "2026-03-28T23:30:00.000Z",
+      "2026-03-29T08:00:00.000Z",
+      "2026-03-29T09:00:00.000Z",
+      "2026-03-29T21:45:00.000Z",
+      "2026-03-29T22:00:00.000Z",
+    ]);
+    assert.equal(await s.reports.createdCount(org.id, march), 6);
     const shifts = await s.reports.shifts(org.id, day29);
     assert.equal(shifts.length, 3);
   });

@@ -1,4 +1,4 @@
-import type { QueryStatus } from "@/modules/queries/model.ts";
+import type { Query, QueryStatus } from "@/modules/queries/model.ts";
 
 /** A half-open interval of instants, `[from, to)`, as ISO-8601 UTC strings. */
 export interface Range {
@@ -53,6 +53,18 @@ export interface ReportRepository {
    * instants): `bounds.length - 1` counts.
    */
   countBetween(orgId: string, event: CountedEvent, bounds: string[]): Promise<number[]>;
+  /**
+   * Queries created in the range, oldest first (then by id), after `after` (a keyset cursor,
+   * so every page costs the same however deep the export goes).
+   */
+  createdPage(
+    orgId: string,
+    range: Range,
+    after: { createdAt: string; id: string } | null,
+    limit: number,
+  ): Promise<Query[]>;
+  /** How many queries were created in the range. */
+  createdCount(orgId: string, range: Range): Promise<number>;
   /** Shifts overlapping the range (open ones included). */
   shifts(orgId: string, range: Range): Promise<ShiftSpan[]>;
 }

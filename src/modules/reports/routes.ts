@@ -14,11 +14,14 @@ import {
 } from "./schemas.ts";
 import { type Period, recentDays, type ReportService } from "./service.ts";
 import { exportTable } from "./tables.ts";
-import { addDays } from "./time.ts";
+import { addDays, daysRange } from "./time.ts";
+import { AppError } from "@/errors.ts";
 
 const tags = ["Reports"];
 const common = { 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] };
 const defaultDays = 7;
+/** A workbook is built in memory (SheetJS): its size is bounded here; CSV has no bound. */
+export const maxXlsxRows = 100_000;
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -131,6 +134,19 @@ export function reportRoutes(deps: Pick<Deps, "store" | "clock">, reports: Repor
         if (q.format === "csv") {
           c.header("Content-Type", "text/csv; charset=utf-8; header=present");
           return c.body(csvStream(table, period.tz), 200);
+        }
+        if (q.type === "queries") {
+          const rows = await deps.store.reports.createdCount(
+            c.var.orgId,
+            daysRange(period.from, period.to, period.tz),
+          );
+          if (rows > maxXlsxRows) {
+            throw new AppError(
+              "BAD_REQUEST",
+              `An .xlsx export holds at most ${maxXlsxRows} rows (this one would hold ${rows}): ` +
+                "ask for format=csv, which streams, or a shorter period",
+            );
+          }
         }
         c.header("Content-Type", xlsxType);
         const sheet = q.type[0]!.toUpperCase() + q.type.slice(1);

@@ -1,5 +1,5 @@
 import type { Document } from "mongodb";
-import { type QueryStatus, queryStatuses } from "@/modules/queries/model.ts";
+import { type Query, type QueryStatus, queryStatuses } from "@/modules/queries/model.ts";
 import type {
   CountedEvent,
   QueryFacts,
@@ -7,7 +7,7 @@ import type {
   ReportRepository,
   ShiftSpan,
 } from "@/modules/reports/repository.ts";
-import type { Db } from "./db.ts";
+import { type Db, fromStored } from "./db.ts";
 
 /**
  * Report aggregations in the subset FerretDB v1 runs: `$match`, `$group` with `$sum`, plain
@@ -170,6 +170,24 @@ export function mongoReportRepository(db: Db): ReportRepository {
         counts[lo]!++;
       }
       return counts;
+    },
+    async createdPage(orgId, range, after, limit) {
+      const filter: Document = { organizationId: orgId, createdAt: between(range) };
+      if (after) {
+        filter.$or = [
+          { createdAt: { $gt: after.createdAt } },
+          { createdAt: after.createdAt, _id: { $gt: after.id } },
+        ];
+      }
+      const docs = await queries.find(filter).sort({ createdAt: 1, _id: 1 }).limit(limit)
+        .toArray();
+      return docs.map((d) => {
+        const { version: _version, ...rest } = d;
+        return fromStored<Query>(rest);
+      });
+    },
+    async createdCount(orgId, range) {
+      return await queries.countDocuments({ organizationId: orgId, createdAt: between(range) });
     },
     async shifts(orgId, range) {
       const docs = await db.collection("shifts").find({
