@@ -12,6 +12,7 @@
  * find tools) and returns rows for the table.
  */
 import { findBinary, freePort } from "@tests/helpers/servers.ts";
+import { realtimeBench } from "./realtime.ts";
 
 /** One line of the results table. */
 export interface BenchRow {
@@ -310,7 +311,7 @@ const throughput: Bench = {
 };
 
 /** Every benchmark, in the order they run; later issues append theirs. */
-export const benches: Bench[] = [startup, memory, throughput];
+export const benches: Bench[] = [startup, memory, throughput, realtimeBench];
 
 // --- runner ----------------------------------------------------------------------------------
 

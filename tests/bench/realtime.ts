@@ -1,0 +1,490 @@
+/**
+ * Realtime benchmark (issue 4, "Performance"): two server instances on one real Redis, receivers
+ * on instance B, senders on instance A, for our stack (Deno + Hono, `src/main.ts` twice on one
+ * SQLite file) and for the seed's (Node + Socket.IO 4.8 + `@socket.io/redis-adapter`, kept in
+ * tests/bench/socketio/). One Node load generator (tests/bench/socketio/client.mjs) drives both,
+ * `ws` for ours and socket.io-client (websocket only) for theirs, so the client side costs alike.
+ *
+ * Steps the offered rate up on the seed's stack until its p99 passes 50 ms, then runs ours at the
+ * same rates, and prints both and the ratios at that rate. Pinning on 2 cores: both server
+ * instances on core 0; Redis and the load generator on core 1.
+ *
+ *   deno task bench realtime                            both stacks (about a minute and a half)
+ *   REALTIME_ONLY=ours REALTIME_RATES=50,200 deno task bench realtime    ours only, given rates
+ *   REALTIME_PIN=0 / REALTIME_RECEIVERS=20              no taskset / another room size
+ */
+import type { Bench, BenchContext, BenchRow } from "./main.ts";
+import { findBinary, freePort, waitForPort } from "@tests/helpers/servers.ts";
+import { redisBinary } from "@tests/helpers/redis.ts";
+import { openStore } from "@/store/store.ts";
+import { uuidv7 } from "@/ids.ts";
+import { defaultOrganizationSettings } from "@/modules/organizations/repository.ts";
+import { hashPassword } from "@/modules/auth/passwords.ts";
+import type { Room } from "@/modules/chat/repository.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+const sioDir = new URL("./socketio/", import.meta.url).pathname;
+
+/** Offered rates (messages/s into one room), stepped up until the seed's p99 passes the limit. */
+const rates = (Deno.env.get("REALTIME_RATES") ?? "200,500,1000,2000").split(",").map(Number);
+const p99LimitMs = 50;
+const receiverCount = Number(Deno.env.get("REALTIME_RECEIVERS") ?? 200);
+const senderCount = 10;
+const idleCount = 1000;
+const stepSeconds = 5;
+const serverCore = 0;
+const clientCore = 1;
+
+/** One step of client.mjs's output. */
+interface Step {
+  rate: number;
+  receivers: number;
+  senders: number;
+  sent: number;
+  offeredPerSecond: number;
+  expected: number;
+  received: number;
+  lost: number;
+  stale: number;
+  acks: number;
+  sendErrors: number;
+  deliveredPerSecond: number;
+  p50: number;
+  p99: number;
+  max: number;
+  cpuA: number;
+  cpuB: number;
+  cpuRedis: number;
+  cpuLoad: number;
+  seconds: number;
+}
+
+interface Idle {
+  count: number;
+  rssBeforeKb: number;
+  rssAfterKb: number;
+}
+
+interface Run {
+  idle: Idle;
+  steps: Step[];
+}
+
+interface Proc {
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** REALTIME_PIN=0 leaves every process unpinned. */
+const pinning = Deno.env.get("REALTIME_PIN") !== "0";
+
+function pinned(core: number, cmd: string[]): string[] {
+  const taskset = pinning ? findBinary("taskset", ["/usr/bin"]) : null;
+  return taskset ? [taskset, "-c", String(core), ...cmd] : cmd;
+}
+
+/** Pins every thread of a running process to one core (taskset -a). */
+async function pinProcess(pid: number, core: number) {
+  const taskset = pinning ? findBinary("taskset", ["/usr/bin"]) : null;
+  if (!taskset) return;
+  await new Deno.Command(taskset, {
+    args: ["-a", "-cp", String(core), String(pid)],
+    stdout: "null",
+  })
+    .output();
+}
+
+/** Spawns a pinned command; taskset execs, so the child's pid is the measured process. */
+function spawnPinned(core: number, cmd: string[], env: Record<string, string>, cwd = root): Proc {
+  const [bin, ...args] = pinned(core, cmd);
+  const child = new Deno.Command(bin!, {
+    args,
+    cwd,
+    env,
+    stdin: "null",
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  let stopped: Promise<void> | undefined;
+  return {
+    pid: child.pid,
+    stop: () =>
+      stopped ??= (async () => {
+        try {
+          child.kill("SIGTERM");
+        } catch {
+          // already gone
+        }
+        await child.status;
+      })(),
+  };
+}
+
+/** A redis-server of the bench's own (as tests/helpers/redis.ts starts one), pinned. */
+async function startRedis(): Promise<Proc & { url: string }> {
+  if (!redisBinary) throw new Error("redis-server is not installed");
+  const port = freePort();
+  const dir = await Deno.makeTempDir({ prefix: "chatcrm-bench-redis-" });
+  const proc = spawnPinned(clientCore, [
+    redisBinary,
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--dir",
+    dir,
+  ], {});
+  await waitForPort(port);
+  return {
+    ...proc,
+    url: `redis://127.0.0.1:${port}`,
+    async stop() {
+      await proc.stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+const clkTck = await (async () => {
+  try {
+    const out = await new Deno.Command("getconf", { args: ["CLK_TCK"], stdout: "piped" }).output();
+    return Number(new TextDecoder().decode(out.stdout).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+async function ensureNodeModules(npm: string) {
+  try {
+    await Deno.stat(`${sioDir}node_modules/socket.io`);
+    return;
+  } catch {
+    // install below
+  }
+  console.error("bench: npm install in tests/bench/socketio …");
+  const { code, stderr } = await new Deno.Command(npm, {
+    args: ["install", "--no-audit", "--no-fund"],
+    cwd: sioDir,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (code !== 0) throw new Error(`npm install failed: ${new TextDecoder().decode(stderr)}`);
+}
+
+/** Runs client.mjs on the client core with `config`; returns its idle and step reports. */
+async function runClient(node: string, config: Record<string, unknown>): Promise<Run> {
+  const file = await Deno.makeTempFile({ prefix: "chatcrm-bench-rt-", suffix: ".json" });
+  try {
+    await Deno.writeTextFile(file, JSON.stringify({ clkTck, ...config }));
+    const [bin, ...args] = pinned(clientCore, [node, "client.mjs", file]);
+    const { code, stdout } = await new Deno.Command(bin!, {
+      args,
+      cwd: sioDir,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    const lines = new TextDecoder().decode(stdout).split("\n").filter(Boolean)
+      .map((l) => JSON.parse(l) as { phase: string });
+    if (code !== 0) throw new Error(`client.mjs exited with ${code}`);
+    const idle = lines.find((l) => l.phase === "idle") as unknown as Idle | undefined;
+    if (!idle) throw new Error("client.mjs reported no idle phase");
+    return { idle, steps: lines.filter((l) => l.phase === "step") as unknown as Step[] };
+  } finally {
+    await Deno.remove(file).catch(() => {});
+  }
+}
+
+/** The seed's stack: two server.mjs on one Redis; steps until p99 passes the limit. */
+async function runSocketIo(node: string): Promise<Run> {
+  const redis = await startRedis();
+  const procs: Proc[] = [];
+  try {
+    const ports = [freePort(), freePort()];
+    for (const [i, port] of ports.entries()) {
+      procs.push(spawnPinned(serverCore, [node, "server.mjs"], {
+        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+        PORT: String(port),
+        REDIS_URL: redis.url,
+        INSTANCE: "AB"[i]!,
+        NODE_ENV: "production",
+      }, sioDir));
+    }
+    for (const port of ports) await waitForPort(port, 30_000);
+    const none = (n: number) => Array.from({ length: n }, () => "");
+    return await runClient(node, {
+      mode: "sio",
+      urlA: `http://127.0.0.1:${ports[0]}`,
+      urlB: `http://127.0.0.1:${ports[1]}`,
+      roomId: "bench-room",
+      senderTokens: none(senderCount),
+      receiverTokens: none(receiverCount),
+      idleTokens: [""],
+      idleCount,
+      serverPids: procs.map((p) => p.pid),
+      redisPid: redis.pid,
+      rates,
+      seconds: stepSeconds,
+      stopAboveP99Ms: p99LimitMs,
+    });
+  } finally {
+    for (const p of procs) await p.stop();
+    await redis.stop();
+  }
+}
+
+/** An organization with one Admin and `agents` Agents, written straight into the SQLite file. */
+async function seedUsers(dataDir: string, agents: number) {
+  const store = await openStore({ kind: "sqlite", path: `${dataDir}/chatcrm.db` });
+  try {
+    const now = new Date().toISOString();
+    const orgId = uuidv7();
+    await store.organizations.create({
+      id: orgId,
+      name: "Realtime bench",
+      slug: "realtime-bench",
+      active: true,
+      settings: defaultOrganizationSettings(),
+      createdAt: now,
+      updatedAt: now,
+    });
+    const passwordHash = await hashPassword("bench-password", 4);
+    const user = async (role: "Admin" | "Agent", email: string) =>
+      await store.users.create({
+        id: uuidv7(),
+        organizationId: orgId,
+        name: email,
+        email,
+        passwordHash,
+        role,
+        phone: null,
+        avatarFileId: null,
+        team: null,
+        skills: [],
+        maxConcurrentQueries: 5,
+        active: true,
+        availability: "offline" as const,
+        allowedPlaces: [],
+        lastLoginAt: null,
+        createdAt: now,
+        updatedAt: now,
+      });
+    const admin = await user("Admin", "admin@rt.bench");
+    const agentEmails: string[] = [];
+    const members: string[] = [];
+    for (let i = 0; i < agents; i++) {
+      const agent = await user("Agent", `agent${i}@rt.bench`);
+      agentEmails.push(agent.email);
+      members.push(agent.id);
+    }
+    // POST /chat/rooms takes at most 50 members: the bench's room is written directly.
+    const roomId = uuidv7();
+    await store.documents<Room>("rooms").insert({
+      id: roomId,
+      organizationId: orgId,
+      kind: "direct",
+      queryId: null,
+      customerId: null,
+      members,
+      title: "bench",
+      createdBy: admin.id,
+      createdAt: now,
+    });
+    return { agents: agentEmails, roomId };
+  } finally {
+    await store.close();
+  }
+}
+
+async function login(url: string, email: string): Promise<{ token: string; userId: string }> {
+  const res = await fetch(`${url}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password: "bench-password" }),
+  });
+  if (res.status !== 200) throw new Error(`login answered ${res.status}: ${await res.text()}`);
+  const body = await res.json() as { token: string; user: { id: string } };
+  return { token: body.token, userId: body.user.id };
+}
+
+/** Runs `fn` over `items`, `width` at a time. */
+async function pool<T, R>(items: T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  }));
+  return results;
+}
+
+/** Our stack: two `src/main.ts` on one DATA_DIR and one Redis, at the rates the seed ran. */
+async function runOurs(ctx: BenchContext, node: string, oursRates: number[]): Promise<Run> {
+  const redis = await startRedis();
+  const dataDir = await Deno.makeTempDir({ prefix: "chatcrm-bench-rt-" });
+  const servers: { pid: number; url: string; stop(): Promise<void> }[] = [];
+  try {
+    const seeded = await seedUsers(dataDir, receiverCount + senderCount);
+    const env = {
+      DATA_DIR: dataDir,
+      REDIS_URL: redis.url,
+      JWT_SECRET: "realtime-bench-secret-realtime-bench-secret",
+      LOG_LEVEL: "warn",
+      CRONS_ENABLED: "false",
+      RATE_LIMIT_MAX: "1000000",
+      BCRYPT_COST: "4",
+      WS_RATE_PER_SECOND: "10000",
+      WS_RATE_BURST: "100000",
+    };
+    for (const instance of ["A", "B"]) {
+      const server = await ctx.startServer({ ...env, INSTANCE_ID: `bench-${instance}` });
+      servers.push(server);
+      await pinProcess(server.pid, serverCore);
+    }
+    const [a, b] = servers as [typeof servers[0], typeof servers[0]];
+    const agents = await pool(seeded.agents, 8, (email) => login(a.url, email));
+    const receivers = agents.slice(0, receiverCount).map((x) => x.token);
+    return await runClient(node, {
+      mode: "ours",
+      urlA: a.url,
+      urlB: b.url,
+      roomId: seeded.roomId,
+      senderTokens: agents.slice(receiverCount).map((x) => x.token),
+      receiverTokens: receivers,
+      idleTokens: receivers,
+      idleCount,
+      serverPids: [a.pid, b.pid],
+      redisPid: redis.pid,
+      rates: oursRates,
+      seconds: stepSeconds,
+    });
+  } finally {
+    for (const s of servers) await s.stop();
+    await redis.stop();
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
+}
+
+// --- rows ------------------------------------------------------------------------------------
+
+const f1 = (v: number) => Number.isFinite(v) ? v.toFixed(1) : "n/a";
+const cpuPer100k = (s: Step) => ((s.cpuA + s.cpuB) / Math.max(1, s.received)) * 100_000;
+const mbPer1000 = (i: Idle) => ((i.rssAfterKb - i.rssBeforeKb) / 1024) * (1000 / i.count);
+
+const perMessage = {
+  ours: "per message: validate frame, idempotency check, seq from a counter + INSERT in SQLite " +
+    "(WAL), PUBLISH to Redis, ack; B fans out per socket with a seq cursor check",
+  sio: "per message: no persistence, no auth, in-memory seq; io.to(room).emit through the " +
+    "redis adapter, ack",
+};
+
+function stepRow(stack: "ours" | "socket.io", s: Step): BenchRow {
+  return {
+    benchmark: `realtime ${stack} @ ${s.rate} msg/s × ${s.receivers} receivers`,
+    result: `${Math.round(s.deliveredPerSecond)} deliveries/s, p99 ${f1(s.p99)} ms`,
+    detail: `p50 ${f1(s.p50)} / p99 ${f1(s.p99)} / max ${f1(s.max)} ms; ` +
+      `lost ${s.lost} of ${s.expected} (send errors ${s.sendErrors}, acks ${s.acks}/${s.sent}); ` +
+      `offered ${Math.round(s.offeredPerSecond)} msg/s by ${s.senders} senders on A; ` +
+      `server CPU ${f1(cpuPer100k(s))} s per 100k deliveries ` +
+      `(A ${s.cpuA.toFixed(2)} s + B ${s.cpuB.toFixed(2)} s over ${s.seconds.toFixed(1)} s); ` +
+      `redis ${s.cpuRedis.toFixed(2)} s; load generator ${s.cpuLoad.toFixed(2)} s CPU ` +
+      `(${Math.round((s.cpuLoad / s.seconds) * 100)}% of a core)`,
+    target: stack === "ours" ? "0 lost" : "",
+  };
+}
+
+function idleRow(stack: "ours" | "socket.io", i: Idle): BenchRow {
+  return {
+    benchmark: `realtime ${stack}: RSS per 1,000 idle sockets`,
+    result: `${f1(mbPer1000(i))} MB`,
+    detail: `${i.count} idle sockets on instance A: VmRSS ${f1(i.rssBeforeKb / 1024)} → ` +
+      `${f1(i.rssAfterKb / 1024)} MB` +
+      (stack === "ours"
+        ? ` (authenticated, ${receiverCount} users, user/org channels and presence)`
+        : " (no auth, no rooms joined)"),
+  };
+}
+
+const ratio = (a: number, b: number) => Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : "n/a";
+
+export const realtimeBench: Bench = {
+  name: "realtime",
+  async run(ctx) {
+    const node = findBinary("node", ["/usr/bin", "/usr/local/bin"]);
+    const npm = findBinary("npm", ["/usr/bin", "/usr/local/bin"]);
+    if (!node || !npm) throw new Error("node and npm are needed for the Socket.IO baseline");
+    await ensureNodeModules(npm);
+    const rows: BenchRow[] = [];
+    rows.push({
+      benchmark: "realtime setup",
+      result: `2 instances + 1 Redis per stack`,
+      detail:
+        `${receiverCount} receivers in one room on instance B, ${senderCount} senders on A, ` +
+        `${stepSeconds} s per step, open-loop; ` +
+        (pinning
+          ? `servers A and B pinned to core ${serverCore}, Redis and the Node load generator on ` +
+            `core ${clientCore}`
+          : "nothing pinned") +
+        `; load generator: Node, ws for ours, socket.io-client (websocket only) for theirs. ` +
+        `Ours ${perMessage.ours}. Socket.IO ${perMessage.sio}`,
+    });
+    // REALTIME_ONLY=ours skips the baseline and runs ours at every rate (for profiling).
+    if (Deno.env.get("REALTIME_ONLY") === "ours") {
+      const ours = await runOurs(ctx, node, rates);
+      for (const s of ours.steps) rows.push(stepRow("ours", s));
+      rows.push(idleRow("ours", ours.idle));
+      return rows;
+    }
+    console.error("bench: realtime, socket.io stack …");
+    const theirs = await runSocketIo(node);
+    if (!theirs.steps.length) throw new Error("the socket.io run reported no step");
+    const crossing = theirs.steps.find((s) => !(s.p99 <= p99LimitMs));
+    const at = crossing ?? theirs.steps.at(-1)!;
+    console.error("bench: realtime, our stack …");
+    const ours = await runOurs(ctx, node, theirs.steps.map((s) => s.rate));
+    const mine = ours.steps.find((s) => s.rate === at.rate);
+
+    for (const s of theirs.steps) rows.push(stepRow("socket.io", s));
+    for (const s of ours.steps) rows.push(stepRow("ours", s));
+    rows.push(idleRow("socket.io", theirs.idle), idleRow("ours", ours.idle));
+    const rateNote = crossing
+      ? `at ${at.rate} msg/s, where socket.io's p99 first passes ${p99LimitMs} ms`
+      : `socket.io's p99 stayed under ${p99LimitMs} ms up to ${at.rate} msg/s; compared there`;
+    if (mine) {
+      rows.push(
+        {
+          benchmark: "realtime ratio: p99 ours / socket.io",
+          result: ratio(mine.p99, at.p99),
+          detail: `${f1(mine.p99)} vs ${f1(at.p99)} ms, ${rateNote}`,
+          target: "< 0.33×",
+        },
+        {
+          benchmark: "realtime ratio: server CPU per delivery ours / socket.io",
+          result: ratio(cpuPer100k(mine), cpuPer100k(at)),
+          detail: `${f1(cpuPer100k(mine))} vs ${f1(cpuPer100k(at))} s per 100k deliveries, ` +
+            rateNote,
+          target: "≤ 0.6×",
+        },
+        {
+          benchmark: "realtime losses ours / socket.io",
+          result: `${mine.lost} / ${at.lost}`,
+          detail: `of ${mine.expected} / ${at.expected} expected deliveries, ${rateNote}`,
+          target: "0 lost",
+        },
+      );
+    }
+    rows.push({
+      benchmark: "realtime ratio: RSS per idle socket ours / socket.io",
+      result: ratio(mbPer1000(ours.idle), mbPer1000(theirs.idle)),
+      detail: `${f1(mbPer1000(ours.idle))} vs ${f1(mbPer1000(theirs.idle))} MB per 1,000`,
+      target: "≤ 0.75×",
+    });
+    return rows;
+  },
+};

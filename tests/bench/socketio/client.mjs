@@ -1,0 +1,294 @@
+// Load generator for tests/bench/realtime.ts, the same for both stacks: `ours` speaks ChatCRM's
+// WebSocket protocol with `ws`; `sio` uses socket.io-client over websocket only. Usage:
+//   node client.mjs <config.json>
+// Config: {mode, urlA, urlB, roomId, senderTokens[], receiverTokens[], idleTokens[], idleCount,
+//   serverPids: [A, B], redisPid, clkTck, rates[], seconds, stopAboveP99Ms?}
+// Senders connect to instance A, receivers to B; each step sends open-loop at `rate` msg/s for
+// `seconds`, the send time (performance.now) carried in the text. One JSON line per phase on
+// stdout: {phase: "idle", ...} then {phase: "step", ...} for each rate.
+import { readFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+// The packages come from ./node_modules through Node; imported dynamically so that `deno check
+// tests/` (which walks this directory too) does not look for them in deno.json.
+const load = (name) => import(name);
+const { default: WebSocket } = await load("ws");
+const { io } = await load("socket.io-client");
+
+const cfg = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const out = (o) => process.stdout.write(JSON.stringify(o) + "\n");
+
+function procCpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / cfg.clkTck;
+  } catch {
+    return NaN;
+  }
+}
+function rssKb(pid) {
+  try {
+    return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]);
+  } catch {
+    return NaN;
+  }
+}
+const selfCpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+/** In batches of `width`, runs `fn` for every index below `n`. */
+async function batched(n, width, fn) {
+  const all = [];
+  for (let i = 0; i < n; i += width) {
+    const part = [];
+    for (let j = i; j < Math.min(n, i + width); j++) part.push(fn(j));
+    all.push(...(await Promise.all(part)));
+  }
+  return all;
+}
+
+// --- a client of either stack: {send(roomId, text, cmid), join(roomId), close()} ---------------
+
+function withTimeout(p, ms, what) {
+  return Promise.race([
+    p,
+    new Promise((_, reject) => setTimeout(() => reject(new Error(`${what}: timed out`)), ms)),
+  ]);
+}
+
+/** ChatCRM: frames {event, data, id}; resolves once the server's `connected` frame came. */
+function oursClient(url, token, onMessage, onAck) {
+  const ws = new WebSocket(`${url.replace(/^http/, "ws")}/ws?token=${encodeURIComponent(token)}`);
+  let counter = 0;
+  const waiting = new Map();
+  let connected;
+  const ready = new Promise((resolve, reject) => {
+    connected = resolve;
+    ws.on("error", reject);
+    ws.on("close", (code) => reject(new Error(`closed ${code}`)));
+  });
+  ws.on("message", (raw) => {
+    const f = JSON.parse(raw.toString());
+    if (f.event === "message-received") onMessage?.(f.data.message.text);
+    else if (f.event === "connected") connected();
+    else if (f.event === "ack" || f.event === "error") {
+      const w = waiting.get(f.id);
+      if (w) {
+        waiting.delete(f.id);
+        w(f);
+      } else onAck?.(f.event === "ack");
+    }
+  });
+  const client = {
+    ws,
+    request(event, data) {
+      const id = `q${++counter}`;
+      return new Promise((resolve, reject) => {
+        waiting.set(
+          id,
+          (f) => f.event === "ack" ? resolve(f.data) : reject(new Error(f.error.code)),
+        );
+        ws.send(JSON.stringify({ event, data, id }));
+      });
+    },
+    join: (roomId) => client.request("join-room", { roomId }),
+    send(roomId, text, clientMessageId) {
+      ws.send(JSON.stringify({
+        event: "send-message",
+        data: { roomId, message: text, clientMessageId },
+        id: ++counter,
+      }));
+    },
+    close: () => ws.terminate(),
+  };
+  return withTimeout(ready, 20_000, "ours connect").then(() => client);
+}
+
+/** Socket.IO: websocket transport only, one manager per socket (as separate browsers would). */
+function sioClient(url, _token, onMessage, onAck) {
+  const socket = io(url, { transports: ["websocket"], forceNew: true, reconnection: false });
+  if (onMessage) socket.on("message-received", (data) => onMessage(data.message.text));
+  const client = {
+    socket,
+    join: (roomId) =>
+      withTimeout(
+        new Promise((resolve) => socket.emit("join-room", { roomId }, resolve)),
+        20_000,
+        "join",
+      ),
+    send(roomId, text, clientMessageId) {
+      socket.emit("send-message", { roomId, message: text, clientMessageId }, () => onAck?.(true));
+    },
+    close: () => socket.disconnect(),
+  };
+  return withTimeout(
+    new Promise((resolve, reject) => {
+      socket.once("connect", () => resolve(client));
+      socket.once("connect_error", reject);
+    }),
+    20_000,
+    "sio connect",
+  );
+}
+
+const connect = cfg.mode === "ours" ? oursClient : sioClient;
+const [pidA, pidB] = cfg.serverPids;
+
+// --- idle sockets: RSS of instance A before and after `idleCount` connected, idle sockets -----
+
+{
+  await sleep(1000);
+  const before = rssKb(pidA);
+  const idle = await batched(
+    cfg.idleCount,
+    100,
+    (i) => connect(cfg.urlA, cfg.idleTokens[i % cfg.idleTokens.length]),
+  );
+  await sleep(3000);
+  const after = rssKb(pidA);
+  for (const c of idle) c.close();
+  out({ phase: "idle", count: idle.length, rssBeforeKb: before, rssAfterKb: after });
+  await sleep(1500);
+}
+
+// --- the room: receivers on B, senders on A -----------------------------------------------------
+
+let step = -1;
+let lat = new Float64Array(0);
+let received = 0;
+let lastReceiveAt = 0;
+let stale = 0;
+function onMessage(text) {
+  const now = performance.now();
+  const bar = text.indexOf("|");
+  if (Number(text.slice(0, bar)) !== step) {
+    stale++;
+    return;
+  }
+  if (received < lat.length) lat[received] = now - Number(text.slice(bar + 1));
+  received++;
+  lastReceiveAt = now;
+}
+let acks = 0;
+let sendErrors = 0;
+const onAck = (ok) => ok ? acks++ : sendErrors++;
+
+const receivers = await batched(
+  cfg.receiverTokens.length,
+  50,
+  (i) => connect(cfg.urlB, cfg.receiverTokens[i], onMessage),
+);
+await batched(receivers.length, 50, (i) => receivers[i].join(cfg.roomId));
+const senders = await batched(
+  cfg.senderTokens.length,
+  50,
+  (i) => connect(cfg.urlA, cfg.senderTokens[i], undefined, onAck),
+);
+const nReceivers = receivers.length;
+
+/** Sends open-loop at `rate` for `seconds`, spread over the senders; resolves with the count. */
+async function offer(rate, seconds, tag) {
+  let sent = 0;
+  const start = performance.now();
+  const total = Math.round(rate * seconds);
+  await new Promise((resolve) => {
+    const timer = setInterval(() => {
+      const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
+      while (sent < due) {
+        const s = senders[sent % senders.length];
+        s.send(cfg.roomId, `${tag}|${performance.now()}`, `m${tag}-${sent}`);
+        sent++;
+      }
+      if (sent >= total) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 2);
+  });
+  return { sent, sendSeconds: (performance.now() - start) / 1000 };
+}
+
+/** Waits until `expected` deliveries arrived, or nothing arrived for 3 s (15 s at most). */
+async function drain(expected) {
+  const until = performance.now() + 15_000;
+  while (received < expected && performance.now() < until) {
+    const before = received;
+    await sleep(100);
+    if (received === before && performance.now() - lastReceiveAt > 3000) break;
+  }
+}
+
+// Warm-up (JIT, connection pools), not measured.
+step = 1000;
+lat = new Float64Array(0);
+{
+  const { sent } = await offer(200, 1.5, step);
+  await drain(sent * nReceivers);
+}
+await sleep(500);
+
+const pct = (sorted, p) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : NaN;
+
+for (let i = 0; i < cfg.rates.length; i++) {
+  const rate = cfg.rates[i];
+  step = i;
+  received = 0;
+  stale = 0;
+  acks = 0;
+  sendErrors = 0;
+  lat = new Float64Array(Math.round(rate * cfg.seconds) * nReceivers);
+  const cpu0 = [
+    procCpuSeconds(pidA),
+    procCpuSeconds(pidB),
+    procCpuSeconds(cfg.redisPid),
+    selfCpu(),
+  ];
+  const t0 = performance.now();
+  const { sent, sendSeconds } = await offer(rate, cfg.seconds, i);
+  await drain(sent * nReceivers);
+  const seconds = (Math.max(lastReceiveAt, t0) - t0) / 1000;
+  const cpu1 = [
+    procCpuSeconds(pidA),
+    procCpuSeconds(pidB),
+    procCpuSeconds(cfg.redisPid),
+    selfCpu(),
+  ];
+  const sorted = lat.subarray(0, Math.min(received, lat.length)).sort();
+  const r = {
+    phase: "step",
+    rate,
+    receivers: nReceivers,
+    senders: senders.length,
+    sent,
+    offeredPerSecond: sent / sendSeconds,
+    expected: sent * nReceivers,
+    received,
+    lost: sent * nReceivers - received,
+    stale,
+    acks,
+    sendErrors,
+    deliveredPerSecond: received / seconds,
+    p50: pct(sorted, 0.5),
+    p99: pct(sorted, 0.99),
+    max: sorted.length ? sorted[sorted.length - 1] : NaN,
+    cpuA: cpu1[0] - cpu0[0],
+    cpuB: cpu1[1] - cpu0[1],
+    cpuRedis: cpu1[2] - cpu0[2],
+    cpuLoad: cpu1[3] - cpu0[3],
+    seconds,
+  };
+  out(r);
+  console.error(
+    `bench: ${cfg.mode} @ ${rate} msg/s: p99 ${r.p99.toFixed(1)} ms, lost ${r.lost}, ` +
+      `${Math.round(r.deliveredPerSecond)} deliveries/s`,
+  );
+  if (cfg.stopAboveP99Ms !== undefined && !(r.p99 <= cfg.stopAboveP99Ms)) break;
+  await sleep(1000);
+}
+
+for (const c of [...receivers, ...senders]) c.close();
+process.exit(0);
