@@ -3,11 +3,11 @@ import { type InboundMail, parseMail } from "@/mail/parse.ts";
 import { errorMessage } from "@/log.ts";
 import type { ChatService } from "@/modules/chat/service.ts";
 import type { QueryService } from "@/modules/queries/service.ts";
-import type { Query } from "@/modules/queries/model.ts";
 import type { Mailbox, MailRecord } from "./model.ts";
 import { type EmailRepository, recordId } from "./repository.ts";
 import { customerFor } from "./customers.ts";
 import { readableSize, storeAttachments } from "./attachments.ts";
+import { madeBeforeCrash, rememberThread, staleClaimMs, threadedQuery } from "./threads.ts";
 
 /** What the importer uses; built once per email service. */
 export interface ImportContext {
@@ -30,9 +30,6 @@ export const ownMessageIdPrefix = "chatcrm.";
 
 /** A mail whose import failed this often is skipped, so one bad mail never blocks a mailbox. */
 export const maxImportFailures = 5;
-
-/** A claim older than this is taken over: its poller died between claiming and finishing. */
-const staleClaimMs = 10 * 60_000;
 
 async function sha256(data: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>);
@@ -224,104 +221,6 @@ async function deliver(
   };
 }
 
-/**
- * A query an earlier, interrupted import of this mail opened before it could note it on the
- * record: the customer's email query with the mail's subject, opened since the claim.
- */
-async function madeBeforeCrash(
-  ctx: ImportContext,
-  record: MailRecord,
-  customerId: string,
-  mail: InboundMail,
-): Promise<Query | null> {
-  const found = await ctx.deps.store.queries.list(
-    record.organizationId,
-    {
-      customerId,
-      source: "Email",
-      createdFrom: record.createdAt,
-      createdTo: new Date(Date.parse(record.createdAt) + staleClaimMs).toISOString(),
-    },
-    { field: "createdAt", order: "asc" },
-    { page: 1, limit: 20 },
-  );
-  const title = (mail.subject || "(no subject)").slice(0, 200);
-  return found.data.find((q) => q.title === title) ?? null;
-}
-
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}\n[…truncated]`;
-}
-
-/**
- * The query a mail answers: one whose Message-IDs it names (In-Reply-To, References), else the
- * `[Q-000123]` in its subject, only when the sender is that query's customer. Closed queries
- * take no more mail: a reply to one opens a new query.
- */
-async function threadedQuery(
-  ctx: ImportContext,
-  orgId: string,
-  mail: InboundMail,
-  customerId: string,
-): Promise<Query | null> {
-  const { store } = ctx.deps;
-  const open = (q: Query | null) => (q && q.status !== "Closed" ? q : null);
-  const named = [mail.inReplyTo, ...[...mail.references].reverse()].filter((v): v is string =>
-    Boolean(v)
-  );
-  for (const ref of [...new Set(named)].slice(0, 20)) {
-    const record = await ctx.repo.records.get(orgId, await recordId(orgId, ref));
-    if (record?.queryId) {
-      const query = open(await store.queries.findById(orgId, record.queryId));
-      if (query) return query;
-    }
-  }
-  const reference = /\[(Q-\d{6,})\]/i.exec(mail.subject)?.[1]?.toUpperCase();
-  if (!reference) return null;
-  const found = await store.queries.list(
-    orgId,
-    { text: reference, customerId },
-    { field: "createdAt", order: "desc" },
-    { page: 1, limit: 10 },
-  );
-  return open(found.data.find((q) => q.reference === reference) ?? null);
-}
-
-/** Keeps the thread's Message-IDs, so replies carry In-Reply-To and References. */
-async function rememberThread(
-  ctx: ImportContext,
-  mailbox: Mailbox,
-  mail: InboundMail,
-  query: Query,
-  messageId: string,
-): Promise<void> {
-  const threads = ctx.repo.threads;
-  const orgId = mailbox.organizationId;
-  const at = ctx.deps.clock.now().toISOString();
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const thread = await threads.get(orgId, query.id);
-    if (!thread) {
-      const made = await threads.insert({
-        id: query.id,
-        organizationId: orgId,
-        mailboxId: mailbox.id,
-        customerEmail: mail.from!.address,
-        subject: mail.subject || query.title,
-        references: [messageId],
-        lastInboundId: messageId,
-        createdAt: at,
-        updatedAt: at,
-      }).catch(() => null);
-      if (made) return;
-      continue;
-    }
-    if (thread.references.includes(messageId)) return;
-    const references = [...thread.references, messageId].slice(-50);
-    const done = await threads.update(orgId, query.id, {
-      references,
-      lastInboundId: messageId,
-      updatedAt: at,
-    }, { updatedAt: thread.updatedAt });
-    if (done) return;
-  }
 }

@@ -1,55 +1,26 @@
 import type { Deps } from "@/deps.ts";
-import { AppError, notFound } from "@/errors.ts";
+import { AppError } from "@/errors.ts";
 import type { AuthContext } from "@/http/env.ts";
 import { verifyImap } from "@/mail/imap.ts";
 import { verifySmtp } from "@/mail/smtp.ts";
 import { errorMessage } from "@/log.ts";
-import { audit } from "@/modules/audit/service.ts";
 import type { ChatService } from "@/modules/chat/service.ts";
 import type { QueryService } from "@/modules/queries/service.ts";
 import type { PageRequest, PageResult } from "@/store/types.ts";
 import type { Mailbox } from "./model.ts";
 import { emailRepository } from "./repository.ts";
+import {
+  type MailboxPatch,
+  mailboxSettings,
+  type MailboxView,
+  type NewMailbox,
+} from "./settings.ts";
 import { encryptionKey, type SecretBox, secretBox } from "./secrets.ts";
 import { type PollContext, pollMailbox, type PollOptions, type PollReport } from "./poller.ts";
 import { attemptReply, queueReply, sendDueReplies } from "./replies.ts";
 import { describeMailError } from "./errors.ts";
 
-export interface NewMailbox {
-  name: string;
-  email: string;
-  imap: {
-    host: string;
-    port: number;
-    secure: boolean;
-    user: string;
-    password: string;
-    folder?: string;
-  };
-  smtp: {
-    host: string;
-    port: number;
-    secure: boolean;
-    user?: string | null;
-    password?: string | null;
-  };
-  pollingEnabled: boolean;
-}
-
-/** A change: any field; a password left out is kept, an SMTP user or password null clears it. */
-export interface MailboxPatch {
-  name?: string;
-  email?: string;
-  imap?: Partial<NewMailbox["imap"]>;
-  smtp?: Partial<NewMailbox["smtp"]>;
-  pollingEnabled?: boolean;
-}
-
-/** A mailbox as the API shows it: passwords only as set or not, no lease internals. */
-export type MailboxView = Omit<Mailbox, "imap" | "smtp" | "leaseOwner" | "leaseUntil"> & {
-  imap: Omit<Mailbox["imap"], "password"> & { passwordSet: boolean };
-  smtp: Omit<Mailbox["smtp"], "password"> & { passwordSet: boolean };
-};
+export type { MailboxPatch, MailboxView, NewMailbox } from "./settings.ts";
 
 export interface ConnectionCheck {
   ok: boolean;
@@ -76,17 +47,6 @@ export interface EmailService {
   settle(): Promise<void>;
 }
 
-export function view(mailbox: Mailbox): MailboxView {
-  const { leaseOwner: _o, leaseUntil: _u, imap, smtp, ...rest } = mailbox;
-  const { password: imapPassword, ...imapShown } = imap;
-  const { password: smtpPassword, ...smtpShown } = smtp;
-  return {
-    ...rest,
-    imap: { ...imapShown, passwordSet: Boolean(imapPassword) },
-    smtp: { ...smtpShown, passwordSet: Boolean(smtpPassword) },
-  };
-}
-
 /** Mailbox settings, polling and replies of the email channel (issue 6). */
 export function createEmailService(
   deps: Deps,
@@ -105,13 +65,6 @@ export function createEmailService(
   };
   const pending = new Set<Promise<unknown>>();
   const timeoutMs = deps.config.imap.timeoutSeconds * 1000;
-  const now = () => deps.clock.now().toISOString();
-
-  async function found(orgId: string, id: string): Promise<Mailbox> {
-    const mailbox = await repo.mailboxes.get(orgId, id);
-    if (!mailbox) throw notFound("Mailbox", id);
-    return mailbox;
-  }
 
   async function plainPasswords(m: Mailbox) {
     const b = await box();
@@ -125,111 +78,14 @@ export function createEmailService(
     }
   }
 
+  const settings = mailboxSettings(deps, repo, box);
+  const found = settings.found;
   const service: EmailService = {
-    async list(orgId, page) {
-      const result = await repo.mailboxes.find(orgId, { sort: [["createdAt", "asc"]], page });
-      return { data: result.data.map(view), total: result.total };
-    },
-    async get(orgId, id) {
-      return view(await found(orgId, id));
-    },
-    async create(orgId, actor, input) {
-      const id = deps.ids.next();
-      const b = await box();
-      const at = now();
-      const mailbox = await repo.mailboxes.insert({
-        id,
-        organizationId: orgId,
-        name: input.name,
-        email: input.email.toLowerCase(),
-        imap: {
-          host: input.imap.host,
-          port: input.imap.port,
-          secure: input.imap.secure,
-          user: input.imap.user,
-          password: await b.seal(input.imap.password, `${id}:imap`),
-          folder: input.imap.folder ?? "INBOX",
-        },
-        smtp: {
-          host: input.smtp.host,
-          port: input.smtp.port,
-          secure: input.smtp.secure,
-          user: input.smtp.user ?? null,
-          password: input.smtp.password ? await b.seal(input.smtp.password, `${id}:smtp`) : null,
-        },
-        pollingEnabled: input.pollingEnabled,
-        uidValidity: null,
-        lastUid: 0,
-        lastPolledAt: null,
-        lastSuccessAt: null,
-        lastError: null,
-        lastErrorAt: null,
-        failures: 0,
-        nextPollAt: null,
-        leaseOwner: null,
-        leaseUntil: null,
-        createdAt: at,
-        updatedAt: at,
-      });
-      await audit(deps, {
-        organizationId: orgId,
-        action: "email_config.created",
-        actor,
-        targetType: "mailbox",
-        targetId: id,
-        ip: null,
-        details: { email: mailbox.email, imapHost: mailbox.imap.host },
-      });
-      return view(mailbox);
-    },
-    async update(orgId, actor, id, patch) {
-      const current = await found(orgId, id);
-      const b = await box();
-      const imap = { ...current.imap, ...withoutPassword(patch.imap) };
-      if (patch.imap?.password) imap.password = await b.seal(patch.imap.password, `${id}:imap`);
-      const smtp = { ...current.smtp, ...withoutPassword(patch.smtp) };
-      if (patch.smtp?.password !== undefined) {
-        smtp.password = patch.smtp.password
-          ? await b.seal(patch.smtp.password, `${id}:smtp`)
-          : null;
-      }
-      // Another server, account or folder has its own UIDs: start its checkpoint afresh.
-      const moved = imap.host !== current.imap.host || imap.user !== current.imap.user ||
-        imap.folder !== current.imap.folder || imap.port !== current.imap.port;
-      const next = await repo.mailboxes.update(orgId, id, {
-        ...(patch.name !== undefined ? { name: patch.name } : {}),
-        ...(patch.email !== undefined ? { email: patch.email.toLowerCase() } : {}),
-        ...(patch.pollingEnabled !== undefined ? { pollingEnabled: patch.pollingEnabled } : {}),
-        imap,
-        smtp,
-        ...(moved ? { uidValidity: null, lastUid: 0 } : {}),
-        // New settings deserve a try now rather than after a long backoff.
-        nextPollAt: null,
-        updatedAt: now(),
-      });
-      if (!next) throw notFound("Mailbox", id);
-      await audit(deps, {
-        organizationId: orgId,
-        action: "email_config.updated",
-        actor,
-        targetType: "mailbox",
-        targetId: id,
-        ip: null,
-        details: { fields: changedFields(patch) },
-      });
-      return view(next);
-    },
-    async remove(orgId, actor, id) {
-      if (!await repo.mailboxes.delete(orgId, id)) throw notFound("Mailbox", id);
-      await audit(deps, {
-        organizationId: orgId,
-        action: "email_config.removed",
-        actor,
-        targetType: "mailbox",
-        targetId: id,
-        ip: null,
-      });
-    },
+    list: settings.list,
+    get: settings.get,
+    create: settings.create,
+    update: settings.update,
+    remove: settings.remove,
     async test(orgId, id) {
       const m = await found(orgId, id);
       const pw = await plainPasswords(m);
@@ -294,22 +150,4 @@ export function createEmailService(
     },
   };
   return service;
-}
-
-/** The given settings fields except the password (sealed separately). */
-function withoutPassword<T extends object>(value: T | undefined): Partial<Omit<T, "password">> {
-  return Object.fromEntries(
-    Object.entries(value ?? {}).filter(([k, v]) => k !== "password" && v !== undefined),
-  ) as Partial<Omit<T, "password">>;
-}
-
-function changedFields(patch: MailboxPatch): string[] {
-  const fields: string[] = [];
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === undefined) continue;
-    if (typeof value === "object" && value !== null) {
-      for (const [k, v] of Object.entries(value)) if (v !== undefined) fields.push(`${key}.${k}`);
-    } else fields.push(key);
-  }
-  return fields;
 }
