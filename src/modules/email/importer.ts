@@ -183,6 +183,9 @@ async function deliver(
     roomId: query.roomId!,
     senderId: customer.id,
   });
+  for (const r of files.refused) {
+    deps.log.info("mail attachment refused", { messageId, filename: r.filename, reason: r.reason });
+  }
   const notes = files.refused.map((r) => `[Attachment "${r.filename}" not imported: ${r.reason}]`);
   const text = [truncate(mail.text || "(empty message)", 10_000), ...notes].join("\n\n");
   const from = { id: customer.id, role: "Customer" as const };

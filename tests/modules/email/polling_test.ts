@@ -11,17 +11,28 @@ import type { Mailbox, MailRecord } from "@/modules/email/model.ts";
 import { recordId } from "@/modules/email/repository.ts";
 import { customerFor } from "@/modules/email/customers.ts";
 import { maxImportFailures } from "@/modules/email/importer.ts";
+import type { Logger } from "@/log.ts";
 
-function mailTest(name: string, fn: (m: MailDesk) => Promise<void>) {
+/** Log lines a test's app wrote, to check what was logged. */
+type Logged = { level: string; msg: string; fields: Record<string, unknown> }[];
+
+function capture(logged: Logged): Logger {
+  const at = (level: string) => (msg: string, fields: Record<string, unknown> = {}) =>
+    void logged.push({ level, msg, fields });
+  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+}
+
+function mailTest(name: string, fn: (m: MailDesk, logged: Logged) => Promise<void>) {
   Deno.test({
     name,
     ignore: skipDovecot,
     sanitizeResources: false,
     sanitizeOps: false,
     async fn() {
-      const m = await aMailDesk();
+      const logged: Logged = [];
+      const m = await aMailDesk({ log: capture(logged) });
       try {
-        await fn(m);
+        await fn(m, logged);
       } finally {
         await m.close();
       }
@@ -292,41 +303,48 @@ mailTest("poll: auto-replies, bulk mail and our own Message-IDs open nothing", a
   assert.equal(m.smtp.received().length, 0, "no reply went out");
 });
 
-mailTest("poll: malformed MIME is handled and the mails after it still arrive", async (m) => {
-  await m.deliver("this is not a mail at all\r\n\r\n\u0000\u0001 binary junk");
-  await m.deliver(
-    [
-      "From: broken@customer.test",
-      "Subject: =?utf-8?B?not base64!!?=",
-      "Message-ID: <broken-1@customer.test>",
-      'Content-Type: multipart/mixed; boundary="never-closed"',
-      "",
-      "--never-closed",
-      "Content-Type: text/plain",
-      "Content-Transfer-Encoding: base64",
-      "",
-      "%%%% not base64 %%%%",
-      "--never-closed",
-      "Content-Type: application/pdf",
-      "Content-Transfer-Encoding: base64",
-      "",
-      "AAAA====****",
-    ].join("\r\n"),
-  );
-  await m.deliver({ from: "fine@customer.test", text: "after the broken ones" });
-  const report = await m.poll();
-  assert.equal(report.status, "ok");
-  assert.equal(report.imported.length, 3);
-  assert.equal(report.imported[2]!.status, "created");
-  assert.equal(report.imported[0]!.status, "skipped", "no sender: nothing to answer");
-  const texts = (await Promise.all((await queriesOf(m)).map((q) => messagesOf(m, q)))).flat()
-    .map((x) => x.text);
-  assert.ok(texts.includes("after the broken ones"));
-});
+mailTest(
+  "poll: malformed MIME is handled, logged, and later mails still arrive",
+  async (m, logged) => {
+    await m.deliver("this is not a mail at all\r\n\r\n\u0000\u0001 binary junk");
+    await m.deliver(
+      [
+        "From: broken@customer.test",
+        "Subject: =?utf-8?B?not base64!!?=",
+        "Message-ID: <broken-1@customer.test>",
+        'Content-Type: multipart/mixed; boundary="never-closed"',
+        "",
+        "--never-closed",
+        "Content-Type: text/plain",
+        "Content-Transfer-Encoding: base64",
+        "",
+        "%%%% not base64 %%%%",
+        "--never-closed",
+        "Content-Type: application/pdf",
+        "Content-Transfer-Encoding: base64",
+        "",
+        "AAAA====****",
+      ].join("\r\n"),
+    );
+    await m.deliver({ from: "fine@customer.test", text: "after the broken ones" });
+    const report = await m.poll();
+    assert.equal(report.status, "ok");
+    assert.equal(report.imported.length, 3);
+    assert.equal(report.imported[2]!.status, "created");
+    assert.equal(report.imported[0]!.status, "skipped", "no sender: nothing to answer");
+    const texts = (await Promise.all((await queriesOf(m)).map((q) => messagesOf(m, q)))).flat()
+      .map((x) => x.text);
+    assert.ok(texts.includes("after the broken ones"));
+    assert.ok(
+      logged.some((l) => l.msg === "mail skipped" && l.fields.reason === "no sender address"),
+      JSON.stringify(logged),
+    );
+  },
+);
 
 mailTest(
-  "poll: a 30 MB attachment is kept out and noted; allowed small ones are stored",
-  async (m) => {
+  "poll: a 30 MB attachment is kept out, noted and logged; small allowed ones are stored",
+  async (m, logged) => {
     const big = new Uint8Array(30 * 1024 * 1024);
     for (let i = 0; i < big.length; i += 4096) big[i] = i % 251;
     const png = Uint8Array.from([137, 80, 78, 71, 13, 10, 26, 10, 1, 2, 3]);
@@ -354,6 +372,8 @@ mailTest(
     });
     assert.equal(download.status, 200);
     assert.deepEqual(new Uint8Array(await download.arrayBuffer()), png);
+    const refused = logged.filter((l) => l.msg === "mail attachment refused");
+    assert.deepEqual(refused.map((l) => l.fields.filename), ["huge.pdf", "run.exe"]);
   },
 );
 
