@@ -121,6 +121,11 @@ mailTest(
       m.t.call("POST", `/api/v1/email-config/${ids[0]}/test`, { token: m.desk.token.Admin }),
       200,
     );
+    const good = await expectStatus(
+      m.t.call("POST", `/api/v1/email-config/${m.mailbox.id}/test`, { token: m.desk.token.Admin }),
+      200,
+    );
+    assert.deepEqual(good, { imap: { ok: true, error: null }, smtp: { ok: true, error: null } });
     assert.equal(test.imap.ok, false);
     assert.match(test.imap.error, /Login failed/);
     assert.deepEqual(test.smtp, { ok: true, error: null });
