@@ -172,13 +172,11 @@ export function mongoReportRepository(db: Db): ReportRepository {
       return counts;
     },
     async createdPage(orgId, range, after, limit) {
-      const filter: Document = { organizationId: orgId, createdAt: between(range) };
-      if (after) {
-        filter.$or = [
-          { createdAt: { $gt: after.createdAt } },
-          { createdAt: after.createdAt, _id: { $gt: after.id } },
-        ];
-      }
+      const filter: Document = {
+        organizationId: orgId,
+        createdAt: { $gte: after?.createdAt ?? range.from, $lt: range.to },
+      };
+      if (after) filter.$or = [{ createdAt: { $gt: after.createdAt } }, { _id: { $gt: after.id } }];
       const docs = await queries.find(filter).sort({ createdAt: 1, _id: 1 }).limit(limit)
         .toArray();
       return docs.map((d) => {

@@ -39,9 +39,9 @@ const factPaths = [
 // One json_extract with every path parses each document once (a column each would parse ten times).
 const factsSql = `
   SELECT json_extract(doc, ${factPaths.map((p) => `'$.${p}'`).join(", ")}) AS facts
-  FROM queries WHERE id IN (${
+  FROM queries WHERE rowid IN (${
   eventColumnsInFacts.map((c) =>
-    `SELECT id FROM queries WHERE org_id = :org AND ${c} >= :from AND ${c} < :to`
+    `SELECT rowid FROM queries WHERE org_id = :org AND ${c} >= :from AND ${c} < :to`
   ).join(" UNION ")
 })`;
 
@@ -147,10 +147,10 @@ export function sqliteReportRepository(db: Db): ReportRepository {
     async createdPage(orgId, range, after, limit) {
       const rows = after
         ? db.prepare(
-          `SELECT doc FROM queries WHERE org_id = ? AND created_at < ?
-             AND (created_at > ? OR (created_at = ? AND id > ?))
+          `SELECT doc FROM queries WHERE org_id = ? AND created_at >= ? AND created_at < ?
+             AND (created_at > ? OR id > ?)
            ORDER BY created_at, id LIMIT ?`,
-        ).all(orgId, range.to, after.createdAt, after.createdAt, after.id, limit)
+        ).all(orgId, after.createdAt, range.to, after.createdAt, after.id, limit)
         : db.prepare(
           `SELECT doc FROM queries WHERE org_id = ? AND created_at >= ? AND created_at < ?
            ORDER BY created_at, id LIMIT ?`,
