@@ -13,6 +13,7 @@
  */
 import { findBinary, freePort } from "@tests/helpers/servers.ts";
 import { realtimeBench } from "./realtime.ts";
+import { reportsMongoBench, reportsSqliteBench } from "./reports.ts";
 
 /** One line of the results table. */
 export interface BenchRow {
@@ -311,7 +312,14 @@ const throughput: Bench = {
 };
 
 /** Every benchmark, in the order they run; later issues append theirs. */
-export const benches: Bench[] = [startup, memory, throughput, realtimeBench];
+export const benches: Bench[] = [
+  startup,
+  memory,
+  throughput,
+  reportsSqliteBench,
+  reportsMongoBench,
+  realtimeBench,
+];
 
 // --- runner ----------------------------------------------------------------------------------
 
