@@ -23,8 +23,12 @@ function chatClient(url: string, email: string, reference: string) {
     env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
     stdin: "piped",
     stdout: "piped",
-    stderr: "null",
+    stderr: "piped",
   }).spawn();
+  let stderr = "";
+  const errors = (async () => {
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) stderr += chunk;
+  })();
   const lines: string[] = [];
   const waiters: { re: RegExp; resolve: (line: string) => void }[] = [];
   const reading = (async () => {
@@ -46,16 +50,26 @@ function chatClient(url: string, email: string, reference: string) {
     }
   })();
   const writer = child.stdin.getWriter();
+  // A client that exits fails the wait for its next line, with what it printed.
+  const exited = Promise.all([child.status, reading, errors]).then(([status]) => {
+    throw new Error(`the client exited (${status.code}):\n${lines.join("\n")}\n${stderr}`);
+  });
+  exited.catch(() => {});
   return {
     line(re: RegExp): Promise<string> {
       const seen = lines.find((l) => re.test(l));
-      return seen ? Promise.resolve(seen) : new Promise((resolve) => waiters.push({ re, resolve }));
+      if (seen) return Promise.resolve(seen);
+      return Promise.race([
+        new Promise<string>((resolve) => waiters.push({ re, resolve })),
+        exited,
+      ]);
     },
     say: (text: string) => writer.write(new TextEncoder().encode(`${text}\n`)),
     async stop() {
-      await writer.close();
+      await writer.close().catch(() => {});
       await child.status;
       await reading;
+      await errors;
     },
   };
 }
