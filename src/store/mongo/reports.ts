@@ -52,24 +52,24 @@ const between = (r: Range) => ({ $gte: r.from, $lt: r.to });
 export function mongoReportRepository(db: Db): ReportRepository {
   const queries = db.collection("queries");
   const history = db.collection("query_history");
-  const grouped = async (pipeline: Document[]) =>
-    await history.aggregate<{ _id: unknown; n: number }>(pipeline).toArray();
   return {
     async statusCounts(orgId) {
       const byStatus = Object.fromEntries(queryStatuses.map((s) => [s, 0])) as Record<
         QueryStatus,
         number
       >;
-      const rows = await queries.aggregate<{ _id: QueryStatus; n: number }>([
+      // One pass (FerretDB scans the collection for every query): by status and assignee.
+      const rows = await queries.aggregate<
+        { _id: { status: QueryStatus; assignedTo?: string | null }; n: number }
+      >([
         { $match: { organizationId: orgId } },
-        { $group: { _id: "$status", n: { $sum: 1 } } },
+        { $group: { _id: { status: "$status", assignedTo: "$assignedTo" }, n: { $sum: 1 } } },
       ]).toArray();
-      for (const r of rows) byStatus[r._id] = r.n;
-      const waiting = await queries.countDocuments({
-        organizationId: orgId,
-        status: "Open",
-        assignedTo: null,
-      });
+      let waiting = 0;
+      for (const r of rows) {
+        byStatus[r._id.status] += r.n;
+        if (r._id.status === "Open" && (r._id.assignedTo ?? null) === null) waiting += r.n;
+      }
       return { byStatus, waiting };
     },
     async *facts(orgId, range, batchSize = 1000) {
@@ -106,49 +106,41 @@ export function mongoReportRepository(db: Db): ReportRepository {
       }
     },
     async historyCounts(orgId, range) {
-      const assigned = await grouped([
-        {
-          $match: {
-            organizationId: orgId,
-            at: between(range),
+      // One pass over the range's entries (no $lookup on FerretDB): assignments by agent,
+      // reopens by query, then each reopened query's assignee in batches.
+      const entries = history.find({
+        organizationId: orgId,
+        at: between(range),
+        $or: [
+          {
             action: { $in: ["assigned", "transferred"] },
             field: "assignedTo",
             to: { $type: "string" },
           },
-        },
-        { $group: { _id: "$to", n: { $sum: 1 } } },
-      ]);
-      // No $lookup on FerretDB: reopens by query, then each query's assignee in batches.
-      const byQuery = await grouped([
-        {
-          $match: {
-            organizationId: orgId,
-            at: between(range),
-            action: "status",
-            from: "Resolved",
-            to: "In Progress",
-          },
-        },
-        { $group: { _id: "$queryId", n: { $sum: 1 } } },
-      ]);
+          { action: "status", from: "Resolved", to: "In Progress" },
+        ],
+      }, { projection: { _id: 0, action: 1, to: 1, queryId: 1 }, batchSize: 5000 });
+      const assigned = new Map<string, number>();
+      const byQuery = new Map<string, number>();
+      for await (const e of entries) {
+        const [map, key] = e.action === "status"
+          ? [byQuery, String(e.queryId)]
+          : [assigned, String(e.to)];
+        map.set(key, (map.get(key) ?? 0) + 1);
+      }
       const reopened = new Map<string | null, number>();
-      for (let i = 0; i < byQuery.length; i += 500) {
-        const slice = byQuery.slice(i, i + 500);
-        const owners = new Map<unknown, string | null>();
-        const docs = queries.find(
-          { organizationId: orgId, _id: { $in: slice.map((r) => r._id) } } as Document,
+      const ids = [...byQuery.keys()];
+      for (let i = 0; i < ids.length; i += 500) {
+        const owners = queries.find(
+          { organizationId: orgId, _id: { $in: ids.slice(i, i + 500) } } as Document,
           { projection: { assignedTo: 1 } },
         );
-        for await (const d of docs) owners.set(d._id, str(d.assignedTo));
-        for (const r of slice) {
-          const agent = owners.get(r._id) ?? null;
-          reopened.set(agent, (reopened.get(agent) ?? 0) + r.n);
+        for await (const d of owners) {
+          const agent = str(d.assignedTo);
+          reopened.set(agent, (reopened.get(agent) ?? 0) + byQuery.get(String(d._id))!);
         }
       }
-      return {
-        assigned: new Map(assigned.map((r) => [String(r._id), r.n])),
-        reopened,
-      };
+      return { assigned, reopened };
     },
     async countBetween(orgId, event: CountedEvent, bounds) {
       const counts = new Array<number>(Math.max(bounds.length - 1, 0)).fill(0);
