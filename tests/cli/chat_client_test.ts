@@ -59,10 +59,20 @@ function chatClient(url: string, email: string, reference: string) {
     line(re: RegExp): Promise<string> {
       const seen = lines.find((l) => re.test(l));
       if (seen) return Promise.resolve(seen);
+      // A safety net, not a timing assertion: a stuck client fails with what it printed.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const stuck = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(new Error(`no line matching ${re} in 60 s:\n${lines.join("\n")}\n${stderr}`)),
+          60_000,
+        );
+      });
       return Promise.race([
         new Promise<string>((resolve) => waiters.push({ re, resolve })),
         exited,
-      ]);
+        stuck,
+      ]).finally(() => clearTimeout(timer));
     },
     say: (text: string) => writer.write(new TextEncoder().encode(`${text}\n`)),
     async stop() {
