@@ -44,8 +44,11 @@ async function main() {
   const send = (event: string, data: unknown) =>
     socket.send(JSON.stringify({ event, data, id: `c${++n}` }));
   socket.onopen = () => send("join-room", { roomId: query.roomId, sinceSeq: 0 });
+  let joined!: () => void;
+  const ready = new Promise<void>((resolve) => joined = resolve);
   socket.onmessage = (e) => {
-    const { event, data, error } = JSON.parse(String(e.data));
+    const { event, data, error, id } = JSON.parse(String(e.data));
+    if (event === "ack" && id === "c1") joined();
     if (event === "message-received") {
       const who = data.sender.id === user.id
         ? "me"
@@ -66,6 +69,7 @@ async function main() {
     console.log(`socket closed (${e.code})`);
     Deno.exit(0);
   };
+  await ready;
   console.log(`${user.name} in ${query.reference} "${query.title}"; type a line to send it`);
   const decoder = new TextDecoderStream();
   let buffered = "";
