@@ -285,3 +285,48 @@ Deno.test("REST chat: rooms with unread counts, messages by seq, files for membe
     await c.close();
   }
 });
+
+Deno.test("a call's parties attach snapshots; its record lists them; others cannot", async () => {
+  const c = await conversation();
+  try {
+    const customer = await c.open(c.desk.token.Customer);
+    const agent = await c.open(c.agent.token);
+    const call = await customer.request("call-user", {
+      to: c.agent.user.id,
+      offer: { type: "offer", sdp: "v=0" },
+    });
+    await agent.next("incoming-call");
+    await agent.request("answer-call", {
+      callId: call.callId,
+      answer: { type: "answer", sdp: "v=0" },
+    });
+    const upload = (token: string, type = "image/png") => {
+      const form = new FormData();
+      form.set("file", new File([new Uint8Array([137, 80, 78, 71])], "shot.png", { type }));
+      return c.t.call("POST", `/api/v1/calls/${call.callId}/snapshots`, { token, body: form });
+    };
+    const withShot = await expectStatus(upload(c.agent.token), 201);
+    assert.equal(withShot.snapshots.length, 1);
+    const notImage = await upload(c.agent.token, "application/pdf");
+    assert.equal(notImage.status, 415);
+    await notImage.body?.cancel();
+    const stranger = await upload(c.desk.token.Agent);
+    assert.equal(stranger.status, 404);
+    await stranger.body?.cancel();
+    await agent.request("end-call", { callId: call.callId });
+    const mine = await expectStatus(
+      c.t.call("GET", "/api/v1/calls", { token: c.desk.token.Customer }),
+      200,
+    );
+    assert.equal(mine.data[0].id, call.callId);
+    assert.equal(mine.data[0].snapshots.length, 1);
+    assert.equal(mine.data[0].outcome, "completed");
+    const others = await expectStatus(
+      c.t.call("GET", "/api/v1/calls", { token: c.desk.token.Agent }),
+      200,
+    );
+    assert.equal(others.meta.total, 0, "not a party, not a supervisor: no records");
+  } finally {
+    await c.close();
+  }
+});
