@@ -5,13 +5,13 @@
  * tests/bench/socketio/). One Node load generator (tests/bench/socketio/client.mjs) drives both,
  * `ws` for ours and socket.io-client (websocket only) for theirs, so the client side costs alike.
  *
- * Steps the offered rate up on the seed's stack until its p99 passes 50 ms, then runs ours at the
- * same rates, and prints both and the ratios at that rate. Pinning on 2 cores: both server
+ * Steps the offered rate up, alternating the two stacks at each rate, until the seed's p99 passes
+ * 50 ms, and prints both and the ratios at that rate. Pinning on 2 cores: both server
  * instances on core 0; Redis and the load generator on core 1.
  *
  *   deno task bench realtime                            both stacks (about a minute and a half)
  *   REALTIME_ONLY=ours REALTIME_RATES=50,200 deno task bench realtime    ours only, given rates
- *   REALTIME_PIN=0 / REALTIME_RECEIVERS=20              no taskset / another room size
+ *   REALTIME_PIN=0 / REALTIME_RECEIVERS=20 / REALTIME_SENDERS=50    no taskset / other sizes
  */
 import type { Bench, BenchContext, BenchRow } from "./main.ts";
 import { findBinary, freePort, waitForPort } from "@tests/helpers/servers.ts";
@@ -26,10 +26,10 @@ const root = new URL("../../", import.meta.url).pathname;
 const sioDir = new URL("./socketio/", import.meta.url).pathname;
 
 /** Offered rates (messages/s into one room), stepped up until the seed's p99 passes the limit. */
-const rates = (Deno.env.get("REALTIME_RATES") ?? "200,500,1000,2000").split(",").map(Number);
+const rates = (Deno.env.get("REALTIME_RATES") ?? "50,100,200,500,1000,2000").split(",").map(Number);
 const p99LimitMs = 50;
 const receiverCount = Number(Deno.env.get("REALTIME_RECEIVERS") ?? 200);
-const senderCount = 10;
+const senderCount = Number(Deno.env.get("REALTIME_SENDERS") ?? 10);
 const idleCount = 1000;
 const stepSeconds = 5;
 const serverCore = 0;
@@ -47,6 +47,8 @@ interface Step {
   lost: number;
   stale: number;
   acks: number;
+  ackP50: number;
+  ackP99: number;
   sendErrors: number;
   deliveredPerSecond: number;
   p50: number;
@@ -56,6 +58,9 @@ interface Step {
   cpuB: number;
   cpuRedis: number;
   cpuLoad: number;
+  cpuOthers: number;
+  waitA: number;
+  waitB: number;
   seconds: number;
 }
 
@@ -63,11 +68,6 @@ interface Idle {
   count: number;
   rssBeforeKb: number;
   rssAfterKb: number;
-}
-
-interface Run {
-  idle: Idle;
-  steps: Step[];
 }
 
 interface Proc {
@@ -176,7 +176,11 @@ async function ensureNodeModules(npm: string) {
 }
 
 /** Runs client.mjs on the client core with `config`; returns its idle and step reports. */
-async function runClient(node: string, config: Record<string, unknown>): Promise<Run> {
+/** Runs client.mjs on the client core with `config`; returns its idle and step reports. */
+async function runClient(
+  node: string,
+  config: Record<string, unknown>,
+): Promise<{ idle?: Idle; steps: Step[] }> {
   const file = await Deno.makeTempFile({ prefix: "chatcrm-bench-rt-", suffix: ".json" });
   try {
     await Deno.writeTextFile(file, JSON.stringify({ clkTck, ...config }));
@@ -192,17 +196,48 @@ async function runClient(node: string, config: Record<string, unknown>): Promise
       .map((l) => JSON.parse(l) as { phase: string });
     if (code !== 0) throw new Error(`client.mjs exited with ${code}`);
     const idle = lines.find((l) => l.phase === "idle") as unknown as Idle | undefined;
-    if (!idle) throw new Error("client.mjs reported no idle phase");
-    return { idle, steps: lines.filter((l) => l.phase === "step") as unknown as Step[] };
+    return {
+      ...(idle ? { idle } : {}),
+      steps: lines.filter((l) => l.phase === "step") as unknown as Step[],
+    };
   } finally {
     await Deno.remove(file).catch(() => {});
   }
 }
 
-/** The seed's stack: two server.mjs on one Redis; steps until p99 passes the limit. */
-async function runSocketIo(node: string): Promise<Run> {
+/** Two running instances on one Redis, and what client.mjs needs to drive them. */
+interface Stack {
+  client: Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+/** Connects `idleCount` idle sockets to instance A and reports its RSS before and after. */
+async function measureIdle(node: string, stack: Stack): Promise<Idle> {
+  const { idle } = await runClient(node, { ...stack.client, idleCount, rates: [] });
+  if (!idle) throw new Error("client.mjs reported no idle phase");
+  return idle;
+}
+
+/** One step at `rate` msg/s (receivers and senders connect afresh, then a short warm-up). */
+async function measureStep(node: string, stack: Stack, rate: number): Promise<Step> {
+  const { steps } = await runClient(node, {
+    ...stack.client,
+    idleCount: 0,
+    rates: [rate],
+    seconds: stepSeconds,
+  });
+  if (!steps[0]) throw new Error("client.mjs reported no step");
+  return steps[0];
+}
+
+/** The seed's stack: two server.mjs on one Redis. */
+async function startSocketIo(node: string): Promise<Stack> {
   const redis = await startRedis();
   const procs: Proc[] = [];
+  const stop = async () => {
+    for (const p of procs) await p.stop();
+    await redis.stop();
+  };
   try {
     const ports = [freePort(), freePort()];
     for (const [i, port] of ports.entries()) {
@@ -216,24 +251,23 @@ async function runSocketIo(node: string): Promise<Run> {
     }
     for (const port of ports) await waitForPort(port, 30_000);
     const none = (n: number) => Array.from({ length: n }, () => "");
-    return await runClient(node, {
-      mode: "sio",
-      urlA: `http://127.0.0.1:${ports[0]}`,
-      urlB: `http://127.0.0.1:${ports[1]}`,
-      roomId: "bench-room",
-      senderTokens: none(senderCount),
-      receiverTokens: none(receiverCount),
-      idleTokens: [""],
-      idleCount,
-      serverPids: procs.map((p) => p.pid),
-      redisPid: redis.pid,
-      rates,
-      seconds: stepSeconds,
-      stopAboveP99Ms: p99LimitMs,
-    });
-  } finally {
-    for (const p of procs) await p.stop();
-    await redis.stop();
+    return {
+      client: {
+        mode: "sio",
+        urlA: `http://127.0.0.1:${ports[0]}`,
+        urlB: `http://127.0.0.1:${ports[1]}`,
+        roomId: "bench-room",
+        senderTokens: none(senderCount),
+        receiverTokens: none(receiverCount),
+        idleTokens: [""],
+        serverPids: procs.map((p) => p.pid),
+        redisPid: redis.pid,
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
   }
 }
 
@@ -324,11 +358,16 @@ async function pool<T, R>(items: T[], width: number, fn: (item: T) => Promise<R>
   return results;
 }
 
-/** Our stack: two `src/main.ts` on one DATA_DIR and one Redis, at the rates the seed ran. */
-async function runOurs(ctx: BenchContext, node: string, oursRates: number[]): Promise<Run> {
+/** Our stack: two `src/main.ts` on one DATA_DIR (one SQLite file) and one Redis. */
+async function startOurs(ctx: BenchContext): Promise<Stack> {
   const redis = await startRedis();
   const dataDir = await Deno.makeTempDir({ prefix: "chatcrm-bench-rt-" });
   const servers: { pid: number; url: string; stop(): Promise<void> }[] = [];
+  const stop = async () => {
+    for (const s of servers) await s.stop();
+    await redis.stop();
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  };
   try {
     const seeded = await seedUsers(dataDir, receiverCount + senderCount);
     const env = {
@@ -350,24 +389,23 @@ async function runOurs(ctx: BenchContext, node: string, oursRates: number[]): Pr
     const [a, b] = servers as [typeof servers[0], typeof servers[0]];
     const agents = await pool(seeded.agents, 8, (email) => login(a.url, email));
     const receivers = agents.slice(0, receiverCount).map((x) => x.token);
-    return await runClient(node, {
-      mode: "ours",
-      urlA: a.url,
-      urlB: b.url,
-      roomId: seeded.roomId,
-      senderTokens: agents.slice(receiverCount).map((x) => x.token),
-      receiverTokens: receivers,
-      idleTokens: receivers,
-      idleCount,
-      serverPids: [a.pid, b.pid],
-      redisPid: redis.pid,
-      rates: oursRates,
-      seconds: stepSeconds,
-    });
-  } finally {
-    for (const s of servers) await s.stop();
-    await redis.stop();
-    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    return {
+      client: {
+        mode: "ours",
+        urlA: a.url,
+        urlB: b.url,
+        roomId: seeded.roomId,
+        senderTokens: agents.slice(receiverCount).map((x) => x.token),
+        receiverTokens: receivers,
+        idleTokens: receivers,
+        serverPids: [a.pid, b.pid],
+        redisPid: redis.pid,
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
   }
 }
 
@@ -390,11 +428,14 @@ function stepRow(stack: "ours" | "socket.io", s: Step): BenchRow {
     result: `${Math.round(s.deliveredPerSecond)} deliveries/s, p99 ${f1(s.p99)} ms`,
     detail: `p50 ${f1(s.p50)} / p99 ${f1(s.p99)} / max ${f1(s.max)} ms; ` +
       `lost ${s.lost} of ${s.expected} (send errors ${s.sendErrors}, acks ${s.acks}/${s.sent}); ` +
-      `offered ${Math.round(s.offeredPerSecond)} msg/s by ${s.senders} senders on A; ` +
+      `offered ${Math.round(s.offeredPerSecond)} msg/s by ${s.senders} senders on A, ` +
+      `send → ack p50 ${f1(s.ackP50)} / p99 ${f1(s.ackP99)} ms; ` +
       `server CPU ${f1(cpuPer100k(s))} s per 100k deliveries ` +
-      `(A ${s.cpuA.toFixed(2)} s + B ${s.cpuB.toFixed(2)} s over ${s.seconds.toFixed(1)} s); ` +
+      `(A ${s.cpuA.toFixed(2)} s + B ${s.cpuB.toFixed(2)} s over ${s.seconds.toFixed(1)} s; ` +
+      `waiting for a core: A ${s.waitA.toFixed(2)} s, B ${s.waitB.toFixed(2)} s); ` +
       `redis ${s.cpuRedis.toFixed(2)} s; load generator ${s.cpuLoad.toFixed(2)} s CPU ` +
-      `(${Math.round((s.cpuLoad / s.seconds) * 100)}% of a core)`,
+      `(${Math.round((s.cpuLoad / s.seconds) * 100)}% of a core); other processes on the ` +
+      `machine meanwhile ${s.cpuOthers.toFixed(2)} s CPU`,
     target: stack === "ours" ? "0 lost" : "",
   };
 }
@@ -426,7 +467,8 @@ export const realtimeBench: Bench = {
       result: `2 instances + 1 Redis per stack`,
       detail:
         `${receiverCount} receivers in one room on instance B, ${senderCount} senders on A, ` +
-        `${stepSeconds} s per step, open-loop; ` +
+        `${stepSeconds} s per step, open-loop, after a 1 s warm-up; the stacks alternate ` +
+        `step by step (socket.io, then ours at the same rate); ` +
         (pinning
           ? `servers A and B pinned to core ${serverCore}, Redis and the Node load generator on ` +
             `core ${clientCore}`
@@ -436,23 +478,44 @@ export const realtimeBench: Bench = {
     });
     // REALTIME_ONLY=ours skips the baseline and runs ours at every rate (for profiling).
     if (Deno.env.get("REALTIME_ONLY") === "ours") {
-      const ours = await runOurs(ctx, node, rates);
-      for (const s of ours.steps) rows.push(stepRow("ours", s));
-      rows.push(idleRow("ours", ours.idle));
+      const ours = await startOurs(ctx);
+      try {
+        rows.push(idleRow("ours", await measureIdle(node, ours)));
+        for (const rate of rates) rows.push(stepRow("ours", await measureStep(node, ours, rate)));
+      } finally {
+        await ours.stop();
+      }
       return rows;
     }
-    console.error("bench: realtime, socket.io stack …");
-    const theirs = await runSocketIo(node);
-    if (!theirs.steps.length) throw new Error("the socket.io run reported no step");
-    const crossing = theirs.steps.find((s) => !(s.p99 <= p99LimitMs));
-    const at = crossing ?? theirs.steps.at(-1)!;
-    console.error("bench: realtime, our stack …");
-    const ours = await runOurs(ctx, node, theirs.steps.map((s) => s.rate));
-    const mine = ours.steps.find((s) => s.rate === at.rate);
-
-    for (const s of theirs.steps) rows.push(stepRow("socket.io", s));
-    for (const s of ours.steps) rows.push(stepRow("ours", s));
-    rows.push(idleRow("socket.io", theirs.idle), idleRow("ours", ours.idle));
+    // Both stacks stay up and the steps alternate (theirs, then ours at the same rate), so that
+    // whatever else runs on the machine weighs on both alike.
+    const sio = await startSocketIo(node);
+    let ours: Stack | undefined;
+    const theirSteps: Step[] = [];
+    const ourSteps: Step[] = [];
+    let theirIdle: Idle, ourIdle: Idle;
+    try {
+      theirIdle = await measureIdle(node, sio);
+      ours = await startOurs(ctx);
+      ourIdle = await measureIdle(node, ours);
+      for (const rate of rates) {
+        const theirs = await measureStep(node, sio, rate);
+        theirSteps.push(theirs);
+        ourSteps.push(await measureStep(node, ours, rate));
+        if (!(theirs.p99 <= p99LimitMs)) break;
+      }
+    } finally {
+      await ours?.stop();
+      await sio.stop();
+    }
+    const crossing = theirSteps.find((s) => !(s.p99 <= p99LimitMs));
+    const at = crossing ?? theirSteps.at(-1)!;
+    const mine = ourSteps.find((s) => s.rate === at.rate);
+    for (const [i, s] of theirSteps.entries()) {
+      rows.push(stepRow("socket.io", s));
+      if (ourSteps[i]) rows.push(stepRow("ours", ourSteps[i]));
+    }
+    rows.push(idleRow("socket.io", theirIdle), idleRow("ours", ourIdle));
     const rateNote = crossing
       ? `at ${at.rate} msg/s, where socket.io's p99 first passes ${p99LimitMs} ms`
       : `socket.io's p99 stayed under ${p99LimitMs} ms up to ${at.rate} msg/s; compared there`;
@@ -481,8 +544,8 @@ export const realtimeBench: Bench = {
     }
     rows.push({
       benchmark: "realtime ratio: RSS per idle socket ours / socket.io",
-      result: ratio(mbPer1000(ours.idle), mbPer1000(theirs.idle)),
-      detail: `${f1(mbPer1000(ours.idle))} vs ${f1(mbPer1000(theirs.idle))} MB per 1,000`,
+      result: ratio(mbPer1000(ourIdle), mbPer1000(theirIdle)),
+      detail: `${f1(mbPer1000(ourIdle))} vs ${f1(mbPer1000(theirIdle))} MB per 1,000`,
       target: "≤ 0.75×",
     });
     return rows;

@@ -5,8 +5,8 @@
 //   serverPids: [A, B], redisPid, clkTck, rates[], seconds, stopAboveP99Ms?}
 // Senders connect to instance A, receivers to B; each step sends open-loop at `rate` msg/s for
 // `seconds`, the send time (performance.now) carried in the text. One JSON line per phase on
-// stdout: {phase: "idle", ...} then {phase: "step", ...} for each rate.
-import { readFileSync } from "node:fs";
+// stdout: {phase: "idle", ...} (when idleCount > 0) then {phase: "step", ...} for each rate.
+import { readdirSync, readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 // The packages come from ./node_modules through Node; imported dynamically so that `deno check
 // tests/` (which walks this directory too) does not look for them in deno.json.
@@ -27,9 +27,37 @@ function procCpuSeconds(pid) {
     return NaN;
   }
 }
+/** Seconds the threads of a process waited on a run queue (/proc/<pid>/task/<tid>/schedstat). */
+function runQueueWaitSeconds(pid) {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[1]);
+      } catch {
+        // the thread ended
+      }
+    }
+    return ns / 1e9;
+  } catch {
+    return NaN;
+  }
+}
 function rssKb(pid) {
   try {
     return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]);
+  } catch {
+    return NaN;
+  }
+}
+/** Busy CPU seconds of the whole machine (all cores), from /proc/stat. */
+function machineBusySeconds() {
+  try {
+    const f = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(
+      Number,
+    );
+    // user nice system idle iowait irq softirq steal
+    return (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / cfg.clkTck;
   } catch {
     return NaN;
   }
@@ -64,6 +92,7 @@ function oursClient(url, token, onMessage, onAck) {
   const ws = new WebSocket(`${url.replace(/^http/, "ws")}/ws?token=${encodeURIComponent(token)}`);
   let counter = 0;
   const waiting = new Map();
+  const sentTimes = new Map();
   let connected;
   const ready = new Promise((resolve, reject) => {
     connected = resolve;
@@ -79,7 +108,11 @@ function oursClient(url, token, onMessage, onAck) {
       if (w) {
         waiting.delete(f.id);
         w(f);
-      } else onAck?.(f.event === "ack");
+      } else {
+        const sentAt = sentTimes.get(f.id);
+        sentTimes.delete(f.id);
+        onAck?.(f.event === "ack", sentAt);
+      }
     }
   });
   const client = {
@@ -96,10 +129,12 @@ function oursClient(url, token, onMessage, onAck) {
     },
     join: (roomId) => client.request("join-room", { roomId }),
     send(roomId, text, clientMessageId) {
+      const id = ++counter;
+      sentTimes.set(id, performance.now());
       ws.send(JSON.stringify({
         event: "send-message",
         data: { roomId, message: text, clientMessageId },
-        id: ++counter,
+        id,
       }));
     },
     close: () => ws.terminate(),
@@ -120,7 +155,12 @@ function sioClient(url, _token, onMessage, onAck) {
         "join",
       ),
     send(roomId, text, clientMessageId) {
-      socket.emit("send-message", { roomId, message: text, clientMessageId }, () => onAck?.(true));
+      const sentAt = performance.now();
+      socket.emit(
+        "send-message",
+        { roomId, message: text, clientMessageId },
+        () => onAck?.(true, sentAt),
+      );
     },
     close: () => socket.disconnect(),
   };
@@ -139,7 +179,7 @@ const [pidA, pidB] = cfg.serverPids;
 
 // --- idle sockets: RSS of instance A before and after `idleCount` connected, idle sockets -----
 
-{
+if (cfg.idleCount > 0) {
   await sleep(1000);
   const before = rssKb(pidA);
   const idle = await batched(
@@ -174,7 +214,14 @@ function onMessage(text) {
 }
 let acks = 0;
 let sendErrors = 0;
-const onAck = (ok) => ok ? acks++ : sendErrors++;
+let ackLat = [];
+const onAck = (ok, sentAt) => {
+  if (!ok) return sendErrors++;
+  acks++;
+  if (sentAt !== undefined) ackLat.push(performance.now() - sentAt);
+};
+
+if (!cfg.rates.length) process.exit(0);
 
 const receivers = await batched(
   cfg.receiverTokens.length,
@@ -199,7 +246,7 @@ async function offer(rate, seconds, tag) {
       const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
       while (sent < due) {
         const s = senders[sent % senders.length];
-        s.send(cfg.roomId, `${tag}|${performance.now()}`, `m${tag}-${sent}`);
+        s.send(cfg.roomId, `${tag}|${performance.now()}`, `m${process.pid}-${tag}-${sent}`);
         sent++;
       }
       if (sent >= total) {
@@ -225,7 +272,7 @@ async function drain(expected) {
 step = 1000;
 lat = new Float64Array(0);
 {
-  const { sent } = await offer(200, 1.5, step);
+  const { sent } = await offer(Math.min(200, ...cfg.rates), 1, step);
   await drain(sent * nReceivers);
 }
 await sleep(500);
@@ -239,6 +286,7 @@ for (let i = 0; i < cfg.rates.length; i++) {
   received = 0;
   stale = 0;
   acks = 0;
+  ackLat = [];
   sendErrors = 0;
   lat = new Float64Array(Math.round(rate * cfg.seconds) * nReceivers);
   const cpu0 = [
@@ -246,6 +294,9 @@ for (let i = 0; i < cfg.rates.length; i++) {
     procCpuSeconds(pidB),
     procCpuSeconds(cfg.redisPid),
     selfCpu(),
+    machineBusySeconds(),
+    runQueueWaitSeconds(pidA),
+    runQueueWaitSeconds(pidB),
   ];
   const t0 = performance.now();
   const { sent, sendSeconds } = await offer(rate, cfg.seconds, i);
@@ -256,6 +307,9 @@ for (let i = 0; i < cfg.rates.length; i++) {
     procCpuSeconds(pidB),
     procCpuSeconds(cfg.redisPid),
     selfCpu(),
+    machineBusySeconds(),
+    runQueueWaitSeconds(pidA),
+    runQueueWaitSeconds(pidB),
   ];
   const sorted = lat.subarray(0, Math.min(received, lat.length)).sort();
   const r = {
@@ -270,6 +324,8 @@ for (let i = 0; i < cfg.rates.length; i++) {
     lost: sent * nReceivers - received,
     stale,
     acks,
+    ackP50: pct(ackLat.sort((a, b) => a - b), 0.5),
+    ackP99: pct(ackLat, 0.99),
     sendErrors,
     deliveredPerSecond: received / seconds,
     p50: pct(sorted, 0.5),
@@ -279,6 +335,15 @@ for (let i = 0; i < cfg.rates.length; i++) {
     cpuB: cpu1[1] - cpu0[1],
     cpuRedis: cpu1[2] - cpu0[2],
     cpuLoad: cpu1[3] - cpu0[3],
+    // Time the servers' threads were runnable but waited for a core.
+    waitA: cpu1[5] - cpu0[5],
+    waitB: cpu1[6] - cpu0[6],
+    // CPU the rest of the machine used meanwhile (other processes: not part of either stack).
+    cpuOthers: Math.max(
+      0,
+      (cpu1[4] - cpu0[4]) - (cpu1[0] - cpu0[0]) - (cpu1[1] - cpu0[1]) -
+        (cpu1[2] - cpu0[2]) - (cpu1[3] - cpu0[3]),
+    ),
     seconds,
   };
   out(r);
