@@ -3,6 +3,7 @@
  * SuperAdmin. Asks for what is missing when run in a terminal; a second run with the same
  * email says so and changes nothing; bad input prints one line and exits 1.
  */
+import { newUser } from "@/modules/users/repository.ts";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import type { Deps } from "@/deps.ts";
@@ -35,25 +36,15 @@ export async function createSuperAdmin(
     return { outcome: "exists", id: existing.id, email: existing.email };
   }
   const at = deps.clock.now().toISOString();
-  const user = await deps.store.users.create({
+  const user = await deps.store.users.create(newUser({
     id: deps.ids.next(),
     organizationId: null,
     name: input.name,
     email: input.email,
     passwordHash: await hashPassword(input.password, deps.config.bcryptCost),
     role: "SuperAdmin",
-    phone: null,
-    avatarFileId: null,
-    team: null,
-    skills: [],
-    maxConcurrentQueries: 0,
-    active: true,
-    availability: "offline",
-    allowedPlaces: [],
-    lastLoginAt: null,
     createdAt: at,
-    updatedAt: at,
-  });
+  }));
   return { outcome: "created", id: user.id, email: user.email };
 }
 

@@ -14,7 +14,7 @@ import {
   defaultOrganizationSettings,
   type Organization,
 } from "@/modules/organizations/repository.ts";
-import type { Role, Skill, User } from "@/modules/users/repository.ts";
+import { newUser, type Role, type Skill, type User } from "@/modules/users/repository.ts";
 import { cliDeps, CliError, runCli } from "./common.ts";
 import { seedSupport } from "./seed_support.ts";
 
@@ -65,25 +65,18 @@ export const seedPeople: SeedStep = async (ctx) => {
   for (const p of people) {
     const at = deps.clock.now().toISOString();
     const local = p.name.toLowerCase().replace(/ /g, ".");
-    const user = await deps.store.users.create({
+    const user = await deps.store.users.create(newUser({
       id: deps.ids.next(),
       organizationId: ctx.org.id,
       name: p.name,
       email: `${local}@demo.chatcrm.test`,
       passwordHash: hash,
       role: p.role,
-      phone: null,
-      avatarFileId: null,
       team: p.team ?? null,
       skills: p.skills ?? [],
       maxConcurrentQueries: p.role === "Agent" ? 5 : 0,
-      active: true,
-      availability: "offline",
-      allowedPlaces: [],
-      lastLoginAt: null,
       createdAt: at,
-      updatedAt: at,
-    });
+    }));
     ctx.users.push(user);
     ctx.report.push(`  ${p.role.padEnd(9)} ${user.email}`);
   }

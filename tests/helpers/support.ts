@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Skill, User } from "@/modules/users/repository.ts";
+import { newUser, type Skill, type User } from "@/modules/users/repository.ts";
 import type { TestApp } from "./app.ts";
 import { aTenant, login, password, type Tenant } from "./identity.ts";
 import { hashPassword } from "@/modules/auth/passwords.ts";
@@ -38,25 +38,18 @@ export async function anAgent(
   const { t } = desk;
   const now = t.deps.clock.now().toISOString();
   const id = t.deps.ids.next();
-  const user = await t.deps.store.users.create({
+  const user = await t.deps.store.users.create(newUser({
     id,
     organizationId: desk.org.id,
     name: options.name ?? `Agent ${id.slice(-4)}`,
     email: `agent-${id}@example.com`,
     passwordHash: await hashPassword(password, 4),
     role: "Agent",
-    phone: null,
-    avatarFileId: null,
     team: options.team ?? null,
     skills: options.skills ?? [],
     maxConcurrentQueries: options.max ?? 5,
-    active: true,
-    availability: "offline",
-    allowedPlaces: [],
-    lastLoginAt: null,
     createdAt: now,
-    updatedAt: now,
-  });
+  }));
   const token = await login(t, user.email);
   if (options.ready ?? true) await ready(t, token);
   return { user, token };

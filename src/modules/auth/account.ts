@@ -4,6 +4,7 @@ import type { AuthContext } from "@/http/env.ts";
 import { audit } from "@/modules/audit/service.ts";
 import { sendMail } from "@/mail/smtp.ts";
 import {
+  newUser,
   type PublicUser,
   publicUser,
   type User,
@@ -84,25 +85,16 @@ export function createAccountService(
         : await deps.store.organizations.findBySlug(input.organizationSlug ?? "");
       if (!org?.active) throw new AppError("NOT_FOUND", "Organization not found");
       const at = now();
-      const user = await deps.store.users.create({
+      const user = await deps.store.users.create(newUser({
         id: deps.ids.next(),
         organizationId: org.id,
         name: input.name,
         email: input.email.toLowerCase(),
         passwordHash: await hashPassword(input.password, deps.config.bcryptCost),
         role: "Customer",
-        phone: null,
-        avatarFileId: null,
-        team: null,
-        skills: [],
-        maxConcurrentQueries: 0,
-        active: true,
-        availability: "offline",
-        allowedPlaces: [],
         lastLoginAt: at,
         createdAt: at,
-        updatedAt: at,
-      });
+      }));
       await audit(deps, {
         organizationId: org.id,
         action: "user.created",

@@ -1,7 +1,7 @@
 import type { Deps } from "@/deps.ts";
 import { ConflictError } from "@/errors.ts";
 import { hashPassword, randomToken } from "@/modules/auth/passwords.ts";
-import type { User } from "@/modules/users/repository.ts";
+import { newUser, type User } from "@/modules/users/repository.ts";
 
 /**
  * The sender's Customer account in the organization, made on first mail (no usable password:
@@ -24,25 +24,15 @@ export async function customerFor(
     if (found) return found.organizationId === orgId && found.role === "Customer" ? found : null;
     const now = deps.clock.now().toISOString();
     try {
-      return await users.create({
+      return await users.create(newUser({
         id: deps.ids.next(),
         organizationId: orgId,
         name: (from.name.trim() || local).slice(0, 100),
         email,
         passwordHash: await hashPassword(randomToken(), deps.config.bcryptCost),
         role: "Customer",
-        phone: null,
-        avatarFileId: null,
-        team: null,
-        skills: [],
-        maxConcurrentQueries: 0,
-        active: true,
-        availability: "offline",
-        allowedPlaces: [],
-        lastLoginAt: null,
         createdAt: now,
-        updatedAt: now,
-      });
+      }));
     } catch (err) {
       // Another import made the same customer first: use theirs.
       if (!(err instanceof ConflictError)) throw err;

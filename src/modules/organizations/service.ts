@@ -4,7 +4,7 @@ import type { AuthContext } from "@/http/env.ts";
 import type { AccessService } from "@/modules/access/service.ts";
 import { audit } from "@/modules/audit/service.ts";
 import { hashPassword } from "@/modules/auth/passwords.ts";
-import { type PublicUser, publicUser } from "@/modules/users/repository.ts";
+import { newUser, type PublicUser, publicUser } from "@/modules/users/repository.ts";
 import type { PageRequest, PageResult } from "@/store/types.ts";
 import { defaultOrganizationSettings, type Organization } from "./repository.ts";
 
@@ -89,25 +89,15 @@ export function createOrganizationService(deps: Deps, access: AccessService) {
       const passwordHash = await hashPassword(input.admin.password, deps.config.bcryptCost);
       let admin;
       try {
-        admin = await deps.store.users.create({
+        admin = await deps.store.users.create(newUser({
           id: deps.ids.next(),
           organizationId: organization.id,
           name: input.admin.name,
           email,
           passwordHash,
           role: "Admin",
-          phone: null,
-          avatarFileId: null,
-          team: null,
-          skills: [],
-          maxConcurrentQueries: 0,
-          active: true,
-          availability: "offline",
-          allowedPlaces: [],
-          lastLoginAt: null,
           createdAt: at,
-          updatedAt: at,
-        });
+        }));
       } catch (err) {
         // No transactions on the MongoDB subset: leave the half-made tenant deactivated.
         await deps.store.organizations.update(organization.id, { active: false }, now());

@@ -5,6 +5,7 @@ import { audit } from "@/modules/audit/service.ts";
 import { hashPassword } from "@/modules/auth/passwords.ts";
 import type { AllowedPlace } from "@/modules/organizations/repository.ts";
 import {
+  newUser,
   type PublicUser,
   publicUser,
   type Skill,
@@ -88,7 +89,7 @@ export function createStaffService(deps: Deps, tokens: TokenService) {
       if (await deps.store.users.findByEmailForLogin(email)) {
         throw new ConflictError(`Email "${email}" is already registered`);
       }
-      const user = await deps.store.users.create({
+      const user = await deps.store.users.create(newUser({
         id: deps.ids.next(),
         organizationId: orgId,
         name: input.name,
@@ -96,17 +97,13 @@ export function createStaffService(deps: Deps, tokens: TokenService) {
         passwordHash: await hashPassword(input.password, deps.config.bcryptCost),
         role: input.role,
         phone: input.phone ?? null,
-        avatarFileId: null,
         team: input.team ?? null,
         skills: input.skills ?? [],
         maxConcurrentQueries: input.maxConcurrentQueries ?? 5,
         active: input.active ?? true,
-        availability: "offline",
         allowedPlaces: places(input.allowedPlaces ?? [], await radius(orgId)),
-        lastLoginAt: null,
         createdAt: at,
-        updatedAt: at,
-      });
+      }));
       await audit(deps, {
         organizationId: orgId,
         action: "user.created",

@@ -34,6 +34,28 @@ export interface User {
   updatedAt: string;
 }
 
+/** What a new account must say; everything else starts from the defaults of `newUser`. */
+export type NewUser =
+  & Pick<User, "id" | "organizationId" | "name" | "email" | "passwordHash" | "role" | "createdAt">
+  & Partial<User>;
+
+/** A user record as every new account starts: active, offline, no skills, places or login. */
+export function newUser(fields: NewUser): User {
+  return {
+    phone: null,
+    avatarFileId: null,
+    team: null,
+    skills: [],
+    maxConcurrentQueries: 0,
+    active: true,
+    availability: "offline",
+    allowedPlaces: [],
+    lastLoginAt: null,
+    updatedAt: fields.createdAt,
+    ...fields,
+  };
+}
+
 /** A user as the API shows it: never the password hash. */
 export type PublicUser = Omit<User, "passwordHash">;
 
