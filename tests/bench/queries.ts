@@ -9,7 +9,7 @@ import { uuidv7 } from "@/ids.ts";
 import { priorityRank, queryReference } from "@/modules/queries/model.ts";
 import { defaultOrganizationSettings } from "@/modules/organizations/repository.ts";
 import { hashPassword } from "@/modules/auth/passwords.ts";
-import { findBinary } from "@tests/helpers/servers.ts";
+import { findBinary, taskArgs } from "@tests/helpers/servers.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const taskset = findBinary("taskset", ["/usr/bin"]);
@@ -166,17 +166,7 @@ export const queriesBench: Bench = {
       await bare.stop();
       const port = freePort();
       const api = await spawnServer(
-        [
-          Deno.execPath(),
-          "run",
-          "--allow-net",
-          "--allow-env",
-          "--allow-read",
-          "--allow-write",
-          "--allow-sys",
-          "--allow-ffi",
-          "src/main.ts",
-        ],
+        [Deno.execPath(), ...taskArgs("start")],
         port,
         {
           PORT: String(port),

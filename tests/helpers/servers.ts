@@ -91,3 +91,16 @@ export function spawn(command: string, args: string[], options: { cwd?: string }
     },
   };
 }
+
+/**
+ * The arguments of a deno.json task that runs a script (`deno run … src/main.ts`), without the
+ * leading `deno`, so tests and benchmarks start the process exactly as operators do.
+ */
+export function taskArgs(name: string): string[] {
+  const config = JSON.parse(
+    Deno.readTextFileSync(new URL("../../deno.json", import.meta.url)),
+  ) as { tasks: Record<string, string> };
+  const task = config.tasks[name];
+  if (!task?.startsWith("deno ")) throw new Error(`No deno task "${name}" that runs deno`);
+  return task.split(/\s+/).slice(1);
+}

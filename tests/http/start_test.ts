@@ -2,22 +2,13 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { skipMongo, startMongo } from "@tests/helpers/mongo.ts";
 import { skipRedis, startRedis } from "@tests/helpers/redis.ts";
-import { freePort } from "@tests/helpers/servers.ts";
+import { freePort, taskArgs } from "@tests/helpers/servers.ts";
 
 /** The repository root, where deno.json (import map, `start` task) lives. */
 const root = new URL("../../", import.meta.url).pathname;
 
-/** The `start` task's permissions, so the test runs the process operators run. */
-const startArgs = [
-  "run",
-  "--allow-net",
-  "--allow-env",
-  "--allow-read",
-  "--allow-write",
-  "--allow-sys",
-  "--allow-ffi",
-  "src/main.ts",
-];
+/** The `start` task's command line, so the test runs the process operators run. */
+const startArgs = taskArgs("start");
 
 const secret = "j".repeat(40);
 const key = "k".repeat(40);

@@ -1,20 +1,9 @@
 import type { Deps } from "@/deps.ts";
 import type { InboundAttachment } from "@/mail/parse.ts";
-import type { Attachment } from "@/modules/chat/attachments.ts";
+import { type Attachment, roomFileTypes } from "@/modules/chat/attachments.ts";
 
-/** Attachment types a mail may bring in; anything else is kept out and noted. */
-export const mailFileTypes = [
-  "image/png",
-  "image/jpeg",
-  "image/gif",
-  "image/webp",
-  "application/pdf",
-  "text/plain",
-  "text/csv",
-  "application/zip",
-  "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-];
+/** Attachment types a mail may bring in (those a room accepts); anything else is kept out and noted. */
+export const mailFileTypes = roomFileTypes;
 
 export interface StoredMailFile {
   id: string;
