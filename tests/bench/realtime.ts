@@ -6,8 +6,9 @@
  * `ws` for ours and socket.io-client (websocket only) for theirs, so the client side costs alike.
  *
  * Steps the offered rate up, alternating the two stacks at each rate, until the seed's p99 passes
- * 50 ms, and prints both and the ratios at that rate. Pinning on 2 cores: both server
- * instances on core 0; Redis and the load generator on core 1.
+ * 50 ms, and prints both and the ratios at that rate. Pinning on 2 cores: instance B, which fans
+ * every message out to the receivers, alone on core 0; instance A, Redis and the load generator
+ * on core 1.
  *
  *   deno task bench realtime                            both stacks (about a minute and a half)
  *   REALTIME_ONLY=ours REALTIME_RATES=50,200 deno task bench realtime    ours only, given rates
@@ -32,7 +33,9 @@ const receiverCount = Number(Deno.env.get("REALTIME_RECEIVERS") ?? 200);
 const senderCount = Number(Deno.env.get("REALTIME_SENDERS") ?? 10);
 const idleCount = 1000;
 const stepSeconds = 5;
-const serverCore = 0;
+/** Core of instance B (the fan-out to the receivers, the busiest process), alone. */
+const fanOutCore = 0;
+/** Core of instance A (the senders' side), Redis and the load generator. */
 const clientCore = 1;
 
 /** One step of client.mjs's output. */
@@ -241,7 +244,7 @@ async function startSocketIo(node: string): Promise<Stack> {
   try {
     const ports = [freePort(), freePort()];
     for (const [i, port] of ports.entries()) {
-      procs.push(spawnPinned(serverCore, [node, "server.mjs"], {
+      procs.push(spawnPinned(i === 0 ? clientCore : fanOutCore, [node, "server.mjs"], {
         PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
         PORT: String(port),
         REDIS_URL: redis.url,
@@ -384,7 +387,7 @@ async function startOurs(ctx: BenchContext): Promise<Stack> {
     for (const instance of ["A", "B"]) {
       const server = await ctx.startServer({ ...env, INSTANCE_ID: `bench-${instance}` });
       servers.push(server);
-      await pinProcess(server.pid, serverCore);
+      await pinProcess(server.pid, instance === "A" ? clientCore : fanOutCore);
     }
     const [a, b] = servers as [typeof servers[0], typeof servers[0]];
     const agents = await pool(seeded.agents, 8, (email) => login(a.url, email));
@@ -470,8 +473,8 @@ export const realtimeBench: Bench = {
         `${stepSeconds} s per step, open-loop, after a 1 s warm-up; the stacks alternate ` +
         `step by step (socket.io, then ours at the same rate); ` +
         (pinning
-          ? `servers A and B pinned to core ${serverCore}, Redis and the Node load generator on ` +
-            `core ${clientCore}`
+          ? `taskset: instance B (fan-out) alone on core ${fanOutCore}; instance A, Redis and the ` +
+            `Node load generator on core ${clientCore}`
           : "nothing pinned") +
         `; load generator: Node, ws for ours, socket.io-client (websocket only) for theirs. ` +
         `Ours ${perMessage.ours}. Socket.IO ${perMessage.sio}`,
