@@ -30,8 +30,27 @@ export function isTimeZone(tz: string): boolean {
   }
 }
 
-/** The local wall clock of instant `t` in `tz`, as milliseconds of a UTC-based calendar. */
+const quarterHour = 900_000;
+const offsets = new Map<string, number>();
+
+/**
+ * The local wall clock of instant `t` in `tz`, as milliseconds of a UTC-based calendar. Zone
+ * offsets are multiples of 15 minutes and change on quarter hours, so one Intl lookup per zone
+ * and quarter hour serves every instant in it (exports format many dates).
+ */
 export function wallClock(t: number, tz: string): number {
+  const bucket = Math.floor(t / quarterHour) * quarterHour;
+  const key = `${tz}|${bucket}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    offset = exactWallClock(bucket, tz) - bucket;
+    if (offsets.size >= 100_000) offsets.clear();
+    offsets.set(key, offset);
+  }
+  return t + offset;
+}
+
+function exactWallClock(t: number, tz: string): number {
   const parts: Record<string, number> = {};
   for (const p of formatFor(tz).formatToParts(new Date(t))) {
     if (p.type !== "literal") parts[p.type] = Number(p.value);

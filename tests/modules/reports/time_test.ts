@@ -6,6 +6,7 @@ import {
   isDay,
   isTimeZone,
   localDay,
+  wallClock,
 } from "@/modules/reports/time.ts";
 
 const hours = (r: { from: string; to: string }) =>
@@ -42,4 +43,21 @@ Deno.test("isDay(), isTimeZone(), addDays() and eachDay() handle edges", () => {
   assert.ok(!isTimeZone("Mars/Olympus"));
   assert.equal(addDays("2026-12-31", 1), "2027-01-01");
   assert.deepEqual(eachDay("2026-02-27", "2026-03-01"), ["2026-02-27", "2026-02-28", "2026-03-01"]);
+});
+
+Deno.test("wallClock() agrees with Intl at every minute around a DST change", () => {
+  const f = new Intl.DateTimeFormat("sv-SE", {
+    timeZone: "Europe/Berlin",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  });
+  const start = Date.parse("2026-10-25T00:00:00Z");
+  for (let t = start; t < start + 3 * 3_600_000; t += 60_000 + 7) {
+    const expected = f.format(new Date(t)).replace(" ", "T");
+    assert.equal(new Date(wallClock(t, "Europe/Berlin")).toISOString().slice(0, 19), expected);
+  }
 });
