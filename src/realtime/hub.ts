@@ -93,7 +93,14 @@ export function createHub(
     conn.socket.send(text);
   }
 
-  function deliverMessage(conn: Connection, roomId: string, message: Message) {
+  /** The frame of a message, built once however many sockets it goes to. */
+  const messageFrame = (message: Message) =>
+    frame("message-received", {
+      message,
+      sender: { id: message.senderId, role: message.senderRole },
+    });
+
+  function deliverMessage(conn: Connection, roomId: string, message: Message, text?: string) {
     const cursor = conn.rooms.get(roomId);
     if (!cursor) return;
     if (cursor.catchingUp) {
@@ -104,10 +111,7 @@ export function createHub(
     cursor.lastSeq = message.seq;
     send(
       conn,
-      frame("message-received", {
-        message,
-        sender: { id: message.senderId, role: message.senderRole },
-      }),
+      text ?? messageFrame(message),
     );
   }
 
@@ -115,18 +119,24 @@ export function createHub(
     if (channel.startsWith("room:")) {
       const roomId = channel.slice(5);
       const e = payload as RoomEvent;
+      if (e.event === "message-received") {
+        const text = messageFrame(e.data.message);
+        for (const conn of members) deliverMessage(conn, roomId, e.data.message, text);
+        return;
+      }
+      const text = frame(e.event, e.data);
       for (const conn of members) {
-        if (e.event === "message-received") deliverMessage(conn, roomId, e.data.message);
-        else if (e.event === "user-typing" && e.data.userId === conn.userId) continue;
-        else send(conn, frame(e.event, e.data));
+        if (e.event === "user-typing" && e.data.userId === conn.userId) continue;
+        send(conn, text);
       }
       return;
     }
     // user:… and org:… channels carry {event, data} envelopes for every socket subscribed.
     const e = payload as { event: string; data: unknown };
+    const text = frame(e.event, e.data);
     for (const conn of members) {
       if (channel.startsWith("org:") && conn.role === "Customer") continue;
-      send(conn, frame(e.event, e.data));
+      send(conn, text);
     }
   });
 

@@ -137,8 +137,12 @@ export function createChatService(
     });
   }
 
+  /**
+   * Publishes a stored message (not awaited: the sender's ack needs the message stored, not
+   * relayed; one connection keeps publishes in order) and runs the listeners.
+   */
   async function deliver(room: Room, message: Message) {
-    await publish(room, {
+    void publish(room, {
       event: "message-received",
       data: { message, sender: { id: message.senderId, role: message.senderRole } },
     });
@@ -147,6 +151,28 @@ export function createChatService(
         deps.log.error("message listener failed", { messageId: message.id, error: String(err) })
       );
     }
+  }
+
+  /** Moves a member's read position forward (never back); `announce` tells the room. */
+  async function advanceRead(room: Room, userId: string, seq: number, announce: boolean) {
+    const orgId = room.organizationId;
+    const id = `${room.id}:${userId}`;
+    const at = now();
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const current = await reads.get(orgId, id);
+      if (current && current.seq >= seq) return current;
+      const next = current
+        ? await reads.update(orgId, id, { seq, at }, { seq: current.seq })
+        : await reads.insert({ id, organizationId: orgId, roomId: room.id, userId, seq, at })
+          .catch(() => null);
+      if (next) {
+        if (announce) {
+          await publish(room, { event: "message-read", data: { roomId: room.id, userId, seq } });
+        }
+        return next;
+      }
+    }
+    throw new AppError("CONFLICT", "Read position changed meanwhile; retry");
   }
 
   const service: ChatService = {
@@ -265,7 +291,8 @@ export function createChatService(
         if (err instanceof ConflictError && first) return { message: first, duplicate: true };
         throw err;
       }
-      await service.markRead(actor, room.id, message.seq).catch(() => {});
+      // The sender has read what they wrote: recorded, not announced to the room.
+      await advanceRead(room, actor.userId, message.seq, false).catch(() => null);
       await deliver(room, message);
       return { message, duplicate: false };
     },
@@ -287,32 +314,7 @@ export function createChatService(
       return message;
     },
     async markRead(actor, roomId, seq) {
-      const room = await readable(actor, roomId);
-      const id = `${room.id}:${actor.userId}`;
-      const at = now();
-      for (let attempt = 0; attempt < 10; attempt++) {
-        const current = await reads.get(actor.orgId, id);
-        if (current && current.seq >= seq) return current;
-        const next = current
-          ? await reads.update(actor.orgId, id, { seq, at }, { seq: current.seq })
-          : await reads.insert({
-            id,
-            organizationId: actor.orgId,
-            roomId,
-            userId: actor.userId,
-            seq,
-            at,
-          })
-            .catch(() => null);
-        if (next) {
-          await publish(room, {
-            event: "message-read",
-            data: { roomId, userId: actor.userId, seq },
-          });
-          return next;
-        }
-      }
-      throw new AppError("CONFLICT", "Read position changed meanwhile; retry");
+      return await advanceRead(await readable(actor, roomId), actor.userId, seq, true);
     },
     async typing(actor, roomId, isTyping) {
       const room = await readable(actor, roomId);
