@@ -20,6 +20,8 @@ interface Connection {
   tokens: number;
   refilledAt: number;
   strikes: number;
+  /** Frames sent, to pace the buffered-amount check. */
+  sent: number;
 }
 
 /** Where a socket stands in a room: messages up to `lastSeq` were sent; live ones wait while catching up. */
@@ -84,8 +86,9 @@ export function createHub(
 
   function send(conn: Connection, text: string) {
     if (conn.socket.readyState !== WebSocket.OPEN) return;
-    // A reader that cannot keep up is closed rather than buffered without bound.
-    if (conn.socket.bufferedAmount > limits.maxBufferedBytes) {
+    // A reader that cannot keep up is closed rather than buffered without bound. Asking for
+    // the buffered amount crosses into the runtime, so it is asked every 16th frame.
+    if ((++conn.sent & 15) === 0 && conn.socket.bufferedAmount > limits.maxBufferedBytes) {
       deps.log.warn("closing a slow socket", { userId: conn.userId });
       conn.socket.close(1013, "Too slow to read");
       return;
@@ -328,6 +331,7 @@ export function createHub(
         tokens: limits.rateBurst,
         refilledAt: performance.now(),
         strikes: 0,
+        sent: 0,
       };
       // Frames are handled one at a time per socket, in order, after the socket is set up.
       let queue = new Promise<void>((resolve) => {
