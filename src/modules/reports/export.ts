@@ -1,4 +1,4 @@
-import * as XLSX from "xlsx";
+import type * as XLSX from "xlsx";
 import { wallClock } from "./time.ts";
 
 /** How a column's values are written: dates as dates, durations as numbers (minutes). */
@@ -86,6 +86,9 @@ function xlsxCell(kind: ColumnKind, v: string | number | boolean | null, tz: str
   return { t: "s", v: neutralise(v) };
 }
 
+let xlsx: Promise<typeof XLSX> | undefined;
+const loadXlsx = () => xlsx ??= import("xlsx");
+
 /**
  * An .xlsx workbook with one sheet: a header row, then typed cells (dates as date-formatted
  * numbers, durations in minutes as numbers, booleans). The sheet is filled page by page.
@@ -95,6 +98,8 @@ export async function xlsxBytes<R>(
   tz: string,
   sheetName: string,
 ): Promise<Uint8Array<ArrayBuffer>> {
+  // SheetJS holds about 40 MB once loaded: only exports pay for it, on first use.
+  const XLSX = await loadXlsx();
   const sheet: XLSX.WorkSheet = {};
   const cols = table.columns.length;
   table.columns.forEach((c, i) => {
