@@ -13,6 +13,7 @@
  */
 import { findBinary, freePort } from "@tests/helpers/servers.ts";
 import { realtimeBench } from "./realtime.ts";
+import { queriesBench } from "./queries.ts";
 import { reportsMongoBench, reportsSqliteBench } from "./reports.ts";
 
 /** One line of the results table. */
@@ -316,6 +317,7 @@ export const benches: Bench[] = [
   startup,
   memory,
   throughput,
+  queriesBench,
   reportsSqliteBench,
   reportsMongoBench,
   realtimeBench,
