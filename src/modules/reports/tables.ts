@@ -98,15 +98,12 @@ function queriesTable(deps: Pick<Deps, "store">, orgId: string, p: Period): Tabl
         for (const u of result.data) names.set(u.id, u.name);
         if (page * 100 >= result.total || !result.data.length) break;
       }
-      for (let page = 1;; page++) {
-        const { data } = await deps.store.queries.list(
-          orgId,
-          { createdFrom: range.from, createdTo: range.to },
-          { field: "createdAt", order: "asc" },
-          { page, limit: pageSize },
-        );
-        if (data.length) yield data;
-        if (data.length < pageSize) return;
+      let after: Query | null = null;
+      while (true) {
+        const page: Query[] = await deps.store.reports.createdPage(orgId, range, after, pageSize);
+        if (page.length) yield page;
+        if (page.length < pageSize) return;
+        after = page.at(-1)!;
       }
     },
   };
