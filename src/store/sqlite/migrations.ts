@@ -236,4 +236,11 @@ export const migrations: { name: string; sql: string }[] = [
       END;
     `,
   },
+  {
+    name: "0204_query_priority_status_index",
+    sql: `
+      CREATE INDEX queries_org_priority_status
+        ON queries (org_id, priority_rank, status, created_at);
+    `,
+  },
 ];

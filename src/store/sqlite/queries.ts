@@ -116,10 +116,15 @@ export function sqliteQueryRepository(db: Db): QueryRepository {
         ...c.args,
       ) as Row;
       const order = sort.order === "asc" ? "ASC" : "DESC";
+      // The page is found on the indexes first (rowids only), then its 20 documents are read:
+      // a deep OFFSET then skips index entries instead of whole rows.
+      const orderBy = `ORDER BY ${
+        sortColumns[sort.field]
+      } ${order}, created_at ${order}, id ${order}`;
       const data = rows(
-        `SELECT doc FROM queries WHERE ${w.sql}
-         ORDER BY ${sortColumns[sort.field]} ${order}, created_at ${order}, id ${order}
-         LIMIT ? OFFSET ?`,
+        `SELECT doc FROM queries WHERE rowid IN (
+           SELECT rowid FROM queries WHERE ${w.sql} ${orderBy} LIMIT ? OFFSET ?
+         ) ${orderBy}`,
         ...w.args,
         page.limit,
         pageOffset(page),
