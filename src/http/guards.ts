@@ -27,8 +27,10 @@ export function bodyLimits(
  */
 export function noRepeatedParams(): MiddlewareHandler<AppEnv> {
   return async function noRepeatedParams(c, next) {
+    const query = c.req.url.indexOf("?");
+    if (query < 0) return await next();
     const seen = new Set<string>();
-    for (const key of new URL(c.req.url).searchParams.keys()) {
+    for (const key of new URLSearchParams(c.req.url.slice(query + 1)).keys()) {
       if (seen.has(key)) {
         throw new AppError("BAD_REQUEST", `Query parameter "${key}" is repeated`, {
           details: [{ path: key, message: "expected one value; separate several with commas" }],
