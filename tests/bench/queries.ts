@@ -2,6 +2,7 @@
  * Queries benchmarks: `GET /api/v1/queries/:id` with a Bearer token against a bare Deno.serve
  * JSON handler (server and load pinned to different cores), and list pages at 100,000 queries.
  */
+import { newUser } from "@/modules/users/repository.ts";
 import type { Bench, BenchRow } from "./main.ts";
 import { freePort, waitForPort } from "@tests/helpers/servers.ts";
 import { openStore } from "@/store/store.ts";
@@ -64,25 +65,17 @@ export async function seedQueries(dataDir: string, count: number) {
     updatedAt: now,
   });
   const hash = await hashPassword("bench-password", 4);
-  const user = (role: "Admin" | "Agent" | "Customer", email: string) => ({
-    id: uuidv7(),
-    organizationId: orgId,
-    name: role,
-    email,
-    passwordHash: hash,
-    role,
-    phone: null,
-    avatarFileId: null,
-    team: null,
-    skills: [],
-    maxConcurrentQueries: 5,
-    active: true,
-    availability: "offline" as const,
-    allowedPlaces: [],
-    lastLoginAt: null,
-    createdAt: now,
-    updatedAt: now,
-  });
+  const user = (role: "Admin" | "Agent" | "Customer", email: string) =>
+    newUser({
+      id: uuidv7(),
+      organizationId: orgId,
+      name: role,
+      email,
+      passwordHash: hash,
+      role,
+      maxConcurrentQueries: 5,
+      createdAt: now,
+    });
   const admin = await store.users.create(user("Admin", "admin@bench.test"));
   const agent = await store.users.create(user("Agent", "agent@bench.test"));
   const statuses = ["Open", "Assigned", "In Progress", "Resolved", "Closed"] as const;

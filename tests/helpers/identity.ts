@@ -3,7 +3,7 @@ import {
   defaultOrganizationSettings,
   type Organization,
 } from "@/modules/organizations/repository.ts";
-import type { Role, User } from "@/modules/users/repository.ts";
+import { newUser, type Role, type User } from "@/modules/users/repository.ts";
 import { hashPassword } from "@/modules/auth/passwords.ts";
 import type { TestApp } from "./app.ts";
 
@@ -50,26 +50,16 @@ export async function aSuperAdmin(t: TestApp): Promise<User> {
 }
 
 function aUserRow(t: TestApp, orgId: string | null, role: Role, local: string, hash: string) {
-  const now = t.deps.clock.now().toISOString();
-  return {
+  return newUser({
     id: t.deps.ids.next(),
     organizationId: orgId,
     name: `${role} user`,
     email: `${local}@example.com`.toLowerCase(),
     passwordHash: hash,
     role,
-    phone: null,
-    avatarFileId: null,
-    team: null,
-    skills: [],
     maxConcurrentQueries: 5,
-    active: true,
-    availability: "offline" as const,
-    allowedPlaces: [],
-    lastLoginAt: null,
-    createdAt: now,
-    updatedAt: now,
-  };
+    createdAt: t.deps.clock.now().toISOString(),
+  });
 }
 
 /** Logs in over HTTP and returns the access token; fails the test otherwise. */
