@@ -120,6 +120,8 @@ function mountApi(app: OpenAPIHono<AppEnv>, deps: Deps, services: Services): voi
       windowSeconds: deps.config.rateLimit.windowSeconds,
       max: deps.config.rateLimit.max,
       trustProxy: deps.config.trustProxy,
+      onUnavailable: (err) =>
+        deps.log.warn("rate limit not counted: shared state unavailable", { error: String(err) }),
     }),
   );
   mountIdentity(app, deps, services);

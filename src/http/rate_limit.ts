@@ -6,19 +6,31 @@ import type { AppEnv } from "./env.ts";
 
 /**
  * Counts requests per client address in a fixed window kept in shared state (Redis when
- * configured, so every instance counts together); over `max` → 429 with `Retry-After`.
+ * configured, so every instance counts together); over `max` → 429 with `Retry-After`. When the
+ * shared state does not answer (Redis down), requests pass uncounted and `onUnavailable` is told:
+ * the API stays up rather than failing every request on its rate limiter.
  */
 export function rateLimit(
   shared: SharedState,
-  options: { windowSeconds: number; max: number; trustProxy: boolean; prefix?: string },
+  options: {
+    windowSeconds: number;
+    max: number;
+    trustProxy: boolean;
+    prefix?: string;
+    onUnavailable?: (err: unknown) => void;
+  },
 ): MiddlewareHandler<AppEnv> {
   const prefix = options.prefix ?? "rl:api";
   return async function rateLimit(c, next) {
     const ip = clientIp(c, options.trustProxy);
-    const { count, resetInMs } = await shared.increment(
-      `${prefix}:${ip}`,
-      options.windowSeconds * 1000,
-    );
+    let counted;
+    try {
+      counted = await shared.increment(`${prefix}:${ip}`, options.windowSeconds * 1000);
+    } catch (err) {
+      options.onUnavailable?.(err);
+      return await next();
+    }
+    const { count, resetInMs } = counted;
     const retryAfter = String(Math.max(1, Math.ceil(resetInMs / 1000)));
     c.header("RateLimit-Limit", String(options.max));
     c.header("RateLimit-Remaining", String(Math.max(0, options.max - count)));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { skipRedis, startRedis } from "@tests/helpers/redis.ts";
 import { testApp } from "@tests/helpers/app.ts";
-import { aTenant, password } from "@tests/helpers/identity.ts";
+import { aTenant, login, password } from "@tests/helpers/identity.ts";
 
 /** Two app instances over one SQLite file and one real Redis, as two API processes run. */
 async function twoInstances(env: Record<string, string>) {
@@ -141,6 +141,34 @@ Deno.test({
       }
     } finally {
       await close();
+    }
+  },
+});
+
+Deno.test({
+  name: "with Redis down the API still answers, its requests uncounted",
+  ignore: skipRedis,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const redis = await startRedis();
+    const t = await testApp({ env: { REDIS_URL: redis.url } });
+    try {
+      const tenant = await aTenant(t);
+      const token = await login(t, tenant.users.Admin.email);
+      const before = await t.call("GET", "/api/v1/auth/me", { token });
+      assert.equal(before.status, 200);
+      assert.ok(before.headers.get("ratelimit-remaining"));
+      await before.body?.cancel();
+      await redis.restart(async () => {
+        const during = await t.call("GET", "/api/v1/auth/me", { token });
+        assert.equal(during.status, 200);
+        assert.equal(during.headers.get("ratelimit-remaining"), null, "not counted");
+        await during.body?.cancel();
+      });
+    } finally {
+      await t.close();
+      await redis.stop();
     }
   },
 });
