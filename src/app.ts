@@ -73,15 +73,15 @@ export async function buildApp(deps: Deps): Promise<OpenAPIHono<AppEnv>> {
   app.use(requestId());
   if (deps.config.logLevel !== "silent") app.use(requestLog(deps.log));
   app.use(securityHeaders());
-  app.use(
-    "/api/*",
-    cors({
-      origin: deps.config.corsOrigins,
-      credentials: true,
-      allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
-      exposeHeaders: ["X-Request-Id", "Retry-After"],
-    }),
-  );
+  const corsHeaders = cors({
+    origin: deps.config.corsOrigins,
+    credentials: true,
+    allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
+    exposeHeaders: ["X-Request-Id", "Retry-After"],
+  });
+  // Only cross-origin requests carry Origin; the others skip CORS, whose headers are written onto
+  // the finished response (costly in Deno, measured at more than half of a small request's time).
+  app.use("/api/*", (c, next) => c.req.header("origin") ? corsHeaders(c, next) : next());
   app.use(
     bodyLimits({
       jsonLimit: deps.config.bodyLimitBytes,
