@@ -32,9 +32,14 @@ export function rateLimit(
     }
     const { count, resetInMs } = counted;
     const retryAfter = String(Math.max(1, Math.ceil(resetInMs / 1000)));
-    c.header("RateLimit-Limit", String(options.max));
-    c.header("RateLimit-Remaining", String(Math.max(0, options.max - count)));
-    c.header("RateLimit-Reset", retryAfter);
+    // The RateLimit-* headers once a client has used nine tenths of its window: each response
+    // header costs measurably, and a client far from the limit has nothing to learn from them.
+    const remaining = Math.max(0, options.max - count);
+    if (remaining <= options.max / 10) {
+      c.header("RateLimit-Limit", String(options.max));
+      c.header("RateLimit-Remaining", String(remaining));
+      c.header("RateLimit-Reset", retryAfter);
+    }
     if (count > options.max) {
       throw new AppError("RATE_LIMITED", "Too many requests, try again later", {
         headers: { "Retry-After": retryAfter },

@@ -11,8 +11,6 @@ const apiHeaders: [string, string][] = [
   ["Strict-Transport-Security", "max-age=15552000; includeSubDomains"],
   ["X-Content-Type-Options", "nosniff"],
   ["X-Frame-Options", "SAMEORIGIN"],
-  ["Referrer-Policy", "no-referrer"],
-  ["Cross-Origin-Resource-Policy", "cross-origin"],
 ];
 
 /** Lean security headers for the API; hono's full set (with its HTML-oriented ones) for /docs. */

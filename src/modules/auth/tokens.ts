@@ -94,10 +94,17 @@ export function createTokenService(
           expiresAt: payload.exp,
           issuedAtMs: typeof payload.iatMs === "number" ? payload.iatMs : (payload.iat ?? 0) * 1000,
         };
-        if (await deps.shared.get(`revoked:${auth.tokenId}`)) {
-          revoked.set(auth.tokenId, auth.expiresAt);
-        }
-        const userCut = Number(await deps.shared.get(`revoked-user:${auth.userId}`) ?? 0);
+        // A token whose revocation cannot be looked up is not accepted: 503, not a 500.
+        const [tokenRevoked, userCutText] = await Promise.all([
+          deps.shared.get(`revoked:${auth.tokenId}`),
+          deps.shared.get(`revoked-user:${auth.userId}`),
+        ]).catch(() => {
+          throw new AppError("UNAVAILABLE", "Sessions cannot be checked right now; retry shortly", {
+            headers: { "Retry-After": "5" },
+          });
+        });
+        if (tokenRevoked) revoked.set(auth.tokenId, auth.expiresAt);
+        const userCut = Number(userCutText ?? 0);
         if (userCut > (revokedUsers.get(auth.userId) ?? 0)) revokedUsers.set(auth.userId, userCut);
         remember(token, auth);
       }
