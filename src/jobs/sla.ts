@@ -4,6 +4,7 @@ import type { NullableQueryField } from "@/modules/queries/repository.ts";
 import type { QueryEvents } from "@/modules/queries/events.ts";
 import type { NotificationService } from "@/modules/notifications/service.ts";
 import { supportSettings } from "@/modules/queries/settings.ts";
+import { activeOrganizations } from "@/modules/organizations/repository.ts";
 
 export interface SlaRun {
   warned: number;
@@ -28,26 +29,22 @@ export async function checkSlas(
 ): Promise<SlaRun> {
   const run: SlaRun = { warned: 0, breached: 0 };
   const now = deps.clock.now();
-  for (let page = 1;; page++) {
-    const orgs = await deps.store.organizations.list({ active: true }, { page, limit: 100 });
-    for (const org of orgs.data) {
-      const warnMs = supportSettings(org).slaWarnMinutes * 60_000;
-      const due = await deps.store.queries.slaDue(
-        org.id,
-        now.toISOString(),
-        new Date(now.getTime() + warnMs).toISOString(),
-        1000,
-      );
-      for (const query of due) {
-        for (const target of ["firstResponse", "resolution"] as const) {
-          const outcome = await checkTarget(deps, query, target, now, warnMs);
-          if (!outcome) continue;
-          run[outcome.kind]++;
-          await announce(deps, events, notifications, outcome.query, target, outcome.kind);
-        }
+  for await (const org of activeOrganizations(deps.store.organizations)) {
+    const warnMs = supportSettings(org).slaWarnMinutes * 60_000;
+    const due = await deps.store.queries.slaDue(
+      org.id,
+      now.toISOString(),
+      new Date(now.getTime() + warnMs).toISOString(),
+      1000,
+    );
+    for (const query of due) {
+      for (const target of ["firstResponse", "resolution"] as const) {
+        const outcome = await checkTarget(deps, query, target, now, warnMs);
+        if (!outcome) continue;
+        run[outcome.kind]++;
+        await announce(deps, events, notifications, outcome.query, target, outcome.kind);
       }
     }
-    if (page * 100 >= orgs.total) break;
   }
   return run;
 }

@@ -1,3 +1,4 @@
+import { activeOrganizations } from "@/modules/organizations/repository.ts";
 import type { Deps } from "@/deps.ts";
 import { createReportService } from "@/modules/reports/service.ts";
 import { addDays, localDay } from "@/modules/reports/time.ts";
@@ -16,17 +17,13 @@ export async function snapshotReports(
   const reports = createReportService(deps);
   let organizations = 0;
   let written = 0;
-  for (let page = 1;; page++) {
-    const orgs = await deps.store.organizations.list({ active: true }, { page, limit: 100 });
-    for (const org of orgs.data) {
-      organizations++;
-      const tz = org.settings.timezone || "UTC";
-      const today = localDay(deps.clock.now().getTime(), tz);
-      for (let back = snapshotBackfillDays; back >= 1; back--) {
-        if (await reports.snapshotDay(org.id, addDays(today, -back), tz)) written++;
-      }
+  for await (const org of activeOrganizations(deps.store.organizations)) {
+    organizations++;
+    const tz = org.settings.timezone || "UTC";
+    const today = localDay(deps.clock.now().getTime(), tz);
+    for (let back = snapshotBackfillDays; back >= 1; back--) {
+      if (await reports.snapshotDay(org.id, addDays(today, -back), tz)) written++;
     }
-    if (page * 100 >= orgs.total || !orgs.data.length) break;
   }
   return { organizations, written };
 }

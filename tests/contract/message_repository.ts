@@ -47,8 +47,9 @@ export function messageRepositoryContract(kind: StoreKind): void {
       ConflictError,
     );
     await s.messages.insert(aMessage("r1", 2, { clientMessageId: "c1", senderId: "u2" }));
-    assert.deepEqual(await s.messages.findByClientId("r1", "u1", "c1"), first);
-    assert.equal(await s.messages.findByClientId("r1", "u3", "c1"), null);
+    assert.deepEqual(await s.messages.findByClientId("o", "r1", "u1", "c1"), first);
+    assert.equal(await s.messages.findByClientId("o", "r1", "u3", "c1"), null);
+    assert.equal(await s.messages.findByClientId("other", "r1", "u1", "c1"), null);
     assert.deepEqual(await s.messages.findById("o", first.id), first);
     assert.equal(await s.messages.findById("other", first.id), null);
   });

@@ -222,7 +222,8 @@ export function queryRepositoryContract(kind: StoreKind): void {
       }),
     );
     await s.queries.create(aQuery("o", { status: "Resolved", assignedTo: "a" }));
-    const stales = await s.queries.unansweredSince("2026-06-01T09:30:00.000Z", 10);
+    const stales = await s.queries.unansweredSince("o", "2026-06-01T09:30:00.000Z", 10);
+    assert.deepEqual(await s.queries.unansweredSince("other", "2026-06-01T09:30:00.000Z", 10), []);
     assert.deepEqual(stales.map((q) => q.id), [stale.id]);
     const active = await s.queries.activeOf("o", "a");
     assert.equal(active.length, 3);

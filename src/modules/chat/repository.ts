@@ -49,6 +49,7 @@ export interface MessageRepository {
   /** Stores the message; ConflictError when its seq or the sender's clientMessageId is taken. */
   insert(message: Message): Promise<Message>;
   findByClientId(
+    orgId: string,
     roomId: string,
     senderId: string,
     clientMessageId: string,

@@ -275,7 +275,12 @@ export function createChatService(
         }
       }
       const clientMessageId = input.clientMessageId ?? deps.ids.next();
-      const earlier = await store.messages.findByClientId(room.id, actor.userId, clientMessageId);
+      const earlier = await store.messages.findByClientId(
+        room.organizationId,
+        room.id,
+        actor.userId,
+        clientMessageId,
+      );
       if (earlier) return { message: earlier, duplicate: true };
       let message: Message;
       try {
@@ -287,7 +292,12 @@ export function createChatService(
         });
       } catch (err) {
         // A retry racing its original: the first one stored wins, the retry gets its ack.
-        const first = await store.messages.findByClientId(room.id, actor.userId, clientMessageId);
+        const first = await store.messages.findByClientId(
+          room.organizationId,
+          room.id,
+          actor.userId,
+          clientMessageId,
+        );
         if (err instanceof ConflictError && first) return { message: first, duplicate: true };
         throw err;
       }
@@ -301,7 +311,12 @@ export function createChatService(
       if (!room) throw notFound("Room", roomId);
       const clientMessageId = options.clientMessageId ?? deps.ids.next();
       if (options.clientMessageId) {
-        const earlier = await store.messages.findByClientId(room.id, from.id, clientMessageId);
+        const earlier = await store.messages.findByClientId(
+          room.organizationId,
+          room.id,
+          from.id,
+          clientMessageId,
+        );
         if (earlier) return earlier;
       }
       const message = await store_(room, from, {

@@ -1,3 +1,4 @@
+import { activeOrganizations } from "@/modules/organizations/repository.ts";
 import type { Deps } from "@/deps.ts";
 import { sendSmtp } from "@/mail/smtp.ts";
 import { errorMessage } from "@/log.ts";
@@ -196,22 +197,18 @@ export async function sendDueReplies(
 ): Promise<{ sent: number; failed: number; waiting: number }> {
   const run = { sent: 0, failed: 0, waiting: 0 };
   const now = ctx.deps.clock.now().toISOString();
-  for (let page = 1;; page++) {
-    const orgs = await ctx.deps.store.organizations.list({ active: true }, { page, limit: 100 });
-    for (const org of orgs.data) {
-      const queued = await ctx.repo.outbox.find(org.id, {
-        where: { status: "queued" },
-        sort: [["nextAttemptAt", "asc"]],
-        page: { page: 1, limit: 100 },
-      });
-      for (const item of queued.data.filter((r) => r.nextAttemptAt <= now)) {
-        const after = await attemptReply(ctx, org.id, item.id);
-        if (after?.status === "sent") run.sent++;
-        else if (after?.status === "failed") run.failed++;
-        else run.waiting++;
-      }
+  for await (const org of activeOrganizations(ctx.deps.store.organizations)) {
+    const queued = await ctx.repo.outbox.find(org.id, {
+      where: { status: "queued" },
+      sort: [["nextAttemptAt", "asc"]],
+      page: { page: 1, limit: 100 },
+    });
+    for (const item of queued.data.filter((r) => r.nextAttemptAt <= now)) {
+      const after = await attemptReply(ctx, org.id, item.id);
+      if (after?.status === "sent") run.sent++;
+      else if (after?.status === "failed") run.failed++;
+      else run.waiting++;
     }
-    if (page * 100 >= orgs.total) break;
   }
   return run;
 }

@@ -1,3 +1,4 @@
+import { activeOrganizations } from "@/modules/organizations/repository.ts";
 import type { Deps } from "@/deps.ts";
 import { AppError } from "@/errors.ts";
 import type { AuthContext } from "@/http/env.ts";
@@ -110,26 +111,22 @@ export function createEmailService(
       const run = { polled: 0, imported: 0, failed: 0, busy: 0 };
       // A few seconds of slack: cron fires on the minute, a little before or after the time due.
       const due = deps.clock.now().getTime() + 5_000;
-      for (let page = 1;; page++) {
-        const orgs = await deps.store.organizations.list({ active: true }, { page, limit: 100 });
-        for (const org of orgs.data) {
-          const enabled = await repo.mailboxes.find(org.id, {
-            where: { pollingEnabled: true },
-            sort: [["createdAt", "asc"]],
-            page: { page: 1, limit: 100 },
-          });
-          for (const mailbox of enabled.data) {
-            if (mailbox.nextPollAt && Date.parse(mailbox.nextPollAt) > due) continue;
-            const report = await pollMailbox(ctx, mailbox);
-            run.polled++;
-            run.imported += report.imported.filter((o) =>
-              o.status === "created" || o.status === "appended"
-            ).length;
-            if (report.status === "failed") run.failed++;
-            if (report.status === "busy") run.busy++;
-          }
+      for await (const org of activeOrganizations(deps.store.organizations)) {
+        const enabled = await repo.mailboxes.find(org.id, {
+          where: { pollingEnabled: true },
+          sort: [["createdAt", "asc"]],
+          page: { page: 1, limit: 100 },
+        });
+        for (const mailbox of enabled.data) {
+          if (mailbox.nextPollAt && Date.parse(mailbox.nextPollAt) > due) continue;
+          const report = await pollMailbox(ctx, mailbox);
+          run.polled++;
+          run.imported += report.imported.filter((o) =>
+            o.status === "created" || o.status === "appended"
+          ).length;
+          if (report.status === "failed") run.failed++;
+          if (report.status === "busy") run.busy++;
         }
-        if (page * 100 >= orgs.total) break;
       }
       return run;
     },

@@ -56,6 +56,17 @@ export interface OrganizationRepository {
   update(id: string, patch: OrganizationPatch, updatedAt: string): Promise<Organization | null>;
 }
 
+/** Every active organization, a page at a time: how jobs visit each tenant in turn. */
+export async function* activeOrganizations(
+  organizations: OrganizationRepository,
+): AsyncGenerator<Organization> {
+  for (let page = 1;; page++) {
+    const found = await organizations.list({ active: true }, { page, limit: 100 });
+    yield* found.data;
+    if (page * 100 >= found.total || found.data.length === 0) return;
+  }
+}
+
 export function defaultOrganizationSettings(): OrganizationSettings {
   return {
     timezone: "UTC",

@@ -70,8 +70,8 @@ export interface QueryRepository {
    * before `warnUntil`, not warned) or to mark breached (due before `now`, not marked).
    */
   slaDue(orgId: string, now: string, warnUntil: string, limit: number): Promise<Query[]>;
-  /** Assigned queries of every organization with no first response, assigned before `before`. */
-  unansweredSince(before: string, limit: number): Promise<Query[]>;
+  /** Assigned queries of the organization with no first response, assigned before `before`. */
+  unansweredSince(orgId: string, before: string, limit: number): Promise<Query[]>;
   /** Active queries of one assignee. */
   activeOf(orgId: string, userId: string): Promise<Query[]>;
 }

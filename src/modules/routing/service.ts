@@ -4,6 +4,7 @@ import type { Availability, User } from "@/modules/users/repository.ts";
 import { activeStatuses, type Query } from "@/modules/queries/model.ts";
 import type { QueryEvents } from "@/modules/queries/events.ts";
 import { type RoutingPolicy, supportSettings } from "@/modules/queries/settings.ts";
+import { activeOrganizations } from "@/modules/organizations/repository.ts";
 import type { AgentState } from "./repository.ts";
 
 const system = "system";
@@ -213,15 +214,14 @@ export function createRoutingService(
       return changed;
     },
     async requeueUnanswered() {
-      const stale = await store.queries.unansweredSince(now(), 500);
       let count = 0;
-      for (const query of stale) {
-        const org = await store.organizations.findById(query.organizationId);
-        if (!org || !query.assignedAt) continue;
+      for await (const org of activeOrganizations(store.organizations)) {
         const limitMs = supportSettings(org).routing.reassignMinutes * 60_000;
-        if (deps.clock.now().getTime() - Date.parse(query.assignedAt) < limitMs) continue;
-        await service.requeue(query, system, "no reply within the reassign time");
-        count++;
+        const before = new Date(deps.clock.now().getTime() - limitMs).toISOString();
+        for (const query of await store.queries.unansweredSince(org.id, before, 500)) {
+          await service.requeue(query, system, "no reply within the reassign time");
+          count++;
+        }
       }
       return count;
     },

@@ -20,8 +20,10 @@ export function mongoMessageRepository(db: Db): MessageRepository {
       }
       return structuredClone(message);
     },
-    async findByClientId(roomId, senderId, clientMessageId) {
-      return one(await messages.findOne({ roomId, senderId, clientMessageId }));
+    async findByClientId(orgId, roomId, senderId, clientMessageId) {
+      return one(
+        await messages.findOne({ organizationId: orgId, roomId, senderId, clientMessageId }),
+      );
     },
     async findById(orgId, id) {
       return one(await messages.findOne({ _id: id, organizationId: orgId }));

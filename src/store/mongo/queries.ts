@@ -198,9 +198,14 @@ export function mongoQueryRepository(db: Db): QueryRepository {
         limit,
       );
     },
-    unansweredSince(before, limit) {
+    unansweredSince(orgId, before, limit) {
       return many(
-        { status: "Assigned", firstResponseAt: null, assignedAt: { $ne: null, $lt: before } },
+        {
+          organizationId: orgId,
+          status: "Assigned",
+          firstResponseAt: null,
+          assignedAt: { $ne: null, $lt: before },
+        },
         { assignedAt: 1 },
         limit,
       );

@@ -4,7 +4,8 @@ import { docOf, jsonSet, Where } from "./docs.ts";
 
 export function sqliteMessageRepository(db: Db): MessageRepository {
   const byClientId = db.prepare(
-    "SELECT doc FROM messages WHERE room_id = ? AND sender_id = ? AND client_message_id = ?",
+    `SELECT doc FROM messages
+     WHERE room_id = ? AND sender_id = ? AND client_message_id = ? AND org_id = ?`,
   );
   const insert = db.prepare("INSERT INTO messages (id, doc) VALUES (?, ?)");
   const one = (row: unknown) => row ? docOf<Message>(row as Row) : null;
@@ -17,8 +18,8 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
       }
       return structuredClone(message);
     },
-    async findByClientId(roomId, senderId, clientMessageId) {
-      return one(byClientId.get(roomId, senderId, clientMessageId));
+    async findByClientId(orgId, roomId, senderId, clientMessageId) {
+      return one(byClientId.get(roomId, senderId, clientMessageId, orgId));
     },
     async findById(orgId, id) {
       return one(db.prepare("SELECT doc FROM messages WHERE id = ? AND org_id = ?").get(id, orgId));

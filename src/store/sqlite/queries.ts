@@ -188,11 +188,13 @@ export function sqliteQueryRepository(db: Db): QueryRepository {
         limit,
       );
     },
-    async unansweredSince(before, limit) {
+    async unansweredSince(orgId, before, limit) {
       return rows(
         `SELECT doc FROM queries
-         WHERE status = 'Assigned' AND first_response_at IS NULL AND assigned_at < ?
+         WHERE org_id = ? AND status = 'Assigned' AND first_response_at IS NULL
+           AND assigned_at < ?
          ORDER BY assigned_at LIMIT ?`,
+        orgId,
         before,
         limit,
       );
