@@ -1,4 +1,4 @@
-import type { Role } from "@/modules/users/repository.ts";
+import type { Actor, Role } from "@/modules/users/repository.ts";
 
 /** Who is calling, from a verified access token. */
 export interface AuthContext {
@@ -22,4 +22,9 @@ export interface AppEnv {
     /** The organization this request acts on (see `tenant` middleware). */
     orgId: string;
   };
+}
+
+/** The caller of a tenant-scoped route (after `authenticate` and `tenant`). */
+export function actorOf(c: { var: { auth: AuthContext; orgId: string } }): Actor {
+  return { userId: c.var.auth.userId, orgId: c.var.orgId, role: c.var.auth.role };
 }

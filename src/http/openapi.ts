@@ -80,3 +80,10 @@ export function defined<T extends object>(value: T): { [K in keyof T]: Exclude<T
     [K in keyof T]: Exclude<T[K], undefined>;
   };
 }
+
+/** A stored record as the API shows it: the organization is the caller's, so it is left out. */
+export function withoutOrg<T extends { organizationId: unknown }>(
+  { organizationId: _org, ...rest }: T,
+): Omit<T, "organizationId"> {
+  return rest;
+}

@@ -15,7 +15,7 @@ import { callRoutes, presenceRoutes } from "@/realtime/calls_routes.ts";
 /** Chat files, calls, presence and the socket hub of this instance. */
 export function buildRealtime(deps: Deps, support: SupportServices) {
   const attachments = createAttachmentService(deps);
-  const calls = createCallService(deps);
+  const calls = createCallService(deps, attachments);
   const presence = createPresenceService(deps);
   const hub = createHub(deps, { chat: support.chat, calls, presence });
   // An agent nobody can reach any more stops taking queries; theirs go back to the queue.
@@ -30,18 +30,15 @@ export function buildRealtime(deps: Deps, support: SupportServices) {
 export type RealtimeServices = ReturnType<typeof buildRealtime>;
 
 /** `/ws`, and the REST side of chat, calls and presence (issue 4). */
-export function mountRealtime(app: OpenAPIHono<AppEnv>, deps: Deps, s: Services): void {
+export function mountRealtime(app: OpenAPIHono<AppEnv>, _deps: Deps, s: Services): void {
   for (const path of ["chat", "calls", "presence"]) {
     app.use(`/api/v1/${path}/*`, s.authenticate, tenant());
   }
   app.route("/api/v1/chat", chatRoutes(s.support.chat, s.realtime.attachments));
-  app.route("/api/v1/calls", callRoutes(s.realtime.calls, s.realtime.attachments));
+  app.route("/api/v1/calls", callRoutes(s.realtime.calls));
   app.route(
     "/api/v1/presence",
-    presenceRoutes(
-      s.realtime.presence,
-      async (orgId, userId) => (await deps.store.users.findById(orgId, userId)) !== null,
-    ),
+    presenceRoutes(s.realtime.presence),
   );
   mountWebSocket(app, s.authenticate, s.realtime.hub);
 }

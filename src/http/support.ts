@@ -15,6 +15,7 @@ import { notificationRoutes } from "@/modules/notifications/routes.ts";
 import { shiftRoutes } from "@/modules/shifts/routes.ts";
 import { faqRoutes } from "@/modules/faq/routes.ts";
 import { checkSlas } from "@/jobs/sla.ts";
+import { createSupportSettingsService } from "@/modules/queries/settings.ts";
 import { createChatService } from "@/modules/chat/service.ts";
 
 /** The support desk's services: queries, routing, notifications, shifts and FAQ. */
@@ -30,6 +31,7 @@ export function buildSupportServices(deps: Deps) {
   const queries = createQueryService(deps, routing, events);
   const shifts = createShiftService(deps, routing);
   const faq = createFaqService(deps);
+  const settings = createSupportSettingsService(deps);
   /** The SLA check, as the cron job runs it. */
   const sla = () => checkSlas(deps, events, notifications);
   chat.onMessage(async (message, room) => {
@@ -40,7 +42,7 @@ export function buildSupportServices(deps: Deps) {
       await queries.responded(room.organizationId, room.queryId, message.createdAt);
     }
   });
-  return { notifications, events, routing, queries, shifts, faq, sla, chat };
+  return { notifications, events, routing, queries, shifts, faq, sla, chat, settings };
 }
 
 export type SupportServices = ReturnType<typeof buildSupportServices>;
@@ -53,9 +55,12 @@ export function mountSupport(app: OpenAPIHono<AppEnv>, deps: Deps, s: Services):
     app.use(`/api/v1/${path}/*`, s.authenticate, tenant());
   }
   app.route("/api/v1/queries", queryRoutes(s.support.queries, deps.clock));
-  app.route("/api/v1/agents", agentRoutes(deps, s.support.routing));
+  app.route("/api/v1/agents", agentRoutes(s.support.routing));
   app.route("/api/v1/notifications", notificationRoutes(s.support.notifications));
   app.route("/api/v1/shifts", shiftRoutes(s.support.shifts));
   app.route("/api/v1/faq", faqRoutes(s.support.faq));
-  app.route("/api/v1/admin/support-settings", supportSettingsRoutes(deps));
+  app.route(
+    "/api/v1/admin/support-settings",
+    supportSettingsRoutes(s.support.settings, deps.config.trustProxy),
+  );
 }

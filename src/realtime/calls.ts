@@ -2,7 +2,8 @@ import type { Deps } from "@/deps.ts";
 import { channels } from "@/bus/bus.ts";
 import { AppError, notFound } from "@/errors.ts";
 import { can } from "@/http/rbac.ts";
-import type { Role } from "@/modules/users/repository.ts";
+import type { Actor } from "@/modules/users/repository.ts";
+import { type AttachmentService, imageTypes } from "@/modules/chat/attachments.ts";
 import type { PageRequest, PageResult } from "@/store/types.ts";
 
 export type CallOutcome = "completed" | "rejected" | "busy" | "no-answer" | "dropped" | "cancelled";
@@ -24,30 +25,25 @@ export interface CallRecord {
   snapshots: string[];
 }
 
-export interface Caller {
-  userId: string;
-  orgId: string;
-  role: Role;
-}
-
 export interface CallService {
   /** Rings the callee; a busy callee ends the call at once with reason "busy". */
   start(
-    caller: Caller,
+    caller: Actor,
     to: string,
     offer: unknown,
     callType: "audio" | "video",
   ): Promise<CallRecord>;
-  answer(callee: Caller, callId: string, answer: unknown): Promise<CallRecord>;
-  iceCandidate(party: Caller, callId: string, candidate: unknown): Promise<void>;
+  answer(callee: Actor, callId: string, answer: unknown): Promise<CallRecord>;
+  iceCandidate(party: Actor, callId: string, candidate: unknown): Promise<void>;
   /** Ends the call for both parties; false when it had already ended. */
   end(orgId: string, callId: string, outcome: CallOutcome, by?: string): Promise<boolean>;
   /** Ends every call of a user whose socket dropped. */
   dropped(orgId: string, userId: string): Promise<void>;
-  list(caller: Caller, page: PageRequest): Promise<PageResult<CallRecord>>;
+  list(caller: Actor, page: PageRequest): Promise<PageResult<CallRecord>>;
   /** The call if the caller is a party to it (or supervises the organization). */
-  get(caller: Caller, callId: string): Promise<CallRecord>;
-  addSnapshot(caller: Caller, callId: string, attachmentId: string): Promise<CallRecord>;
+  get(caller: Actor, callId: string): Promise<CallRecord>;
+  /** Stores an image taken during the call (its parties only) and lists it on the record. */
+  addSnapshot(caller: Actor, callId: string, file: unknown): Promise<CallRecord>;
   /** Stops the ring timers of this instance. */
   close(): void;
 }
@@ -64,6 +60,7 @@ const reasons: Record<CallOutcome, string> = {
 /** WebRTC signalling: offers, answers and candidates go through each user's bus channel. */
 export function createCallService(
   deps: Pick<Deps, "store" | "bus" | "shared" | "clock" | "ids" | "config" | "log">,
+  attachments: Pick<AttachmentService, "save">,
 ): CallService {
   const calls = deps.store.documents<CallRecord>("calls");
   const ringMs = deps.config.realtime.callRingSeconds * 1000;
@@ -76,7 +73,7 @@ export function createCallService(
     );
 
   /** Customers call the staff on their queries; staff call each other and their customers. */
-  async function mayTalk(caller: Caller, otherId: string): Promise<boolean> {
+  async function mayTalk(caller: Actor, otherId: string): Promise<boolean> {
     if (otherId === caller.userId) return false;
     const other = await deps.store.users.findById(caller.orgId, otherId);
     if (!other?.active || !can(caller.role, "calls.make")) return false;
@@ -101,7 +98,7 @@ export function createCallService(
     return shared.total > 0;
   }
 
-  async function party(caller: Caller, callId: string): Promise<CallRecord> {
+  async function party(caller: Actor, callId: string): Promise<CallRecord> {
     const call = await calls.get(caller.orgId, callId);
     if (!call || (call.callerId !== caller.userId && call.calleeId !== caller.userId)) {
       throw notFound("Call", callId);
@@ -248,10 +245,20 @@ export function createCallService(
       }
       return await party(caller, callId);
     },
-    async addSnapshot(caller, callId, attachmentId) {
-      const call = await party(caller, callId);
+    async addSnapshot(caller, callId, file) {
+      const call = await service.get(caller, callId);
+      if (call.callerId !== caller.userId && call.calleeId !== caller.userId) {
+        throw new AppError("FORBIDDEN", "Only the parties to a call add snapshots");
+      }
+      const saved = await attachments.save(
+        caller.orgId,
+        { scope: "call", id: call.id },
+        file,
+        caller.userId,
+        imageTypes,
+      );
       const updated = await calls.update(caller.orgId, callId, {
-        snapshots: [...call.snapshots, attachmentId],
+        snapshots: [...call.snapshots, saved.id],
       }, { status: call.status });
       if (!updated) throw new AppError("CONFLICT", "The call changed meanwhile; retry");
       return updated;

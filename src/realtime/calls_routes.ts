@@ -1,8 +1,15 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { AppError } from "@/errors.ts";
-import { bearer, errors, jsonResponse, pageOf, PageQuery, router } from "@/http/openapi.ts";
+import {
+  bearer,
+  errors,
+  jsonResponse,
+  pageOf,
+  PageQuery,
+  router,
+  withoutOrg,
+} from "@/http/openapi.ts";
+import { actorOf } from "@/http/env.ts";
 import { requirePermission } from "@/http/rbac.ts";
-import { type AttachmentService, imageTypes } from "@/modules/chat/attachments.ts";
 import type { CallService } from "./calls.ts";
 import type { PresenceService } from "./presence.ts";
 
@@ -24,14 +31,9 @@ const tags = ["Calls"];
 const common = { 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] };
 
 /** `/calls`: call records, and snapshots taken during a call. Signalling runs on the socket. */
-export function callRoutes(calls: CallService, attachments: AttachmentService) {
+export function callRoutes(calls: CallService) {
   const app = router();
   app.use("*", requirePermission("chat.read"));
-  const caller = (c: { var: { auth: { userId: string; role: never }; orgId: string } }) => ({
-    userId: c.var.auth.userId,
-    orgId: c.var.orgId,
-    role: c.var.auth.role,
-  });
   return app
     .openapi(
       createRoute({
@@ -45,9 +47,9 @@ export function callRoutes(calls: CallService, attachments: AttachmentService) {
       }),
       async (c) => {
         const page = c.req.valid("query");
-        const result = await calls.list(caller(c as never), page);
+        const result = await calls.list(actorOf(c), page);
         return c.json({
-          data: result.data.map(({ organizationId: _o, ...r }) => r),
+          data: result.data.map(withoutOrg),
           meta: { total: result.total, ...page },
         }, 200);
       },
@@ -77,20 +79,12 @@ export function callRoutes(calls: CallService, attachments: AttachmentService) {
         },
       }),
       async (c) => {
-        const who = caller(c as never);
-        const call = await calls.get(who, c.req.valid("param").callId);
-        if (call.callerId !== who.userId && call.calleeId !== who.userId) {
-          throw new AppError("FORBIDDEN", "Only the parties to a call add snapshots");
-        }
-        const saved = await attachments.save(
-          who.orgId,
-          { scope: "call", id: call.id },
+        const call = await calls.addSnapshot(
+          actorOf(c),
+          c.req.valid("param").callId,
           c.req.valid("form").file,
-          who.userId,
-          imageTypes,
         );
-        const { organizationId: _o, ...updated } = await calls.addSnapshot(who, call.id, saved.id);
-        return c.json(updated, 201);
+        return c.json(withoutOrg(call), 201);
       },
     );
 }
@@ -102,10 +96,7 @@ const PresenceSchema = z.object({
 }).openapi("Presence");
 
 /** `/presence/{userId}`: someone's presence as every instance sees it. */
-export function presenceRoutes(
-  presence: PresenceService,
-  sameOrg: (orgId: string, userId: string) => Promise<boolean>,
-) {
+export function presenceRoutes(presence: PresenceService) {
   const app = router();
   app.use("*", requirePermission("chat.read"));
   return app.openapi(
@@ -120,10 +111,7 @@ export function presenceRoutes(
     }),
     async (c) => {
       const { userId } = c.req.valid("param");
-      if (!await sameOrg(c.var.orgId, userId)) {
-        throw new AppError("NOT_FOUND", `User "${userId}" not found`);
-      }
-      return c.json(await presence.get(userId), 200);
+      return c.json(await presence.get(c.var.orgId, userId), 200);
     },
   );
 }

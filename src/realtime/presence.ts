@@ -1,5 +1,6 @@
 import type { Deps } from "@/deps.ts";
 import { channels } from "@/bus/bus.ts";
+import { notFound } from "@/errors.ts";
 
 export type PresenceStatus = "online" | "away" | "offline";
 
@@ -22,7 +23,8 @@ export interface PresenceService {
   /** Sets away or back online while connected. */
   setStatus(orgId: string, userId: string, status: "online" | "away"): Promise<void>;
   /** The user's presence as every instance sees it. */
-  get(userId: string): Promise<PresenceEvent>;
+  /** A member's presence as every instance sees it; 404 for anyone outside the organization. */
+  get(orgId: string, userId: string): Promise<PresenceEvent>;
   /** Refreshes this instance's members and announces users whose last member expired. */
   sweep(): Promise<void>;
   /** Calls `fn` when a user goes offline everywhere (routing hands their queries back). */
@@ -35,7 +37,7 @@ export interface PresenceService {
  * the next sweep anywhere announces those users offline, exactly once.
  */
 export function createPresenceService(
-  deps: Pick<Deps, "shared" | "bus" | "clock" | "instanceId" | "config" | "log">,
+  deps: Pick<Deps, "store" | "shared" | "bus" | "clock" | "instanceId" | "config" | "log">,
 ): PresenceService {
   const ttlMs = deps.config.realtime.presenceTtlSeconds * 1000;
   const graceMs = Math.min(10_000, ttlMs / 3);
@@ -87,7 +89,8 @@ export function createPresenceService(
       await deps.shared.set(statusKey(userId), status);
       await announce(orgId, userId, status);
     },
-    async get(userId) {
+    async get(orgId, userId) {
+      if (!await deps.store.users.findById(orgId, userId)) throw notFound("User", userId);
       const [status, lastSeen, all] = await Promise.all([
         deps.shared.get(statusKey(userId)),
         deps.shared.get(lastSeenKey(userId)),

@@ -1,9 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AppError } from "@/errors.ts";
-import { bearer, errors, jsonBody, jsonResponse, router } from "@/http/openapi.ts";
+import { bearer, errors, jsonBody, jsonResponse, router, withoutOrg } from "@/http/openapi.ts";
 import { requirePermission } from "@/http/rbac.ts";
-import type { AppEnv } from "@/http/env.ts";
-import type { Context } from "hono";
+import { actorOf } from "@/http/env.ts";
 import { type AttachmentService, roomFileTypes } from "./attachments.ts";
 import type { ChatService } from "./service.ts";
 
@@ -48,12 +47,6 @@ const AttachmentSchema = z.object({
 const RoomParam = z.object({ roomId: z.string().min(1).max(64) });
 const tags = ["Chat"];
 const common = { 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] };
-const actorOf = (c: Context<AppEnv>) => ({
-  userId: c.var.auth.userId,
-  orgId: c.var.orgId,
-  role: c.var.auth.role,
-});
-const shown = <T extends { organizationId: string }>({ organizationId: _o, ...rest }: T) => rest;
 
 /** `/chat`: rooms, messages by sequence, read positions and files, for clients without a socket. */
 export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
@@ -86,8 +79,8 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
         const rooms = await chat.rooms(actorOf(c));
         return c.json({
           data: rooms.map((r) => ({
-            ...shown(r),
-            lastMessage: r.lastMessage ? shown(r.lastMessage) : null,
+            ...withoutOrg(r),
+            lastMessage: r.lastMessage ? withoutOrg(r.lastMessage) : null,
           })),
         }, 200);
       },
@@ -115,12 +108,12 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
       async (c) => {
         const body = c.req.valid("json");
         if ("queryId" in body) {
-          return c.json(shown(await chat.roomForQuery(actorOf(c), body.queryId)), 201);
+          return c.json(withoutOrg(await chat.roomForQuery(actorOf(c), body.queryId)), 201);
         }
         if (c.var.auth.role === "Customer") {
           throw new AppError("FORBIDDEN", "Direct rooms are for staff");
         }
-        return c.json(shown(await chat.directRoom(actorOf(c), body.members, body.title)), 201);
+        return c.json(withoutOrg(await chat.directRoom(actorOf(c), body.members, body.title)), 201);
       },
     )
     .openapi(
@@ -150,7 +143,7 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
           ...(q.afterSeq !== undefined ? { afterSeq: q.afterSeq } : {}),
           ...(q.beforeSeq !== undefined ? { beforeSeq: q.beforeSeq } : {}),
         });
-        return c.json({ data: messages.map(shown) }, 200);
+        return c.json({ data: messages.map(withoutOrg) }, 200);
       },
     )
     .openapi(
@@ -186,7 +179,7 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
           ...(b.fileId ? { fileId: b.fileId } : {}),
           ...(b.clientMessageId ? { clientMessageId: b.clientMessageId } : {}),
         });
-        return duplicate ? c.json(shown(message), 200) : c.json(shown(message), 201);
+        return duplicate ? c.json(withoutOrg(message), 200) : c.json(withoutOrg(message), 201);
       },
     )
     .openapi(

@@ -2,17 +2,10 @@ import type { Deps } from "@/deps.ts";
 import { channels } from "@/bus/bus.ts";
 import { AppError, ConflictError, notFound } from "@/errors.ts";
 import { can } from "@/http/rbac.ts";
-import type { Role } from "@/modules/users/repository.ts";
+import type { Actor, Role } from "@/modules/users/repository.ts";
 import type { Query } from "@/modules/queries/model.ts";
 import type { Message, MessageType, Room } from "./repository.ts";
 import type { Attachment } from "./attachments.ts";
-
-/** Who is acting, as the token says. */
-export interface ChatActor {
-  userId: string;
-  orgId: string;
-  role: Role;
-}
 
 /** The last read position of a member in a room. */
 export interface RoomRead {
@@ -44,20 +37,20 @@ export type MessageListener = (message: Message, room: Room) => Promise<void>;
 
 export interface ChatService {
   /** The room if the caller may read it; 404 otherwise. */
-  readable(actor: ChatActor, roomId: string): Promise<Room>;
+  readable(actor: Actor, roomId: string): Promise<Room>;
   /** The query's room, made on first use. */
-  roomForQuery(actor: ChatActor, queryId: string): Promise<Room>;
+  roomForQuery(actor: Actor, queryId: string): Promise<Room>;
   /** A direct room between staff of the organization. */
-  directRoom(actor: ChatActor, memberIds: string[], title?: string): Promise<Room>;
-  rooms(actor: ChatActor): Promise<RoomSummary[]>;
+  directRoom(actor: Actor, memberIds: string[], title?: string): Promise<Room>;
+  rooms(actor: Actor): Promise<RoomSummary[]>;
   messages(
-    actor: ChatActor,
+    actor: Actor,
     roomId: string,
     range: { afterSeq?: number; beforeSeq?: number; limit: number },
   ): Promise<Message[]>;
   /** Stores the message with the room's next seq, then publishes it; a retried id is answered once. */
   send(
-    actor: ChatActor,
+    actor: Actor,
     roomId: string,
     input: NewMessage,
   ): Promise<{ message: Message; duplicate: boolean }>;
@@ -72,8 +65,8 @@ export interface ChatService {
     from?: { id: string; role: Role | "system" },
     options?: { clientMessageId?: string; fileId?: string | null; type?: MessageType },
   ): Promise<Message>;
-  markRead(actor: ChatActor, roomId: string, seq: number): Promise<RoomRead>;
-  typing(actor: ChatActor, roomId: string, isTyping: boolean): Promise<void>;
+  markRead(actor: Actor, roomId: string, seq: number): Promise<RoomRead>;
+  typing(actor: Actor, roomId: string, isTyping: boolean): Promise<void>;
   onMessage(listener: MessageListener): void;
 }
 
@@ -93,7 +86,7 @@ export function createChatService(
   }
 
   /** Who may read a room: its customer, staff on its query, supervisors, direct members. */
-  async function mayRead(actor: ChatActor, room: Room): Promise<boolean> {
+  async function mayRead(actor: Actor, room: Room): Promise<boolean> {
     if (room.organizationId !== actor.orgId) return false;
     if (room.kind === "direct") return room.members.includes(actor.userId);
     if (actor.role === "Customer") return room.customerId === actor.userId;
@@ -102,7 +95,7 @@ export function createChatService(
     return query?.assignedTo === actor.userId;
   }
 
-  async function readable(actor: ChatActor, roomId: string): Promise<Room> {
+  async function readable(actor: Actor, roomId: string): Promise<Room> {
     const room = await rooms.get(actor.orgId, roomId);
     if (!room || !(await mayRead(actor, room))) throw notFound("Room", roomId);
     return room;

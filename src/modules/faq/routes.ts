@@ -8,6 +8,7 @@ import {
   pageOf,
   PageQuery,
   router,
+  withoutOrg,
 } from "@/http/openapi.ts";
 import { requirePermission } from "@/http/rbac.ts";
 import type { FaqService } from "./service.ts";
@@ -47,9 +48,6 @@ const FaqPatch = z.object({
 const Id = z.object({ id: z.string().min(1).max(64) });
 const tags = ["FAQ"];
 const common = { 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] };
-const shown = (
-  { organizationId: _o, ...e }: { organizationId: string } & z.infer<typeof FaqSchema>,
-) => e;
 
 /** `/faq`: FAQ entries and canned answers; staff search, Admin and TL edit. */
 export function faqRoutes(faq: FaqService) {
@@ -80,7 +78,7 @@ export function faqRoutes(faq: FaqService) {
           page,
         );
         return c.json(
-          { data: result.data.map(shown), meta: { total: result.total, ...page } },
+          { data: result.data.map(withoutOrg), meta: { total: result.total, ...page } },
           200,
         );
       },
@@ -96,7 +94,7 @@ export function faqRoutes(faq: FaqService) {
         request: { params: Id },
         responses: { 200: jsonResponse(FaqSchema, "The entry"), ...common },
       }),
-      async (c) => c.json(shown(await faq.get(c.var.orgId, c.req.valid("param").id)), 200),
+      async (c) => c.json(withoutOrg(await faq.get(c.var.orgId, c.req.valid("param").id)), 200),
     )
     .openapi(
       createRoute({
@@ -110,7 +108,10 @@ export function faqRoutes(faq: FaqService) {
         responses: { 201: jsonResponse(FaqSchema, "The new entry"), ...common },
       }),
       async (c) =>
-        c.json(shown(await faq.create(c.var.orgId, c.var.auth.userId, c.req.valid("json"))), 201),
+        c.json(
+          withoutOrg(await faq.create(c.var.orgId, c.var.auth.userId, c.req.valid("json"))),
+          201,
+        ),
     )
     .openapi(
       createRoute({
@@ -125,7 +126,7 @@ export function faqRoutes(faq: FaqService) {
       }),
       async (c) =>
         c.json(
-          shown(
+          withoutOrg(
             await faq.update(c.var.orgId, c.req.valid("param").id, defined(c.req.valid("json"))),
           ),
           200,

@@ -10,7 +10,8 @@ import {
   router,
 } from "@/http/openapi.ts";
 import { requirePermission } from "@/http/rbac.ts";
-import type { Actor, QueryService } from "./service.ts";
+import type { QueryService } from "./service.ts";
+import { actorOf } from "@/http/env.ts";
 import type { QueryFilter } from "./repository.ts";
 import {
   AssignBody,
@@ -34,13 +35,6 @@ const one = (description: string) => ({
   200: jsonResponse(QuerySchema, description),
   ...common,
   409: errors[409],
-});
-
-type Ctx = { var: { auth: { userId: string; role: Actor["role"] }; orgId: string } };
-const actorOf = (c: Ctx): Actor => ({
-  userId: c.var.auth.userId,
-  role: c.var.auth.role,
-  orgId: c.var.orgId,
 });
 
 /** `/queries`: the ticket lifecycle. Mounted behind requireAuth and tenant. */

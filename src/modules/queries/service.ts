@@ -1,7 +1,7 @@
 import type { Deps } from "@/deps.ts";
 import { can } from "@/http/rbac.ts";
 import { AppError, notFound } from "@/errors.ts";
-import type { Role, User } from "@/modules/users/repository.ts";
+import type { Actor, User } from "@/modules/users/repository.ts";
 import type { RoutingService } from "@/modules/routing/service.ts";
 import type { PageRequest, PageResult } from "@/store/types.ts";
 import {
@@ -20,13 +20,6 @@ import type { QueryFilter, QueryPatch, QuerySort } from "./repository.ts";
 import type { QueryEvents } from "./events.ts";
 import type { Room } from "@/modules/chat/repository.ts";
 import { slaDueTimes, supportSettings } from "./settings.ts";
-
-/** The caller, as the token says. */
-export interface Actor {
-  userId: string;
-  orgId: string;
-  role: Role;
-}
 
 export interface NewQuery {
   title: string;

@@ -1,4 +1,8 @@
 import { z } from "@hono/zod-openapi";
+import type { Deps } from "@/deps.ts";
+import { notFound } from "@/errors.ts";
+import type { AuthContext } from "@/http/env.ts";
+import { audit } from "@/modules/audit/service.ts";
 import type { Organization } from "@/modules/organizations/repository.ts";
 import { priorities, type Priority } from "./model.ts";
 
@@ -63,3 +67,45 @@ export function slaDueTimes(
 }
 
 export { priorities };
+
+/** Reads and replaces an organization's support settings, auditing each change. */
+export interface SupportSettingsService {
+  get(orgId: string): Promise<SupportSettings>;
+  replace(
+    orgId: string,
+    next: SupportSettings,
+    by: { actor: Pick<AuthContext, "userId" | "role">; ip: string },
+  ): Promise<SupportSettings>;
+}
+
+export function createSupportSettingsService(
+  deps: Pick<Deps, "store" | "clock" | "ids" | "log">,
+): SupportSettingsService {
+  const organization = async (orgId: string) =>
+    (await deps.store.organizations.findById(orgId)) ?? (() => {
+      throw notFound("Organization", orgId);
+    })();
+  return {
+    async get(orgId) {
+      return supportSettings(await organization(orgId));
+    },
+    async replace(orgId, next, by) {
+      const org = await organization(orgId);
+      await deps.store.organizations.update(
+        org.id,
+        { settings: { ...org.settings, support: next } },
+        deps.clock.now().toISOString(),
+      );
+      await audit(deps, {
+        organizationId: org.id,
+        action: "organization.updated",
+        actor: by.actor,
+        targetType: "organization",
+        targetId: org.id,
+        ip: by.ip,
+        details: { support: { before: supportSettings(org), after: next } },
+      });
+      return next;
+    },
+  };
+}

@@ -1,14 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Deps } from "@/deps.ts";
-import { notFound } from "@/errors.ts";
-import { bearer, errors, jsonBody, jsonResponse, router } from "@/http/openapi.ts";
+import { bearer, errors, jsonBody, jsonResponse, router, withoutOrg } from "@/http/openapi.ts";
 import { requirePermission } from "@/http/rbac.ts";
-import {
-  type SupportSettings,
-  supportSettings,
-  SupportSettingsSchema,
-} from "@/modules/queries/settings.ts";
-import { audit } from "@/modules/audit/service.ts";
+import { SupportSettingsSchema, type SupportSettingsService } from "@/modules/queries/settings.ts";
 import { clientIp } from "@/http/client_ip.ts";
 import type { RoutingService } from "./service.ts";
 
@@ -24,7 +17,7 @@ const AgentStateSchema = z.object({
 const common = { 400: errors[400], 401: errors[401], 403: errors[403] };
 
 /** `/agents`: availability that routing reads. */
-export function agentRoutes(deps: Deps, routing: RoutingService) {
+export function agentRoutes(routing: RoutingService) {
   return router()
     .openapi(
       createRoute({
@@ -45,8 +38,7 @@ export function agentRoutes(deps: Deps, routing: RoutingService) {
           c.var.auth.userId,
           c.req.valid("json").status,
         );
-        const { organizationId: _org, ...shown } = state;
-        return c.json(shown, 200);
+        return c.json(withoutOrg(state), 200);
       },
     )
     .openapi(
@@ -63,14 +55,13 @@ export function agentRoutes(deps: Deps, routing: RoutingService) {
         },
       }),
       async (c) => {
-        const states = await deps.store.agentStates.list(c.var.orgId);
-        return c.json({ data: states.map(({ organizationId: _o, ...s }) => s) }, 200);
+        return c.json({ data: (await routing.states(c.var.orgId)).map(withoutOrg) }, 200);
       },
     );
 }
 
 /** `/admin/support-settings`: routing policy and SLA targets of the organization. */
-export function supportSettingsRoutes(deps: Deps) {
+export function supportSettingsRoutes(settings: SupportSettingsService, trustProxy: boolean) {
   return router()
     .openapi(
       createRoute({
@@ -82,11 +73,7 @@ export function supportSettingsRoutes(deps: Deps) {
         middleware: [requirePermission("support.settings")] as const,
         responses: { 200: jsonResponse(SupportSettingsSchema, "Settings"), ...common },
       }),
-      async (c) => {
-        const org = await deps.store.organizations.findById(c.var.orgId);
-        if (!org) throw notFound("Organization", c.var.orgId);
-        return c.json(supportSettings(org), 200);
-      },
+      async (c) => c.json(await settings.get(c.var.orgId), 200),
     )
     .openapi(
       createRoute({
@@ -99,25 +86,13 @@ export function supportSettingsRoutes(deps: Deps) {
         request: { body: jsonBody(SupportSettingsSchema) },
         responses: { 200: jsonResponse(SupportSettingsSchema, "Settings"), ...common },
       }),
-      async (c) => {
-        const next: SupportSettings = c.req.valid("json");
-        const org = await deps.store.organizations.findById(c.var.orgId);
-        if (!org) throw notFound("Organization", c.var.orgId);
-        await deps.store.organizations.update(
-          org.id,
-          { settings: { ...org.settings, support: next } },
-          deps.clock.now().toISOString(),
-        );
-        await audit(deps, {
-          organizationId: org.id,
-          action: "organization.updated",
-          actor: c.var.auth,
-          targetType: "organization",
-          targetId: org.id,
-          ip: clientIp(c, deps.config.trustProxy),
-          details: { support: { before: supportSettings(org), after: next } },
-        });
-        return c.json(next, 200);
-      },
+      async (c) =>
+        c.json(
+          await settings.replace(c.var.orgId, c.req.valid("json"), {
+            actor: c.var.auth,
+            ip: clientIp(c, trustProxy),
+          }),
+          200,
+        ),
     );
 }

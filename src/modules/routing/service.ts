@@ -29,6 +29,8 @@ export interface RoutingService {
   setAvailability(orgId: string, userId: string, status: Availability): Promise<AgentState>;
   /** Clock-in (true) or out; false when already in that state. */
   setShift(orgId: string, userId: string, onShift: boolean): Promise<boolean>;
+  /** Every agent's stored availability, shift and load. */
+  states(orgId: string): Promise<AgentState[]>;
   /** Requeues assigned queries nobody replied to within their organization's reassign time. */
   requeueUnanswered(): Promise<number>;
 }
@@ -213,6 +215,7 @@ export function createRoutingService(
       if (changed && !onShift) await handBack(orgId, userId, "agent clocked out");
       return changed;
     },
+    states: (orgId) => store.agentStates.list(orgId),
     async requeueUnanswered() {
       let count = 0;
       for await (const org of activeOrganizations(store.organizations)) {

@@ -56,6 +56,13 @@ export function newUser(fields: NewUser): User {
   };
 }
 
+/** Someone acting inside an organization, as their token says. */
+export interface Actor {
+  userId: string;
+  orgId: string;
+  role: Role;
+}
+
 /** A user as the API shows it: never the password hash. */
 export type PublicUser = Omit<User, "passwordHash">;
 
