@@ -19,10 +19,7 @@ export function buildRealtime(deps: Deps, support: SupportServices) {
   const presence = createPresenceService(deps);
   const hub = createHub(deps, { chat: support.chat, calls, presence });
   // An agent nobody can reach any more stops taking queries; theirs go back to the queue.
-  presence.onOffline(async (orgId, userId) => {
-    const state = await deps.store.agentStates.get(orgId, userId);
-    if (state.status !== "offline") await support.routing.setAvailability(orgId, userId, "offline");
-  });
+  presence.onOffline((orgId, userId) => support.routing.unreachable(orgId, userId));
   deps.onShutdown(() => hub.close());
   return { attachments, calls, presence, hub };
 }

@@ -66,8 +66,6 @@ export function slaDueTimes(
   };
 }
 
-export { priorities };
-
 /** Reads and replaces an organization's support settings, auditing each change. */
 export interface SupportSettingsService {
   get(orgId: string): Promise<SupportSettings>;

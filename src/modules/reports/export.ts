@@ -1,5 +1,8 @@
 import type * as XLSX from "xlsx";
-import { wallClock } from "./time.ts";
+import type { Deps } from "@/deps.ts";
+import { AppError } from "@/errors.ts";
+import type { Period } from "./service.ts";
+import { daysRange, wallClock } from "./time.ts";
 
 /** How a column's values are written: dates as dates, durations as numbers (minutes). */
 export type ColumnKind = "text" | "number" | "minutes" | "date" | "boolean";
@@ -124,4 +127,26 @@ export async function xlsxBytes<R>(
   return new Uint8Array(
     XLSX.write(book, { type: "array", bookType: "xlsx", compression: true }) as ArrayBuffer,
   );
+}
+
+/** A workbook is built in memory (SheetJS): its size is bounded here; CSV has no bound. */
+export const maxXlsxRows = 100_000;
+
+/** Refuses (400) a queries workbook over `maxXlsxRows`, before anything is built. */
+export async function assertXlsxFits(
+  deps: Pick<Deps, "store">,
+  orgId: string,
+  period: Pick<Period, "from" | "to" | "tz">,
+): Promise<void> {
+  const rows = await deps.store.reports.createdCount(
+    orgId,
+    daysRange(period.from, period.to, period.tz),
+  );
+  if (rows > maxXlsxRows) {
+    throw new AppError(
+      "BAD_REQUEST",
+      `An .xlsx export holds at most ${maxXlsxRows} rows (this one would hold ${rows}): ` +
+        "ask for format=csv, which streams, or a shorter period",
+    );
+  }
 }

@@ -29,6 +29,8 @@ export interface RoutingService {
   setAvailability(orgId: string, userId: string, status: Availability): Promise<AgentState>;
   /** Clock-in (true) or out; false when already in that state. */
   setShift(orgId: string, userId: string, onShift: boolean): Promise<boolean>;
+  /** Someone nobody can reach any more (presence offline): an agent stops taking queries. */
+  unreachable(orgId: string, userId: string): Promise<void>;
   /** Every agent's stored availability, shift and load. */
   states(orgId: string): Promise<AgentState[]>;
   /** Requeues assigned queries nobody replied to within their organization's reassign time. */
@@ -214,6 +216,11 @@ export function createRoutingService(
       if (changed && onShift) await drain(orgId);
       if (changed && !onShift) await handBack(orgId, userId, "agent clocked out");
       return changed;
+    },
+    async unreachable(orgId, userId) {
+      // Only those with a routing state that is not offline: customers have none to change.
+      const state = await store.agentStates.get(orgId, userId);
+      if (state.status !== "offline") await service.setAvailability(orgId, userId, "offline");
     },
     states: (orgId) => store.agentStates.list(orgId),
     async requeueUnanswered() {
