@@ -6,6 +6,7 @@ import type { AppEnv } from "@/http/env.ts";
 import { errorHandler, notFoundHandler } from "@/http/errors.ts";
 import { requestLog } from "@/http/request_log.ts";
 import { securityHeaders } from "@/http/security_headers.ts";
+import { clientAddress } from "@/http/client_ip.ts";
 import { bodyLimits, noRepeatedParams } from "@/http/guards.ts";
 import { docsRoutes } from "@/http/docs.ts";
 import { createTokenService } from "@/modules/auth/tokens.ts";
@@ -48,7 +49,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
   await access.start();
   const sessions = createSessionService(deps, { tokens, access });
   const accounts = createAccountService(deps, sessions, tokens);
-  const authn = authenticate(tokens, access, deps.config.trustProxy);
+  const authn = authenticate(tokens, access);
   const support = buildSupportServices(deps);
   const realtime = buildRealtime(deps, support);
   const organizations = createOrganizationService(deps, access);
@@ -71,6 +72,7 @@ export async function buildApp(deps: Deps): Promise<OpenAPIHono<AppEnv>> {
   const services = await buildServices(deps);
   const app = new OpenAPIHono<AppEnv>();
   app.use(requestId());
+  app.use(clientAddress(deps.config.trustProxy));
   if (deps.config.logLevel !== "silent") app.use(requestLog(deps.log));
   app.use(securityHeaders());
   const corsHeaders = cors({
@@ -119,7 +121,6 @@ function mountApi(app: OpenAPIHono<AppEnv>, deps: Deps, services: Services): voi
     rateLimit(deps.shared, {
       windowSeconds: deps.config.rateLimit.windowSeconds,
       max: deps.config.rateLimit.max,
-      trustProxy: deps.config.trustProxy,
       onUnavailable: (err) =>
         deps.log.warn("rate limit not counted: shared state unavailable", { error: String(err) }),
     }),

@@ -2,7 +2,6 @@ import type { MiddlewareHandler } from "hono";
 import type { AccessService } from "@/modules/access/service.ts";
 import type { TokenService } from "@/modules/auth/tokens.ts";
 import { requireAuth } from "./auth.ts";
-import { clientIp } from "./client_ip.ts";
 import type { AppEnv } from "./env.ts";
 
 /**
@@ -12,13 +11,12 @@ import type { AppEnv } from "./env.ts";
 export function authenticate(
   tokens: TokenService,
   access: AccessService,
-  trustProxy: boolean,
 ): MiddlewareHandler<AppEnv> {
   const auth = requireAuth(tokens);
   return async function authenticate(c, next) {
     await auth(c, async () => {
       const { orgId, role } = c.var.auth;
-      if (orgId) await access.enforce(orgId, role, clientIp(c, trustProxy));
+      if (orgId) await access.enforce(orgId, role, c.var.ip);
       await next();
     });
   };

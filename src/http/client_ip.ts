@@ -1,4 +1,5 @@
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv } from "./env.ts";
 
 /**
  * The client's address: the socket's, or, only when the deployment says a proxy in front sets
@@ -19,4 +20,12 @@ export function normalizeIp(ip: string): string {
   const bare = ip.replace(/^\[|\]$/g, "");
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
   return mapped ? mapped[1]! : bare.toLowerCase();
+}
+
+/** Sets `c.var.ip` once per request, so middleware and routes agree on the client's address. */
+export function clientAddress(trustProxy: boolean): MiddlewareHandler<AppEnv> {
+  return async function clientAddress(c, next) {
+    c.set("ip", clientIp(c, trustProxy));
+    await next();
+  };
 }

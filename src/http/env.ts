@@ -18,6 +18,8 @@ export interface AuthContext {
 export interface AppEnv {
   Variables: {
     requestId: string;
+    /** The client's address, read once per request (see `clientAddress`). */
+    ip: string;
     auth: AuthContext;
     /** The organization this request acts on (see `tenant` middleware). */
     orgId: string;

@@ -18,13 +18,13 @@ import { auditRoutes } from "@/modules/audit/routes.ts";
 /** Identity and access routers under /api/v1 (issue 3). */
 export function mountIdentity(app: OpenAPIHono<AppEnv>, deps: Deps, s: Services): void {
   app.route("/api/v1/auth", authRoutes(deps, s));
-  app.route("/api/v1/superadmin", superadminOrganizationRoutes(deps, s));
-  app.route("/api/v1/superadmin", locationAccessRoutes(deps, s, "superadmin"));
+  app.route("/api/v1/superadmin", superadminOrganizationRoutes(s));
+  app.route("/api/v1/superadmin", locationAccessRoutes(s, "superadmin"));
   app.route("/api/v1/superadmin", auditRoutes(deps, s, "superadmin"));
-  app.route("/api/v1/admin", adminOrganizationRoutes(deps, s));
-  app.route("/api/v1/admin", staffRoutes(deps, s));
-  app.route("/api/v1/admin", locationAccessRoutes(deps, s, "admin"));
+  app.route("/api/v1/admin", adminOrganizationRoutes(s));
+  app.route("/api/v1/admin", staffRoutes(s));
+  app.route("/api/v1/admin", locationAccessRoutes(s, "admin"));
   app.route("/api/v1/admin", auditRoutes(deps, s, "admin"));
   app.route("/api/v1/location", locationRoutes(deps, s));
-  app.route("/api/v1/ip-whitelist", ipWhitelistRoutes(deps, s));
+  app.route("/api/v1/ip-whitelist", ipWhitelistRoutes(s));
 }

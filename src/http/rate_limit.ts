@@ -1,7 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { SharedState } from "@/bus/bus.ts";
 import { AppError } from "@/errors.ts";
-import { clientIp } from "./client_ip.ts";
 import type { AppEnv } from "./env.ts";
 
 /**
@@ -15,14 +14,13 @@ export function rateLimit(
   options: {
     windowSeconds: number;
     max: number;
-    trustProxy: boolean;
     prefix?: string;
     onUnavailable?: (err: unknown) => void;
   },
 ): MiddlewareHandler<AppEnv> {
   const prefix = options.prefix ?? "rl:api";
   return async function rateLimit(c, next) {
-    const ip = clientIp(c, options.trustProxy);
+    const ip = c.var.ip;
     let counted;
     try {
       counted = await shared.increment(`${prefix}:${ip}`, options.windowSeconds * 1000);

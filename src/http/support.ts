@@ -61,6 +61,6 @@ export function mountSupport(app: OpenAPIHono<AppEnv>, deps: Deps, s: Services):
   app.route("/api/v1/faq", faqRoutes(s.support.faq));
   app.route(
     "/api/v1/admin/support-settings",
-    supportSettingsRoutes(s.support.settings, deps.config.trustProxy),
+    supportSettingsRoutes(s.support.settings),
   );
 }

@@ -1,9 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import type { Services } from "@/app.ts";
 import type { Deps } from "@/deps.ts";
-import { clientIp } from "@/http/client_ip.ts";
-import type { AppEnv } from "@/http/env.ts";
 import {
   bearer,
   errors,
@@ -58,7 +55,6 @@ const IpRuleSchema = z.object({
 }).openapi("IpRule");
 
 const Access = z.object({ loginLocationAccess: LocationAccessSchema });
-const ipOf = (deps: Deps) => (c: Context<AppEnv>) => clientIp(c, deps.config.trustProxy);
 
 /** `/location`: check a position against the caller's policy; login history (Admin). */
 export function locationRoutes(_deps: Deps, s: Services) {
@@ -120,9 +116,8 @@ export function locationRoutes(_deps: Deps, s: Services) {
 }
 
 /** `/ip-whitelist`: the organization's allowed addresses and ranges (Admin). */
-export function ipWhitelistRoutes(deps: Deps, s: Services) {
+export function ipWhitelistRoutes(s: Services) {
   const r = router();
-  const ip = ipOf(deps);
   const manage = [s.authenticate, requirePermission("access.manage"), tenant()];
   const tags = ["access"];
   r.openapi(
@@ -163,7 +158,7 @@ export function ipWhitelistRoutes(deps: Deps, s: Services) {
       },
     }),
     async (c) => {
-      const entry = await s.access.addRule(c.var.orgId, c.req.valid("json"), c.var.auth, ip(c));
+      const entry = await s.access.addRule(c.var.orgId, c.req.valid("json"), c.var.auth, c.var.ip);
       return c.json({ entry }, 201);
     },
   );
@@ -179,7 +174,7 @@ export function ipWhitelistRoutes(deps: Deps, s: Services) {
       responses: { 204: { description: "Removed" }, 404: errors[404] },
     }),
     async (c) => {
-      await s.access.removeRule(c.var.orgId, c.req.valid("param").id, c.var.auth, ip(c));
+      await s.access.removeRule(c.var.orgId, c.req.valid("param").id, c.var.auth, c.var.ip);
       return c.body(null, 204);
     },
   );
@@ -187,9 +182,8 @@ export function ipWhitelistRoutes(deps: Deps, s: Services) {
 }
 
 /** Location-access settings: `/admin/location-access` and the SuperAdmin's per tenant. */
-export function locationAccessRoutes(deps: Deps, s: Services, scope: "admin" | "superadmin") {
+export function locationAccessRoutes(s: Services, scope: "admin" | "superadmin") {
   const r = router();
-  const ip = ipOf(deps);
   const base = scope === "admin" ? "/location-access" : "/organizations/{orgId}/location-access";
   const params = scope === "admin" ? {} : { params: OrgIdParam };
   const guard = [
@@ -235,7 +229,7 @@ export function locationAccessRoutes(deps: Deps, s: Services, scope: "admin" | "
         c.var.orgId,
         c.req.valid("json"),
         c.var.auth,
-        ip(c),
+        c.var.ip,
       );
       return c.json({ loginLocationAccess: settings }, 200);
     },

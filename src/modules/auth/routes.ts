@@ -3,7 +3,6 @@ import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Deps } from "@/deps.ts";
 import { accessCookie } from "@/http/auth.ts";
-import { clientIp } from "@/http/client_ip.ts";
 import type { AppEnv } from "@/http/env.ts";
 import { bearer, errors, jsonBody, jsonResponse, router } from "@/http/openapi.ts";
 import { requirePermission } from "@/http/rbac.ts";
@@ -84,7 +83,6 @@ const sessionBody = (s: Session) => ({ token: s.token, expiresIn: s.expiresIn, u
 /** `/auth`: sign-up, login, refresh, logout, the caller's profile, password reset. */
 export function authRoutes(deps: Deps, s: Services) {
   const r = router();
-  const ipOf = (c: Context<AppEnv>) => clientIp(c, deps.config.trustProxy);
   const self = [s.authenticate, requirePermission("profile.self")];
 
   r.openapi(
@@ -102,7 +100,7 @@ export function authRoutes(deps: Deps, s: Services) {
       },
     }),
     async (c) => {
-      const session = await s.accounts.register(c.req.valid("json"), ipOf(c));
+      const session = await s.accounts.register(c.req.valid("json"), c.var.ip);
       setSessionCookies(c, deps, session);
       return c.json(sessionBody(session), 201);
     },
@@ -124,7 +122,7 @@ export function authRoutes(deps: Deps, s: Services) {
       },
     }),
     async (c) => {
-      const session = await s.sessions.login(c.req.valid("json"), ipOf(c));
+      const session = await s.sessions.login(c.req.valid("json"), c.var.ip);
       setSessionCookies(c, deps, session);
       return c.json(sessionBody(session), 200);
     },
@@ -139,7 +137,7 @@ export function authRoutes(deps: Deps, s: Services) {
       responses: { 200: jsonResponse(SessionSchema, "A new session"), 401: errors[401] },
     }),
     async (c) => {
-      const session = await s.sessions.refresh(getCookie(c, refreshCookie), ipOf(c));
+      const session = await s.sessions.refresh(getCookie(c, refreshCookie), c.var.ip);
       setSessionCookies(c, deps, session);
       return c.json(sessionBody(session), 200);
     },
@@ -156,7 +154,7 @@ export function authRoutes(deps: Deps, s: Services) {
       responses: { 200: jsonResponse(Message, "Logged out"), 401: errors[401] },
     }),
     async (c) => {
-      await s.sessions.logout(c.var.auth, getCookie(c, refreshCookie), ipOf(c));
+      await s.sessions.logout(c.var.auth, getCookie(c, refreshCookie), c.var.ip);
       deleteCookie(c, accessCookie, { path: "/" });
       deleteCookie(c, refreshCookie, { path: refreshPath });
       return c.json({ message: "Logged out" }, 200);
@@ -229,7 +227,7 @@ export function authRoutes(deps: Deps, s: Services) {
     async (c) => {
       const multipart = c.req.header("content-type")?.startsWith("multipart/form-data");
       const patch = multipart ? c.req.valid("form") : c.req.valid("json");
-      const user = await s.accounts.updateProfile(c.var.auth, patch, ipOf(c));
+      const user = await s.accounts.updateProfile(c.var.auth, patch, c.var.ip);
       return c.json({ user }, 200);
     },
   );
@@ -265,7 +263,7 @@ export function authRoutes(deps: Deps, s: Services) {
       responses: { 200: jsonResponse(Message, "Password changed"), 400: errors[400] },
     }),
     async (c) => {
-      await s.accounts.resetPassword(c.req.valid("json"), ipOf(c));
+      await s.accounts.resetPassword(c.req.valid("json"), c.var.ip);
       return c.json({ message: "Password changed; log in with the new password" }, 200);
     },
   );

@@ -1,9 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import type { Services } from "@/app.ts";
-import type { Deps } from "@/deps.ts";
-import { clientIp } from "@/http/client_ip.ts";
-import type { AppEnv } from "@/http/env.ts";
 import {
   bearer,
   errors,
@@ -37,9 +33,8 @@ const ListQuery = PageQuery.extend({
 const OrgBody = z.object({ organization: OrganizationSchema });
 
 /** `/superadmin/organizations`: every tenant, for SuperAdmins. */
-export function superadminOrganizationRoutes(deps: Deps, s: Services) {
+export function superadminOrganizationRoutes(s: Services) {
   const r = router();
-  const ip = (c: Context<AppEnv>) => clientIp(c, deps.config.trustProxy);
   const platform = [s.authenticate, requirePermission("platform.manage")];
   const tags = ["superadmin"];
 
@@ -84,7 +79,8 @@ export function superadminOrganizationRoutes(deps: Deps, s: Services) {
         409: errors[409],
       },
     }),
-    async (c) => c.json(await s.organizations.create(c.req.valid("json"), c.var.auth, ip(c)), 201),
+    async (c) =>
+      c.json(await s.organizations.create(c.req.valid("json"), c.var.auth, c.var.ip), 201),
   );
 
   r.openapi(
@@ -122,7 +118,7 @@ export function superadminOrganizationRoutes(deps: Deps, s: Services) {
         c.req.valid("param").id,
         c.req.valid("json"),
         c.var.auth,
-        ip(c),
+        c.var.ip,
       );
       return c.json({ organization: org }, 200);
     },
@@ -144,7 +140,7 @@ export function superadminOrganizationRoutes(deps: Deps, s: Services) {
         c.req.valid("param").id,
         { active: false },
         c.var.auth,
-        ip(c),
+        c.var.ip,
       );
       return c.json({ organization: org }, 200);
     },
@@ -153,7 +149,7 @@ export function superadminOrganizationRoutes(deps: Deps, s: Services) {
 }
 
 /** `/admin/organization`: an Admin's own organization. */
-export function adminOrganizationRoutes(deps: Deps, s: Services) {
+export function adminOrganizationRoutes(s: Services) {
   const r = router();
   const tags = ["admin"];
 
@@ -188,7 +184,7 @@ export function adminOrganizationRoutes(deps: Deps, s: Services) {
         c.var.orgId,
         c.req.valid("json"),
         c.var.auth,
-        clientIp(c, deps.config.trustProxy),
+        c.var.ip,
       );
       return c.json({ organization: org }, 200);
     },

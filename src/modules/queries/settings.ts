@@ -4,7 +4,7 @@ import { notFound } from "@/errors.ts";
 import type { AuthContext } from "@/http/env.ts";
 import { audit } from "@/modules/audit/service.ts";
 import type { Organization } from "@/modules/organizations/repository.ts";
-import { priorities, type Priority } from "./model.ts";
+import type { Priority } from "./model.ts";
 
 export const routingPolicies = ["round-robin", "least-loaded", "manual"] as const;
 export type RoutingPolicy = (typeof routingPolicies)[number];

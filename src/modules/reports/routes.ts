@@ -14,8 +14,7 @@ import {
 } from "./schemas.ts";
 import { type Period, recentDays, type ReportService } from "./service.ts";
 import { exportTable } from "./tables.ts";
-import { addDays, daysRange } from "./time.ts";
-import { AppError } from "@/errors.ts";
+import { addDays } from "./time.ts";
 
 const tags = ["Reports"];
 const common = { 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] };

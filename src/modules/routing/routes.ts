@@ -2,7 +2,6 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { bearer, errors, jsonBody, jsonResponse, router, withoutOrg } from "@/http/openapi.ts";
 import { requirePermission } from "@/http/rbac.ts";
 import { SupportSettingsSchema, type SupportSettingsService } from "@/modules/queries/settings.ts";
-import { clientIp } from "@/http/client_ip.ts";
 import type { RoutingService } from "./service.ts";
 
 const AgentStateSchema = z.object({
@@ -61,7 +60,7 @@ export function agentRoutes(routing: RoutingService) {
 }
 
 /** `/admin/support-settings`: routing policy and SLA targets of the organization. */
-export function supportSettingsRoutes(settings: SupportSettingsService, trustProxy: boolean) {
+export function supportSettingsRoutes(settings: SupportSettingsService) {
   return router()
     .openapi(
       createRoute({
@@ -90,7 +89,7 @@ export function supportSettingsRoutes(settings: SupportSettingsService, trustPro
         c.json(
           await settings.replace(c.var.orgId, c.req.valid("json"), {
             actor: c.var.auth,
-            ip: clientIp(c, trustProxy),
+            ip: c.var.ip,
           }),
           200,
         ),

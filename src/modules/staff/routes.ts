@@ -1,9 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import type { Services } from "@/app.ts";
-import type { Deps } from "@/deps.ts";
-import { clientIp } from "@/http/client_ip.ts";
-import type { AppEnv } from "@/http/env.ts";
 import {
   bearer,
   errors,
@@ -55,9 +51,8 @@ const ListQuery = PageQuery.extend({
 const AgentBody = z.object({ agent: UserSchema });
 
 /** `/admin/agents`: TL, QA and Agent accounts of the caller's organization. */
-export function staffRoutes(deps: Deps, s: Services) {
+export function staffRoutes(s: Services) {
   const r = router();
-  const ip = (c: Context<AppEnv>) => clientIp(c, deps.config.trustProxy);
   const read = [s.authenticate, requirePermission("staff.read"), tenant()];
   const manage = [s.authenticate, requirePermission("staff.manage"), tenant()];
   const tags = ["admin"];
@@ -96,7 +91,7 @@ export function staffRoutes(deps: Deps, s: Services) {
       },
     }),
     async (c) => {
-      const agent = await s.staff.create(c.var.orgId, c.req.valid("json"), c.var.auth, ip(c));
+      const agent = await s.staff.create(c.var.orgId, c.req.valid("json"), c.var.auth, c.var.ip);
       return c.json({ agent }, 201);
     },
   );
@@ -138,7 +133,7 @@ export function staffRoutes(deps: Deps, s: Services) {
         c.req.valid("param").id,
         c.req.valid("json"),
         c.var.auth,
-        ip(c),
+        c.var.ip,
       );
       return c.json({ agent }, 200);
     },
@@ -160,7 +155,7 @@ export function staffRoutes(deps: Deps, s: Services) {
         c.var.orgId,
         c.req.valid("param").id,
         c.var.auth,
-        ip(c),
+        c.var.ip,
       );
       return c.json({ agent }, 200);
     },
