@@ -10,10 +10,12 @@ export interface PresenceEvent {
   lastSeen: string;
 }
 
-/** The one scored set holding `orgId|userId|instanceId` members, scored by expiry (ms). */
+/** The expiry index: `orgId|userId|instanceId` members, scored by expiry (ms), that sweeps read. */
 const presenceKey = "presence";
 const statusKey = (userId: string) => `presence:status:${userId}`;
 const lastSeenKey = (userId: string) => `presence:seen:${userId}`;
+/** Per user: the instances holding a socket of theirs, scored by expiry (ms). */
+const userKey = (userId: string) => `presence:user:${userId}`;
 
 export interface PresenceService {
   /** A socket of the user opened on this instance. */
@@ -47,12 +49,19 @@ export function createPresenceService(
   const member = (orgId: string, userId: string, instance = deps.instanceId) =>
     `${orgId}|${userId}|${instance}`;
 
-  async function liveElsewhere(orgId: string, userId: string): Promise<boolean> {
-    const prefix = `${orgId}|${userId}|`;
+  /**
+   * Marks the user live on this instance until `until`: in the user's own set (its instances,
+   * read to answer "is anyone still connected?") and in the global set the sweeps expire.
+   */
+  async function keep(orgId: string, userId: string, until: number) {
+    await deps.shared.setMember(userKey(userId), deps.instanceId, until);
+    await deps.shared.setMember(presenceKey, member(orgId, userId), until);
+  }
+
+  /** Whether any instance still holds a live member for the user. */
+  async function live(userId: string): Promise<boolean> {
     const t = now();
-    return (await deps.shared.members(presenceKey)).some((m) =>
-      m.member.startsWith(prefix) && m.score > t
-    );
+    return (await deps.shared.members(userKey(userId))).some((m) => m.score > t);
   }
 
   async function announce(orgId: string, userId: string, status: PresenceStatus) {
@@ -71,9 +80,9 @@ export function createPresenceService(
 
   return {
     async connected(orgId, userId) {
-      const wasOnline = await liveElsewhere(orgId, userId);
+      const wasOnline = await live(userId);
       local.set(userId, orgId);
-      await deps.shared.setMember(presenceKey, member(orgId, userId), now() + ttlMs);
+      await keep(orgId, userId, now() + ttlMs);
       if (!wasOnline) {
         await deps.shared.set(statusKey(userId), "online");
         await announce(orgId, userId, "online");
@@ -83,7 +92,7 @@ export function createPresenceService(
       // A short grace instead of a goodbye: a quick reconnect keeps the user (and an agent's
       // queries) online; otherwise the next sweep anywhere announces them offline.
       local.delete(userId);
-      await deps.shared.setMember(presenceKey, member(orgId, userId), now() + graceMs);
+      await keep(orgId, userId, now() + graceMs);
     },
     async setStatus(orgId, userId, status) {
       await deps.shared.set(statusKey(userId), status);
@@ -91,28 +100,25 @@ export function createPresenceService(
     },
     async get(orgId, userId) {
       if (!await deps.store.users.findById(orgId, userId)) throw notFound("User", userId);
-      const [status, lastSeen, all] = await Promise.all([
+      const [status, lastSeen, connected] = await Promise.all([
         deps.shared.get(statusKey(userId)),
         deps.shared.get(lastSeenKey(userId)),
-        deps.shared.members(presenceKey),
+        live(userId),
       ]);
-      const t = now();
-      const live = all.some((m) => m.member.split("|")[1] === userId && m.score > t);
       return {
         userId,
-        status: live ? (status === "away" ? "away" : "online") : "offline",
+        status: connected ? (status === "away" ? "away" : "online") : "offline",
         lastSeen: lastSeen ?? new Date(0).toISOString(),
       };
     },
     async sweep() {
       const t = now();
-      for (const [userId, orgId] of local) {
-        await deps.shared.setMember(presenceKey, member(orgId, userId), t + ttlMs);
-      }
+      for (const [userId, orgId] of local) await keep(orgId, userId, t + ttlMs);
       for (const expired of await deps.shared.membersUpTo(presenceKey, t)) {
         if (!await deps.shared.removeMember(presenceKey, expired)) continue;
-        const [orgId, userId] = expired.split("|") as [string, string];
-        if (!await liveElsewhere(orgId, userId)) {
+        const [orgId, userId, instance] = expired.split("|") as [string, string, string];
+        await deps.shared.removeMember(userKey(userId), instance);
+        if (!await live(userId)) {
           await deps.shared.delete(statusKey(userId));
           await announce(orgId, userId, "offline");
         }
