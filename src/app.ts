@@ -5,7 +5,7 @@ import type { Deps } from "@/deps.ts";
 import type { AppEnv } from "@/http/env.ts";
 import { errorHandler, notFoundHandler } from "@/http/errors.ts";
 import { requestLog } from "@/http/request_log.ts";
-import { securityHeaders } from "@/http/security_headers.ts";
+import { responseHeaders } from "@/http/security_headers.ts";
 import { clientAddress } from "@/http/client_ip.ts";
 import { bodyLimits, noRepeatedParams } from "@/http/guards.ts";
 import { docsRoutes } from "@/http/docs.ts";
@@ -17,13 +17,19 @@ import { createAccessService } from "@/modules/access/service.ts";
 import { createSessionService } from "@/modules/auth/service.ts";
 import { createAccountService } from "@/modules/auth/account.ts";
 import { authenticate } from "@/http/authenticate.ts";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { createOrganizationService } from "@/modules/organizations/service.ts";
 import { createStaffService } from "@/modules/staff/service.ts";
 import { buildSupportServices, mountSupport, type SupportServices } from "@/http/support.ts";
 import { mountEmail } from "@/http/email.ts";
 import { mountReports } from "@/http/reports.ts";
 import { buildRealtime, mountRealtime, type RealtimeServices } from "@/http/realtime.ts";
+
+/** The caller's own `X-Request-Id` when it is a sensible one (as hono's check), else a new id. */
+function incomingRequestId(c: Context): string {
+  const given = c.req.header("x-request-id");
+  return given && given.length <= 255 && !/[^\w\-=]/.test(given) ? given : crypto.randomUUID();
+}
 
 /** Services shared by the routers of one app instance. */
 export interface Services {
@@ -71,10 +77,12 @@ export async function buildServices(deps: Deps): Promise<Services> {
 export async function buildApp(deps: Deps): Promise<OpenAPIHono<AppEnv>> {
   const services = await buildServices(deps);
   const app = new OpenAPIHono<AppEnv>();
-  app.use(requestId());
+  // The id goes onto the response with the other headers (see responseHeaders), not here.
+  app.use(requestId({ headerName: "", generator: incomingRequestId }));
+  app.use(responseHeaders());
   app.use(clientAddress(deps.config.trustProxy));
-  if (deps.config.logLevel !== "silent") app.use(requestLog(deps.log));
-  app.use(securityHeaders());
+  // Request lines are written at info: below that level the middleware would only discard them.
+  if (["debug", "info"].includes(deps.config.logLevel)) app.use(requestLog(deps.log));
   const corsHeaders = cors({
     origin: deps.config.corsOrigins,
     credentials: true,

@@ -22,10 +22,10 @@ export function normalizeIp(ip: string): string {
   return mapped ? mapped[1]! : bare.toLowerCase();
 }
 
-/** Sets `c.var.ip` once per request, so middleware and routes agree on the client's address. */
+/** Sets `c.get("ip")` once per request, so middleware and routes agree on the client's address. */
 export function clientAddress(trustProxy: boolean): MiddlewareHandler<AppEnv> {
-  return async function clientAddress(c, next) {
+  return function clientAddress(c, next) {
     c.set("ip", clientIp(c, trustProxy));
-    await next();
+    return next();
   };
 }

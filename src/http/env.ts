@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import type { Actor, Role } from "@/modules/users/repository.ts";
 
 /** Who is calling, from a verified access token. */
@@ -14,7 +15,10 @@ export interface AuthContext {
   issuedAtMs?: number;
 }
 
-/** Hono environment for every router: the typed `c.var` values set by middleware. */
+/**
+ * Hono environment for every router: the typed values middleware sets. Read them with
+ * `c.get(name)`; `c.var` copies every variable into a new object on each access.
+ */
 export interface AppEnv {
   Variables: {
     requestId: string;
@@ -27,6 +31,8 @@ export interface AppEnv {
 }
 
 /** The caller of a tenant-scoped route (after `authenticate` and `tenant`). */
-export function actorOf(c: { var: { auth: AuthContext; orgId: string } }): Actor {
-  return { userId: c.var.auth.userId, orgId: c.var.orgId, role: c.var.auth.role };
+export function actorOf(c: Context<AppEnv, string, object>): Actor {
+  // `c.get` rather than `c.var`: Hono builds a fresh object from all variables on each `c.var`.
+  const auth = c.get("auth");
+  return { userId: auth.userId, orgId: c.get("orgId"), role: auth.role };
 }

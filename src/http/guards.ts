@@ -5,7 +5,7 @@ import type { AppEnv } from "./env.ts";
 
 /**
  * Limits request bodies: `jsonLimit` for ordinary bodies, `uploadLimit` for multipart uploads.
- * Over the limit → 413 before the body is read.
+ * Over the limit → 413 before the body is read; GET and HEAD requests carry none and pass.
  */
 export function bodyLimits(
   options: { jsonLimit: number; uploadLimit: number },
@@ -16,6 +16,7 @@ export function bodyLimits(
   const json = bodyLimit({ maxSize: options.jsonLimit, onError });
   const upload = bodyLimit({ maxSize: options.uploadLimit, onError });
   return function bodyLimits(c, next) {
+    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
     const multipart = c.req.header("content-type")?.startsWith("multipart/form-data");
     return (multipart ? upload : json)(c, next);
   };
@@ -26,9 +27,9 @@ export function bodyLimits(
  * repeat is parameter pollution, answered 400.
  */
 export function noRepeatedParams(): MiddlewareHandler<AppEnv> {
-  return async function noRepeatedParams(c, next) {
+  return function noRepeatedParams(c, next) {
     const query = c.req.url.indexOf("?");
-    if (query < 0) return await next();
+    if (query < 0) return next();
     const seen = new Set<string>();
     for (const key of new URLSearchParams(c.req.url.slice(query + 1)).keys()) {
       if (seen.has(key)) {
@@ -38,6 +39,6 @@ export function noRepeatedParams(): MiddlewareHandler<AppEnv> {
       }
       seen.add(key);
     }
-    await next();
+    return next();
   };
 }

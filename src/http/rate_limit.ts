@@ -19,30 +19,30 @@ export function rateLimit(
   },
 ): MiddlewareHandler<AppEnv> {
   const prefix = options.prefix ?? "rl:api";
-  return async function rateLimit(c, next) {
-    const ip = c.var.ip;
-    let counted;
-    try {
-      counted = await shared.increment(`${prefix}:${ip}`, options.windowSeconds * 1000);
-    } catch (err) {
-      options.onUnavailable?.(err);
-      return await next();
-    }
-    const { count, resetInMs } = counted;
-    const retryAfter = String(Math.max(1, Math.ceil(resetInMs / 1000)));
-    // The RateLimit-* headers once a client has used nine tenths of its window: each response
-    // header costs measurably, and a client far from the limit has nothing to learn from them.
-    const remaining = Math.max(0, options.max - count);
-    if (remaining <= options.max / 10) {
-      c.header("RateLimit-Limit", String(options.max));
-      c.header("RateLimit-Remaining", String(remaining));
-      c.header("RateLimit-Reset", retryAfter);
-    }
-    if (count > options.max) {
-      throw new AppError("RATE_LIMITED", "Too many requests, try again later", {
-        headers: { "Retry-After": retryAfter },
-      });
-    }
-    await next();
+  return function rateLimit(c, next) {
+    return shared.increment(`${prefix}:${c.get("ip")}`, options.windowSeconds * 1000).then(
+      ({ count, resetInMs }) => {
+        const retryAfter = String(Math.max(1, Math.ceil(resetInMs / 1000)));
+        // The RateLimit-* headers once a client has used nine tenths of its window: each
+        // response header costs measurably, and a client far from the limit has nothing to
+        // learn from them.
+        const remaining = Math.max(0, options.max - count);
+        if (remaining <= options.max / 10) {
+          c.header("RateLimit-Limit", String(options.max));
+          c.header("RateLimit-Remaining", String(remaining));
+          c.header("RateLimit-Reset", retryAfter);
+        }
+        if (count > options.max) {
+          throw new AppError("RATE_LIMITED", "Too many requests, try again later", {
+            headers: { "Retry-After": retryAfter },
+          });
+        }
+        return next();
+      },
+      (err) => {
+        options.onUnavailable?.(err);
+        return next();
+      },
+    );
   };
 }

@@ -51,21 +51,21 @@ export function can(role: Role, action: Permission): boolean {
 
 /** 403 unless the caller's role may perform `action`. Needs `requireAuth` before it. */
 export function requirePermission(action: Permission): MiddlewareHandler<AppEnv> {
-  return async function requirePermission(c, next) {
-    if (!can(c.var.auth.role, action)) {
-      throw new AppError("FORBIDDEN", `Role ${c.var.auth.role} may not ${action}`);
+  return function requirePermission(c, next) {
+    if (!can(c.get("auth").role, action)) {
+      throw new AppError("FORBIDDEN", `Role ${c.get("auth").role} may not ${action}`);
     }
-    await next();
+    return next();
   };
 }
 
 /**
- * Sets `c.var.orgId`, the organization the request acts on: always the token's own, except a
+ * Sets `c.get("orgId")`, the organization the request acts on: always the token's own, except a
  * SuperAdmin, who names it in the path (`:orgId`). Nothing is ever read from a body or query.
  */
 export function tenant(): MiddlewareHandler<AppEnv> {
-  return async function tenant(c, next) {
-    const auth = c.var.auth;
+  return function tenant(c, next) {
+    const auth = c.get("auth");
     const named = c.req.param("orgId");
     if (auth.role === "SuperAdmin") {
       if (!named) {
@@ -82,6 +82,6 @@ export function tenant(): MiddlewareHandler<AppEnv> {
       }
       c.set("orgId", auth.orgId);
     }
-    await next();
+    return next();
   };
 }

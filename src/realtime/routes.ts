@@ -17,7 +17,7 @@ export function mountWebSocket(
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       throw new AppError("BAD_REQUEST", "Expected a WebSocket upgrade");
     }
-    const auth = c.var.auth;
+    const auth = c.get("auth");
     if (!auth.orgId) throw new AppError("FORBIDDEN", "Realtime is for members of an organization");
     const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { idleTimeout: 60 });
     hub.accept(socket, { ...auth, orgId: auth.orgId });

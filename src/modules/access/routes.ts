@@ -77,7 +77,7 @@ export function locationRoutes(_deps: Deps, s: Services) {
       responses: { 200: jsonResponse(VerdictSchema, "The verdict"), 400: errors[400] },
     }),
     async (c) => {
-      const v = await s.access.validate(c.var.auth, c.req.valid("json"));
+      const v = await s.access.validate(c.get("auth"), c.req.valid("json"));
       return c.json({
         required: v.required,
         allowed: !v.required || v.allowed,
@@ -109,7 +109,7 @@ export function locationRoutes(_deps: Deps, s: Services) {
         ...(q.userId ? { userId: q.userId } : {}),
         ...(q.outcome ? { outcome: q.outcome } : {}),
       };
-      return c.json(pageBody(await s.access.history(c.var.orgId, filter, q), q), 200);
+      return c.json(pageBody(await s.access.history(c.get("orgId"), filter, q), q), 200);
     },
   );
   return r;
@@ -133,7 +133,7 @@ export function ipWhitelistRoutes(s: Services) {
     }),
     async (c) => {
       const q = c.req.valid("query");
-      return c.json(pageBody(await s.access.listRules(c.var.orgId, q), q), 200);
+      return c.json(pageBody(await s.access.listRules(c.get("orgId"), q), q), 200);
     },
   );
   r.openapi(
@@ -158,7 +158,12 @@ export function ipWhitelistRoutes(s: Services) {
       },
     }),
     async (c) => {
-      const entry = await s.access.addRule(c.var.orgId, c.req.valid("json"), c.var.auth, c.var.ip);
+      const entry = await s.access.addRule(
+        c.get("orgId"),
+        c.req.valid("json"),
+        c.get("auth"),
+        c.get("ip"),
+      );
       return c.json({ entry }, 201);
     },
   );
@@ -174,7 +179,12 @@ export function ipWhitelistRoutes(s: Services) {
       responses: { 204: { description: "Removed" }, 404: errors[404] },
     }),
     async (c) => {
-      await s.access.removeRule(c.var.orgId, c.req.valid("param").id, c.var.auth, c.var.ip);
+      await s.access.removeRule(
+        c.get("orgId"),
+        c.req.valid("param").id,
+        c.get("auth"),
+        c.get("ip"),
+      );
       return c.body(null, 204);
     },
   );
@@ -203,7 +213,8 @@ export function locationAccessRoutes(s: Services, scope: "admin" | "superadmin")
       request: params,
       responses: { 200: jsonResponse(Access, "Settings"), 403: errors[403], 404: errors[404] },
     }),
-    async (c) => c.json({ loginLocationAccess: await s.access.locationAccess(c.var.orgId) }, 200),
+    async (c) =>
+      c.json({ loginLocationAccess: await s.access.locationAccess(c.get("orgId")) }, 200),
   );
   r.openapi(
     createRoute({
@@ -226,10 +237,10 @@ export function locationAccessRoutes(s: Services, scope: "admin" | "superadmin")
     }),
     async (c) => {
       const settings = await s.access.toggleLocationAccess(
-        c.var.orgId,
+        c.get("orgId"),
         c.req.valid("json"),
-        c.var.auth,
-        c.var.ip,
+        c.get("auth"),
+        c.get("ip"),
       );
       return c.json({ loginLocationAccess: settings }, 200);
     },

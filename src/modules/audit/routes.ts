@@ -62,7 +62,7 @@ export function auditRoutes(deps: Deps, s: Services, scope: "admin" | "superadmi
       async (c) => {
         const q = c.req.valid("query");
         const result = tenantScoped
-          ? await deps.store.audit.list(c.var.orgId, filterOf(q), q)
+          ? await deps.store.audit.list(c.get("orgId"), filterOf(q), q)
           : await deps.store.audit.listAll(filterOf(q), q);
         return c.json(pageBody(result, q), 200);
       },

@@ -100,7 +100,7 @@ export function authRoutes(deps: Deps, s: Services) {
       },
     }),
     async (c) => {
-      const session = await s.accounts.register(c.req.valid("json"), c.var.ip);
+      const session = await s.accounts.register(c.req.valid("json"), c.get("ip"));
       setSessionCookies(c, deps, session);
       return c.json(sessionBody(session), 201);
     },
@@ -122,7 +122,7 @@ export function authRoutes(deps: Deps, s: Services) {
       },
     }),
     async (c) => {
-      const session = await s.sessions.login(c.req.valid("json"), c.var.ip);
+      const session = await s.sessions.login(c.req.valid("json"), c.get("ip"));
       setSessionCookies(c, deps, session);
       return c.json(sessionBody(session), 200);
     },
@@ -137,7 +137,7 @@ export function authRoutes(deps: Deps, s: Services) {
       responses: { 200: jsonResponse(SessionSchema, "A new session"), 401: errors[401] },
     }),
     async (c) => {
-      const session = await s.sessions.refresh(getCookie(c, refreshCookie), c.var.ip);
+      const session = await s.sessions.refresh(getCookie(c, refreshCookie), c.get("ip"));
       setSessionCookies(c, deps, session);
       return c.json(sessionBody(session), 200);
     },
@@ -154,7 +154,7 @@ export function authRoutes(deps: Deps, s: Services) {
       responses: { 200: jsonResponse(Message, "Logged out"), 401: errors[401] },
     }),
     async (c) => {
-      await s.sessions.logout(c.var.auth, getCookie(c, refreshCookie), c.var.ip);
+      await s.sessions.logout(c.get("auth"), getCookie(c, refreshCookie), c.get("ip"));
       deleteCookie(c, accessCookie, { path: "/" });
       deleteCookie(c, refreshCookie, { path: refreshPath });
       return c.json({ message: "Logged out" }, 200);
@@ -174,7 +174,7 @@ export function authRoutes(deps: Deps, s: Services) {
         401: errors[401],
       },
     }),
-    async (c) => c.json({ user: publicUser(await s.accounts.me(c.var.auth)) }, 200),
+    async (c) => c.json({ user: publicUser(await s.accounts.me(c.get("auth"))) }, 200),
   );
 
   r.openapi(
@@ -192,7 +192,7 @@ export function authRoutes(deps: Deps, s: Services) {
       },
     }),
     async (c) => {
-      const bytes = await s.accounts.avatar(c.var.auth);
+      const bytes = await s.accounts.avatar(c.get("auth"));
       if (!bytes) return c.json({ error: { code: "NOT_FOUND", message: "No avatar" } }, 404);
       return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
         "content-type": "application/octet-stream",
@@ -227,7 +227,7 @@ export function authRoutes(deps: Deps, s: Services) {
     async (c) => {
       const multipart = c.req.header("content-type")?.startsWith("multipart/form-data");
       const patch = multipart ? c.req.valid("form") : c.req.valid("json");
-      const user = await s.accounts.updateProfile(c.var.auth, patch, c.var.ip);
+      const user = await s.accounts.updateProfile(c.get("auth"), patch, c.get("ip"));
       return c.json({ user }, 200);
     },
   );
@@ -263,7 +263,7 @@ export function authRoutes(deps: Deps, s: Services) {
       responses: { 200: jsonResponse(Message, "Password changed"), 400: errors[400] },
     }),
     async (c) => {
-      await s.accounts.resetPassword(c.req.valid("json"), c.var.ip);
+      await s.accounts.resetPassword(c.req.valid("json"), c.get("ip"));
       return c.json({ message: "Password changed; log in with the new password" }, 200);
     },
   );

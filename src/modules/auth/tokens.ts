@@ -18,6 +18,11 @@ export interface TokenService {
   ): Promise<{ token: string; auth: AuthContext }>;
   /** The verified caller; UNAUTHORIZED when the token is malformed, tampered, expired or revoked. */
   verify(token: string): Promise<AuthContext>;
+  /**
+   * The caller of a token this instance has verified before, without waiting; undefined when
+   * the token is not known yet (then `verify` it). Expiry and revocation are checked each time.
+   */
+  known(token: string): AuthContext | undefined;
   /** Refuses the token's id from now until it expires, on every instance. */
   revoke(auth: Pick<AuthContext, "tokenId" | "expiresAt">): Promise<void>;
   /**
@@ -41,6 +46,20 @@ export function createTokenService(
   /** User id → revocation time (ms): that user's tokens issued at or before it are refused. */
   const revokedUsers = new Map<string, number>();
   const nowSeconds = () => Math.floor(deps.clock.now().getTime() / 1000);
+
+  /** The caller, unless the token has expired or been revoked since it was verified. */
+  function stillValid(token: string, auth: AuthContext): AuthContext {
+    if (auth.expiresAt <= nowSeconds()) {
+      verified.delete(token);
+      throw unauthorized("Invalid or expired token");
+    }
+    if (revoked.has(auth.tokenId)) throw unauthorized("Token has been revoked");
+    const cut = revokedUsers.get(auth.userId);
+    if (cut !== undefined && (auth.issuedAtMs ?? 0) <= cut) {
+      throw unauthorized("Token has been revoked");
+    }
+    return auth;
+  }
 
   function remember(token: string, auth: AuthContext) {
     if (verified.size >= cacheLimit) verified.delete(verified.keys().next().value!);
@@ -68,56 +87,49 @@ export function createTokenService(
         .sign(deps.jwtKey);
       return { token, auth };
     },
+    known(token) {
+      const auth = verified.get(token);
+      return auth && stillValid(token, auth);
+    },
     async verify(token) {
-      const now = nowSeconds();
-      let auth = verified.get(token);
-      if (!auth) {
-        let payload;
-        try {
-          ({ payload } = await jwtVerify(token, deps.jwtKey, {
-            algorithms: ["HS256"],
-            currentDate: deps.clock.now(),
-          }));
-        } catch {
-          throw unauthorized("Invalid or expired token");
-        }
-        const role = roles.find((r) => r === payload.role);
-        if (
-          payload.typ !== "access" || !payload.sub || !payload.jti || !payload.exp || !role ||
-          !(typeof payload.org === "string" || payload.org === null)
-        ) throw unauthorized("Invalid token");
-        auth = {
-          userId: payload.sub,
-          orgId: payload.org,
-          role,
-          tokenId: payload.jti,
-          expiresAt: payload.exp,
-          issuedAtMs: typeof payload.iatMs === "number" ? payload.iatMs : (payload.iat ?? 0) * 1000,
-        };
-        // A token whose revocation cannot be looked up is not accepted: 503, not a 500.
-        const [tokenRevoked, userCutText] = await Promise.all([
-          deps.shared.get(`revoked:${auth.tokenId}`),
-          deps.shared.get(`revoked-user:${auth.userId}`),
-        ]).catch(() => {
-          throw new AppError("UNAVAILABLE", "Sessions cannot be checked right now; retry shortly", {
-            headers: { "Retry-After": "5" },
-          });
-        });
-        if (tokenRevoked) revoked.set(auth.tokenId, auth.expiresAt);
-        const userCut = Number(userCutText ?? 0);
-        if (userCut > (revokedUsers.get(auth.userId) ?? 0)) revokedUsers.set(auth.userId, userCut);
-        remember(token, auth);
-      }
-      if (auth.expiresAt <= now) {
-        verified.delete(token);
+      const auth = verified.get(token);
+      if (auth) return stillValid(token, auth);
+      let payload;
+      try {
+        ({ payload } = await jwtVerify(token, deps.jwtKey, {
+          algorithms: ["HS256"],
+          currentDate: deps.clock.now(),
+        }));
+      } catch {
         throw unauthorized("Invalid or expired token");
       }
-      if (revoked.has(auth.tokenId)) throw unauthorized("Token has been revoked");
-      const cut = revokedUsers.get(auth.userId);
-      if (cut !== undefined && (auth.issuedAtMs ?? 0) <= cut) {
-        throw unauthorized("Token has been revoked");
-      }
-      return auth;
+      const role = roles.find((r) => r === payload.role);
+      if (
+        payload.typ !== "access" || !payload.sub || !payload.jti || !payload.exp || !role ||
+        !(typeof payload.org === "string" || payload.org === null)
+      ) throw unauthorized("Invalid token");
+      const fresh: AuthContext = {
+        userId: payload.sub,
+        orgId: payload.org,
+        role,
+        tokenId: payload.jti,
+        expiresAt: payload.exp,
+        issuedAtMs: typeof payload.iatMs === "number" ? payload.iatMs : (payload.iat ?? 0) * 1000,
+      };
+      // A token whose revocation cannot be looked up is not accepted: 503, not a 500.
+      const [tokenRevoked, userCutText] = await Promise.all([
+        deps.shared.get(`revoked:${fresh.tokenId}`),
+        deps.shared.get(`revoked-user:${fresh.userId}`),
+      ]).catch(() => {
+        throw new AppError("UNAVAILABLE", "Sessions cannot be checked right now; retry shortly", {
+          headers: { "Retry-After": "5" },
+        });
+      });
+      if (tokenRevoked) revoked.set(fresh.tokenId, fresh.expiresAt);
+      const userCut = Number(userCutText ?? 0);
+      if (userCut > (revokedUsers.get(fresh.userId) ?? 0)) revokedUsers.set(fresh.userId, userCut);
+      remember(token, fresh);
+      return stillValid(token, fresh);
     },
     async revoke(auth) {
       const ms = (auth.expiresAt - nowSeconds()) * 1000;

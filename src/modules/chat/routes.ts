@@ -110,7 +110,7 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
         if ("queryId" in body) {
           return c.json(withoutOrg(await chat.roomForQuery(actorOf(c), body.queryId)), 201);
         }
-        if (c.var.auth.role === "Customer") {
+        if (c.get("auth").role === "Customer") {
           throw new AppError("FORBIDDEN", "Direct rooms are for staff");
         }
         return c.json(withoutOrg(await chat.directRoom(actorOf(c), body.members, body.title)), 201);
@@ -238,10 +238,10 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
       async (c) => {
         const room = await chat.readable(actorOf(c), c.req.valid("param").roomId);
         const saved = await attachments.save(
-          c.var.orgId,
+          c.get("orgId"),
           { scope: "room", id: room.id },
           c.req.valid("form").file,
-          c.var.auth.userId,
+          c.get("auth").userId,
           roomFileTypes,
         );
         const { organizationId: _o, scope: _s, scopeId: _i, uploadedBy: _u, ...out } = saved;
@@ -259,7 +259,7 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
         responses: { 200: { description: "The file's bytes" }, ...common },
       }),
       async (c) => {
-        const file = await attachments.get(c.var.orgId, c.req.valid("param").fileId);
+        const file = await attachments.get(c.get("orgId"), c.req.valid("param").fileId);
         if (file.scope !== "room") throw new AppError("NOT_FOUND", `File "${file.id}" not found`);
         await chat.readable(actorOf(c), file.scopeId);
         const bytes = await attachments.bytes(file);

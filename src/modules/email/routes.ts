@@ -39,7 +39,7 @@ export function emailConfigRoutes(email: EmailService) {
       }),
       async (c) => {
         const page = c.req.valid("query");
-        const result = await email.list(c.var.orgId, page);
+        const result = await email.list(c.get("orgId"), page);
         return c.json({ data: result.data, meta: { total: result.total, ...page } }, 200);
       },
     )
@@ -61,7 +61,7 @@ export function emailConfigRoutes(email: EmailService) {
           imap: defined(body.imap),
           smtp: defined(body.smtp),
         };
-        return c.json(await email.create(c.var.orgId, c.var.auth, input), 201);
+        return c.json(await email.create(c.get("orgId"), c.get("auth"), input), 201);
       },
     )
     .openapi(
@@ -75,7 +75,7 @@ export function emailConfigRoutes(email: EmailService) {
         request: { params: IdParam },
         responses: { 200: jsonResponse(MailboxSchema, "The mailbox"), ...common },
       }),
-      async (c) => c.json(await email.get(c.var.orgId, c.req.valid("param").id), 200),
+      async (c) => c.json(await email.get(c.get("orgId"), c.req.valid("param").id), 200),
     )
     .openapi(
       createRoute({
@@ -96,7 +96,7 @@ export function emailConfigRoutes(email: EmailService) {
           smtp: body.smtp ? defined(body.smtp) : undefined,
         });
         const id = c.req.valid("param").id;
-        return c.json(await email.update(c.var.orgId, c.var.auth, id, patch), 200);
+        return c.json(await email.update(c.get("orgId"), c.get("auth"), id, patch), 200);
       },
     )
     .openapi(
@@ -111,7 +111,7 @@ export function emailConfigRoutes(email: EmailService) {
         responses: { 204: { description: "Removed" }, ...common },
       }),
       async (c) => {
-        await email.remove(c.var.orgId, c.var.auth, c.req.valid("param").id);
+        await email.remove(c.get("orgId"), c.get("auth"), c.req.valid("param").id);
         return c.body(null, 204);
       },
     )
@@ -126,7 +126,7 @@ export function emailConfigRoutes(email: EmailService) {
         request: { params: IdParam },
         responses: { 200: jsonResponse(TestResultSchema, "Each result, in words"), ...common },
       }),
-      async (c) => c.json(await email.test(c.var.orgId, c.req.valid("param").id), 200),
+      async (c) => c.json(await email.test(c.get("orgId"), c.req.valid("param").id), 200),
     )
     .openapi(
       createRoute({
@@ -139,6 +139,6 @@ export function emailConfigRoutes(email: EmailService) {
         request: { params: IdParam },
         responses: { 200: jsonResponse(PollReportSchema, "What the poll did"), ...common },
       }),
-      async (c) => c.json(await email.poll(c.var.orgId, c.req.valid("param").id), 200),
+      async (c) => c.json(await email.poll(c.get("orgId"), c.req.valid("param").id), 200),
     );
 }

@@ -73,7 +73,7 @@ export function faqRoutes(faq: FaqService) {
         const q = c.req.valid("query");
         const page = { page: q.page, limit: q.limit };
         const result = await faq.search(
-          c.var.orgId,
+          c.get("orgId"),
           defined({ kind: q.kind, text: q.q, tag: q.tag }),
           page,
         );
@@ -94,7 +94,7 @@ export function faqRoutes(faq: FaqService) {
         request: { params: Id },
         responses: { 200: jsonResponse(FaqSchema, "The entry"), ...common },
       }),
-      async (c) => c.json(withoutOrg(await faq.get(c.var.orgId, c.req.valid("param").id)), 200),
+      async (c) => c.json(withoutOrg(await faq.get(c.get("orgId"), c.req.valid("param").id)), 200),
     )
     .openapi(
       createRoute({
@@ -109,7 +109,7 @@ export function faqRoutes(faq: FaqService) {
       }),
       async (c) =>
         c.json(
-          withoutOrg(await faq.create(c.var.orgId, c.var.auth.userId, c.req.valid("json"))),
+          withoutOrg(await faq.create(c.get("orgId"), c.get("auth").userId, c.req.valid("json"))),
           201,
         ),
     )
@@ -127,7 +127,7 @@ export function faqRoutes(faq: FaqService) {
       async (c) =>
         c.json(
           withoutOrg(
-            await faq.update(c.var.orgId, c.req.valid("param").id, defined(c.req.valid("json"))),
+            await faq.update(c.get("orgId"), c.req.valid("param").id, defined(c.req.valid("json"))),
           ),
           200,
         ),
@@ -144,7 +144,7 @@ export function faqRoutes(faq: FaqService) {
         responses: { 204: { description: "Removed" }, ...common },
       }),
       async (c) => {
-        await faq.remove(c.var.orgId, c.req.valid("param").id);
+        await faq.remove(c.get("orgId"), c.req.valid("param").id);
         return c.body(null, 204);
       },
     );

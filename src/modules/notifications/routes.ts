@@ -48,8 +48,8 @@ export function notificationRoutes(notifications: NotificationService) {
       async (c) => {
         const page = c.req.valid("query");
         const [result, unread] = await Promise.all([
-          notifications.list(c.var.orgId, c.var.auth.userId, page),
-          notifications.unreadCount(c.var.orgId, c.var.auth.userId),
+          notifications.list(c.get("orgId"), c.get("auth").userId, page),
+          notifications.unreadCount(c.get("orgId"), c.get("auth").userId),
         ]);
         return c.json({
           data: result.data.map(({ organizationId: _o, userId: _u, ...n }) => n),
@@ -70,7 +70,10 @@ export function notificationRoutes(notifications: NotificationService) {
         },
       }),
       async (c) =>
-        c.json({ updated: await notifications.markAllRead(c.var.orgId, c.var.auth.userId) }, 200),
+        c.json(
+          { updated: await notifications.markAllRead(c.get("orgId"), c.get("auth").userId) },
+          200,
+        ),
     )
     .openapi(
       createRoute({
@@ -88,8 +91,8 @@ export function notificationRoutes(notifications: NotificationService) {
       }),
       async (c) => {
         const { organizationId: _o, userId: _u, ...n } = await notifications.markRead(
-          c.var.orgId,
-          c.var.auth.userId,
+          c.get("orgId"),
+          c.get("auth").userId,
           c.req.valid("param").id,
         );
         return c.json(n, 200);

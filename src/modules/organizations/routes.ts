@@ -80,7 +80,7 @@ export function superadminOrganizationRoutes(s: Services) {
       },
     }),
     async (c) =>
-      c.json(await s.organizations.create(c.req.valid("json"), c.var.auth, c.var.ip), 201),
+      c.json(await s.organizations.create(c.req.valid("json"), c.get("auth"), c.get("ip")), 201),
   );
 
   r.openapi(
@@ -117,8 +117,8 @@ export function superadminOrganizationRoutes(s: Services) {
       const org = await s.organizations.update(
         c.req.valid("param").id,
         c.req.valid("json"),
-        c.var.auth,
-        c.var.ip,
+        c.get("auth"),
+        c.get("ip"),
       );
       return c.json({ organization: org }, 200);
     },
@@ -139,8 +139,8 @@ export function superadminOrganizationRoutes(s: Services) {
       const org = await s.organizations.update(
         c.req.valid("param").id,
         { active: false },
-        c.var.auth,
-        c.var.ip,
+        c.get("auth"),
+        c.get("ip"),
       );
       return c.json({ organization: org }, 200);
     },
@@ -163,7 +163,7 @@ export function adminOrganizationRoutes(s: Services) {
       middleware: [s.authenticate, requirePermission("organization.read"), tenant()],
       responses: { 200: jsonResponse(OrgBody, "The organization"), 403: errors[403] },
     }),
-    async (c) => c.json({ organization: await s.organizations.get(c.var.orgId) }, 200),
+    async (c) => c.json({ organization: await s.organizations.get(c.get("orgId")) }, 200),
   );
 
   r.openapi(
@@ -181,10 +181,10 @@ export function adminOrganizationRoutes(s: Services) {
     }),
     async (c) => {
       const org = await s.organizations.update(
-        c.var.orgId,
+        c.get("orgId"),
         c.req.valid("json"),
-        c.var.auth,
-        c.var.ip,
+        c.get("auth"),
+        c.get("ip"),
       );
       return c.json({ organization: org }, 200);
     },

@@ -50,8 +50,8 @@ export function reportRoutes(deps: Pick<Deps, "store" | "clock">, reports: Repor
       }),
       async (c) => {
         const q = c.req.valid("query");
-        const tz = q.tz ?? await reports.timezoneOf(c.var.orgId);
-        return c.json(await reports.dashboard(c.var.orgId, tz), 200);
+        const tz = q.tz ?? await reports.timezoneOf(c.get("orgId"));
+        return c.json(await reports.dashboard(c.get("orgId"), tz), 200);
       },
     )
     .openapi(
@@ -65,8 +65,8 @@ export function reportRoutes(deps: Pick<Deps, "store" | "clock">, reports: Repor
         responses: { 200: jsonResponse(AgentReportSchema, "One row per agent"), ...common },
       }),
       async (c) => {
-        const period = await periodOf(c.var.orgId, c.req.valid("query"));
-        return c.json({ period, data: await reports.agents(c.var.orgId, period) }, 200);
+        const period = await periodOf(c.get("orgId"), c.req.valid("query"));
+        return c.json({ period, data: await reports.agents(c.get("orgId"), period) }, 200);
       },
     )
     .openapi(
@@ -80,8 +80,8 @@ export function reportRoutes(deps: Pick<Deps, "store" | "clock">, reports: Repor
         responses: { 200: jsonResponse(TeamReportSchema, "One row per team"), ...common },
       }),
       async (c) => {
-        const period = await periodOf(c.var.orgId, c.req.valid("query"));
-        return c.json({ period, data: await reports.teams(c.var.orgId, period) }, 200);
+        const period = await periodOf(c.get("orgId"), c.req.valid("query"));
+        return c.json({ period, data: await reports.teams(c.get("orgId"), period) }, 200);
       },
     )
     .openapi(
@@ -95,8 +95,8 @@ export function reportRoutes(deps: Pick<Deps, "store" | "clock">, reports: Repor
         responses: { 200: jsonResponse(TrendsSchema, "One entry per day"), ...common },
       }),
       async (c) => {
-        const period = await periodOf(c.var.orgId, c.req.valid("query"));
-        return c.json({ period, data: await reports.trends(c.var.orgId, period) }, 200);
+        const period = await periodOf(c.get("orgId"), c.req.valid("query"));
+        return c.json({ period, data: await reports.trends(c.get("orgId"), period) }, 200);
       },
     )
     .openapi(
@@ -123,8 +123,8 @@ export function reportRoutes(deps: Pick<Deps, "store" | "clock">, reports: Repor
       }),
       async (c) => {
         const q = c.req.valid("query");
-        const period = await periodOf(c.var.orgId, q);
-        const table = exportTable(deps, reports, q.type, c.var.orgId, period);
+        const period = await periodOf(c.get("orgId"), q);
+        const table = exportTable(deps, reports, q.type, c.get("orgId"), period);
         const name = `${q.type}-${period.from}-to-${period.to}.${q.format}`;
         c.header("Content-Disposition", `attachment; filename="${name}"`);
         c.header("Cache-Control", "no-store");
@@ -132,7 +132,7 @@ export function reportRoutes(deps: Pick<Deps, "store" | "clock">, reports: Repor
           c.header("Content-Type", "text/csv; charset=utf-8; header=present");
           return c.body(csvStream(table, period.tz), 200);
         }
-        if (q.type === "queries") await assertXlsxFits(deps, c.var.orgId, period);
+        if (q.type === "queries") await assertXlsxFits(deps, c.get("orgId"), period);
         c.header("Content-Type", xlsxType);
         const sheet = q.type[0]!.toUpperCase() + q.type.slice(1);
         return c.body(await xlsxBytes(table, period.tz, sheet), 200);

@@ -33,8 +33,8 @@ export function agentRoutes(routing: RoutingService) {
       }),
       async (c) => {
         const state = await routing.setAvailability(
-          c.var.orgId,
-          c.var.auth.userId,
+          c.get("orgId"),
+          c.get("auth").userId,
           c.req.valid("json").status,
         );
         return c.json(withoutOrg(state), 200);
@@ -54,7 +54,7 @@ export function agentRoutes(routing: RoutingService) {
         },
       }),
       async (c) => {
-        return c.json({ data: (await routing.states(c.var.orgId)).map(withoutOrg) }, 200);
+        return c.json({ data: (await routing.states(c.get("orgId"))).map(withoutOrg) }, 200);
       },
     );
 }
@@ -72,7 +72,7 @@ export function supportSettingsRoutes(settings: SupportSettingsService) {
         middleware: [requirePermission("support.settings")] as const,
         responses: { 200: jsonResponse(SupportSettingsSchema, "Settings"), ...common },
       }),
-      async (c) => c.json(await settings.get(c.var.orgId), 200),
+      async (c) => c.json(await settings.get(c.get("orgId")), 200),
     )
     .openapi(
       createRoute({
@@ -87,9 +87,9 @@ export function supportSettingsRoutes(settings: SupportSettingsService) {
       }),
       async (c) =>
         c.json(
-          await settings.replace(c.var.orgId, c.req.valid("json"), {
-            actor: c.var.auth,
-            ip: c.var.ip,
+          await settings.replace(c.get("orgId"), c.req.valid("json"), {
+            actor: c.get("auth"),
+            ip: c.get("ip"),
           }),
           200,
         ),

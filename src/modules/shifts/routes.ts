@@ -35,7 +35,7 @@ export function shiftRoutes(shifts: ShiftService) {
         responses: { 201: jsonResponse(ShiftSchema, "The open shift"), ...common },
       }),
       async (c) => {
-        const shift = await shifts.clockIn(c.var.orgId, c.var.auth.userId);
+        const shift = await shifts.clockIn(c.get("orgId"), c.get("auth").userId);
         return c.json(shown({ ...shift, durationMinutes: 0 }), 201);
       },
     )
@@ -49,7 +49,7 @@ export function shiftRoutes(shifts: ShiftService) {
         middleware: [requirePermission("shifts.self")] as const,
         responses: { 200: jsonResponse(ShiftSchema, "The closed shift"), ...common },
       }),
-      async (c) => c.json(shown(await shifts.clockOut(c.var.orgId, c.var.auth.userId)), 200),
+      async (c) => c.json(shown(await shifts.clockOut(c.get("orgId"), c.get("auth").userId)), 200),
     )
     .openapi(
       createRoute({
@@ -66,10 +66,10 @@ export function shiftRoutes(shifts: ShiftService) {
       }),
       async (c) => {
         const q = c.req.valid("query");
-        const everyone = can(c.var.auth.role, "shifts.read");
-        const userId = everyone ? q.userId : c.var.auth.userId;
+        const everyone = can(c.get("auth").role, "shifts.read");
+        const userId = everyone ? q.userId : c.get("auth").userId;
         const page = { page: q.page, limit: q.limit };
-        const result = await shifts.list(c.var.orgId, userId ? { userId } : {}, page);
+        const result = await shifts.list(c.get("orgId"), userId ? { userId } : {}, page);
         return c.json(
           { data: result.data.map(shown), meta: { total: result.total, ...page } },
           200,

@@ -70,7 +70,7 @@ export function staffRoutes(s: Services) {
     }),
     async (c) => {
       const q = c.req.valid("query");
-      return c.json(pageBody(await s.staff.list(c.var.orgId, q, q), q), 200);
+      return c.json(pageBody(await s.staff.list(c.get("orgId"), q, q), q), 200);
     },
   );
 
@@ -91,7 +91,12 @@ export function staffRoutes(s: Services) {
       },
     }),
     async (c) => {
-      const agent = await s.staff.create(c.var.orgId, c.req.valid("json"), c.var.auth, c.var.ip);
+      const agent = await s.staff.create(
+        c.get("orgId"),
+        c.req.valid("json"),
+        c.get("auth"),
+        c.get("ip"),
+      );
       return c.json({ agent }, 201);
     },
   );
@@ -107,7 +112,7 @@ export function staffRoutes(s: Services) {
       request: { params: IdParam },
       responses: { 200: jsonResponse(AgentBody, "The agent"), 404: errors[404] },
     }),
-    async (c) => c.json({ agent: await s.staff.get(c.var.orgId, c.req.valid("param").id) }, 200),
+    async (c) => c.json({ agent: await s.staff.get(c.get("orgId"), c.req.valid("param").id) }, 200),
   );
 
   r.openapi(
@@ -129,11 +134,11 @@ export function staffRoutes(s: Services) {
     }),
     async (c) => {
       const agent = await s.staff.update(
-        c.var.orgId,
+        c.get("orgId"),
         c.req.valid("param").id,
         c.req.valid("json"),
-        c.var.auth,
-        c.var.ip,
+        c.get("auth"),
+        c.get("ip"),
       );
       return c.json({ agent }, 200);
     },
@@ -152,10 +157,10 @@ export function staffRoutes(s: Services) {
     }),
     async (c) => {
       const agent = await s.staff.deactivate(
-        c.var.orgId,
+        c.get("orgId"),
         c.req.valid("param").id,
-        c.var.auth,
-        c.var.ip,
+        c.get("auth"),
+        c.get("ip"),
       );
       return c.json({ agent }, 200);
     },
