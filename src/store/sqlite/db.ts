@@ -1,4 +1,4 @@
-import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { ConflictError } from "@/errors.ts";
 import { migrations } from "./migrations.ts";
 
@@ -33,6 +33,24 @@ export function migrate(db: Db): void {
       );
     });
   }
+}
+
+const statements = new WeakMap<Db, Map<string, StatementSync>>();
+
+/**
+ * The compiled statement for `sql`, compiled once per connection: compiling costs more than
+ * running a small statement. For get/run/all only (an open iterate() would be reset by reuse).
+ */
+export function prepared(db: Db, sql: string): StatementSync {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, cache = new Map());
+  let statement = cache.get(sql);
+  if (!statement) {
+    // Built SQL varies with filters; a bound keeps a long run from growing without limit.
+    if (cache.size >= 500) cache.clear();
+    cache.set(sql, statement = db.prepare(sql));
+  }
+  return statement;
 }
 
 /** Runs `fn` inside BEGIN IMMEDIATE … COMMIT, rolling back on any throw. */

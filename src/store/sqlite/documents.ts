@@ -1,7 +1,7 @@
 import type { SQLInputValue } from "node:sqlite";
 import type { Documents, FindOptions, TenantDocument, Where as Equal } from "@/store/documents.ts";
 import { pageOffset } from "@/store/types.ts";
-import { type Db, likePattern, type Row } from "./db.ts";
+import { type Db, likePattern, prepared, type Row } from "./db.ts";
 import { docOf, jsonSet, Where } from "./docs.ts";
 
 function field(name: string): string {
@@ -30,7 +30,7 @@ export function sqliteDocuments<T extends TenantDocument>(
     new Where().add("collection = ?", collection).add("org_id = ?", orgId);
   return {
     async insert(doc) {
-      db.prepare("INSERT INTO documents (collection, id, org_id, doc) VALUES (?, ?, ?, ?)").run(
+      prepared(db, "INSERT INTO documents (collection, id, org_id, doc) VALUES (?, ?, ?, ?)").run(
         collection,
         doc.id,
         doc.organizationId,
@@ -40,7 +40,7 @@ export function sqliteDocuments<T extends TenantDocument>(
     },
     async get(orgId, id) {
       const w = scope(orgId).add("id = ?", id);
-      const row = db.prepare(`SELECT doc FROM documents WHERE ${w.sql}`).get(...w.args) as
+      const row = prepared(db, `SELECT doc FROM documents WHERE ${w.sql}`).get(...w.args) as
         | Row
         | undefined;
       return row ? docOf<T>(row) : null;
@@ -48,14 +48,14 @@ export function sqliteDocuments<T extends TenantDocument>(
     async update(orgId, id, patch, expect) {
       const set = jsonSet(patch);
       const w = equal(scope(orgId).add("id = ?", id), expect);
-      const row = db.prepare(`UPDATE documents SET doc = ${set.sql} WHERE ${w.sql} RETURNING doc`)
+      const row = prepared(db, `UPDATE documents SET doc = ${set.sql} WHERE ${w.sql} RETURNING doc`)
         .get(...set.values, ...w.args) as Row | undefined;
       return row ? docOf<T>(row) : null;
     },
     async updateMany(orgId, where, patch) {
       const set = jsonSet(patch);
       const w = equal(scope(orgId), where);
-      const result = db.prepare(`UPDATE documents SET doc = ${set.sql} WHERE ${w.sql}`).run(
+      const result = prepared(db, `UPDATE documents SET doc = ${set.sql} WHERE ${w.sql}`).run(
         ...set.values,
         ...w.args,
       );
@@ -63,7 +63,7 @@ export function sqliteDocuments<T extends TenantDocument>(
     },
     async delete(orgId, id) {
       const w = scope(orgId).add("id = ?", id);
-      return Number(db.prepare(`DELETE FROM documents WHERE ${w.sql}`).run(...w.args).changes) ===
+      return Number(prepared(db, `DELETE FROM documents WHERE ${w.sql}`).run(...w.args).changes) ===
         1;
     },
     async find(orgId, options: FindOptions<T>) {
@@ -86,10 +86,11 @@ export function sqliteDocuments<T extends TenantDocument>(
         "id",
       ]
         .join(", ");
-      const total = db.prepare(`SELECT count(*) AS n FROM documents WHERE ${w.sql}`).get(
+      const total = prepared(db, `SELECT count(*) AS n FROM documents WHERE ${w.sql}`).get(
         ...w.args,
       ) as Row;
-      const rows = db.prepare(
+      const rows = prepared(
+        db,
         `SELECT doc FROM documents WHERE ${w.sql} ORDER BY ${order} LIMIT ? OFFSET ?`,
       ).all(...w.args, options.page.limit, pageOffset(options.page)) as Row[];
       return { data: rows.map((r) => docOf<T>(r)), total: Number(total.n) };
