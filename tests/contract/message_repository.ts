@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ConflictError } from "@/errors.ts";
 import { uuidv7 } from "@/ids.ts";
-import type { Message } from "@/modules/chat/repository.ts";
+import { type Message, type RoomRead, roomReadId } from "@/modules/chat/repository.ts";
 import { nextTime } from "./fixtures.ts";
 import { type StoreKind, storeTest } from "./store_contract.ts";
 
@@ -52,6 +52,46 @@ export function messageRepositoryContract(kind: StoreKind): void {
     assert.equal(await s.messages.findByClientId("other", "r1", "u1", "c1"), null);
     assert.deepEqual(await s.messages.findById("o", first.id), first);
     assert.equal(await s.messages.findById("other", first.id), null);
+  });
+
+  storeTest(kind, "messages append gives the room's next seq; a repeat takes none", async (s) => {
+    const unsequenced = (clientMessageId: string, roomId = "r1") => {
+      const { seq: _seq, ...rest } = aMessage(roomId, 0, { clientMessageId });
+      return rest;
+    };
+    const first = await s.messages.append(unsequenced("c1"));
+    assert.equal(first.seq, 1);
+    assert.deepEqual(await s.messages.findById("o", first.id), first);
+    await assert.rejects(s.messages.append(unsequenced("c1")), ConflictError);
+    assert.equal((await s.messages.append(unsequenced("c2"))).seq, 2);
+    assert.equal((await s.messages.append(unsequenced("c1", "r2"))).seq, 1);
+    assert.deepEqual(
+      (await s.messages.list("o", "r1", { afterSeq: 0, limit: 10 })).map((m) => m.seq),
+      [1, 2],
+    );
+  });
+
+  storeTest(kind, "messages append with markRead raises the sender's read position", async (s) => {
+    const reads = s.documents<RoomRead>("room_reads");
+    const id = roomReadId("r1", "u1");
+    const append = (clientMessageId: string, markRead: boolean) => {
+      const { seq: _seq, ...rest } = aMessage("r1", 0, { clientMessageId });
+      return s.messages.append(rest, { markRead });
+    };
+    await append("c1", false);
+    assert.equal(await reads.get("o", id), null);
+    const second = await append("c2", true);
+    assert.deepEqual(await reads.get("o", id), {
+      id,
+      organizationId: "o",
+      roomId: "r1",
+      userId: "u1",
+      seq: 2,
+      at: second.createdAt,
+    });
+    await reads.update("o", id, { seq: 9 });
+    await append("c3", true);
+    assert.equal((await reads.get("o", id))?.seq, 9);
   });
 
   storeTest(kind, "messages setEmail records delivery on the message", async (s) => {

@@ -44,8 +44,27 @@ export interface Message {
   createdAt: string;
 }
 
+/** The last read position of a member in a room (the `room_reads` documents). */
+export interface RoomRead {
+  id: string;
+  organizationId: string;
+  roomId: string;
+  userId: string;
+  seq: number;
+  at: string;
+}
+
+/** The id of a member's read position in a room. */
+export const roomReadId = (roomId: string, userId: string) => `${roomId}:${userId}`;
+
 /** Messages by room, in sequence. */
 export interface MessageRepository {
+  /**
+   * Stores the message with the room's next seq (from 1, no gaps) and, with `markRead`, moves
+   * the sender's read position up to it, in one write where the store allows. ConflictError,
+   * with nothing stored, when the sender's clientMessageId is already stored.
+   */
+  append(message: Omit<Message, "seq">, options?: { markRead?: boolean }): Promise<Message>;
   /** Stores the message; ConflictError when its seq or the sender's clientMessageId is taken. */
   insert(message: Message): Promise<Message>;
   findByClientId(

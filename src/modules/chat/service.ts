@@ -4,18 +4,14 @@ import { AppError, ConflictError, notFound } from "@/errors.ts";
 import { can } from "@/http/rbac.ts";
 import type { Actor, Role } from "@/modules/users/repository.ts";
 import type { Query } from "@/modules/queries/model.ts";
-import type { Message, MessageType, Room } from "./repository.ts";
+import {
+  type Message,
+  type MessageType,
+  type Room,
+  type RoomRead,
+  roomReadId,
+} from "./repository.ts";
 import type { Attachment } from "./attachments.ts";
-
-/** The last read position of a member in a room. */
-export interface RoomRead {
-  id: string;
-  organizationId: string;
-  roomId: string;
-  userId: string;
-  seq: number;
-  at: string;
-}
 
 /** What travels on a room's bus channel; the hub forwards it to the sockets in the room. */
 export type RoomEvent =
@@ -29,6 +25,8 @@ export interface NewMessage {
   fileId?: string | null;
   clientMessageId?: string;
 }
+
+export type { RoomRead };
 
 export type RoomSummary = Room & { lastMessage: Message | null; unread: number };
 
@@ -107,18 +105,17 @@ export function createChatService(
     );
   }
 
+  /** Stores a message with the room's next seq; `markRead` also moves the sender's read position. */
   async function store_(room: Room, sender: { id: string; role: Role | "system" }, input: {
     text: string;
     type: MessageType;
     fileId: string | null;
     clientMessageId: string;
-  }) {
-    const seq = await store.counters.next(room.organizationId, `room:${room.id}`);
-    return await store.messages.insert({
+  }, markRead = false) {
+    return await store.messages.append({
       id: deps.ids.next(),
       organizationId: room.organizationId,
       roomId: room.id,
-      seq,
       senderId: sender.id,
       senderRole: sender.role,
       type: input.type,
@@ -127,7 +124,7 @@ export function createChatService(
       clientMessageId: input.clientMessageId,
       email: null,
       createdAt: now(),
-    });
+    }, { markRead });
   }
 
   /**
@@ -146,10 +143,10 @@ export function createChatService(
     }
   }
 
-  /** Moves a member's read position forward (never back); `announce` tells the room. */
-  async function advanceRead(room: Room, userId: string, seq: number, announce: boolean) {
+  /** Moves a member's read position forward (never back) and tells the room. */
+  async function advanceRead(room: Room, userId: string, seq: number) {
     const orgId = room.organizationId;
-    const id = `${room.id}:${userId}`;
+    const id = roomReadId(room.id, userId);
     const at = now();
     for (let attempt = 0; attempt < 10; attempt++) {
       const current = await reads.get(orgId, id);
@@ -159,9 +156,7 @@ export function createChatService(
         : await reads.insert({ id, organizationId: orgId, roomId: room.id, userId, seq, at })
           .catch(() => null);
       if (next) {
-        if (announce) {
-          await publish(room, { event: "message-read", data: { roomId: room.id, userId, seq } });
-        }
+        await publish(room, { event: "message-read", data: { roomId: room.id, userId, seq } });
         return next;
       }
     }
@@ -239,7 +234,7 @@ export function createChatService(
       const out: RoomSummary[] = [];
       for (const room of found) {
         const lastMessage = await store.messages.last(actor.orgId, room.id);
-        const read = await reads.get(actor.orgId, `${room.id}:${actor.userId}`);
+        const read = await reads.get(actor.orgId, roomReadId(room.id, actor.userId));
         out.push({
           ...room,
           lastMessage,
@@ -268,23 +263,17 @@ export function createChatService(
         }
       }
       const clientMessageId = input.clientMessageId ?? deps.ids.next();
-      const earlier = await store.messages.findByClientId(
-        room.organizationId,
-        room.id,
-        actor.userId,
-        clientMessageId,
-      );
-      if (earlier) return { message: earlier, duplicate: true };
       let message: Message;
       try {
+        // The sender has read what they wrote: recorded with the message, not announced.
         message = await store_(room, { id: actor.userId, role: actor.role }, {
           text: input.text,
           type: input.type ?? "text",
           fileId: input.fileId ?? null,
           clientMessageId,
-        });
+        }, true);
       } catch (err) {
-        // A retry racing its original: the first one stored wins, the retry gets its ack.
+        // A retry (or a retry racing its original): the stored one is answered, once.
         const first = await store.messages.findByClientId(
           room.organizationId,
           room.id,
@@ -294,8 +283,6 @@ export function createChatService(
         if (err instanceof ConflictError && first) return { message: first, duplicate: true };
         throw err;
       }
-      // The sender has read what they wrote: recorded, not announced to the room.
-      await advanceRead(room, actor.userId, message.seq, false).catch(() => null);
       await deliver(room, message);
       return { message, duplicate: false };
     },
@@ -322,7 +309,7 @@ export function createChatService(
       return message;
     },
     async markRead(actor, roomId, seq) {
-      return await advanceRead(await readable(actor, roomId), actor.userId, seq, true);
+      return await advanceRead(await readable(actor, roomId), actor.userId, seq);
     },
     async typing(actor, roomId, isTyping) {
       const room = await readable(actor, roomId);

@@ -1,6 +1,14 @@
 import type { Filter } from "mongodb";
-import type { Message, MessageRepository } from "@/modules/chat/repository.ts";
+import { ConflictError } from "@/errors.ts";
+import {
+  type Message,
+  type MessageRepository,
+  type RoomRead,
+  roomReadId,
+} from "@/modules/chat/repository.ts";
 import { collection, type Db, fromStored, rethrowConflict, type Stored, toStored } from "./db.ts";
+import { mongoDocuments } from "./documents.ts";
+import { mongoCounterRepository } from "./queries.ts";
 
 export async function ensureMessageIndexes(db: Db): Promise<void> {
   const messages = db.collection("messages");
@@ -10,16 +18,64 @@ export async function ensureMessageIndexes(db: Db): Promise<void> {
 
 export function mongoMessageRepository(db: Db): MessageRepository {
   const messages = collection<Message>(db, "messages");
+  const counters = mongoCounterRepository(db);
+  const reads = mongoDocuments<RoomRead>(db, "room_reads");
   const one = (doc: Stored<Message> | null) => doc ? fromStored<Message>(doc) : null;
+  const conflict = (m: Omit<Message, "seq">) => `Message ${m.clientMessageId} is already stored`;
+
+  async function insert(message: Message): Promise<Message> {
+    try {
+      await messages.insertOne(toStored(message));
+    } catch (err) {
+      rethrowConflict(err, conflict(message));
+    }
+    return structuredClone(message);
+  }
+
+  /** Raises a member's read position (compare-and-set; never lowers it). */
+  async function raiseRead(read: RoomRead): Promise<void> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const current = await reads.get(read.organizationId, read.id);
+      if (current && current.seq >= read.seq) return;
+      const done = current
+        ? await reads.update(read.organizationId, read.id, { seq: read.seq, at: read.at }, {
+          seq: current.seq,
+        })
+        : await reads.insert(read).catch(() => null);
+      if (done) return;
+    }
+  }
+
   return {
-    async insert(message) {
-      try {
-        await messages.insertOne(toStored(message));
-      } catch (err) {
-        rethrowConflict(err, `Message ${message.clientMessageId} is already stored`);
+    async append(message, options = {}) {
+      const { id, organizationId, roomId, senderId, clientMessageId, ...rest } = message;
+      // Checked first so that a repeat takes no seq (there is no transaction to undo one).
+      if (await messages.findOne({ roomId, senderId, clientMessageId })) {
+        throw new ConflictError(conflict(message));
       }
-      return structuredClone(message);
+      const seq = await counters.next(organizationId, `room:${roomId}`);
+      const stored = await insert({
+        id,
+        organizationId,
+        roomId,
+        seq,
+        senderId,
+        clientMessageId,
+        ...rest,
+      });
+      if (options.markRead) {
+        await raiseRead({
+          id: roomReadId(roomId, senderId),
+          organizationId,
+          roomId,
+          userId: senderId,
+          seq,
+          at: message.createdAt,
+        });
+      }
+      return stored;
     },
+    insert,
     async findByClientId(orgId, roomId, senderId, clientMessageId) {
       return one(
         await messages.findOne({ organizationId: orgId, roomId, senderId, clientMessageId }),

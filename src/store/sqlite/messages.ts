@@ -1,5 +1,10 @@
-import type { Message, MessageRepository } from "@/modules/chat/repository.ts";
-import { type Db, rethrowConflict, type Row } from "./db.ts";
+import {
+  type Message,
+  type MessageRepository,
+  type RoomRead,
+  roomReadId,
+} from "@/modules/chat/repository.ts";
+import { type Db, prepared, rethrowConflict, type Row, transaction } from "./db.ts";
 import { docOf, jsonSet, Where } from "./docs.ts";
 
 export function sqliteMessageRepository(db: Db): MessageRepository {
@@ -8,8 +13,46 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
      WHERE room_id = ? AND sender_id = ? AND client_message_id = ? AND org_id = ?`,
   );
   const insert = db.prepare("INSERT INTO messages (id, doc) VALUES (?, ?)");
+  // The room's last seq, from the (room_id, seq) index: under the write lock of the
+  // transaction, one more is the next (messages are never deleted, so none is reused).
+  const lastSeq = db.prepare(
+    "SELECT seq FROM messages WHERE room_id = ? ORDER BY seq DESC LIMIT 1",
+  );
+  // The `room_reads` document, raised and never lowered.
+  const raiseRead = db.prepare(
+    `INSERT INTO documents (collection, id, org_id, doc) VALUES ('room_reads', ?, ?, ?)
+     ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc
+     WHERE documents.org_id = excluded.org_id
+       AND json_extract(documents.doc, '$.seq') < json_extract(excluded.doc, '$.seq')`,
+  );
   const one = (row: unknown) => row ? docOf<Message>(row as Row) : null;
   return {
+    async append(message, options = {}) {
+      const { id, organizationId, roomId, ...rest } = message;
+      try {
+        // One transaction, one commit: the seq, the message and the read position; a refused
+        // message takes no seq.
+        return transaction(db, () => {
+          const seq = Number((lastSeq.get(roomId) as Row | undefined)?.seq ?? 0) + 1;
+          const stored: Message = { id, organizationId, roomId, seq, ...rest };
+          insert.run(id, JSON.stringify(stored));
+          if (options.markRead) {
+            const read: RoomRead = {
+              id: roomReadId(roomId, message.senderId),
+              organizationId,
+              roomId,
+              userId: message.senderId,
+              seq,
+              at: message.createdAt,
+            };
+            raiseRead.run(read.id, organizationId, JSON.stringify(read));
+          }
+          return stored;
+        });
+      } catch (err) {
+        rethrowConflict(err, `Message ${message.clientMessageId} is already stored`);
+      }
+    },
     async insert(message) {
       try {
         insert.run(message.id, JSON.stringify(message));
@@ -22,7 +65,9 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
       return one(byClientId.get(roomId, senderId, clientMessageId, orgId));
     },
     async findById(orgId, id) {
-      return one(db.prepare("SELECT doc FROM messages WHERE id = ? AND org_id = ?").get(id, orgId));
+      return one(
+        prepared(db, "SELECT doc FROM messages WHERE id = ? AND org_id = ?").get(id, orgId),
+      );
     },
     async list(orgId, roomId, range) {
       const w = new Where().add("org_id = ?", orgId).add("room_id = ?", roomId);
@@ -30,7 +75,8 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
       if (range.beforeSeq !== undefined) w.add("seq < ?", range.beforeSeq);
       // Before a seq means the latest ones below it: take them descending, then turn around.
       const latest = range.afterSeq === undefined;
-      const rows = db.prepare(
+      const rows = prepared(
+        db,
         `SELECT doc FROM messages WHERE ${w.sql} ORDER BY seq ${latest ? "DESC" : "ASC"} LIMIT ?`,
       ).all(...w.args, range.limit) as Row[];
       const messages = rows.map((r) => docOf<Message>(r));
@@ -38,7 +84,8 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
     },
     async last(orgId, roomId) {
       return one(
-        db.prepare(
+        prepared(
+          db,
           "SELECT doc FROM messages WHERE org_id = ? AND room_id = ? ORDER BY seq DESC LIMIT 1",
         ).get(orgId, roomId),
       );
@@ -46,7 +93,10 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
     async setEmail(orgId, id, email) {
       const set = jsonSet({ email });
       return one(
-        db.prepare(`UPDATE messages SET doc = ${set.sql} WHERE id = ? AND org_id = ? RETURNING doc`)
+        prepared(
+          db,
+          `UPDATE messages SET doc = ${set.sql} WHERE id = ? AND org_id = ? RETURNING doc`,
+        )
           .get(...set.values, id, orgId),
       );
     },
