@@ -78,6 +78,19 @@ export function createChatService(
   const reads = store.documents<RoomRead>("room_reads");
   const listeners: MessageListener[] = [];
   const now = () => deps.clock.now().toISOString();
+  /** Rooms are written once and never changed, so each is read from the store once (bounded). */
+  const known = new Map<string, Room>();
+
+  async function roomOf(orgId: string, roomId: string): Promise<Room | null> {
+    const cached = known.get(roomId);
+    if (cached) return cached.organizationId === orgId ? cached : null;
+    const room = await rooms.get(orgId, roomId);
+    if (!room) return null;
+    if (known.size >= 1000) known.delete(known.keys().next().value!);
+    Object.freeze(room.members);
+    known.set(roomId, Object.freeze(room));
+    return room;
+  }
 
   async function queryOf(room: Room): Promise<Query | null> {
     return room.queryId ? await store.queries.findById(room.organizationId, room.queryId) : null;
@@ -94,7 +107,7 @@ export function createChatService(
   }
 
   async function readable(actor: Actor, roomId: string): Promise<Room> {
-    const room = await rooms.get(actor.orgId, roomId);
+    const room = await roomOf(actor.orgId, roomId);
     if (!room || !(await mayRead(actor, room))) throw notFound("Room", roomId);
     return room;
   }
@@ -227,7 +240,7 @@ export function createChatService(
             order: "desc",
           }, page);
         for (const q of queries.data) {
-          const room = q.roomId ? await rooms.get(actor.orgId, q.roomId) : null;
+          const room = q.roomId ? await roomOf(actor.orgId, q.roomId) : null;
           if (room) found.push(room);
         }
       }
@@ -287,7 +300,7 @@ export function createChatService(
       return { message, duplicate: false };
     },
     async system(orgId, roomId, text, from = { id: "system", role: "system" }, options = {}) {
-      const room = await rooms.get(orgId, roomId);
+      const room = await roomOf(orgId, roomId);
       if (!room) throw notFound("Room", roomId);
       const clientMessageId = options.clientMessageId ?? deps.ids.next();
       if (options.clientMessageId) {
