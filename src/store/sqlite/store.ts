@@ -14,10 +14,13 @@ import { sqliteAgentStateRepository } from "./agent_states.ts";
 import { sqliteDocuments } from "./documents.ts";
 import { sqliteMessageRepository } from "./messages.ts";
 import { sqliteReportRepository } from "./reports.ts";
+import { backgroundCheckpoints } from "./checkpointer.ts";
 
 /** The embedded store: one SQLite file (or ":memory:"), migrated on open. */
 export function openSqliteStore(path: string): Store {
   const db = openSqlite(path);
+  const messages = sqliteMessageRepository(db);
+  const checkpoints = backgroundCheckpoints(db, path);
   return {
     kind: "sqlite",
     organizations: sqliteOrganizationRepository(db),
@@ -31,13 +34,20 @@ export function openSqliteStore(path: string): Store {
     queryHistory: sqliteQueryHistoryRepository(db),
     agentStates: sqliteAgentStateRepository(db),
     documents: (name) => sqliteDocuments(db, name),
-    messages: sqliteMessageRepository(db),
+    messages: {
+      ...messages,
+      append(message, options) {
+        checkpoints.written();
+        return messages.append(message, options);
+      },
+    },
     reports: sqliteReportRepository(db),
     ping() {
       db.prepare("SELECT 1").get();
       return Promise.resolve();
     },
     close() {
+      checkpoints.stop();
       if (db.isOpen) db.close();
       return Promise.resolve();
     },

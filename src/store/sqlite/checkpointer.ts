@@ -1,0 +1,61 @@
+/**
+ * Checkpoints a SQLite file's WAL from a worker thread, so that copying pages into the database
+ * and its fsyncs stall a worker instead of the thread serving sockets and requests.
+ */
+import { DatabaseSync } from "node:sqlite";
+
+/** What the owning thread sends: the file and how often to checkpoint it. */
+export interface CheckpointerStart {
+  path: string;
+  everyMs: number;
+}
+
+/** Starts the worker for `path`; `stop` ends it. */
+export function startCheckpointer(path: string, everyMs = 500): { stop(): void } {
+  const worker = new Worker(new URL("./checkpointer.ts", import.meta.url).href, {
+    type: "module",
+  });
+  worker.postMessage({ path, everyMs } satisfies CheckpointerStart);
+  return { stop: () => worker.terminate() };
+}
+
+/**
+ * Under sustained writes (a busy chat), checkpoints move to a worker; until then, and as a
+ * fallback should the worker fall behind, the writing connection checkpoints as SQLite does.
+ */
+export function backgroundCheckpoints(db: DatabaseSync, path: string) {
+  let writes = 0;
+  let worker: { stop(): void } | null = null;
+  return {
+    /** Counts a write transaction; the 200th starts the worker. */
+    written() {
+      if (worker || path === ":memory:" || ++writes < 200) return;
+      worker = startCheckpointer(path);
+      db.exec("PRAGMA wal_autocheckpoint = 4000");
+    },
+    stop() {
+      worker?.stop();
+      worker = null;
+    },
+  };
+}
+
+/** Inside the worker: PASSIVE checkpoints (they never wait for or block a writer). */
+function runCheckpoints({ path, everyMs }: CheckpointerStart) {
+  const db = new DatabaseSync(path);
+  db.exec("PRAGMA busy_timeout = 1000");
+  setInterval(() => {
+    try {
+      db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+    } catch {
+      // Busy or closing: the next tick tries again, and the writers' own checkpoint backs it.
+    }
+  }, everyMs);
+}
+
+// In a worker `self` is not a Window: the first message starts the loop.
+if (typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== "undefined") {
+  globalThis.addEventListener("message", (e) => {
+    runCheckpoints((e as MessageEvent<CheckpointerStart>).data);
+  }, { once: true });
+}
