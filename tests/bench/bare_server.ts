@@ -1,6 +1,10 @@
-/** The baseline for API throughput: a bare Deno.serve answering a query-sized JSON object. */
+/**
+ * The baseline for API throughput: a bare Deno.serve answering a small JSON object, or, given a
+ * file, that file's JSON (the bench passes the very document the API answered).
+ */
 const port = Number(Deno.args[0]);
-const body = JSON.stringify({
+const bodyFile = Deno.args[1];
+const body = bodyFile ? Deno.readTextFileSync(bodyFile) : JSON.stringify({
   id: "01900000-0000-7000-8000-000000000000",
   organizationId: "01900000-0000-7000-8000-000000000001",
   reference: "Q-000123",

@@ -90,7 +90,9 @@ function expectationWhere(w: Where, expect: QueryExpectation): Where {
 }
 
 export function sqliteQueryRepository(db: Db): QueryRepository {
-  const byId = db.prepare("SELECT doc FROM queries WHERE id = ? AND org_id = ?");
+  // By the primary key alone, the organization compared on the parsed document: `org_id` is a
+  // virtual column, and computing it costs a second pass over the JSON (a third of the read).
+  const byId = db.prepare("SELECT doc FROM queries WHERE id = ?");
   const rows = (sql: string, ...args: SQLInputValue[]) =>
     (db.prepare(sql).all(...args) as Row[]).map((r) => docOf<Query>(r));
   return {
@@ -106,8 +108,9 @@ export function sqliteQueryRepository(db: Db): QueryRepository {
       return structuredClone(query);
     },
     async findById(orgId, id) {
-      const row = byId.get(id, orgId) as Row | undefined;
-      return row ? docOf<Query>(row) : null;
+      const row = byId.get(id) as Row | undefined;
+      const query = row ? docOf<Query>(row) : null;
+      return query?.organizationId === orgId ? query : null;
     },
     async list(orgId, filter, sort, page) {
       const w = filterWhere(orgId, filter);
