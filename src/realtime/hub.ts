@@ -11,12 +11,12 @@ import { type ClientData, type ClientEvent, errorFrame, frame, parseFrame } from
 
 /** One open socket and what it has joined. */
 interface Connection {
-  id: string;
   socket: WebSocket;
   userId: string;
   orgId: string;
   role: AuthContext["role"];
-  rooms: Map<string, RoomCursor>;
+  /** Rooms joined; made on the first join (most sockets of a large instance sit idle). */
+  rooms: Map<string, RoomCursor> | null;
   tokens: number;
   refilledAt: number;
   strikes: number;
@@ -76,7 +76,7 @@ class Subscriptions {
 }
 
 export function createHub(
-  deps: Pick<Deps, "bus" | "config" | "log" | "ids" | "clock">,
+  deps: Pick<Deps, "bus" | "config" | "log" | "clock">,
   services: { chat: ChatService; calls: CallService; presence: PresenceService },
 ): Hub {
   const { chat, calls, presence } = services;
@@ -104,7 +104,7 @@ export function createHub(
     });
 
   function deliverMessage(conn: Connection, roomId: string, message: Message, text?: string) {
-    const cursor = conn.rooms.get(roomId);
+    const cursor = conn.rooms?.get(roomId);
     if (!cursor) return;
     if (cursor.catchingUp) {
       cursor.pending.push(message);
@@ -167,7 +167,7 @@ export function createHub(
   async function joinRoom(conn: Connection, data: ClientData<"join-room">) {
     const room = await chat.readable(actor(conn), data.roomId);
     const cursor: RoomCursor = { lastSeq: data.sinceSeq ?? 0, catchingUp: true, pending: [] };
-    conn.rooms.set(room.id, cursor);
+    (conn.rooms ??= new Map()).set(room.id, cursor);
     // Subscribe first, then read what is stored: nothing falls between the two.
     await subs.add(channels.room(room.id), conn);
     if (data.sinceSeq === undefined) {
@@ -204,7 +204,7 @@ export function createHub(
   } = {
     "join-room": joinRoom,
     async "leave-room"(conn, data) {
-      conn.rooms.delete(data.roomId);
+      conn.rooms?.delete(data.roomId);
       await subs.remove(channels.room(data.roomId), conn);
       return { roomId: data.roomId };
     },
@@ -303,7 +303,7 @@ export function createHub(
 
   async function closed(conn: Connection) {
     if (!connections.delete(conn)) return;
-    for (const roomId of conn.rooms.keys()) await subs.remove(channels.room(roomId), conn);
+    for (const roomId of conn.rooms?.keys() ?? []) await subs.remove(channels.room(roomId), conn);
     await subs.remove(channels.user(conn.userId), conn);
     await subs.remove(channels.org(conn.orgId), conn);
     const mine = byUser.get(conn.userId);
@@ -322,12 +322,11 @@ export function createHub(
   return {
     accept(socket, auth) {
       const conn: Connection = {
-        id: deps.ids.next(),
         socket,
         userId: auth.userId,
         orgId: auth.orgId,
         role: auth.role,
-        rooms: new Map(),
+        rooms: null,
         tokens: limits.rateBurst,
         refilledAt: performance.now(),
         strikes: 0,
