@@ -11,7 +11,8 @@
  * on core 1.
  *
  *   deno task bench realtime                            both stacks (about a minute and a half)
- *   REALTIME_ONLY=ours REALTIME_RATES=50,200 deno task bench realtime    ours only, given rates
+ *   REALTIME_ONLY=ours REALTIME_RATES=50,200 deno task bench realtime    one stack (ours or sio)
+ *   REALTIME_V8_FLAGS=--perf-basic-prof,--logfile=/tmp/v8-%p.log    V8 flags for our instances
  *   REALTIME_PIN=0 / REALTIME_RECEIVERS=20 / REALTIME_SENDERS=50    no taskset / other sizes
  */
 import type { Bench, BenchContext, BenchRow } from "./main.ts";
@@ -383,6 +384,10 @@ async function startOurs(ctx: BenchContext): Promise<Stack> {
       BCRYPT_COST: "4",
       WS_RATE_PER_SECOND: "10000",
       WS_RATE_BURST: "100000",
+      // REALTIME_V8_FLAGS, comma-separated (e.g. --prof,--logfile=/tmp/v8-%p.log), for profiling.
+      ...(Deno.env.get("REALTIME_V8_FLAGS")
+        ? { DENO_V8_FLAGS: Deno.env.get("REALTIME_V8_FLAGS")! }
+        : {}),
     };
     for (const instance of ["A", "B"]) {
       const server = await ctx.startServer({ ...env, INSTANCE_ID: `bench-${instance}` });
@@ -419,8 +424,9 @@ const cpuPer100k = (s: Step) => ((s.cpuA + s.cpuB) / Math.max(1, s.received)) * 
 const mbPer1000 = (i: Idle) => ((i.rssAfterKb - i.rssBeforeKb) / 1024) * (1000 / i.count);
 
 const perMessage = {
-  ours: "per message: validate frame, idempotency check, seq from a counter + INSERT in SQLite " +
-    "(WAL), PUBLISH to Redis, ack; B fans out per socket with a seq cursor check",
+  ours: "per message: validate frame, room access check, one SQLite (WAL) transaction for the " +
+    "seq, the INSERT and the sender's read position (a repeated clientMessageId is answered " +
+    "once), PUBLISH to Redis, ack; B fans out per socket with a seq cursor check",
   sio: "per message: no persistence, no auth, in-memory seq; io.to(room).emit through the " +
     "redis adapter, ack",
 };
@@ -479,14 +485,16 @@ export const realtimeBench: Bench = {
         `; load generator: Node, ws for ours, socket.io-client (websocket only) for theirs. ` +
         `Ours ${perMessage.ours}. Socket.IO ${perMessage.sio}`,
     });
-    // REALTIME_ONLY=ours skips the baseline and runs ours at every rate (for profiling).
-    if (Deno.env.get("REALTIME_ONLY") === "ours") {
-      const ours = await startOurs(ctx);
+    // REALTIME_ONLY=ours (or sio) runs one stack alone at every rate (for profiling).
+    const only = Deno.env.get("REALTIME_ONLY");
+    if (only === "ours" || only === "sio") {
+      const stack = only === "ours" ? await startOurs(ctx) : await startSocketIo(node);
+      const name = only === "ours" ? "ours" : "socket.io";
       try {
-        rows.push(idleRow("ours", await measureIdle(node, ours)));
-        for (const rate of rates) rows.push(stepRow("ours", await measureStep(node, ours, rate)));
+        rows.push(idleRow(name, await measureIdle(node, stack)));
+        for (const rate of rates) rows.push(stepRow(name, await measureStep(node, stack, rate)));
       } finally {
-        await ours.stop();
+        await stack.stop();
       }
       return rows;
     }
