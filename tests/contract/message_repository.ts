@@ -71,6 +71,34 @@ export function messageRepositoryContract(kind: StoreKind): void {
     );
   });
 
+  storeTest(
+    kind,
+    "messages append at once: consecutive seqs, a repeat alone refused",
+    async (s) => {
+      const unsequenced = (clientMessageId: string) => {
+        const { seq: _seq, ...rest } = aMessage("r1", 0, { clientMessageId });
+        return rest;
+      };
+      await s.messages.append(unsequenced("c0"));
+      const results = await Promise.allSettled(
+        ["c1", "c2", "c0", "c3"].map((c) => s.messages.append(unsequenced(c))),
+      );
+      assert.deepEqual(results.map((r) => r.status), [
+        "fulfilled",
+        "fulfilled",
+        "rejected",
+        "fulfilled",
+      ]);
+      assert.ok((results[2] as PromiseRejectedResult).reason instanceof ConflictError);
+      const stored = await s.messages.list("o", "r1", { afterSeq: 0, limit: 10 });
+      assert.deepEqual(stored.map((m) => m.seq), [1, 2, 3, 4]);
+      assert.deepEqual(
+        stored.map((m) => m.clientMessageId).sort(),
+        ["c0", "c1", "c2", "c3"],
+      );
+    },
+  );
+
   storeTest(kind, "messages append with markRead raises the sender's read position", async (s) => {
     const reads = s.documents<RoomRead>("room_reads");
     const id = roomReadId("r1", "u1");
