@@ -79,7 +79,7 @@ export async function buildApp(deps: Deps): Promise<OpenAPIHono<AppEnv>> {
   const app = new OpenAPIHono<AppEnv>();
   // The id goes onto the response with the other headers (see responseHeaders), not here.
   app.use(requestId({ headerName: "", generator: incomingRequestId }));
-  app.use(responseHeaders());
+  app.use(responseHeaders(deps.config.trustProxy));
   app.use(clientAddress(deps.config.trustProxy));
   // Request lines are written at info: below that level the middleware would only discard them.
   if (["debug", "info"].includes(deps.config.logLevel)) app.use(requestLog(deps.log));

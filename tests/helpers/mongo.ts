@@ -3,8 +3,11 @@ import { MongoClient } from "mongodb";
 import { findBinary, freePort, skipWithout, spawn, waitForPort } from "./servers.ts";
 
 const givenUri = Deno.env.get("MONGODB_URI");
+const home = Deno.env.get("HOME") ?? "/root";
+const cache = Deno.env.get("CHATCRM_CACHE") ?? join(home, ".cache", "chatcrm");
+/** FERRETDB_BIN, else on PATH, in ~/go/bin, or where `.ci/run` caches its build. */
 export const ferretdbBinary = Deno.env.get("FERRETDB_BIN") ??
-  findBinary("ferretdb", [join(Deno.env.get("HOME") ?? "/root", "go", "bin")]);
+  findBinary("ferretdb", [join(home, "go", "bin"), join(cache, "ferretdb", "v1.24.2")]);
 
 /** True when MongoDB tests must be skipped: no MONGODB_URI and no FerretDB, outside CI. */
 export const skipMongo = skipWithout(

@@ -91,16 +91,33 @@ Deno.test("an unexpected error is a 500 that hides its message and stack", async
   }
 });
 
-Deno.test("secure headers are set on every answer", async () => {
-  const t = await testApp();
+Deno.test("secure headers are set on every answer; HSTS only over HTTPS", async () => {
+  const t = await testApp({ env: { TRUST_PROXY: "true" } });
   try {
-    const res = await t.call("GET", "/health/live");
-    assert.equal(res.headers.get("x-content-type-options"), "nosniff");
-    assert.equal(res.headers.get("x-frame-options"), "SAMEORIGIN");
-    assert.ok(res.headers.get("strict-transport-security"));
-    await res.body?.cancel();
+    const plain = await t.call("GET", "/health/live");
+    assert.equal(plain.headers.get("x-content-type-options"), "nosniff");
+    assert.equal(plain.headers.get("x-frame-options"), "SAMEORIGIN");
+    assert.equal(plain.headers.get("strict-transport-security"), null);
+    await plain.body?.cancel();
+    const missing = await t.call("GET", "/api/v1/nothing-here", {
+      headers: { "x-forwarded-proto": "https" },
+    });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.headers.get("x-content-type-options"), "nosniff");
+    assert.match(missing.headers.get("strict-transport-security") ?? "", /^max-age=\d+/);
+    await missing.body?.cancel();
   } finally {
     await t.close();
+  }
+  const untrusted = await testApp();
+  try {
+    const res = await untrusted.call("GET", "/health/live", {
+      headers: { "x-forwarded-proto": "https" },
+    });
+    assert.equal(res.headers.get("strict-transport-security"), null, "proxy not trusted");
+    await res.body?.cancel();
+  } finally {
+    await untrusted.close();
   }
 });
 
