@@ -199,6 +199,23 @@ export const queriesBench: Bench = {
         );
         const sameBaseline = await wrk(`http://127.0.0.1:${samePort}/`, {});
         await same.stop();
+        const leanPort = freePort();
+        const lean = await spawnServer(
+          [
+            Deno.execPath(),
+            "run",
+            "--allow-net",
+            "--allow-read",
+            "--allow-write",
+            "tests/bench/bare_hono_sqlite.ts",
+            String(leanPort),
+            `${dataDir}/chatcrm.db`,
+          ],
+          leanPort,
+          {},
+        );
+        const leanRoute = await wrk(`http://127.0.0.1:${leanPort}/queries/${sample}`, {});
+        await lean.stop();
         rows.push({
           benchmark: "bare Deno.serve JSON handler (baseline)",
           result: `${Math.round(baseline.rps)} req/s`,
@@ -209,6 +226,13 @@ export const queriesBench: Bench = {
           result: `${Math.round(sameBaseline.rps)} req/s`,
           detail:
             `${document.length} bytes (the baseline's are ${baselineBytes}), p99 ${sameBaseline.p99}`,
+        });
+        rows.push({
+          benchmark: "bare Hono route reading the same document from SQLite (no auth)",
+          result: `${Math.round(leanRoute.rps)} req/s`,
+          detail: `${
+            (leanRoute.rps / baseline.rps).toFixed(2)
+          }× baseline, p99 ${leanRoute.p99}, ${leanRoute.non2xx} non-2xx`,
         });
         rows.push({
           benchmark: "GET /api/v1/queries/:id with a Bearer token (SQLite)",
