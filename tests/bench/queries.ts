@@ -36,6 +36,30 @@ async function spawnServer(cmd: string[], port: number, env: Record<string, stri
   };
 }
 
+/** Runs a reference server script (on core 0) and measures `path` on it with wrk. */
+async function measureReference(script: string, args: string[], path = "/") {
+  const port = freePort();
+  const server = await spawnServer(
+    [
+      Deno.execPath(),
+      "run",
+      "--allow-net",
+      "--allow-read",
+      "--allow-write",
+      script,
+      String(port),
+      ...args,
+    ],
+    port,
+    {},
+  );
+  try {
+    return await wrk(`http://127.0.0.1:${port}${path}`, {});
+  } finally {
+    await server.stop();
+  }
+}
+
 async function wrk(url: string, headers: Record<string, string>, seconds = 5) {
   const exe = findBinary("wrk", ["/usr/bin"]);
   if (!exe) throw new Error("wrk is not installed (apt-get install wrk)");
@@ -183,39 +207,12 @@ export const queriesBench: Bench = {
           .text();
         const documentFile = `${dataDir}/document.json`;
         await Deno.writeTextFile(documentFile, document);
-        const samePort = freePort();
-        const same = await spawnServer(
-          [
-            Deno.execPath(),
-            "run",
-            "--allow-net",
-            "--allow-read",
-            "tests/bench/bare_server.ts",
-            String(samePort),
-            documentFile,
-          ],
-          samePort,
-          {},
+        const sameBaseline = await measureReference("tests/bench/bare_server.ts", [documentFile]);
+        const leanRoute = await measureReference(
+          "tests/bench/bare_hono_sqlite.ts",
+          [`${dataDir}/chatcrm.db`],
+          `/queries/${sample}`,
         );
-        const sameBaseline = await wrk(`http://127.0.0.1:${samePort}/`, {});
-        await same.stop();
-        const leanPort = freePort();
-        const lean = await spawnServer(
-          [
-            Deno.execPath(),
-            "run",
-            "--allow-net",
-            "--allow-read",
-            "--allow-write",
-            "tests/bench/bare_hono_sqlite.ts",
-            String(leanPort),
-            `${dataDir}/chatcrm.db`,
-          ],
-          leanPort,
-          {},
-        );
-        const leanRoute = await wrk(`http://127.0.0.1:${leanPort}/queries/${sample}`, {});
-        await lean.stop();
         rows.push({
           benchmark: "bare Deno.serve JSON handler (baseline)",
           result: `${Math.round(baseline.rps)} req/s`,
