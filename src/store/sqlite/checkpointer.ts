@@ -10,10 +10,22 @@ export interface CheckpointerStart {
   everyMs: number;
 }
 
-/** Starts the worker for `path`; `stop` ends it. */
-export function startCheckpointer(path: string, everyMs = 500): { stop(): void } {
+/**
+ * Starts the worker for `path`; `stop` ends it. A failing worker ends and calls `onError`
+ * instead of taking the process down with it.
+ */
+export function startCheckpointer(
+  path: string,
+  everyMs = 500,
+  onError: (message: string) => void = () => {},
+): { stop(): void } {
   const worker = new Worker(new URL("./checkpointer.ts", import.meta.url).href, {
     type: "module",
+  });
+  worker.addEventListener("error", (e) => {
+    e.preventDefault();
+    worker.terminate();
+    onError(e.message);
   });
   worker.postMessage({ path, everyMs } satisfies CheckpointerStart);
   return { stop: () => worker.terminate() };
@@ -30,7 +42,11 @@ export function backgroundCheckpoints(db: DatabaseSync, path: string) {
     /** Counts a write transaction; the 200th starts the worker. */
     written() {
       if (worker || path === ":memory:" || ++writes < 200) return;
-      worker = startCheckpointer(path);
+      worker = startCheckpointer(path, 500, (message) => {
+        // Back to SQLite's own checkpoints on this connection; the worker is not restarted.
+        if (db.isOpen) db.exec("PRAGMA wal_autocheckpoint = 1000");
+        console.error(JSON.stringify({ level: "warn", msg: "checkpoint worker failed", message }));
+      });
       db.exec("PRAGMA wal_autocheckpoint = 4000");
     },
     stop() {

@@ -26,3 +26,19 @@ Deno.test("startCheckpointer() copies the WAL into the database file from a work
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("startCheckpointer() reports a failing worker instead of throwing in the process", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chatcrm-checkpoint-" });
+  try {
+    const failed = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("no error reported")), 5000);
+      startCheckpointer(join(dir, "missing", "test.db"), 20, (message) => {
+        clearTimeout(timer);
+        resolve(message);
+      });
+    });
+    assert.match(failed, /open/i);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
