@@ -100,6 +100,8 @@ async function startServer(env: Record<string, string> = {}): Promise<Server> {
   let stopped: Promise<void> | undefined;
   const stop = () =>
     stopped ??= (async () => {
+      // A server that died during a run says why (its stderr is otherwise kept from the table).
+      const died = exited;
       try {
         child.kill("SIGTERM");
       } catch {
@@ -107,6 +109,9 @@ async function startServer(env: Record<string, string> = {}): Promise<Server> {
       }
       await status;
       await drained;
+      if (died) {
+        console.error(`bench: the server on ${url} had exited with ${died.code}:\n${stderr}`);
+      }
       await Deno.remove(dataDir, { recursive: true }).catch(() => {});
     })();
 
