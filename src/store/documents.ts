@@ -28,6 +28,8 @@ export interface FindOptions<T> {
 export interface Documents<T extends TenantDocument> {
   insert(doc: T): Promise<T>;
   get(orgId: string, id: string): Promise<T | null>;
+  /** Those of the ids that exist in the organization, in one read (in no particular order). */
+  getMany(orgId: string, ids: string[]): Promise<T[]>;
   /** Sets the patch only when the stored document matches `expect`; the new state or null. */
   update(orgId: string, id: string, patch: Partial<T>, expect?: Where<T>): Promise<T | null>;
   /** Sets the patch on every document matching `where`; how many changed. */

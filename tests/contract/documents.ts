@@ -35,6 +35,17 @@ export function documentsContract(kind: StoreKind): void {
     assert.equal(await docs.get("o", n.id), null);
   });
 
+  storeTest(kind, "documents getMany reads the organization's ids at once", async (s) => {
+    const docs = s.documents<Notification>("notifications");
+    const a = await docs.insert(aNotification("o"));
+    const b = await docs.insert(aNotification("o"));
+    const theirs = await docs.insert(aNotification("p"));
+    const got = await docs.getMany("o", [b.id, a.id, theirs.id, "missing"]);
+    assert.deepEqual(got.map((d) => d.id).sort(), [a.id, b.id].sort());
+    assert.deepEqual(got.find((d) => d.id === a.id), a);
+    assert.deepEqual(await docs.getMany("o", []), []);
+  });
+
   storeTest(kind, "documents find by equality, text and array membership, sorted", async (s) => {
     const docs = s.documents<Notification & { tags: string[] }>("notifications");
     const a = await docs.insert({ ...aNotification("o", { title: "Refund 100%" }), tags: ["x"] });

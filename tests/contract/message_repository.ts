@@ -37,6 +37,13 @@ export function messageRepositoryContract(kind: StoreKind): void {
     assert.deepEqual(seqs(await s.messages.list("o", "r1", { limit: 2 })), [4, 5]);
     assert.equal((await s.messages.last("o", "r1"))?.seq, 5);
     assert.equal(await s.messages.last("o", "r9"), null);
+    const lasts = await s.messages.lastOf("o", ["r1", "r2", "r9"]);
+    assert.deepEqual(lasts.map((m) => `${m.roomId}:${m.seq}`).sort(), ["r1:5", "r2:1"]);
+    assert.deepEqual(await s.messages.lastOf("o", []), []);
+    assert.deepEqual(
+      (await s.messages.lastOf("other", ["r1", "r2"])).map((m) => `${m.roomId}:${m.seq}`),
+      ["r1:6"],
+    );
   });
 
   storeTest(kind, "messages refuse a taken seq and a repeated clientMessageId", async (s) => {

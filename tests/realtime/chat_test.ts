@@ -232,6 +232,28 @@ Deno.test("REST chat: rooms with unread counts, messages by seq, files for membe
     const room = rooms.data.find((r: { id: string }) => r.id === query.roomId);
     assert.equal(room.lastMessage.text, "second");
     assert.equal(room.unread, 1);
+    // A TL, who has read nothing, sees every open query's room with its own last message and
+    // all of its messages unread (the server's system notes count too).
+    const quiet = await openQuery(desk, { title: "A second, quiet one" });
+    await expectStatus(post(c.agent.token, { message: "third" }), 201);
+    const tlRooms = await expectStatus(
+      t.call("GET", "/api/v1/chat/rooms", { token: desk.token.TL }),
+      200,
+    );
+    type Summary = {
+      id: string;
+      lastMessage: { text: string; seq: number } | null;
+      unread: number;
+    };
+    const byId = new Map(tlRooms.data.map((r: Summary) => [r.id, r]));
+    const busy = byId.get(query.roomId) as Summary;
+    const still = byId.get(quiet.roomId) as Summary;
+    assert.equal(busy.lastMessage?.text, "third");
+    assert.equal(busy.unread, busy.lastMessage?.seq);
+    assert.ok(still, "the second query's room is listed");
+    assert.notEqual(still.lastMessage?.text, "third");
+    assert.equal(still.unread, still.lastMessage?.seq ?? 0);
+    assert.ok(busy.unread > still.unread);
     const form = new FormData();
     form.set(
       "file",

@@ -82,5 +82,7 @@ export interface MessageRepository {
   ): Promise<Message[]>;
   /** The room's last message, or null. */
   last(orgId: string, roomId: string): Promise<Message | null>;
+  /** The last message of each of the rooms that has one (in no particular order). */
+  lastOf(orgId: string, roomIds: string[]): Promise<Message[]>;
   setEmail(orgId: string, id: string, email: EmailDelivery): Promise<Message | null>;
 }

@@ -239,22 +239,27 @@ export function createChatService(
             field: "updatedAt",
             order: "desc",
           }, page);
-        for (const q of queries.data) {
-          const room = q.roomId ? await roomOf(actor.orgId, q.roomId) : null;
-          if (room) found.push(room);
-        }
+        const queryRooms = await Promise.all(
+          queries.data.map((q) => q.roomId ? roomOf(actor.orgId, q.roomId) : null),
+        );
+        for (const room of queryRooms) if (room) found.push(room);
       }
-      const out: RoomSummary[] = [];
-      for (const room of found) {
-        const lastMessage = await store.messages.last(actor.orgId, room.id);
-        const read = await reads.get(actor.orgId, roomReadId(room.id, actor.userId));
-        out.push({
+      // Last messages and read positions of all the rooms at once, not two reads per room.
+      const ids = found.map((room) => room.id);
+      const [lastMessages, readPositions] = await Promise.all([
+        store.messages.lastOf(actor.orgId, ids),
+        reads.getMany(actor.orgId, ids.map((id) => roomReadId(id, actor.userId))),
+      ]);
+      const lastByRoom = new Map(lastMessages.map((m) => [m.roomId, m]));
+      const readByRoom = new Map(readPositions.map((r) => [r.roomId, r.seq]));
+      return found.map((room) => {
+        const lastMessage = lastByRoom.get(room.id) ?? null;
+        return {
           ...room,
           lastMessage,
-          unread: Math.max(0, (lastMessage?.seq ?? 0) - (read?.seq ?? 0)),
-        });
-      }
-      return out;
+          unread: Math.max(0, (lastMessage?.seq ?? 0) - (readByRoom.get(room.id) ?? 0)),
+        };
+      });
     },
     async messages(actor, roomId, range) {
       await readable(actor, roomId);

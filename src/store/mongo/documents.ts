@@ -31,6 +31,12 @@ export function mongoDocuments<T extends TenantDocument>(db: Db, name: string): 
       const doc = await coll.findOne({ _id: id, organizationId: orgId } as Filter<Doc<T>>);
       return doc ? toDocument<T>(doc as Doc<T>) : null;
     },
+    async getMany(orgId, ids) {
+      if (ids.length === 0) return [];
+      const docs = await coll.find({ _id: { $in: ids }, organizationId: orgId } as Filter<Doc<T>>)
+        .toArray();
+      return docs.map((d) => toDocument<T>(d as Doc<T>));
+    },
     async update(orgId, id, patch, expect = {}) {
       const { id: _id, ...fields } = patch;
       const doc = await versionedUpdate(

@@ -46,6 +46,12 @@ export function mongoMessageRepository(db: Db): MessageRepository {
     }
   }
 
+  async function last(orgId: string, roomId: string): Promise<Message | null> {
+    const [doc] = await messages.find({ organizationId: orgId, roomId }).sort({ seq: -1 })
+      .limit(1).toArray();
+    return one(doc ?? null);
+  }
+
   return {
     async append(message, options = {}) {
       const { id, organizationId, roomId, senderId, clientMessageId, ...rest } = message;
@@ -98,10 +104,12 @@ export function mongoMessageRepository(db: Db): MessageRepository {
       const list = docs.map((d) => fromStored<Message>(d));
       return latest ? list.reverse() : list;
     },
-    async last(orgId, roomId) {
-      const [doc] = await messages.find({ organizationId: orgId, roomId }).sort({ seq: -1 })
-        .limit(1).toArray();
-      return one(doc ?? null);
+    last,
+    async lastOf(orgId, roomIds) {
+      // One query per room, all in flight at once: the subset of MongoDB that FerretDB runs has
+      // no $max accumulator to pick each room's last in one aggregation.
+      const found = await Promise.all(roomIds.map((roomId) => last(orgId, roomId)));
+      return found.filter((m): m is Message => m !== null);
     },
     async setEmail(orgId, id, email) {
       return one(

@@ -45,6 +45,12 @@ export function sqliteDocuments<T extends TenantDocument>(
         | undefined;
       return row ? docOf<T>(row) : null;
     },
+    async getMany(orgId, ids) {
+      if (ids.length === 0) return [];
+      const w = scope(orgId).in("id", ids);
+      return (db.prepare(`SELECT doc FROM documents WHERE ${w.sql}`).all(...w.args) as Row[])
+        .map((r) => docOf<T>(r));
+    },
     async update(orgId, id, patch, expect) {
       const set = jsonSet(patch);
       const w = equal(scope(orgId).add("id = ?", id), expect);

@@ -90,6 +90,16 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
         ).get(orgId, roomId),
       );
     },
+    async lastOf(orgId, roomIds) {
+      if (roomIds.length === 0) return [];
+      // One statement; for each room, a backward step on the (room_id, seq) index, like `last`.
+      const rows = prepared(
+        db,
+        "SELECT (SELECT doc FROM messages WHERE room_id = r.value AND org_id = ? " +
+          "ORDER BY seq DESC LIMIT 1) AS doc FROM json_each(?) AS r",
+      ).all(orgId, JSON.stringify(roomIds)) as Row[];
+      return rows.filter((r) => r.doc !== null).map((r) => docOf<Message>(r));
+    },
     async setEmail(orgId, id, email) {
       const set = jsonSet({ email });
       return one(
