@@ -87,24 +87,45 @@ export function locationRoutes(_deps: Deps, s: Services) {
       }, 200);
     },
   );
+  addHistoryRoute(r, s, "/history");
+  return r;
+}
+
+/**
+ * `GET <path>`: the organization's login attempts, newest first. Under `/location/history` for its
+ * Admin, and under `/superadmin/organizations/{orgId}/location/history` for a SuperAdmin.
+ */
+function addHistoryRoute(r: ReturnType<typeof router>, s: Services, path: string) {
+  const named = path.includes("{orgId}");
   r.openapi(
     createRoute({
       method: "get",
-      path: "/history",
-      tags: ["location"],
+      path,
+      tags: [named ? "superadmin" : "location"],
       summary: "Login attempts on the organization's accounts, newest first",
       security: bearer,
-      middleware: [s.authenticate, requirePermission("location.history"), tenant()],
+      middleware: [
+        s.authenticate,
+        requirePermission(named ? "platform.manage" : "location.history"),
+        tenant(),
+      ],
       request: {
+        ...(named ? { params: OrgIdParam } : {}),
         query: PageQuery.extend({
           userId: z.string().max(64).optional(),
           outcome: z.enum(["success", "failure", "denied"]).optional(),
         }),
       },
-      responses: { 200: jsonResponse(pageOf(AttemptSchema), "Attempts"), 403: errors[403] },
+      responses: {
+        200: jsonResponse(pageOf(AttemptSchema), "Attempts"),
+        403: errors[403],
+        404: errors[404],
+      },
     }),
     async (c) => {
       const q = c.req.valid("query");
+      // A SuperAdmin's named organization must exist: 404, not an empty page.
+      if (named) await s.organizations.get(c.get("orgId"));
       const filter = {
         ...(q.userId ? { userId: q.userId } : {}),
         ...(q.outcome ? { outcome: q.outcome } : {}),
@@ -112,7 +133,6 @@ export function locationRoutes(_deps: Deps, s: Services) {
       return c.json(pageBody(await s.access.history(c.get("orgId"), filter, q), q), 200);
     },
   );
-  return r;
 }
 
 /** `/ip-whitelist`: the organization's allowed addresses and ranges (Admin). */
@@ -201,6 +221,7 @@ export function locationAccessRoutes(s: Services, scope: "admin" | "superadmin")
     requirePermission(scope === "admin" ? "access.manage" : "platform.manage"),
     tenant(),
   ];
+  if (scope === "superadmin") addHistoryRoute(r, s, "/organizations/{orgId}/location/history");
   const tags = [scope];
   r.openapi(
     createRoute({

@@ -68,6 +68,32 @@ Deno.test("location-restricted login: inside passes, outside and missing are ref
       token: admin,
     });
     assert.equal((await denied.json()).meta.total, 2);
+
+    // A SuperAdmin reads the same history by naming the organization.
+    const root = await login(t, (await aSuperAdmin(t)).email);
+    const named = await t.call(
+      "GET",
+      `/api/v1/superadmin/organizations/${org.id}/location/history?outcome=denied`,
+      { token: root },
+    );
+    assert.equal(named.status, 200);
+    const namedPage = await named.json();
+    assert.equal(namedPage.meta.total, 2);
+    assert.ok(namedPage.data.every((a: { organizationId: string }) => a.organizationId === org.id));
+    const unnamed = await t.call("GET", "/api/v1/location/history", { token: root });
+    assert.equal(unnamed.status, 403, "a SuperAdmin names the organization");
+    const nowhere = await t.call(
+      "GET",
+      `/api/v1/superadmin/organizations/${crypto.randomUUID()}/location/history`,
+      { token: root },
+    );
+    assert.equal(nowhere.status, 404);
+    const byAdmin = await t.call(
+      "GET",
+      `/api/v1/superadmin/organizations/${org.id}/location/history`,
+      { token: admin },
+    );
+    assert.equal(byAdmin.status, 403);
   } finally {
     await t.close();
   }
