@@ -129,6 +129,25 @@ export function messageRepositoryContract(kind: StoreKind): void {
     assert.equal((await reads.get("o", id))?.seq, 9);
   });
 
+  storeTest(kind, "messages raiseRead moves a read position up, never down", async (s) => {
+    const id = roomReadId("r1", "u2");
+    const read = (seq: number): RoomRead => ({
+      id,
+      organizationId: "o",
+      roomId: "r1",
+      userId: "u2",
+      seq,
+      at: nextTime(),
+    });
+    const first = read(3);
+    assert.deepEqual(await s.messages.raiseRead(first), { read: first, raised: true });
+    assert.deepEqual(await s.messages.raiseRead(read(2)), { read: first, raised: false });
+    assert.deepEqual(await s.messages.raiseRead(read(3)), { read: first, raised: false });
+    const higher = read(7);
+    assert.deepEqual(await s.messages.raiseRead(higher), { read: higher, raised: true });
+    assert.deepEqual(await s.documents<RoomRead>("room_reads").get("o", id), higher);
+  });
+
   storeTest(kind, "messages setEmail records delivery on the message", async (s) => {
     const m = await s.messages.insert(aMessage("r1", 1));
     const email = {

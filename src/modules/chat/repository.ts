@@ -82,6 +82,11 @@ export interface MessageRepository {
   ): Promise<Message[]>;
   /** The room's last message, or null. */
   last(orgId: string, roomId: string): Promise<Message | null>;
+  /**
+   * Moves a member's read position up to `read.seq`, never down: the position after, and whether
+   * it moved. ConflictError when it keeps changing underneath.
+   */
+  raiseRead(read: RoomRead): Promise<{ read: RoomRead; raised: boolean }>;
   /** The last message of each of the rooms that has one (in no particular order). */
   lastOf(orgId: string, roomIds: string[]): Promise<Message[]>;
   setEmail(orgId: string, id: string, email: EmailDelivery): Promise<Message | null>;

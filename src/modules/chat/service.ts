@@ -158,22 +158,18 @@ export function createChatService(
 
   /** Moves a member's read position forward (never back) and tells the room. */
   async function advanceRead(room: Room, userId: string, seq: number) {
-    const orgId = room.organizationId;
-    const id = roomReadId(room.id, userId);
-    const at = now();
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const current = await reads.get(orgId, id);
-      if (current && current.seq >= seq) return current;
-      const next = current
-        ? await reads.update(orgId, id, { seq, at }, { seq: current.seq })
-        : await reads.insert({ id, organizationId: orgId, roomId: room.id, userId, seq, at })
-          .catch(() => null);
-      if (next) {
-        await publish(room, { event: "message-read", data: { roomId: room.id, userId, seq } });
-        return next;
-      }
+    const { read, raised } = await store.messages.raiseRead({
+      id: roomReadId(room.id, userId),
+      organizationId: room.organizationId,
+      roomId: room.id,
+      userId,
+      seq,
+      at: now(),
+    });
+    if (raised) {
+      await publish(room, { event: "message-read", data: { roomId: room.id, userId, seq } });
     }
-    throw new AppError("CONFLICT", "Read position changed meanwhile; retry");
+    return read;
   }
 
   const service: ChatService = {

@@ -32,18 +32,19 @@ export function mongoMessageRepository(db: Db): MessageRepository {
     return structuredClone(message);
   }
 
-  /** Raises a member's read position (compare-and-set; never lowers it). */
-  async function raiseRead(read: RoomRead): Promise<void> {
+  /** Raises a member's read position by compare-and-set; never lowers it. */
+  async function raiseRead(read: RoomRead): Promise<{ read: RoomRead; raised: boolean }> {
     for (let attempt = 0; attempt < 10; attempt++) {
       const current = await reads.get(read.organizationId, read.id);
-      if (current && current.seq >= read.seq) return;
+      if (current && current.seq >= read.seq) return { read: current, raised: false };
       const done = current
         ? await reads.update(read.organizationId, read.id, { seq: read.seq, at: read.at }, {
           seq: current.seq,
         })
         : await reads.insert(read).catch(() => null);
-      if (done) return;
+      if (done) return { read: done, raised: true };
     }
+    throw new ConflictError("Read position changed meanwhile; retry");
   }
 
   async function last(orgId: string, roomId: string): Promise<Message | null> {
@@ -105,6 +106,7 @@ export function mongoMessageRepository(db: Db): MessageRepository {
       return latest ? list.reverse() : list;
     },
     last,
+    raiseRead,
     async lastOf(orgId, roomIds) {
       // One query per room, all in flight at once: the subset of MongoDB that FerretDB runs has
       // no $max accumulator to pick each room's last in one aggregation.

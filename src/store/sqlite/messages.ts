@@ -4,6 +4,7 @@ import {
   type RoomRead,
   roomReadId,
 } from "@/modules/chat/repository.ts";
+import { ConflictError } from "@/errors.ts";
 import { type Db, prepared, rethrowConflict, type Row, transaction } from "./db.ts";
 import { docOf, jsonSet, Where } from "./docs.ts";
 
@@ -24,6 +25,9 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
      ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc
      WHERE documents.org_id = excluded.org_id
        AND json_extract(documents.doc, '$.seq') < json_extract(excluded.doc, '$.seq')`,
+  );
+  const readOf = db.prepare(
+    "SELECT doc FROM documents WHERE collection = 'room_reads' AND id = ? AND org_id = ?",
   );
   const one = (row: unknown) => row ? docOf<Message>(row as Row) : null;
   return {
@@ -52,6 +56,14 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
       } catch (err) {
         rethrowConflict(err, `Message ${message.clientMessageId} is already stored`);
       }
+    },
+    async raiseRead(read) {
+      const { changes } = raiseRead.run(read.id, read.organizationId, JSON.stringify(read));
+      if (Number(changes) > 0) return { read: structuredClone(read), raised: true };
+      const current = readOf.get(read.id, read.organizationId) as Row | undefined;
+      // Only another organization's document of the same id could refuse the write.
+      if (!current) throw new ConflictError(`Read position ${read.id} belongs elsewhere`);
+      return { read: docOf<RoomRead>(current), raised: false };
     },
     async insert(message) {
       try {
