@@ -37,9 +37,15 @@ export function createAccessService(deps: Deps) {
   const gates = new Map<string, { gate: OrgGate; at: number }>();
   const now = () => deps.clock.now();
 
-  async function gate(orgId: string): Promise<OrgGate | null> {
+  /** The organization's rules while they are fresh in the cache, else undefined. */
+  function cachedGate(orgId: string): OrgGate | undefined {
     const cached = gates.get(orgId);
-    if (cached && Date.now() - cached.at < cacheMs) return cached.gate;
+    return cached && Date.now() - cached.at < cacheMs ? cached.gate : undefined;
+  }
+
+  async function gate(orgId: string): Promise<OrgGate | null> {
+    const cached = cachedGate(orgId);
+    if (cached) return cached;
     const org = await deps.store.organizations.findById(orgId);
     if (!org) return null;
     const rules = (await deps.store.ipRules.all(orgId)).map((r) => r.value);
@@ -81,15 +87,12 @@ export function createAccessService(deps: Deps) {
     changed,
     /**
      * Refuses a request or login of an organization that is deactivated (FORBIDDEN), or of
-     * staff from an address outside a non-empty allow-list (IP_DENIED).
-     */
-    /**
-     * 403 unless the organization is active and, for its staff, the address is on its allow-list.
-     * Answers at once from the cached rules; returns a promise only when it must read them.
+     * staff from an address outside a non-empty allow-list (IP_DENIED). Answers at once from
+     * cached rules; returns a promise only when it must read them.
      */
     enforce(orgId: string, role: Role, ip: string): Promise<void> | void {
-      const cached = gates.get(orgId);
-      if (cached && Date.now() - cached.at < cacheMs) return admit(cached.gate, role, ip);
+      const cached = cachedGate(orgId);
+      if (cached) return admit(cached, role, ip);
       return gate(orgId).then((g) => admit(g, role, ip));
     },
     /** Records a login attempt with the country and city of its address. */
@@ -107,6 +110,7 @@ export function createAccessService(deps: Deps) {
       filter: LoginAttemptFilter,
       page: PageRequest,
     ): Promise<PageResult<LoginAttempt>> {
+      await orgOf(orgId); // 404 for an organization that does not exist, not an empty page
       return await deps.store.loginAttempts.list(orgId, filter, page);
     },
     /** The caller's location policy at a position, without logging in. */
