@@ -7,12 +7,18 @@ import type { AppEnv } from "./env.ts";
  * entries come from the client and can be forged.
  */
 export function clientIp(c: Context, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = c.req.header("x-forwarded-for")?.split(",").at(-1)?.trim();
-    if (forwarded) return normalizeIp(forwarded);
-  }
+  const forwarded = trustProxy ? proxied(c, "x-forwarded-for") : undefined;
+  if (forwarded) return normalizeIp(forwarded);
   const info = c.env as { remoteAddr?: { hostname?: string } } | undefined;
   return normalizeIp(info?.remoteAddr?.hostname ?? "127.0.0.1");
+}
+
+/**
+ * What the trusted proxy in front says in an `X-Forwarded-*` header: the last entry, the one it
+ * appended (earlier ones come from the client and can be forged). Only call it under TRUST_PROXY.
+ */
+export function proxied(c: Context, header: string): string | undefined {
+  return c.req.header(header)?.split(",").at(-1)?.trim() || undefined;
 }
 
 /** Strips brackets and the IPv4-mapped IPv6 prefix, so "::ffff:10.0.0.1" is "10.0.0.1". */

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { secureHeaders } from "hono/secure-headers";
+import { proxied } from "./client_ip.ts";
 import type { AppEnv } from "./env.ts";
 
 /** The security headers a JSON API needs, on every answer. */
@@ -34,7 +35,7 @@ export function responseHeaders(trustProxy: boolean): MiddlewareHandler<AppEnv> 
     if (docs) return;
     for (const [name, value] of apiHeaders) headers.set(name, value);
     const secure = c.req.url.startsWith("https:") ||
-      (trustProxy && c.req.header("x-forwarded-proto")?.split(",").at(-1)?.trim() === "https");
+      (trustProxy && proxied(c, "x-forwarded-proto") === "https");
     if (secure) headers.set("Strict-Transport-Security", hsts);
   };
 }

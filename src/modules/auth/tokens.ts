@@ -61,6 +61,11 @@ export function createTokenService(
     return auth;
   }
 
+  function known(token: string): AuthContext | undefined {
+    const auth = verified.get(token);
+    return auth && stillValid(token, auth);
+  }
+
   function remember(token: string, auth: AuthContext) {
     if (verified.size >= cacheLimit) verified.delete(verified.keys().next().value!);
     verified.set(token, auth);
@@ -87,13 +92,10 @@ export function createTokenService(
         .sign(deps.jwtKey);
       return { token, auth };
     },
-    known(token) {
-      const auth = verified.get(token);
-      return auth && stillValid(token, auth);
-    },
+    known,
     async verify(token) {
-      const auth = verified.get(token);
-      if (auth) return stillValid(token, auth);
+      const seen = known(token);
+      if (seen) return seen;
       let payload;
       try {
         ({ payload } = await jwtVerify(token, deps.jwtKey, {
