@@ -38,7 +38,7 @@ export const permissions = {
   "faq.manage": leads,
   "chat.read": [...staff, "Customer"],
   "chat.write": ["Admin", "TL", "Agent", "Customer"],
-  "chat.direct": staff,
+  "chat.direct": ["Admin", "TL", "Agent"],
   "calls.make": ["Admin", "TL", "Agent", "Customer"],
   "email.manage": ["SuperAdmin", "Admin"],
 } as const satisfies Record<string, readonly Role[]>;

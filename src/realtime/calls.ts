@@ -72,26 +72,22 @@ export function createCallService(
       deps.log.warn("call push failed", { event, error: String(err) })
     );
 
-  /** Customers call the staff on their queries; staff call each other and their customers. */
+  /**
+   * Customers call the staff assigned to their queries; staff call each other, and the
+   * customers of queries they work (Admins and TLs: of any query of the organization).
+   */
   async function mayTalk(caller: Actor, otherId: string): Promise<boolean> {
     if (otherId === caller.userId) return false;
     const other = await deps.store.users.findById(caller.orgId, otherId);
     if (!other?.active || !can(caller.role, "calls.make")) return false;
-    const customer = caller.role === "Customer"
-      ? caller.userId
-      : other.role === "Customer"
-      ? other.id
-      : null;
-    if (!customer) return true;
-    const staff = customer === caller.userId ? other : { id: caller.userId, role: caller.role };
-    if (staff.role === "Customer") return false;
-    if (staff.role === "Admin" || staff.role === "TL") return true;
+    if (caller.role !== "Customer" && other.role !== "Customer") return true;
+    if (caller.role === "Customer" && other.role === "Customer") return false;
+    const customerId = caller.role === "Customer" ? caller.userId : other.id;
+    const staffId = caller.role === "Customer" ? other.id : caller.userId;
+    const supervisor = caller.role !== "Customer" && can(caller.role, "queries.lead");
     const shared = await deps.store.queries.list(
       caller.orgId,
-      {
-        customerId: customer,
-        assignedTo: staff.id,
-      },
+      supervisor ? { customerId } : { customerId, assignedTo: staffId },
       { field: "createdAt", order: "desc" },
       { page: 1, limit: 1 },
     );

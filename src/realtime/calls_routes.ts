@@ -111,7 +111,7 @@ export function presenceRoutes(presence: PresenceService) {
     }),
     async (c) => {
       const { userId } = c.req.valid("param");
-      return c.json(await presence.get(c.get("orgId"), userId), 200);
+      return c.json(await presence.get(actorOf(c), userId), 200);
     },
   );
 }

@@ -1,6 +1,7 @@
 import type { Deps } from "@/deps.ts";
 import { channels } from "@/bus/bus.ts";
 import { notFound } from "@/errors.ts";
+import type { Actor } from "@/modules/users/repository.ts";
 
 export type PresenceStatus = "online" | "away" | "offline";
 
@@ -24,9 +25,11 @@ export interface PresenceService {
   disconnected(orgId: string, userId: string): Promise<void>;
   /** Sets away or back online while connected. */
   setStatus(orgId: string, userId: string, status: "online" | "away"): Promise<void>;
-  /** The user's presence as every instance sees it. */
-  /** A member's presence as every instance sees it; 404 for anyone outside the organization. */
-  get(orgId: string, userId: string): Promise<PresenceEvent>;
+  /**
+   * A member's presence as every instance sees it, for a viewer of the organization; 404 for
+   * anyone outside it, and for a customer, anyone but themselves and the staff on their queries.
+   */
+  get(viewer: Actor, userId: string): Promise<PresenceEvent>;
   /** Refreshes this instance's members and announces users whose last member expired. */
   sweep(): Promise<void>;
   /** Calls `fn` when a user goes offline everywhere (routing hands their queries back). */
@@ -78,6 +81,20 @@ export function createPresenceService(
     }
   }
 
+  /** Staff see their organization; a customer sees themselves and the staff on their queries. */
+  async function visible(viewer: Actor, userId: string): Promise<boolean> {
+    if (viewer.role === "Customer" && userId !== viewer.userId) {
+      const shared = await deps.store.queries.list(
+        viewer.orgId,
+        { customerId: viewer.userId, assignedTo: userId },
+        { field: "createdAt", order: "desc" },
+        { page: 1, limit: 1 },
+      );
+      return shared.total > 0;
+    }
+    return await deps.store.users.findById(viewer.orgId, userId) !== null;
+  }
+
   return {
     async connected(orgId, userId) {
       const wasOnline = await live(userId);
@@ -98,8 +115,8 @@ export function createPresenceService(
       await deps.shared.set(statusKey(userId), status);
       await announce(orgId, userId, status);
     },
-    async get(orgId, userId) {
-      if (!await deps.store.users.findById(orgId, userId)) throw notFound("User", userId);
+    async get(viewer, userId) {
+      if (!await visible(viewer, userId)) throw notFound("User", userId);
       const [status, lastSeen, connected] = await Promise.all([
         deps.shared.get(statusKey(userId)),
         deps.shared.get(lastSeenKey(userId)),

@@ -110,9 +110,6 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
         if ("queryId" in body) {
           return c.json(withoutOrg(await chat.roomForQuery(actorOf(c), body.queryId)), 201);
         }
-        if (c.get("auth").role === "Customer") {
-          throw new AppError("FORBIDDEN", "Direct rooms are for staff");
-        }
         return c.json(withoutOrg(await chat.directRoom(actorOf(c), body.members, body.title)), 201);
       },
     )
@@ -236,7 +233,7 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
         },
       }),
       async (c) => {
-        const room = await chat.readable(actorOf(c), c.req.valid("param").roomId);
+        const room = await chat.writable(actorOf(c), c.req.valid("param").roomId);
         const saved = await attachments.save(
           c.get("orgId"),
           { scope: "room", id: room.id },

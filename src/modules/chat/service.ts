@@ -36,6 +36,8 @@ export type MessageListener = (message: Message, room: Room) => Promise<void>;
 export interface ChatService {
   /** The room if the caller may read it; 404 otherwise. */
   readable(actor: Actor, roomId: string): Promise<Room>;
+  /** The room if the caller may write in it (messages, files, typing); 403 for a reader. */
+  writable(actor: Actor, roomId: string): Promise<Room>;
   /** The query's room, made on first use. */
   roomForQuery(actor: Actor, queryId: string): Promise<Room>;
   /** A direct room between staff of the organization. */
@@ -112,6 +114,14 @@ export function createChatService(
     return room;
   }
 
+  async function writable(actor: Actor, roomId: string): Promise<Room> {
+    const room = await readable(actor, roomId);
+    if (!can(actor.role, "chat.write")) {
+      throw new AppError("FORBIDDEN", `Role ${actor.role} may read but not write here`);
+    }
+    return room;
+  }
+
   async function publish(room: Room, e: RoomEvent) {
     await deps.bus.publish(channels.room(room.id), e).catch((err) =>
       deps.log.warn("room publish failed", { roomId: room.id, error: String(err) })
@@ -174,6 +184,7 @@ export function createChatService(
 
   const service: ChatService = {
     readable,
+    writable,
     async roomForQuery(actor, queryId) {
       const query = await store.queries.findById(actor.orgId, queryId);
       if (!query) throw notFound("Query", queryId);
@@ -181,6 +192,9 @@ export function createChatService(
       return await readable(actor, query.roomId);
     },
     async directRoom(actor, memberIds, title) {
+      if (!can(actor.role, "chat.direct")) {
+        throw new AppError("FORBIDDEN", `Role ${actor.role} may not open direct rooms`);
+      }
       const members = [...new Set([actor.userId, ...memberIds])];
       for (const id of members) {
         const user = await store.users.findById(actor.orgId, id);
@@ -262,10 +276,7 @@ export function createChatService(
       return await store.messages.list(actor.orgId, roomId, range);
     },
     async send(actor, roomId, input) {
-      const room = await readable(actor, roomId);
-      if (!can(actor.role, "chat.write")) {
-        throw new AppError("FORBIDDEN", `Role ${actor.role} may read but not write here`);
-      }
+      const room = await writable(actor, roomId);
       if ((input.type ?? "text") === "file") {
         const file = input.fileId
           ? await store.documents<Attachment>("attachments").get(actor.orgId, input.fileId)
@@ -326,7 +337,7 @@ export function createChatService(
       return await advanceRead(await readable(actor, roomId), actor.userId, seq);
     },
     async typing(actor, roomId, isTyping) {
-      const room = await readable(actor, roomId);
+      const room = await writable(actor, roomId);
       await publish(room, {
         event: "user-typing",
         data: { userId: actor.userId, roomId, isTyping },
