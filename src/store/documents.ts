@@ -26,6 +26,7 @@ export interface FindOptions<T> {
  * repository is plain code over it. Updates are atomic compare-and-set on `expect`.
  */
 export interface Documents<T extends TenantDocument> {
+  /** Stores a new document; ConflictError when its id is taken (on either store). */
   insert(doc: T): Promise<T>;
   get(orgId: string, id: string): Promise<T | null>;
   /** Those of the ids that exist in the organization, in one read (in no particular order). */

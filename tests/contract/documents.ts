@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { Notification } from "@/modules/notifications/service.ts";
 import { uuidv7 } from "@/ids.ts";
+import { ConflictError } from "@/errors.ts";
 import { nextTime } from "./fixtures.ts";
 import { type StoreKind, storeTest } from "./store_contract.ts";
 
@@ -33,6 +34,15 @@ export function documentsContract(kind: StoreKind): void {
     assert.equal(await docs.delete("p", n.id), false);
     assert.equal(await docs.delete("o", n.id), true);
     assert.equal(await docs.get("o", n.id), null);
+  });
+
+  storeTest(kind, "documents insert refuses a taken id with ConflictError", async (s) => {
+    const docs = s.documents<Notification>("notifications");
+    const n = await docs.insert(aNotification("o"));
+    await assert.rejects(docs.insert({ ...n, title: "again" }), ConflictError);
+    await assert.rejects(docs.insert({ ...n, organizationId: "p" }), ConflictError);
+    assert.deepEqual(await docs.get("o", n.id), n);
+    assert.equal(await docs.get("p", n.id), null);
   });
 
   storeTest(kind, "documents getMany reads the organization's ids at once", async (s) => {

@@ -106,6 +106,26 @@ export function messageRepositoryContract(kind: StoreKind): void {
     },
   );
 
+  storeTest(kind, "messages append: a repeat racing its original leaves no gap", async (s) => {
+    const unsequenced = (clientMessageId: string) => {
+      const { seq: _seq, ...rest } = aMessage("r1", 0, { clientMessageId });
+      return rest;
+    };
+    for (let round = 0; round < 5; round++) {
+      const results = await Promise.allSettled(
+        [`a${round}`, `a${round}`, `b${round}`, `a${round}`].map((c) =>
+          s.messages.append(unsequenced(c))
+        ),
+      );
+      const refused = results.filter((r) => r.status === "rejected");
+      assert.equal(refused.length, 2, `round ${round}: only the two repeats are refused`);
+      for (const r of refused) assert.ok(r.reason instanceof ConflictError);
+    }
+    const stored = await s.messages.list("o", "r1", { afterSeq: 0, limit: 100 });
+    assert.deepEqual(stored.map((m) => m.seq), Array.from({ length: 10 }, (_, i) => i + 1));
+    assert.equal(new Set(stored.map((m) => m.clientMessageId)).size, 10);
+  });
+
   storeTest(kind, "messages append with markRead raises the sender's read position", async (s) => {
     const reads = s.documents<RoomRead>("room_reads");
     const id = roomReadId("r1", "u1");

@@ -1,3 +1,4 @@
+import { ConflictError } from "@/errors.ts";
 import { activeOrganizations } from "@/modules/organizations/repository.ts";
 import type { Deps } from "@/deps.ts";
 import { sendSmtp } from "@/mail/smtp.ts";
@@ -75,7 +76,11 @@ export async function queueReply(
     lastError: null,
     createdAt: now,
     updatedAt: now,
-  }).catch(() => null);
+  }).catch((err) => {
+    // The reply to this message is queued already (a retried listener).
+    if (err instanceof ConflictError) return null;
+    throw err;
+  });
   if (reply) await mirror(ctx, reply);
   return reply;
 }

@@ -1,3 +1,4 @@
+import { ConflictError } from "@/errors.ts";
 import type { InboundMail } from "@/mail/parse.ts";
 import type { Query } from "@/modules/queries/model.ts";
 import type { Mailbox, MailRecord } from "./model.ts";
@@ -90,7 +91,11 @@ export async function rememberThread(
         lastInboundId: messageId,
         createdAt: at,
         updatedAt: at,
-      }).catch(() => null);
+      }).catch((err) => {
+        // Another poll made the thread first: read it on the next turn.
+        if (err instanceof ConflictError) return null;
+        throw err;
+      });
       if (made) return;
       continue;
     }

@@ -1,5 +1,5 @@
 import type { Deps } from "@/deps.ts";
-import { AppError } from "@/errors.ts";
+import { AppError, ConflictError } from "@/errors.ts";
 import type { QueryStatus } from "@/modules/queries/model.ts";
 import type { User } from "@/modules/users/repository.ts";
 import type { Range } from "./repository.ts";
@@ -306,9 +306,10 @@ export function createReportService(deps: Pick<Deps, "store" | "clock">): Report
           computedAt: at,
           createdAt: at,
         });
-      } catch {
+      } catch (err) {
         // Another instance wrote it first: the same figures.
-        return false;
+        if (err instanceof ConflictError) return false;
+        throw err;
       }
       return true;
     },

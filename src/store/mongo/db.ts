@@ -26,14 +26,15 @@ export function collection<T extends { id: string }>(db: Db, name: string): Coll
  * naming SQLite's constraint, so that message counts too.
  */
 export function rethrowConflict(err: unknown, message: string): never {
-  const e = err as { code?: unknown; message?: unknown } | null;
-  if (
-    typeof e === "object" && e !== null &&
-    (e.code === 11000 || String(e.message).includes("UNIQUE constraint failed"))
-  ) {
-    throw new ConflictError(message);
-  }
+  if (isDuplicateKey(err)) throw new ConflictError(message);
   throw err;
+}
+
+/** Whether a driver error is a unique-index violation (see `rethrowConflict`). */
+export function isDuplicateKey(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return typeof e === "object" && e !== null &&
+    (e.code === 11000 || String(e.message).includes("UNIQUE constraint failed"));
 }
 
 /** Escapes a user's text for use inside a case-insensitive regular expression. */

@@ -1,7 +1,7 @@
 import type { Filter } from "mongodb";
 import type { Documents, FindOptions, TenantDocument, Where } from "@/store/documents.ts";
 import { pageOffset } from "@/store/types.ts";
-import { type Db, literalRegex, versionedUpdate } from "./db.ts";
+import { type Db, literalRegex, rethrowConflict, versionedUpdate } from "./db.ts";
 
 type Doc<T> = Omit<T, "id"> & { _id: string; version?: number };
 
@@ -24,7 +24,11 @@ export function mongoDocuments<T extends TenantDocument>(db: Db, name: string): 
   return {
     async insert(doc) {
       const { id, ...rest } = doc;
-      await coll.insertOne({ _id: id, ...rest } as never);
+      try {
+        await coll.insertOne({ _id: id, ...rest } as never);
+      } catch (err) {
+        rethrowConflict(err, `Document "${id}" already exists in ${name}`);
+      }
       return structuredClone(doc);
     },
     async get(orgId, id) {

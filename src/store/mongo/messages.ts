@@ -6,9 +6,19 @@ import {
   type RoomRead,
   roomReadId,
 } from "@/modules/chat/repository.ts";
-import { collection, type Db, fromStored, rethrowConflict, type Stored, toStored } from "./db.ts";
+import {
+  collection,
+  type Db,
+  fromStored,
+  isDuplicateKey,
+  rethrowConflict,
+  type Stored,
+  toStored,
+} from "./db.ts";
 import { mongoDocuments } from "./documents.ts";
-import { mongoCounterRepository } from "./queries.ts";
+
+/** Inserts tried when other writers keep taking the room's next seq first. */
+const appendAttempts = 50;
 
 export async function ensureMessageIndexes(db: Db): Promise<void> {
   const messages = db.collection("messages");
@@ -18,7 +28,6 @@ export async function ensureMessageIndexes(db: Db): Promise<void> {
 
 export function mongoMessageRepository(db: Db): MessageRepository {
   const messages = collection<Message>(db, "messages");
-  const counters = mongoCounterRepository(db);
   const reads = mongoDocuments<RoomRead>(db, "room_reads");
   const one = (doc: Stored<Message> | null) => doc ? fromStored<Message>(doc) : null;
   const conflict = (m: Omit<Message, "seq">) => `Message ${m.clientMessageId} is already stored`;
@@ -41,7 +50,11 @@ export function mongoMessageRepository(db: Db): MessageRepository {
         ? await reads.update(read.organizationId, read.id, { seq: read.seq, at: read.at }, {
           seq: current.seq,
         })
-        : await reads.insert(read).catch(() => null);
+        : await reads.insert(read).catch((err) => {
+          // Another writer made the position first: compare again on the next turn.
+          if (err instanceof ConflictError) return null;
+          throw err;
+        });
       if (done) return { read: done, raised: true };
     }
     throw new ConflictError("Read position changed meanwhile; retry");
@@ -55,21 +68,27 @@ export function mongoMessageRepository(db: Db): MessageRepository {
 
   return {
     async append(message, options = {}) {
-      const { id, organizationId, roomId, senderId, clientMessageId, ...rest } = message;
-      // Checked first so that a repeat takes no seq (there is no transaction to undo one).
-      if (await messages.findOne({ roomId, senderId, clientMessageId })) {
-        throw new ConflictError(conflict(message));
+      const { organizationId, roomId, senderId, clientMessageId } = message;
+      // The seq is taken by the insert itself: the room's last + 1, kept unique by the
+      // (roomId, seq) index. There is no counter to move first, so neither a repeat racing its
+      // original nor an instance dying half-way leaves a gap (FerretDB has no transactions).
+      let seq = ((await last(organizationId, roomId))?.seq ?? 0) + 1;
+      for (let attempt = 0;; attempt++) {
+        try {
+          await messages.insertOne(toStored({ ...message, seq }));
+          break;
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+          if (await messages.findOne({ roomId, senderId, clientMessageId })) {
+            throw new ConflictError(conflict(message));
+          }
+          if (attempt >= appendAttempts) {
+            throw new ConflictError(`Room ${roomId} is too busy right now; retry`);
+          }
+          seq = ((await last(organizationId, roomId))?.seq ?? 0) + 1;
+        }
       }
-      const seq = await counters.next(organizationId, `room:${roomId}`);
-      const stored = await insert({
-        id,
-        organizationId,
-        roomId,
-        seq,
-        senderId,
-        clientMessageId,
-        ...rest,
-      });
+      const stored: Message = { ...message, seq };
       if (options.markRead) {
         await raiseRead({
           id: roomReadId(roomId, senderId),

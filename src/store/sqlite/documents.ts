@@ -1,7 +1,7 @@
 import type { SQLInputValue } from "node:sqlite";
 import type { Documents, FindOptions, TenantDocument, Where as Equal } from "@/store/documents.ts";
 import { pageOffset } from "@/store/types.ts";
-import { type Db, likePattern, prepared, type Row } from "./db.ts";
+import { type Db, likePattern, prepared, rethrowConflict, type Row } from "./db.ts";
 import { docOf, jsonSet, Where } from "./docs.ts";
 
 function field(name: string): string {
@@ -30,12 +30,12 @@ export function sqliteDocuments<T extends TenantDocument>(
     new Where().add("collection = ?", collection).add("org_id = ?", orgId);
   return {
     async insert(doc) {
-      prepared(db, "INSERT INTO documents (collection, id, org_id, doc) VALUES (?, ?, ?, ?)").run(
-        collection,
-        doc.id,
-        doc.organizationId,
-        JSON.stringify(doc),
-      );
+      try {
+        prepared(db, "INSERT INTO documents (collection, id, org_id, doc) VALUES (?, ?, ?, ?)")
+          .run(collection, doc.id, doc.organizationId, JSON.stringify(doc));
+      } catch (err) {
+        rethrowConflict(err, `Document "${doc.id}" already exists in ${collection}`);
+      }
       return structuredClone(doc);
     },
     async get(orgId, id) {
