@@ -1,5 +1,6 @@
 import type { Context } from "hono";
-import type { Actor, Role } from "@/modules/users/repository.ts";
+import type { Role } from "@/modules/users/repository.ts";
+import type { Actor } from "@/modules/users/actor.ts";
 
 /** Who is calling, from a verified access token. */
 export interface AuthContext {

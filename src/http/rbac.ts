@@ -1,53 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { AppError } from "@/errors.ts";
-import type { Role } from "@/modules/users/repository.ts";
+import { can, type Permission } from "@/modules/users/actor.ts";
 import type { AppEnv } from "./env.ts";
-
-const staff: Role[] = ["Admin", "TL", "QA", "Agent"];
-const leads: Role[] = ["Admin", "TL"];
-const supervisors: Role[] = ["Admin", "TL", "QA"];
-
-/**
- * What each role may do: the one table. A route names its action with `requirePermission`;
- * tenant scoping (which organization) is separate, see `tenant`.
- */
-export const permissions = {
-  "platform.manage": ["SuperAdmin"],
-  "organization.read": ["SuperAdmin", "Admin"],
-  "organization.update": ["SuperAdmin", "Admin"],
-  "staff.read": ["SuperAdmin", ...supervisors],
-  "staff.manage": ["SuperAdmin", "Admin"],
-  "access.manage": ["SuperAdmin", "Admin"],
-  "audit.read": ["SuperAdmin", "Admin"],
-  "location.history": ["SuperAdmin", "Admin"],
-  "profile.self": ["SuperAdmin", ...staff, "Customer"],
-  "reports.read": ["SuperAdmin", ...supervisors],
-  "leads.manage": ["SuperAdmin", ...leads],
-  "queries.read": [...staff, "Customer"],
-  "queries.create": ["Admin", "TL", "Agent", "Customer"],
-  "queries.work": ["Admin", "TL", "Agent"],
-  "queries.lead": leads,
-  "queries.rate": ["Customer"],
-  "routing.availability": ["Admin", "TL", "Agent"],
-  "routing.read": supervisors,
-  "support.settings": ["Admin"],
-  "notifications.self": [...staff, "Customer"],
-  "shifts.self": staff,
-  "shifts.read": supervisors,
-  "faq.read": staff,
-  "faq.manage": leads,
-  "chat.read": [...staff, "Customer"],
-  "chat.write": ["Admin", "TL", "Agent", "Customer"],
-  "chat.direct": ["Admin", "TL", "Agent"],
-  "calls.make": ["Admin", "TL", "Agent", "Customer"],
-  "email.manage": ["SuperAdmin", "Admin"],
-} as const satisfies Record<string, readonly Role[]>;
-
-export type Permission = keyof typeof permissions;
-
-export function can(role: Role, action: Permission): boolean {
-  return (permissions[action] as readonly Role[]).includes(role);
-}
 
 /** 403 unless the caller's role may perform `action`. Needs `requireAuth` before it. */
 export function requirePermission(action: Permission): MiddlewareHandler<AppEnv> {

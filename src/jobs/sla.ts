@@ -5,6 +5,7 @@ import type { QueryEvents } from "@/modules/queries/events.ts";
 import type { NotificationService } from "@/modules/notifications/service.ts";
 import { supportSettings } from "@/modules/queries/settings.ts";
 import { activeOrganizations } from "@/modules/organizations/repository.ts";
+import { openStatuses } from "@/modules/queries/model.ts";
 
 export interface SlaRun {
   warned: number;
@@ -64,14 +65,14 @@ async function checkTarget(
   const isNull: NullableQueryField[] = target === "firstResponse" ? ["firstResponseAt"] : [];
   if (Date.parse(dueAt) <= now.getTime() && !query[breachedField]) {
     const updated = await deps.store.queries.update(query.organizationId, query.id, {
-      statuses: ["Open", "Assigned", "In Progress"],
+      statuses: [...openStatuses],
       isNull: [...isNull, breachedField],
     }, { [breachedField]: at, [warnedField]: query[warnedField] ?? at, breached: true });
     return updated ? { kind: "breached" as const, query: updated } : null;
   }
   if (Date.parse(dueAt) - warnMs <= now.getTime() && !query[warnedField]) {
     const updated = await deps.store.queries.update(query.organizationId, query.id, {
-      statuses: ["Open", "Assigned", "In Progress"],
+      statuses: [...openStatuses],
       isNull: [...isNull, warnedField],
     }, { [warnedField]: at });
     return updated ? { kind: "warned" as const, query: updated } : null;

@@ -1,8 +1,7 @@
 import type { Deps } from "@/deps.ts";
 import { channels } from "@/bus/bus.ts";
 import { AppError, notFound } from "@/errors.ts";
-import { can } from "@/http/rbac.ts";
-import type { Actor } from "@/modules/users/repository.ts";
+import { type Actor, can } from "@/modules/users/actor.ts";
 import { type AttachmentService, imageTypes } from "@/modules/chat/attachments.ts";
 import type { PageRequest, PageResult } from "@/store/types.ts";
 

@@ -1,7 +1,7 @@
 import type { Deps } from "@/deps.ts";
 import { channels } from "@/bus/bus.ts";
 import { notFound } from "@/errors.ts";
-import type { Actor } from "@/modules/users/repository.ts";
+import type { Actor } from "@/modules/users/actor.ts";
 
 export type PresenceStatus = "online" | "away" | "offline";
 

@@ -1,8 +1,8 @@
 import type { Deps } from "@/deps.ts";
 import { channels } from "@/bus/bus.ts";
 import { AppError, ConflictError, notFound } from "@/errors.ts";
-import { can } from "@/http/rbac.ts";
-import type { Actor, Role } from "@/modules/users/repository.ts";
+import type { Role } from "@/modules/users/repository.ts";
+import { type Actor, can } from "@/modules/users/actor.ts";
 import type { Query } from "@/modules/queries/model.ts";
 import {
   type Message,
@@ -12,6 +12,7 @@ import {
   roomReadId,
 } from "./repository.ts";
 import type { Attachment } from "./attachments.ts";
+import { openStatuses } from "@/modules/queries/model.ts";
 
 /** What travels on a room's bus channel; the hub forwards it to the sockets in the room. */
 export type RoomEvent =
@@ -70,8 +71,6 @@ export interface ChatService {
   onMessage(listener: MessageListener): void;
 }
 
-const supervisors: Role[] = ["Admin", "TL", "QA"];
-
 export function createChatService(
   deps: Pick<Deps, "store" | "bus" | "clock" | "ids" | "log">,
 ): ChatService {
@@ -103,7 +102,7 @@ export function createChatService(
     if (room.organizationId !== actor.orgId) return false;
     if (room.kind === "direct") return room.members.includes(actor.userId);
     if (actor.role === "Customer") return room.customerId === actor.userId;
-    if (supervisors.includes(actor.role)) return true;
+    if (can(actor.role, "chat.oversee")) return true;
     const query = await queryOf(room);
     return query?.assignedTo === actor.userId;
   }
@@ -235,10 +234,10 @@ export function createChatService(
             page,
           })).data,
         );
-        const queries = supervisors.includes(actor.role)
+        const queries = can(actor.role, "chat.oversee")
           ? await store.queries.list(
             actor.orgId,
-            { statuses: ["Open", "Assigned", "In Progress"] },
+            { statuses: [...openStatuses] },
             {
               field: "updatedAt",
               order: "desc",

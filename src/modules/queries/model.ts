@@ -2,6 +2,13 @@
 export const queryStatuses = ["Open", "Assigned", "In Progress", "Resolved", "Closed"] as const;
 export type QueryStatus = (typeof queryStatuses)[number];
 
+/** The statuses of a query still being worked: it counts against its agent and its SLA runs. */
+export const openStatuses = [
+  "Open",
+  "Assigned",
+  "In Progress",
+] as const satisfies readonly QueryStatus[];
+
 export const priorities = ["Low", "Medium", "High", "Urgent"] as const;
 export type Priority = (typeof priorities)[number];
 

@@ -1,7 +1,7 @@
 import type { Deps } from "@/deps.ts";
-import { can } from "@/http/rbac.ts";
 import { AppError, notFound } from "@/errors.ts";
-import type { Actor, User } from "@/modules/users/repository.ts";
+import type { User } from "@/modules/users/repository.ts";
+import { type Actor, can } from "@/modules/users/actor.ts";
 import type { RoutingService } from "@/modules/routing/service.ts";
 import type { PageRequest, PageResult } from "@/store/types.ts";
 import {

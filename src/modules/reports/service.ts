@@ -1,5 +1,6 @@
 import type { Deps } from "@/deps.ts";
 import { AppError, ConflictError } from "@/errors.ts";
+import { answeringRoles } from "@/modules/users/actor.ts";
 import type { QueryStatus } from "@/modules/queries/model.ts";
 import type { User } from "@/modules/users/repository.ts";
 import type { Range } from "./repository.ts";
@@ -94,8 +95,6 @@ export function snapshotId(orgId: string, tz: string, day: string): string {
   return `${orgId}:${tz}:${day}`;
 }
 
-const staffRoles = ["Admin", "TL", "Agent"] as const;
-
 export function createReportService(deps: Pick<Deps, "store" | "clock">): ReportService {
   const { store } = deps;
   const snapshots = store.documents<ReportSnapshot>("report_snapshots");
@@ -136,7 +135,7 @@ export function createReportService(deps: Pick<Deps, "store" | "clock">): Report
   async function staff(orgId: string): Promise<User[]> {
     const users: User[] = [];
     for (let page = 1;; page++) {
-      const result = await store.users.list(orgId, { roles: [...staffRoles] }, {
+      const result = await store.users.list(orgId, { roles: [...answeringRoles] }, {
         page,
         limit: 100,
       });

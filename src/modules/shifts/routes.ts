@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { bearer, errors, jsonResponse, pageOf, PageQuery, router } from "@/http/openapi.ts";
-import { can, requirePermission } from "@/http/rbac.ts";
+import { requirePermission } from "@/http/rbac.ts";
+import { can } from "@/modules/users/actor.ts";
 import type { ShiftService } from "./service.ts";
 
 const ShiftSchema = z.object({

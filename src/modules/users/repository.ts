@@ -3,7 +3,6 @@ import type { AllowedPlace } from "@/modules/organizations/repository.ts";
 
 export const roles = ["SuperAdmin", "Admin", "TL", "QA", "Agent", "Customer"] as const;
 export type Role = (typeof roles)[number];
-export const staffRoles = ["Admin", "TL", "QA", "Agent"] as const satisfies readonly Role[];
 
 export type Availability = "online" | "away" | "offline";
 
@@ -54,13 +53,6 @@ export function newUser(fields: NewUser): User {
     updatedAt: fields.createdAt,
     ...fields,
   };
-}
-
-/** Someone acting inside an organization, as their token says. */
-export interface Actor {
-  userId: string;
-  orgId: string;
-  role: Role;
 }
 
 /** A user as the API shows it: never the password hash. */

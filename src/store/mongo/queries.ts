@@ -1,5 +1,5 @@
 import type { Filter } from "mongodb";
-import type { Query, QueryHistoryEntry, QueryStatus } from "@/modules/queries/model.ts";
+import type { Query, QueryHistoryEntry } from "@/modules/queries/model.ts";
 import type {
   CounterRepository,
   QueryExpectation,
@@ -8,7 +8,7 @@ import type {
   QueryRepository,
   QuerySort,
 } from "@/modules/queries/repository.ts";
-import { priorityRank } from "@/modules/queries/model.ts";
+import { openStatuses, priorityRank } from "@/modules/queries/model.ts";
 import { pageOffset } from "@/store/types.ts";
 import {
   collection,
@@ -59,8 +59,6 @@ export async function ensureQueryIndexes(db: Db): Promise<void> {
   await db.collection("agent_states").createIndex({ organizationId: 1, status: 1, onShift: 1 });
 }
 
-const running: QueryStatus[] = ["Open", "Assigned", "In Progress"];
-
 const sortFields: Record<QuerySort["field"], string> = {
   createdAt: "createdAt",
   updatedAt: "updatedAt",
@@ -87,7 +85,7 @@ function filterQuery(orgId: string, f: QueryFilter): Filter<QueryDoc> {
   }
   if (f.breached !== undefined) q.breached = f.breached;
   if (f.dueBefore !== undefined) {
-    and.push({ status: { $in: running } }, {
+    and.push({ status: { $in: [...openStatuses] } }, {
       $or: [
         {
           firstResponseAt: null,
@@ -177,7 +175,7 @@ export function mongoQueryRepository(db: Db): QueryRepository {
       return many(
         {
           organizationId: orgId,
-          status: { $in: running },
+          status: { $in: [...openStatuses] },
           slaPausedAt: null,
           $or: [
             {

@@ -11,8 +11,7 @@ import type { SQLInputValue } from "node:sqlite";
 import { pageOffset } from "@/store/types.ts";
 import { type Db, likePattern, rethrowConflict, type Row } from "./db.ts";
 import { docOf, jsonSet, Where } from "./docs.ts";
-
-const runningStatuses = ["Open", "Assigned", "In Progress"];
+import { openStatuses } from "@/modules/queries/model.ts";
 
 const sortColumns: Record<QuerySort["field"], string> = {
   createdAt: "created_at",
@@ -41,7 +40,7 @@ function filterWhere(orgId: string, f: QueryFilter, counting = false): Where {
   if (f.createdTo !== undefined) w.add("created_at < ?", f.createdTo);
   if (f.breached !== undefined) w.add("breached = ?", f.breached ? 1 : 0);
   if (f.dueBefore !== undefined) {
-    w.in("status", runningStatuses).add(
+    w.in("status", [...openStatuses]).add(
       `((first_response_at IS NULL AND first_response_breached_at IS NULL
          AND first_response_due_at < ?)
         OR (resolution_breached_at IS NULL AND resolution_due_at < ?))`,

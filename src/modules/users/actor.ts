@@ -1,0 +1,62 @@
+import type { Role } from "./repository.ts";
+
+/** Someone acting inside an organization: who, where, and in which role. */
+export interface Actor {
+  userId: string;
+  orgId: string;
+  role: Role;
+}
+
+/** The staff of an organization: everyone but its customers. */
+export const staffRoles = ["Admin", "TL", "QA", "Agent"] as const satisfies readonly Role[];
+/** Who leads a desk: assigns, transfers, manages FAQ and leads' settings. */
+export const leadRoles = ["Admin", "TL"] as const satisfies readonly Role[];
+/** Who oversees every query, room and report of the organization, without being assigned. */
+export const supervisorRoles = ["Admin", "TL", "QA"] as const satisfies readonly Role[];
+/** Who answers customers: the roles a query can be assigned to and reported on. */
+export const answeringRoles = ["Admin", "TL", "Agent"] as const satisfies readonly Role[];
+
+/**
+ * What each role may do: the one table. Services ask `can(actor.role, action)`; routes name
+ * their action with `requirePermission`. Which organization is a separate rule (`tenant`).
+ */
+export const permissions = {
+  "platform.manage": ["SuperAdmin"],
+  "organization.read": ["SuperAdmin", "Admin"],
+  "organization.update": ["SuperAdmin", "Admin"],
+  "staff.read": ["SuperAdmin", ...supervisorRoles],
+  "staff.manage": ["SuperAdmin", "Admin"],
+  "access.manage": ["SuperAdmin", "Admin"],
+  "audit.read": ["SuperAdmin", "Admin"],
+  "location.history": ["SuperAdmin", "Admin"],
+  "profile.self": ["SuperAdmin", ...staffRoles, "Customer"],
+  "reports.read": ["SuperAdmin", ...supervisorRoles],
+  "leads.manage": ["SuperAdmin", ...leadRoles],
+  "queries.read": [...staffRoles, "Customer"],
+  "queries.create": [...answeringRoles, "Customer"],
+  "queries.work": answeringRoles,
+  "queries.lead": leadRoles,
+  "queries.rate": ["Customer"],
+  "routing.availability": answeringRoles,
+  "routing.read": supervisorRoles,
+  "support.settings": ["Admin"],
+  "notifications.self": [...staffRoles, "Customer"],
+  "shifts.self": staffRoles,
+  "shifts.read": supervisorRoles,
+  "faq.read": staffRoles,
+  "faq.manage": leadRoles,
+  "chat.read": [...staffRoles, "Customer"],
+  /** Read every query room of the organization, not only those of one's own queries. */
+  "chat.oversee": supervisorRoles,
+  "chat.write": [...answeringRoles, "Customer"],
+  "chat.direct": answeringRoles,
+  "calls.make": [...answeringRoles, "Customer"],
+  "email.manage": ["SuperAdmin", "Admin"],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof permissions;
+
+/** Whether the role may perform the action. */
+export function can(role: Role, action: Permission): boolean {
+  return (permissions[action] as readonly Role[]).includes(role);
+}
