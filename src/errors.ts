@@ -52,10 +52,6 @@ export function notFound(what: string, id: string): AppError {
   return new AppError("NOT_FOUND", `${what} "${id}" not found`);
 }
 
-export function forbidden(message = "You are not allowed to do this"): AppError {
-  return new AppError("FORBIDDEN", message);
-}
-
 /** The JSON body of every error answer. */
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown; requestId?: string };

@@ -48,7 +48,7 @@ export interface EmailService {
   settle(): Promise<void>;
 }
 
-/** Mailbox settings, polling and replies of the email channel (issue 6). */
+/** Mailbox settings, polling and replies of the email channel. */
 export function createEmailService(
   deps: Deps,
   support: { chat: ChatService; queries: QueryService },
