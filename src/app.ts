@@ -2,28 +2,23 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
 import { cors } from "hono/cors";
 import type { Deps } from "@/deps.ts";
-import type { AppEnv } from "@/http/env.ts";
+import type { AppEnv, RouterServices } from "@/http/env.ts";
 import { errorHandler, notFoundHandler } from "@/http/errors.ts";
 import { requestLog } from "@/http/request_log.ts";
 import { responseHeaders } from "@/http/security_headers.ts";
 import { clientAddress } from "@/http/client_ip.ts";
 import { bodyLimits, noRepeatedParams } from "@/http/guards.ts";
 import { docsRoutes } from "@/http/docs.ts";
-import { createTokenService } from "@/modules/auth/tokens.ts";
 import { healthRoutes } from "@/modules/health/routes.ts";
 import { rateLimit } from "@/http/rate_limit.ts";
 import { mountIdentity } from "@/http/identity.ts";
-import { createAccessService } from "@/modules/access/service.ts";
-import { createSessionService } from "@/modules/auth/service.ts";
-import { createAccountService } from "@/modules/auth/account.ts";
 import { authenticate } from "@/http/authenticate.ts";
-import type { Context, MiddlewareHandler } from "hono";
-import { createOrganizationService } from "@/modules/organizations/service.ts";
-import { createStaffService } from "@/modules/staff/service.ts";
-import { buildSupportServices, mountSupport, type SupportServices } from "@/http/support.ts";
+import type { Context } from "hono";
+import type { Services } from "@/services.ts";
+import { mountSupport } from "@/http/support.ts";
 import { mountEmail } from "@/http/email.ts";
 import { mountReports } from "@/http/reports.ts";
-import { buildRealtime, mountRealtime, type RealtimeServices } from "@/http/realtime.ts";
+import { mountRealtime } from "@/http/realtime.ts";
 
 /** The caller's own `X-Request-Id` when it is a sensible one (as hono's check), else a new id. */
 function incomingRequestId(c: Context): string {
@@ -31,51 +26,8 @@ function incomingRequestId(c: Context): string {
   return given && given.length <= 255 && !/[^\w\-=]/.test(given) ? given : crypto.randomUUID();
 }
 
-/** Services shared by the routers of one app instance. */
-export interface Services {
-  tokens: ReturnType<typeof createTokenService>;
-  access: ReturnType<typeof createAccessService>;
-  sessions: ReturnType<typeof createSessionService>;
-  accounts: ReturnType<typeof createAccountService>;
-  organizations: ReturnType<typeof createOrganizationService>;
-  staff: ReturnType<typeof createStaffService>;
-  /** Token, organization status and IP allow-list checks, for every authenticated route. */
-  authenticate: MiddlewareHandler<AppEnv>;
-  /** Queries, routing, notifications, shifts and FAQ. */
-  support: SupportServices;
-  /** Sockets, chat files, calls and presence. */
-  realtime: RealtimeServices;
-}
-
-/** Builds the services every router shares; subscribes them to the bus. */
-export async function buildServices(deps: Deps): Promise<Services> {
-  const tokens = createTokenService(deps);
-  await tokens.start();
-  const access = createAccessService(deps);
-  await access.start();
-  const sessions = createSessionService(deps, { tokens, access });
-  const accounts = createAccountService(deps, sessions, tokens);
-  const authn = authenticate(tokens, access);
-  const support = buildSupportServices(deps);
-  const realtime = buildRealtime(deps, support);
-  const organizations = createOrganizationService(deps, access);
-  const staff = createStaffService(deps, tokens);
-  return {
-    tokens,
-    access,
-    sessions,
-    accounts,
-    organizations,
-    staff,
-    authenticate: authn,
-    support,
-    realtime,
-  };
-}
-
 /** The whole HTTP API: middleware in order, every router, docs, one error handler. */
-export async function buildApp(deps: Deps): Promise<OpenAPIHono<AppEnv>> {
-  const services = await buildServices(deps);
+export function buildApp(deps: Deps, services: Services): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   // The id goes onto the response with the other headers (see responseHeaders), not here.
   app.use(requestId({ headerName: "", generator: incomingRequestId }));
@@ -101,7 +53,10 @@ export async function buildApp(deps: Deps): Promise<OpenAPIHono<AppEnv>> {
   app.use(noRepeatedParams());
 
   app.route("/health", healthRoutes(deps));
-  mountApi(app, deps, services);
+  mountApi(app, deps, {
+    ...services,
+    authenticate: authenticate(services.tokens, services.access),
+  });
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
@@ -123,7 +78,7 @@ export async function buildApp(deps: Deps): Promise<OpenAPIHono<AppEnv>> {
 }
 
 /** The `/api/v1` routers; each capability mounts its own here. */
-function mountApi(app: OpenAPIHono<AppEnv>, deps: Deps, services: Services): void {
+function mountApi(app: OpenAPIHono<AppEnv>, deps: Deps, services: RouterServices): void {
   app.use(
     "/api/v1/*",
     rateLimit(deps.shared, {

@@ -1,14 +1,19 @@
 import { ConfigError, loadConfig } from "@/config.ts";
 import { buildDeps } from "@/deps.ts";
 import { buildApp } from "@/app.ts";
+import { buildServices } from "@/services.ts";
 import { errorMessage } from "@/log.ts";
 import { startCrons } from "../workers/cron.ts";
 
-/** Starts the API: config → deps → app → Deno.serve, and stops it gracefully on a signal. */
+/**
+ * Starts the API: config → deps → services → app → Deno.serve (and the crons, on the same
+ * services), and stops it gracefully on a signal.
+ */
 async function main(): Promise<void> {
   const config = loadConfig(Deno.env.toObject());
   const deps = await buildDeps(config);
-  const app = await buildApp(deps);
+  const services = await buildServices(deps);
+  const app = buildApp(deps, services);
   const server = Deno.serve({
     port: config.port,
     hostname: config.host,
@@ -21,7 +26,7 @@ async function main(): Promise<void> {
   }, app.fetch);
   if (config.cronsEnabled) {
     const crons = new AbortController();
-    startCrons(deps, crons.signal);
+    startCrons(deps, services, crons.signal);
     deps.onShutdown(() => crons.abort());
   }
 

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Config } from "@/config.ts";
 import type { Deps } from "@/deps.ts";
+import { buildServices, type Services } from "@/services.ts";
 import { hashPassword } from "@/modules/auth/passwords.ts";
 import {
   defaultOrganizationSettings,
@@ -21,6 +22,8 @@ import { seedSupport } from "./seed_support.ts";
 /** What the steps share: the demo tenant and everyone made so far. */
 export interface SeedContext {
   deps: Deps;
+  /** The same services the API uses, so what the seed makes has real history and events. */
+  services: Services;
   password: string;
   org: Organization;
   users: User[];
@@ -132,6 +135,7 @@ export async function seed(deps: Deps, options: { password: string }): Promise<s
   });
   const ctx: SeedContext = {
     deps,
+    services: await buildServices(deps),
     password: options.password,
     org,
     users: [],

@@ -1,4 +1,3 @@
-import { buildSupportServices } from "@/http/support.ts";
 import type { Priority, QueryStatus } from "@/modules/queries/model.ts";
 import type { User } from "@/modules/users/repository.ts";
 import type { SeedContext, SeedStep } from "./seed.ts";
@@ -63,8 +62,7 @@ const demoQueries: {
  * the same services the API uses, so their history and SLA fields are real.
  */
 export const seedSupport: SeedStep = async (ctx: SeedContext) => {
-  const { deps, org } = ctx;
-  const support = buildSupportServices(deps);
+  const { services: support, org } = ctx;
   const byName = (name: string) => ctx.users.find((u) => u.name === name)!;
   const as = (u: User) => ({ userId: u.id, orgId: org.id, role: u.role });
   for (const name of ["Alice Agent", "Bob Agent"]) {

@@ -1,20 +1,15 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Deps } from "@/deps.ts";
-import type { Services } from "@/app.ts";
-import type { AppEnv } from "./env.ts";
+import type { AppEnv, RouterServices } from "./env.ts";
 import { requirePermission, tenant } from "./rbac.ts";
-import { createEmailService } from "@/modules/email/service.ts";
 import { emailConfigRoutes } from "@/modules/email/routes.ts";
 
 /**
- * The email channel under /api/v1 (issue 6): mailbox settings for Admins at `/email-config`
- * and for a SuperAdmin at `/superadmin/organizations/:orgId/email-config`; agents' replies on
- * email queries leave by SMTP from here on.
+ * The email channel under /api/v1: mailbox settings for Admins at `/email-config`
+ * and for a SuperAdmin at `/superadmin/organizations/:orgId/email-config`.
  */
-export function mountEmail(app: OpenAPIHono<AppEnv>, deps: Deps, s: Services): void {
-  const email = createEmailService(deps, s.support);
-  email.attach(s.support.chat);
-  const routes = emailConfigRoutes(email);
+export function mountEmail(app: OpenAPIHono<AppEnv>, _deps: Deps, s: RouterServices): void {
+  const routes = emailConfigRoutes(s.email);
   const admin = "/api/v1/email-config";
   const platform = "/api/v1/superadmin/organizations/:orgId/email-config";
   for (const path of [admin, `${admin}/*`]) app.use(path, s.authenticate, tenant());

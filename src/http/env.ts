@@ -1,20 +1,9 @@
-import type { Context } from "hono";
-import type { Role } from "@/modules/users/repository.ts";
+import type { Context, MiddlewareHandler } from "hono";
+import type { Services } from "@/services.ts";
 import type { Actor } from "@/modules/users/actor.ts";
+import type { AuthContext } from "@/modules/auth/context.ts";
 
-/** Who is calling, from a verified access token. */
-export interface AuthContext {
-  userId: string;
-  /** The caller's own organization; null for a SuperAdmin. */
-  orgId: string | null;
-  role: Role;
-  /** The token's id, for revocation at logout. */
-  tokenId: string;
-  /** Expiry of the token, in seconds since the epoch. */
-  expiresAt: number;
-  /** When the token was issued, in milliseconds (per-user revocation compares it). */
-  issuedAtMs?: number;
-}
+export type { AuthContext };
 
 /**
  * Hono environment for every router: the typed values middleware sets. Read them with
@@ -37,3 +26,6 @@ export function actorOf(c: Context<AppEnv, string, object>): Actor {
   const auth = c.get("auth");
   return { userId: auth.userId, orgId: c.get("orgId"), role: auth.role };
 }
+
+/** What the routers are given: the process's services and the authentication built on them. */
+export type RouterServices = Services & { authenticate: MiddlewareHandler<AppEnv> };

@@ -1,7 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Deps } from "@/deps.ts";
-import type { Services } from "@/app.ts";
-import type { AppEnv } from "./env.ts";
+import type { AppEnv, RouterServices } from "./env.ts";
 import { authRoutes } from "@/modules/auth/routes.ts";
 import {
   adminOrganizationRoutes,
@@ -15,8 +14,8 @@ import {
 } from "@/modules/access/routes.ts";
 import { auditRoutes } from "@/modules/audit/routes.ts";
 
-/** Identity and access routers under /api/v1 (issue 3). */
-export function mountIdentity(app: OpenAPIHono<AppEnv>, deps: Deps, s: Services): void {
+/** Identity and access routers under /api/v1. */
+export function mountIdentity(app: OpenAPIHono<AppEnv>, deps: Deps, s: RouterServices): void {
   app.route("/api/v1/auth", authRoutes(deps, s));
   app.route("/api/v1/superadmin", superadminOrganizationRoutes(s));
   app.route("/api/v1/superadmin", locationAccessRoutes(s, "superadmin"));

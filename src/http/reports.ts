@@ -1,20 +1,17 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Deps } from "@/deps.ts";
-import type { Services } from "@/app.ts";
-import type { AppEnv } from "./env.ts";
+import type { AppEnv, RouterServices } from "./env.ts";
 import { tenant } from "./rbac.ts";
-import { createReportService } from "@/modules/reports/service.ts";
 import { reportRoutes } from "@/modules/reports/routes.ts";
 
 /**
- * Reports (issue 7) under /api/v1/reports, and for a SuperAdmin under
+ * Reports under /api/v1/reports, and for a SuperAdmin under
  * /api/v1/superadmin/organizations/:orgId/reports; both behind authentication and the tenant.
  */
-export function mountReports(app: OpenAPIHono<AppEnv>, deps: Deps, s: Services): void {
-  const reports = createReportService(deps);
+export function mountReports(app: OpenAPIHono<AppEnv>, deps: Deps, s: RouterServices): void {
   for (const base of ["/api/v1/reports", "/api/v1/superadmin/organizations/:orgId/reports"]) {
     app.use(base, s.authenticate, tenant());
     app.use(`${base}/*`, s.authenticate, tenant());
-    app.route(base, reportRoutes(deps, reports));
+    app.route(base, reportRoutes(deps, s.reports));
   }
 }

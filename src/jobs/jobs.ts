@@ -1,7 +1,6 @@
 import type { Deps } from "@/deps.ts";
-import { buildSupportServices } from "@/http/support.ts";
 import { errorMessage } from "@/log.ts";
-import { createEmailService } from "@/modules/email/service.ts";
+import type { Services } from "@/services.ts";
 import { snapshotReports } from "./snapshot_reports.ts";
 
 /** A scheduled job: a plain async function over deps, run on a cron schedule. */
@@ -12,21 +11,23 @@ export interface Job {
   run(): Promise<unknown>;
 }
 
-/** Every scheduled job of the service; each capability adds its own here. */
-export function buildJobs(deps: Deps): Job[] {
-  const support = buildSupportServices(deps);
-  const email = createEmailService(deps, support);
+/** Every scheduled job, over the process's own services; each capability adds its own here. */
+export function buildJobs(deps: Pick<Deps, "store" | "clock">, services: Services): Job[] {
   return [
-    { name: "poll-mailboxes", schedule: "* * * * *", run: () => email.pollDue() },
-    { name: "email-replies", schedule: "* * * * *", run: () => email.sendDue() },
-    { name: "sla", schedule: "* * * * *", run: () => support.sla() },
+    { name: "poll-mailboxes", schedule: "* * * * *", run: () => services.email.pollDue() },
+    { name: "email-replies", schedule: "* * * * *", run: () => services.email.sendDue() },
+    { name: "sla", schedule: "* * * * *", run: () => services.sla() },
     {
       name: "requeue-unanswered",
       schedule: "* * * * *",
-      run: () => support.routing.requeueUnanswered(),
+      run: () => services.routing.requeueUnanswered(),
     },
     // Hourly, so each organization's midnight (in its own time zone) is covered within the hour.
-    { name: "report-snapshots", schedule: "17 * * * *", run: () => snapshotReports(deps) },
+    {
+      name: "report-snapshots",
+      schedule: "17 * * * *",
+      run: () => snapshotReports(deps, services.reports),
+    },
   ];
 }
 

@@ -1,33 +1,25 @@
 import type { Deps } from "@/deps.ts";
 import type { Query } from "@/modules/queries/model.ts";
 import type { NullableQueryField } from "@/modules/queries/repository.ts";
-import type { QueryEvents } from "@/modules/queries/events.ts";
-import type { NotificationService } from "@/modules/notifications/service.ts";
+import type { Events } from "@/events.ts";
+import { queryHistoryRecorder } from "@/modules/queries/history.ts";
 import { supportSettings } from "@/modules/queries/settings.ts";
 import { activeOrganizations } from "@/modules/organizations/repository.ts";
-import { openStatuses } from "@/modules/queries/model.ts";
+import { openStatuses, type SlaTarget, slaTargetNames } from "@/modules/queries/model.ts";
 
 export interface SlaRun {
   warned: number;
   breached: number;
 }
 
-type Target = "firstResponse" | "resolution";
-const targetNames: Record<Target, string> = {
-  firstResponse: "first response",
-  resolution: "resolution",
-};
+type SlaDeps = Pick<Deps, "store" | "clock" | "ids"> & { events: Events };
 
 /**
  * Warns assignees before an SLA target is due and marks each breach exactly once (a conditional
  * update on the still-empty field: several instances may run this at the same time), writing
- * history and notifying the assignee and their team leads. Paused clocks are skipped.
+ * history and emitting `sla.warned` or `sla.breached`. Paused clocks are skipped.
  */
-export async function checkSlas(
-  deps: Pick<Deps, "store" | "clock">,
-  events: QueryEvents,
-  notifications: NotificationService,
-): Promise<SlaRun> {
+export async function checkSlas(deps: SlaDeps): Promise<SlaRun> {
   const run: SlaRun = { warned: 0, breached: 0 };
   const now = deps.clock.now();
   for await (const org of activeOrganizations(deps.store.organizations)) {
@@ -43,7 +35,7 @@ export async function checkSlas(
         const outcome = await checkTarget(deps, query, target, now, warnMs);
         if (!outcome) continue;
         run[outcome.kind]++;
-        await announce(deps, events, notifications, outcome.query, target, outcome.kind);
+        await announce(deps, outcome.query, target, outcome.kind);
       }
     }
   }
@@ -53,7 +45,7 @@ export async function checkSlas(
 async function checkTarget(
   deps: Pick<Deps, "store">,
   query: Query,
-  target: Target,
+  target: SlaTarget,
   now: Date,
   warnMs: number,
 ) {
@@ -80,48 +72,22 @@ async function checkTarget(
   return null;
 }
 
+/** Writes the history line, then tells the listeners (notifications, pushes, webhooks). */
 async function announce(
-  deps: Pick<Deps, "store">,
-  events: QueryEvents,
-  notifications: NotificationService,
+  deps: SlaDeps,
   query: Query,
-  target: Target,
+  target: SlaTarget,
   kind: "warned" | "breached",
 ) {
-  const name = targetNames[target];
-  const dueAt = query[`${target}DueAt`];
-  await events.record(query, "system", {
+  const name = slaTargetNames[target];
+  await queryHistoryRecorder(deps)(query, "system", {
     action: kind === "breached" ? "sla-breach" : "sla-warning",
     field: `${target}DueAt`,
-    to: dueAt,
+    to: query[`${target}DueAt`],
     reason: kind === "breached" ? `${name} target missed` : `${name} target due soon`,
   });
-  const people = new Set<string>();
-  if (query.assignedTo) people.add(query.assignedTo);
-  if (kind === "breached") { for (const tl of await teamLeads(deps, query)) people.add(tl); }
-  for (const userId of people) {
-    await notifications.notify(query.organizationId, userId, {
-      type: kind === "breached" ? "sla-breach" : "sla-warning",
-      title: kind === "breached"
-        ? `${query.reference} missed its ${name} target`
-        : `${query.reference}: ${name} due at ${dueAt}`,
-      body: query.title,
-      data: { queryId: query.id },
-    });
-  }
-  await events.updated(query);
-}
-
-/** The team leads of the assignee's team, or every team lead when none matches. */
-async function teamLeads(deps: Pick<Deps, "store">, query: Query): Promise<string[]> {
-  const orgId = query.organizationId;
-  const assignee = query.assignedTo
-    ? await deps.store.users.findById(orgId, query.assignedTo)
-    : null;
-  const all = await deps.store.users.list(orgId, { roles: ["TL"], active: true }, {
-    page: 1,
-    limit: 100,
-  });
-  const sameTeam = all.data.filter((u) => assignee?.team && u.team === assignee.team);
-  return (sameTeam.length ? sameTeam : all.data).map((u) => u.id);
+  await deps.events.emit(kind === "breached" ? "sla.breached" : "sla.warned", {
+    organizationId: query.organizationId,
+    actorId: "system",
+  }, { query, target });
 }

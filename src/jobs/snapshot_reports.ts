@@ -1,6 +1,6 @@
 import { activeOrganizations } from "@/modules/organizations/repository.ts";
 import type { Deps } from "@/deps.ts";
-import { createReportService } from "@/modules/reports/service.ts";
+import type { ReportService } from "@/modules/reports/service.ts";
 import { addDays, localDay } from "@/modules/reports/time.ts";
 
 /** How many finished days back a run fills in, so a missed run (or a new deploy) catches up. */
@@ -13,8 +13,8 @@ export const snapshotBackfillDays = 7;
  */
 export async function snapshotReports(
   deps: Pick<Deps, "store" | "clock">,
+  reports: Pick<ReportService, "snapshotDay">,
 ): Promise<{ organizations: number; written: number }> {
-  const reports = createReportService(deps);
   let organizations = 0;
   let written = 0;
   for await (const org of activeOrganizations(deps.store.organizations)) {

@@ -1,4 +1,5 @@
 import type { Deps } from "@/deps.ts";
+import type { Events } from "@/events.ts";
 import { channels } from "@/bus/bus.ts";
 import { AppError, notFound } from "@/errors.ts";
 import { type Actor, can } from "@/modules/users/actor.ts";
@@ -58,7 +59,9 @@ const reasons: Record<CallOutcome, string> = {
 
 /** WebRTC signalling: offers, answers and candidates go through each user's bus channel. */
 export function createCallService(
-  deps: Pick<Deps, "store" | "bus" | "shared" | "clock" | "ids" | "config" | "log">,
+  deps: Pick<Deps, "store" | "bus" | "shared" | "clock" | "ids" | "config" | "log"> & {
+    events: Events;
+  },
   attachments: Pick<AttachmentService, "save">,
 ): CallService {
   const calls = deps.store.documents<CallRecord>("calls");
@@ -91,6 +94,12 @@ export function createCallService(
       { page: 1, limit: 1 },
     );
     return shared.total > 0;
+  }
+
+  function emitEnded(call: CallRecord, actorId: string) {
+    return deps.events.emit("call.ended", { organizationId: call.organizationId, actorId }, {
+      call,
+    });
   }
 
   async function party(caller: Actor, callId: string): Promise<CallRecord> {
@@ -134,8 +143,13 @@ export function createCallService(
           durationSeconds: 0,
         });
         await push(caller.userId, "call-ended", { callId: call.id, reason: "busy" });
+        if (ended) await emitEnded(ended, caller.userId);
         return ended ?? call;
       }
+      await deps.events.emit("call.started", {
+        organizationId: call.organizationId,
+        actorId: caller.userId,
+      }, { call });
       await push(to, "incoming-call", { callId: call.id, from: caller.userId, offer, callType });
       timers.set(
         call.id,
@@ -192,6 +206,7 @@ export function createCallService(
       const data = { callId, reason: reasons[finalOutcome], ...(by ? { by } : {}) };
       await push(current.callerId, "call-ended", data);
       await push(current.calleeId, "call-ended", data);
+      await emitEnded(ended, by ?? "system");
       return true;
     },
     async dropped(orgId, userId) {

@@ -1,7 +1,7 @@
 import type { Deps } from "@/deps.ts";
 import { type Bus, channels, type Unsubscribe } from "@/bus/bus.ts";
 import { AppError } from "@/errors.ts";
-import type { AuthContext } from "@/http/env.ts";
+import type { AuthContext } from "@/modules/auth/context.ts";
 import type { ChatService, RoomEvent } from "@/modules/chat/service.ts";
 import type { Message } from "@/modules/chat/repository.ts";
 import { errorMessage } from "@/log.ts";

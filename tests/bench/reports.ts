@@ -61,7 +61,7 @@ async function measure(
   if (store.kind === "mongo" && label.includes("100000")) return rows;
   row("agents report, 30 days, live", await timed(runs, () => reports.agents(orgId, month)));
   const t0 = performance.now();
-  const job = await snapshotReports({ store, clock });
+  const job = await snapshotReports({ store, clock }, reports);
   row("snapshot job (7 past days)", performance.now() - t0, undefined, `${job.written} written`);
   row(
     "agents report, 7 days, 6 from snapshots",

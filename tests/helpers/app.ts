@@ -3,6 +3,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { loadConfig } from "@/config.ts";
 import { buildDeps, type Deps, type DepsOverrides } from "@/deps.ts";
 import { buildApp } from "@/app.ts";
+import { buildServices, type Services } from "@/services.ts";
 import type { AppEnv } from "@/http/env.ts";
 import { openStore, type Store } from "@/store/store.ts";
 import { startMongo, type TestMongo } from "./mongo.ts";
@@ -17,6 +18,8 @@ export interface TestAppOptions extends DepsOverrides {
 export interface TestApp {
   app: OpenAPIHono<AppEnv>;
   deps: Deps;
+  /** The services the app was built on (one graph, as in the API process). */
+  services: Services;
   /** `app.request` with JSON helpers: sends `json` as the body and a Bearer `token`. */
   call(method: string, path: string, options?: CallOptions): Promise<Response>;
   close(): Promise<void>;
@@ -61,10 +64,12 @@ export async function testDeps(options: TestAppOptions = {}): Promise<Deps & { d
 /** The real app over test deps, called in-process with `app.request` (no port). */
 export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
   const deps = await testDeps(options);
-  const app = await buildApp(deps);
+  const services = await buildServices(deps);
+  const app = buildApp(deps, services);
   return {
     app,
     deps,
+    services,
     async call(method, path, opts = {}) {
       const headers: Record<string, string> = { ...opts.headers };
       if (opts.token) headers.authorization = `Bearer ${opts.token}`;

@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import { fixedClock } from "@/clock.ts";
 import { buildJobs, type Job, runExclusive } from "@/jobs/jobs.ts";
 import { memorySharedState } from "@/bus/memory.ts";
-import { testDeps } from "@tests/helpers/app.ts";
+import { testApp, testDeps } from "@tests/helpers/app.ts";
+import { aTenant } from "@tests/helpers/identity.ts";
+import { aDesk, anAgent, expectStatus, openQuery } from "@tests/helpers/support.ts";
+import type { Services } from "@/services.ts";
 
 Deno.test("runExclusive() runs a job once a minute however many instances try", async () => {
   const clock = fixedClock("2026-06-01T10:00:05.000Z");
@@ -47,17 +50,78 @@ Deno.test("runExclusive() logs a failing job and keeps going", async () => {
   }
 });
 
-Deno.test("buildJobs() schedules the SLA, reassign and mail jobs, each runnable", async () => {
-  const deps = await testDeps();
+Deno.test("buildJobs() schedules every job on the process's own services", async () => {
+  const t = await testApp();
   try {
-    const jobs = buildJobs(deps);
+    await aTenant(t);
+    const jobs = buildJobs(t.deps, t.services);
     const names = jobs.map((j) => j.name);
-    for (const name of ["sla", "requeue-unanswered", "poll-mailboxes", "email-replies"]) {
+    for (
+      const name of [
+        "sla",
+        "requeue-unanswered",
+        "poll-mailboxes",
+        "email-replies",
+        "report-snapshots",
+      ]
+    ) {
       assert.ok(names.includes(name), `${name} in ${names.join(", ")}`);
     }
     assert.equal(new Set(names).size, names.length, "job names are unique (they name leases)");
+    // Each job runs on the very instances the API's routes and listeners use.
+    const called = spyOn(t.services, [
+      ["email", "pollDue"],
+      ["email", "sendDue"],
+      ["routing", "requeueUnanswered"],
+      ["reports", "snapshotDay"],
+    ]);
+    const sla = t.services.sla;
+    t.services.sla = () => (called.push("sla"), sla());
     for (const job of jobs) await job.run();
+    assert.deepEqual([...new Set(called)].sort(), [
+      "email.pollDue",
+      "email.sendDue",
+      "reports.snapshotDay",
+      "routing.requeueUnanswered",
+      "sla",
+    ]);
   } finally {
-    await deps.close();
+    await t.close();
   }
 });
+
+Deno.test("buildServices() is one graph: routes and listeners reach the same instances", async () => {
+  const t = await testApp();
+  try {
+    const desk = await aDesk(t);
+    await anAgent(desk);
+    const query = await openQuery(desk);
+    const called = spyOn(t.services, [["queries", "list"], ["queries", "customerReplied"]]);
+    await expectStatus(t.call("GET", "/api/v1/queries", { token: desk.token.Customer }), 200);
+    await expectStatus(
+      t.call("POST", `/api/v1/chat/rooms/${query.roomId}/messages`, {
+        token: desk.token.Customer,
+        json: { message: "Any news?" },
+      }),
+      201,
+    );
+    // One listener for the message (subscribed once), on the service the route used.
+    assert.deepEqual(called, ["queries.list", "queries.customerReplied"]);
+  } finally {
+    await t.close();
+  }
+});
+
+/** Wraps methods of services in place and records each call as `service.method`. */
+function spyOn(services: Services, methods: [keyof Services, string][]): string[] {
+  const called: string[] = [];
+  for (const [name, method] of methods) {
+    const service = services[name] as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const original = service[method]!.bind(service);
+    service[method] = (...args) => {
+      called.push(`${name}.${method}`);
+      return original(...args);
+    };
+  }
+  return called;
+}

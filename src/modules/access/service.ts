@@ -1,6 +1,6 @@
 import type { Deps } from "@/deps.ts";
 import { AppError, notFound } from "@/errors.ts";
-import type { AuthContext } from "@/http/env.ts";
+import type { AuthContext } from "@/modules/auth/context.ts";
 import { audit } from "@/modules/audit/service.ts";
 import type { LoginLocationAccess } from "@/modules/organizations/repository.ts";
 import type { Role } from "@/modules/users/repository.ts";

@@ -1,5 +1,5 @@
 import type { Deps } from "@/deps.ts";
-import type { AuthContext } from "@/http/env.ts";
+import type { AuthContext } from "@/modules/auth/context.ts";
 import type { AuditEvent } from "./repository.ts";
 
 /** What a caller says about an event; id and time are filled in. */

@@ -1,6 +1,6 @@
 import type { Deps } from "@/deps.ts";
 import { AppError } from "@/errors.ts";
-import type { AuthContext } from "@/http/env.ts";
+import type { AuthContext } from "@/modules/auth/context.ts";
 import { audit } from "@/modules/audit/service.ts";
 import { sendMail } from "@/mail/smtp.ts";
 import {

@@ -6,7 +6,7 @@ import { accessCookie } from "@/http/auth.ts";
 import type { AppEnv } from "@/http/env.ts";
 import { bearer, errors, jsonBody, jsonResponse, router } from "@/http/openapi.ts";
 import { requirePermission } from "@/http/rbac.ts";
-import type { Services } from "@/app.ts";
+import type { RouterServices as Services } from "@/http/env.ts";
 import { publicUser } from "@/modules/users/repository.ts";
 import { Email, Latitude, Longitude, Name, Password, UserSchema } from "@/modules/users/schemas.ts";
 import type { Session } from "./service.ts";

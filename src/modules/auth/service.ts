@@ -1,7 +1,7 @@
 import { durationSeconds } from "@/config.ts";
 import type { Deps } from "@/deps.ts";
 import { AppError } from "@/errors.ts";
-import type { AuthContext } from "@/http/env.ts";
+import type { AuthContext } from "@/modules/auth/context.ts";
 import type { AccessService } from "@/modules/access/service.ts";
 import { checkLocation, type Position } from "@/modules/access/location.ts";
 import type { LoginAttempt } from "@/modules/access/repository.ts";

@@ -2,7 +2,7 @@ import { jwtVerify, SignJWT } from "jose";
 import { durationSeconds } from "@/config.ts";
 import { AppError } from "@/errors.ts";
 import type { Deps } from "@/deps.ts";
-import type { AuthContext } from "@/http/env.ts";
+import type { AuthContext } from "@/modules/auth/context.ts";
 import { roles } from "@/modules/users/repository.ts";
 import type { User } from "@/modules/users/repository.ts";
 

@@ -1,4 +1,5 @@
 import type { Deps } from "@/deps.ts";
+import type { Events } from "@/events.ts";
 import { channels } from "@/bus/bus.ts";
 import { AppError, ConflictError, notFound } from "@/errors.ts";
 import type { Role } from "@/modules/users/repository.ts";
@@ -30,9 +31,6 @@ export interface NewMessage {
 export type { RoomRead };
 
 export type RoomSummary = Room & { lastMessage: Message | null; unread: number };
-
-/** Called after a message is stored and published (mail replies, first-response times). */
-export type MessageListener = (message: Message, room: Room) => Promise<void>;
 
 export interface ChatService {
   /** The room if the caller may read it; 404 otherwise. */
@@ -68,16 +66,14 @@ export interface ChatService {
   ): Promise<Message>;
   markRead(actor: Actor, roomId: string, seq: number): Promise<RoomRead>;
   typing(actor: Actor, roomId: string, isTyping: boolean): Promise<void>;
-  onMessage(listener: MessageListener): void;
 }
 
 export function createChatService(
-  deps: Pick<Deps, "store" | "bus" | "clock" | "ids" | "log">,
+  deps: Pick<Deps, "store" | "bus" | "clock" | "ids" | "log"> & { events: Events },
 ): ChatService {
   const { store } = deps;
   const rooms = store.documents<Room>("rooms");
   const reads = store.documents<RoomRead>("room_reads");
-  const listeners: MessageListener[] = [];
   const now = () => deps.clock.now().toISOString();
   /** Rooms are written once and never changed, so each is read from the store once (bounded). */
   const known = new Map<string, Room>();
@@ -150,19 +146,18 @@ export function createChatService(
   }
 
   /**
-   * Publishes a stored message (not awaited: the sender's ack needs the message stored, not
-   * relayed; one connection keeps publishes in order) and runs the listeners.
+   * Publishes a stored message to its room (not awaited: the sender's ack needs the message
+   * stored, not relayed; one connection keeps publishes in order), then emits `message.created`.
    */
   async function deliver(room: Room, message: Message) {
     void publish(room, {
       event: "message-received",
       data: { message, sender: { id: message.senderId, role: message.senderRole } },
     });
-    for (const listener of listeners) {
-      await listener(message, room).catch((err) =>
-        deps.log.error("message listener failed", { messageId: message.id, error: String(err) })
-      );
-    }
+    await deps.events.emit("message.created", {
+      organizationId: room.organizationId,
+      actorId: message.senderId,
+    }, { message, room });
   }
 
   /** Moves a member's read position forward (never back) and tells the room. */
@@ -177,6 +172,10 @@ export function createChatService(
     });
     if (raised) {
       await publish(room, { event: "message-read", data: { roomId: room.id, userId, seq } });
+      await deps.events.emit("message.read", {
+        organizationId: room.organizationId,
+        actorId: userId,
+      }, { roomId: room.id, userId, seq });
     }
     return read;
   }
@@ -341,9 +340,6 @@ export function createChatService(
         event: "user-typing",
         data: { userId: actor.userId, roomId, isTyping },
       });
-    },
-    onMessage(listener) {
-      listeners.push(listener);
     },
   };
   return service;

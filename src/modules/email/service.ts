@@ -1,11 +1,12 @@
 import { activeOrganizations } from "@/modules/organizations/repository.ts";
 import type { Deps } from "@/deps.ts";
 import { AppError } from "@/errors.ts";
-import type { AuthContext } from "@/http/env.ts";
+import type { AuthContext } from "@/modules/auth/context.ts";
 import { verifyImap } from "@/mail/imap.ts";
 import { verifySmtp } from "@/mail/smtp.ts";
 import { errorMessage } from "@/log.ts";
 import type { ChatService } from "@/modules/chat/service.ts";
+import type { Message, Room } from "@/modules/chat/repository.ts";
 import type { QueryService } from "@/modules/queries/service.ts";
 import type { PageRequest, PageResult } from "@/store/types.ts";
 import type { Mailbox } from "./model.ts";
@@ -42,9 +43,12 @@ export interface EmailService {
   pollDue(): Promise<{ polled: number; imported: number; failed: number; busy: number }>;
   /** The job: sends queued replies that are due. */
   sendDue(): ReturnType<typeof sendDueReplies>;
-  /** Sends agents' replies on email queries by SMTP: register on the app's chat service. */
-  attach(chat: ChatService): void;
-  /** Resolves when the reply sends started by `attach` have finished (tests, shutdown). */
+  /**
+   * Queues a message of an email query's room as a mail to the customer (staff messages only)
+   * and starts sending it; the `message.created` listener of the email channel.
+   */
+  replyTo(message: Message, room: Room): Promise<void>;
+  /** Resolves when the reply sends started by `replyTo` have finished (tests, shutdown). */
   settle(): Promise<void>;
 }
 
@@ -131,16 +135,13 @@ export function createEmailService(
       return run;
     },
     sendDue: () => sendDueReplies(ctx),
-    attach(chat) {
-      chat.onMessage(async (message, room) => {
-        const reply = await queueReply(ctx, message, room);
-        if (!reply) return;
-        const attempt = attemptReply(ctx, reply.organizationId, reply.id).catch((err) =>
-          deps.log.error("email reply attempt failed", { error: errorMessage(err) })
-        ).finally(() => pending.delete(attempt));
-        pending.add(attempt);
-      });
-      deps.onShutdown(() => service.settle());
+    async replyTo(message, room) {
+      const reply = await queueReply(ctx, message, room);
+      if (!reply) return;
+      const attempt = attemptReply(ctx, reply.organizationId, reply.id).catch((err) =>
+        deps.log.error("email reply attempt failed", { error: errorMessage(err) })
+      ).finally(() => pending.delete(attempt));
+      pending.add(attempt);
     },
     async settle() {
       while (pending.size) await Promise.allSettled([...pending]);

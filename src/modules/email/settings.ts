@@ -1,6 +1,6 @@
 import type { Deps } from "@/deps.ts";
 import { notFound } from "@/errors.ts";
-import type { AuthContext } from "@/http/env.ts";
+import type { AuthContext } from "@/modules/auth/context.ts";
 import { audit } from "@/modules/audit/service.ts";
 import type { PageRequest, PageResult } from "@/store/types.ts";
 import type { Mailbox } from "./model.ts";

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Services } from "@/app.ts";
+import type { RouterServices as Services } from "@/http/env.ts";
 import {
   bearer,
   errors,

@@ -1,6 +1,6 @@
 import type { Deps } from "@/deps.ts";
 import { AppError, ConflictError, notFound } from "@/errors.ts";
-import type { AuthContext } from "@/http/env.ts";
+import type { AuthContext } from "@/modules/auth/context.ts";
 import type { AccessService } from "@/modules/access/service.ts";
 import { audit } from "@/modules/audit/service.ts";
 import { hashPassword } from "@/modules/auth/passwords.ts";

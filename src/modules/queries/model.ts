@@ -9,6 +9,17 @@ export const openStatuses = [
   "In Progress",
 ] as const satisfies readonly QueryStatus[];
 
+export function isOpen(status: QueryStatus): boolean {
+  return (openStatuses as readonly QueryStatus[]).includes(status);
+}
+
+/** The two SLA targets of a query, and how people read them. */
+export type SlaTarget = "firstResponse" | "resolution";
+export const slaTargetNames: Record<SlaTarget, string> = {
+  firstResponse: "first response",
+  resolution: "resolution",
+};
+
 export const priorities = ["Low", "Medium", "High", "Urgent"] as const;
 export type Priority = (typeof priorities)[number];
 
@@ -29,9 +40,6 @@ export const transitions: Record<QueryStatus, readonly QueryStatus[]> = {
   "Resolved": ["Closed", "In Progress"],
   "Closed": [],
 };
-
-/** States in which a query holds a slot of its assignee's capacity. */
-export const activeStatuses: readonly QueryStatus[] = ["Assigned", "In Progress"];
 
 export function canTransition(from: QueryStatus, to: QueryStatus): boolean {
   return transitions[from].includes(to);

@@ -17,7 +17,8 @@ import {
   type WaitingOn,
 } from "./model.ts";
 import type { QueryFilter, QueryPatch, QuerySort } from "./repository.ts";
-import type { QueryEvents } from "./events.ts";
+import type { Events } from "@/events.ts";
+import { queryHistoryRecorder } from "./history.ts";
 import type { Room } from "@/modules/chat/repository.ts";
 import { slaDueTimes, supportSettings } from "./settings.ts";
 
@@ -73,11 +74,12 @@ export interface QueryService {
 }
 
 export function createQueryService(
-  deps: Pick<Deps, "store" | "clock" | "ids">,
+  deps: Pick<Deps, "store" | "clock" | "ids"> & { events: Events },
   routing: RoutingService,
-  events: QueryEvents,
 ): QueryService {
-  const { store } = deps;
+  const { store, events } = deps;
+  const record = queryHistoryRecorder(deps);
+  const by = (actor: Actor) => ({ organizationId: actor.orgId, actorId: actor.userId });
   const now = () => deps.clock.now().toISOString();
 
   async function agentSkills(actor: Actor): Promise<string[]> {
@@ -196,7 +198,8 @@ export function createQueryService(
         breached: false,
         csat: null,
       });
-      await events.record(query, actor.userId, { action: "created", to: "Open" });
+      await record(query, actor.userId, { action: "created", to: "Open" });
+      await events.emit("query.created", by(actor), { query });
       return await routing.offer(query);
     },
 
@@ -237,9 +240,12 @@ export function createQueryService(
       if (changed.length === 0) return query;
       const updated = await change(query, patch);
       for (const [field, from, to] of changed) {
-        await events.record(updated, actor.userId, { action: "edited", field, from, to });
+        await record(updated, actor.userId, { action: "edited", field, from, to });
       }
-      await events.updated(updated);
+      await events.emit("query.updated", by(actor), {
+        query: updated,
+        changes: changed.map(([field, from, to]) => ({ field, from, to })),
+      });
       return updated;
     },
 
@@ -276,14 +282,19 @@ export function createQueryService(
         }
         throw err;
       }
-      await events.record(updated, actor.userId, {
+      await record(updated, actor.userId, {
         action: "status",
         field: "status",
         from: query.status,
         to: status,
         reason: reason ?? null,
       });
-      await events.updated(updated);
+      await events.emit("query.status_changed", by(actor), {
+        query: updated,
+        from: query.status,
+        to: status,
+        reason: reason ?? null,
+      });
       if (status === "Resolved" && query.assignedTo) {
         await routing.release(query.organizationId, query.assignedTo);
       }
@@ -318,14 +329,17 @@ export function createQueryService(
           after.resolutionDueAt,
         ),
       });
-      await events.record(updated, actor.userId, {
+      await record(updated, actor.userId, {
         action: "priority",
         field: "priority",
         from: query.priority,
         to: priority,
         reason: reason ?? null,
       });
-      await events.updated(updated);
+      await events.emit("query.updated", by(actor), {
+        query: updated,
+        changes: [{ field: "priority", from: query.priority, to: priority }],
+      });
       return updated;
     },
 
@@ -377,8 +391,8 @@ export function createQueryService(
         updatedAt: csat.ratedAt,
       });
       if (!updated) throw new AppError("CONFLICT", `${query.reference} is already rated`);
-      await events.record(updated, actor.userId, { action: "csat", field: "csat", to: rating });
-      if (updated.assignedTo) await events.updated(updated);
+      await record(updated, actor.userId, { action: "csat", field: "csat", to: rating });
+      await events.emit("csat.given", by(actor), { query: updated });
       return updated;
     },
 

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Deps } from "@/deps.ts";
 import { notFound } from "@/errors.ts";
-import type { AuthContext } from "@/http/env.ts";
+import type { AuthContext } from "@/modules/auth/context.ts";
 import { audit } from "@/modules/audit/service.ts";
 import type { Organization } from "@/modules/organizations/repository.ts";
 import type { Priority } from "./model.ts";

@@ -1,8 +1,9 @@
 import type { Deps } from "@/deps.ts";
 import { AppError } from "@/errors.ts";
 import type { Availability, User } from "@/modules/users/repository.ts";
-import { activeStatuses, type Query } from "@/modules/queries/model.ts";
-import type { QueryEvents } from "@/modules/queries/events.ts";
+import { isOpen, type Query } from "@/modules/queries/model.ts";
+import type { Events } from "@/events.ts";
+import { queryHistoryRecorder } from "@/modules/queries/history.ts";
 import { type RoutingPolicy, supportSettings } from "@/modules/queries/settings.ts";
 import { activeOrganizations } from "@/modules/organizations/repository.ts";
 import type { AgentState } from "./repository.ts";
@@ -54,10 +55,10 @@ function rank(policy: RoutingPolicy, skill: string | null) {
 }
 
 export function createRoutingService(
-  deps: Pick<Deps, "store" | "clock" | "log">,
-  events: QueryEvents,
+  deps: Pick<Deps, "store" | "clock" | "ids" | "log"> & { events: Events },
 ): RoutingService {
-  const { store } = deps;
+  const { store, events } = deps;
+  const record = queryHistoryRecorder(deps);
   const now = () => deps.clock.now().toISOString();
 
   async function candidates(query: Query) {
@@ -90,13 +91,17 @@ export function createRoutingService(
       await store.agentStates.release(orgId, agent.id);
       return null;
     }
-    await events.record(claimed, actorId, {
+    await record(claimed, actorId, {
       action: "assigned",
       field: "assignedTo",
       from: null,
       to: agent.id,
     });
-    await events.assigned(claimed);
+    await events.emit("query.assigned", { organizationId: orgId, actorId }, {
+      query: claimed,
+      previous: null,
+      reason: null,
+    });
     return claimed;
   }
 
@@ -136,7 +141,7 @@ export function createRoutingService(
         throw new AppError("BAD_REQUEST", `User "${agentId}" is not an active agent here`);
       }
       if (query.assignedTo === agentId) return query;
-      if (!activeStatuses.includes(query.status) && query.status !== "Open") {
+      if (!isOpen(query.status)) {
         throw new AppError("INVALID_TRANSITION", `A ${query.status} query cannot be reassigned`);
       }
       const at = now();
@@ -161,14 +166,24 @@ export function createRoutingService(
         await store.agentStates.release(orgId, agentId);
         throw new AppError("CONFLICT", `${query.reference} changed meanwhile; reload and retry`);
       }
-      await events.record(updated, actorId, {
+      const reason = change.reason ?? null;
+      await record(updated, actorId, {
         action: change.action,
         field: "assignedTo",
         from: query.assignedTo,
         to: agentId,
-        reason: change.reason ?? null,
+        reason,
       });
-      await events.assigned(updated);
+      const where = { organizationId: orgId, actorId };
+      const previous = query.assignedTo;
+      await (change.action === "transferred"
+        ? events.emit("query.transferred", where, {
+          query: updated,
+          previous,
+          to: { agentId },
+          reason: reason ?? "",
+        })
+        : events.emit("query.assigned", where, { query: updated, previous, reason }));
       if (query.assignedTo) await service.release(orgId, query.assignedTo);
       return updated;
     },
@@ -188,14 +203,23 @@ export function createRoutingService(
         },
       );
       if (!updated) return (await store.queries.findById(orgId, query.id)) ?? query;
-      await events.record(updated, actorId, {
+      await record(updated, actorId, {
         action: team !== undefined ? "transferred" : "requeued",
         field: team !== undefined ? "team" : "assignedTo",
         from: team !== undefined ? query.team : query.assignedTo,
         to: team !== undefined ? team : null,
         reason,
       });
-      await events.updated(updated, query.assignedTo ? [query.assignedTo] : []);
+      const where = { organizationId: orgId, actorId };
+      const previous = query.assignedTo;
+      await (team !== undefined
+        ? events.emit("query.transferred", where, {
+          query: updated,
+          previous,
+          to: { team },
+          reason,
+        })
+        : events.emit("query.requeued", where, { query: updated, previous, reason }));
       if (query.assignedTo) await store.agentStates.release(orgId, query.assignedTo);
       const offered = await offer(updated);
       await drain(orgId);

@@ -1,6 +1,6 @@
 import type { Deps } from "@/deps.ts";
 import { ConflictError, notFound } from "@/errors.ts";
-import type { AuthContext } from "@/http/env.ts";
+import type { AuthContext } from "@/modules/auth/context.ts";
 import { audit } from "@/modules/audit/service.ts";
 import { hashPassword } from "@/modules/auth/passwords.ts";
 import type { AllowedPlace } from "@/modules/organizations/repository.ts";

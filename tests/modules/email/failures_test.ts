@@ -3,8 +3,6 @@ import { skipDovecot } from "@tests/helpers/dovecot.ts";
 import { aMailDesk, mailboxBody, type MailDesk } from "@tests/helpers/mail.ts";
 import { expectStatus } from "@tests/helpers/support.ts";
 import { fixedClock } from "@/clock.ts";
-import { buildSupportServices } from "@/http/support.ts";
-import { createEmailService } from "@/modules/email/service.ts";
 import type { Mailbox } from "@/modules/email/model.ts";
 
 function mailTest(
@@ -37,7 +35,7 @@ const stateOf = async (m: MailDesk, id = m.mailbox.id) =>
 mailTest(
   "job: an IMAP server that is down backs the mailbox off, then it recovers",
   async (m, clock) => {
-    const job = createEmailService(m.t.deps, buildSupportServices(m.t.deps));
+    const job = m.t.services.email;
     await m.deliver({ from: "waiting@customer.test", messageId: "<w-1@customer.test>" });
     await m.dovecot.stop();
     assert.deepEqual(await job.pollDue(), { polled: 1, imported: 0, failed: 1, busy: 0 });
@@ -108,7 +106,7 @@ mailTest(
       ids.push(made.id);
     }
     await m.deliver({ from: "ok@customer.test", messageId: "<ok-1@customer.test>" });
-    const job = createEmailService(m.t.deps, buildSupportServices(m.t.deps));
+    const job = m.t.services.email;
     const run = await job.pollDue();
     assert.deepEqual(run, { polled: 3, imported: 1, failed: 2, busy: 0 });
     for (const [i, b] of broken.entries()) {

@@ -3,7 +3,6 @@ import { skipDovecot } from "@tests/helpers/dovecot.ts";
 import { aMailDesk, mailboxBody, type MailDesk, rawMail } from "@tests/helpers/mail.ts";
 import { expectStatus } from "@tests/helpers/support.ts";
 import { testApp } from "@tests/helpers/app.ts";
-import { buildSupportServices } from "@/http/support.ts";
 import { createEmailService } from "@/modules/email/service.ts";
 import type { Query } from "@/modules/queries/model.ts";
 import type { Message } from "@/modules/chat/repository.ts";
@@ -221,10 +220,7 @@ Deno.test({
       for (let i = 0; i < 5; i++) {
         await m.deliver({ from: `c${i}@customer.test`, messageId: `<race-${i}@customer.test>` });
       }
-      const services = [m.t, other].map((t) => {
-        const support = buildSupportServices(t.deps);
-        return createEmailService(t.deps, support);
-      });
+      const services = [m.t, other].map((t) => t.services.email);
       const reports = await Promise.all(
         [...services, ...services].map((s) => s.poll(m.desk.org.id, m.mailbox.id)),
       );
@@ -254,7 +250,7 @@ mailTest(
   "poll: a crash between storing and the checkpoint neither duplicates nor loses mail",
   async (m) => {
     await m.deliver({ from: "crash@customer.test", messageId: "<crash-1@customer.test>" });
-    const email = createEmailService(m.t.deps, buildSupportServices(m.t.deps));
+    const email = m.t.services.email;
     const crashed = await email.poll(m.desk.org.id, m.mailbox.id, {
       beforeCheckpoint() {
         throw new Error("simulated crash");
@@ -503,7 +499,7 @@ mailTest(
     // It had made the customer and the query, then died.
     const customer =
       (await customerFor(m.t.deps, orgId, { address: "half@customer.test", name: "" }))!;
-    const orphan = await buildSupportServices(m.t.deps).queries.create(
+    const orphan = await m.t.services.queries.create(
       { userId: customer.id, orgId, role: "Customer" },
       { title: "Half made", description: "the mail text", source: "Email" },
     );
@@ -519,7 +515,7 @@ mailTest(
   async (m) => {
     await m.deliver({ from: "poison@customer.test", messageId: "<poison@customer.test>" });
     await m.deliver({ from: "next@customer.test", messageId: "<after-poison@customer.test>" });
-    const support = buildSupportServices(m.t.deps);
+    const support = m.t.services;
     const broken = createEmailService(m.t.deps, {
       chat: support.chat,
       queries: {

@@ -4,8 +4,6 @@ import { aMailDesk, type MailDesk } from "@tests/helpers/mail.ts";
 import { expectStatus, openQuery } from "@tests/helpers/support.ts";
 import { startSmtp } from "@tests/helpers/smtp.ts";
 import { fixedClock } from "@/clock.ts";
-import { buildSupportServices } from "@/http/support.ts";
-import { createEmailService } from "@/modules/email/service.ts";
 import { maxReplyAttempts } from "@/modules/email/replies.ts";
 import type { Query } from "@/modules/queries/model.ts";
 
@@ -130,7 +128,7 @@ mailTest(
       email.lastError ?? "",
       new RegExp(`Connection refused by 127\\.0\\.0\\.1:${down}`),
     );
-    const jobs = createEmailService(m.t.deps, buildSupportServices(m.t.deps));
+    const jobs = m.t.services.email;
     assert.deepEqual(await jobs.sendDue(), { sent: 0, failed: 0, waiting: 0 }, "not due yet");
     clock.advance(61_000);
     assert.deepEqual(await jobs.sendDue(), { sent: 0, failed: 0, waiting: 1 });
@@ -167,7 +165,7 @@ mailTest("reply: a send failing every attempt ends failed, with why", async (m, 
   await m.smtp.stop();
   const sent = await say(m, query, "Hello?");
   await firstAttempt(m, query, sent.id);
-  const jobs = createEmailService(m.t.deps, buildSupportServices(m.t.deps));
+  const jobs = m.t.services.email;
   for (let i = 1; i < maxReplyAttempts; i++) {
     clock.advance(60 * 60_000);
     await jobs.sendDue();

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { channels } from "@/bus/bus.ts";
 import { fixedClock } from "@/clock.ts";
-import { buildSupportServices } from "@/http/support.ts";
 import { testApp } from "@tests/helpers/app.ts";
 import { skipRedis, startRedis } from "@tests/helpers/redis.ts";
 import { aDesk, anAgent, expectStatus, openQuery } from "@tests/helpers/support.ts";
@@ -107,7 +106,7 @@ Deno.test("the SLA job warns before a target, marks each breach once, and tells 
       }),
       200,
     );
-    const jobs = buildSupportServices(t.deps);
+    const jobs = t.services;
     const run = () => jobs.sla();
     assert.deepEqual(await run(), { warned: 0, breached: 0 });
     clock.advance(26 * 60_000);

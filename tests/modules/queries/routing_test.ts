@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { fixedClock } from "@/clock.ts";
-import { buildSupportServices } from "@/http/support.ts";
 import { testApp } from "@tests/helpers/app.ts";
 import {
   aDesk,
@@ -192,7 +191,7 @@ Deno.test("a query nobody answered within the reassign time goes back to the que
     const ignored = await openQuery(desk);
     await setStatus(desk, answered.id, silent.token, "In Progress");
     const other = await anAgent(desk, { max: 1 });
-    const jobs = buildSupportServices(t.deps);
+    const jobs = t.services;
     clock.advance(9 * 60_000);
     assert.equal(await jobs.routing.requeueUnanswered(), 0);
     clock.advance(2 * 60_000);

@@ -1,0 +1,15 @@
+import type { Role } from "@/modules/users/repository.ts";
+
+/** Who is calling, from a verified access token. */
+export interface AuthContext {
+  userId: string;
+  /** The caller's own organization; null for a SuperAdmin. */
+  orgId: string | null;
+  role: Role;
+  /** The token's id, for revocation at logout. */
+  tokenId: string;
+  /** Expiry of the token, in seconds since the epoch. */
+  expiresAt: number;
+  /** When the token was issued, in milliseconds (per-user revocation compares it). */
+  issuedAtMs?: number;
+}

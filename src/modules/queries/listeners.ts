@@ -1,0 +1,17 @@
+import type { Events } from "@/events.ts";
+import type { QueryService } from "./service.ts";
+
+/**
+ * A message in a query's room moves the query: the customer's makes it wait on the agent again,
+ * the first from staff stops the first-response clock.
+ */
+export function trackReplies(events: Events, queries: QueryService): void {
+  events.on("message.created", async ({ data: { message, room } }) => {
+    if (!room.queryId) return;
+    if (message.senderRole === "Customer") {
+      await queries.customerReplied(room.organizationId, room.queryId);
+    } else if (message.senderRole !== "system") {
+      await queries.responded(room.organizationId, room.queryId, message.createdAt);
+    }
+  });
+}

@@ -1,0 +1,129 @@
+import type { Deps } from "@/deps.ts";
+import { createEvents, type Events } from "@/events.ts";
+import { checkSlas, type SlaRun } from "@/jobs/sla.ts";
+import { type AccessService, createAccessService } from "@/modules/access/service.ts";
+import { type AccountService, createAccountService } from "@/modules/auth/account.ts";
+import { createSessionService, type SessionService } from "@/modules/auth/service.ts";
+import { createTokenService, type TokenService } from "@/modules/auth/tokens.ts";
+import { type AttachmentService, createAttachmentService } from "@/modules/chat/attachments.ts";
+import { type ChatService, createChatService } from "@/modules/chat/service.ts";
+import { queryTimeline } from "@/modules/chat/timeline.ts";
+import { createEmailService, type EmailService } from "@/modules/email/service.ts";
+import { createFaqService, type FaqService } from "@/modules/faq/service.ts";
+import { notifyQueryChanges } from "@/modules/notifications/listeners.ts";
+import {
+  createNotificationService,
+  type NotificationService,
+} from "@/modules/notifications/service.ts";
+import {
+  createOrganizationService,
+  type OrganizationService,
+} from "@/modules/organizations/service.ts";
+import { trackReplies } from "@/modules/queries/listeners.ts";
+import { createQueryService, type QueryService } from "@/modules/queries/service.ts";
+import {
+  createSupportSettingsService,
+  type SupportSettingsService,
+} from "@/modules/queries/settings.ts";
+import { createReportService, type ReportService } from "@/modules/reports/service.ts";
+import { createRoutingService, type RoutingService } from "@/modules/routing/service.ts";
+import { createShiftService, type ShiftService } from "@/modules/shifts/service.ts";
+import { createStaffService, type StaffService } from "@/modules/staff/service.ts";
+import { type CallService, createCallService } from "@/realtime/calls.ts";
+import { createHub, type Hub } from "@/realtime/hub.ts";
+import { createPresenceService, type PresenceService } from "@/realtime/presence.ts";
+
+/** Every service of one process. The API, the jobs, `deno task worker` and the CLI share it. */
+export interface Services {
+  /** The domain events every listener below subscribes to. */
+  events: Events;
+  tokens: TokenService;
+  access: AccessService;
+  sessions: SessionService;
+  accounts: AccountService;
+  organizations: OrganizationService;
+  staff: StaffService;
+  notifications: NotificationService;
+  routing: RoutingService;
+  queries: QueryService;
+  shifts: ShiftService;
+  faq: FaqService;
+  supportSettings: SupportSettingsService;
+  chat: ChatService;
+  attachments: AttachmentService;
+  calls: CallService;
+  presence: PresenceService;
+  hub: Hub;
+  email: EmailService;
+  reports: ReportService;
+  /** The SLA check, as its cron job runs it. */
+  sla(): Promise<SlaRun>;
+}
+
+/**
+ * The composition root: builds every service once, subscribes every listener once, and starts
+ * what listens on the bus. Nothing else constructs a service.
+ */
+export async function buildServices(deps: Deps): Promise<Services> {
+  const events = createEvents(deps);
+  const withEvents = { ...deps, events };
+
+  const tokens = createTokenService(deps);
+  await tokens.start();
+  const access = createAccessService(deps);
+  await access.start();
+  const sessions = createSessionService(deps, { tokens, access });
+  const accounts = createAccountService(deps, sessions, tokens);
+  const organizations = createOrganizationService(deps, access);
+  const staff = createStaffService(deps, tokens);
+
+  const notifications = createNotificationService(deps);
+  const chat = createChatService(withEvents);
+  const routing = createRoutingService(withEvents);
+  const queries = createQueryService(withEvents, routing);
+  const shifts = createShiftService(deps, routing);
+  const faq = createFaqService(deps);
+  const supportSettings = createSupportSettingsService(deps);
+
+  const attachments = createAttachmentService(deps);
+  const calls = createCallService(withEvents, attachments);
+  const presence = createPresenceService(deps);
+  const hub = createHub(deps, { chat, calls, presence });
+  deps.onShutdown(() => hub.close());
+
+  const email = createEmailService(deps, { chat, queries });
+  deps.onShutdown(() => email.settle());
+  const reports = createReportService(deps);
+
+  // Listeners, in the order they run for one event: the room's line before the pushes.
+  queryTimeline(events, deps, chat);
+  notifyQueryChanges(events, deps, notifications);
+  trackReplies(events, queries);
+  events.on("message.created", ({ data }) => email.replyTo(data.message, data.room));
+  // An agent nobody can reach any more stops taking queries; theirs go back to the queue.
+  presence.onOffline((orgId, userId) => routing.unreachable(orgId, userId));
+
+  return {
+    events,
+    tokens,
+    access,
+    sessions,
+    accounts,
+    organizations,
+    staff,
+    notifications,
+    routing,
+    queries,
+    shifts,
+    faq,
+    supportSettings,
+    chat,
+    attachments,
+    calls,
+    presence,
+    hub,
+    email,
+    reports,
+    sla: () => checkSlas(withEvents),
+  };
+}
