@@ -78,14 +78,14 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const staff = createStaffService(deps, tokens);
 
   const notifications = createNotificationService(deps);
-  const chat = createChatService(withEvents);
+  const attachments = createAttachmentService(deps);
+  const chat = createChatService(withEvents, attachments);
   const routing = createRoutingService(withEvents);
-  const queries = createQueryService(withEvents, routing);
+  const queries = createQueryService(withEvents, { routing, chat });
   const shifts = createShiftService(deps, routing);
   const faq = createFaqService(deps);
   const supportSettings = createSupportSettingsService(deps);
 
-  const attachments = createAttachmentService(deps);
   const calls = createCallService(withEvents, attachments);
   const presence = createPresenceService(deps);
   const hub = createHub(deps, { chat, calls, presence });

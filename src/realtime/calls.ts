@@ -64,7 +64,7 @@ export function createCallService(
   },
   attachments: Pick<AttachmentService, "save">,
 ): CallService {
-  const calls = deps.store.documents<CallRecord>("calls");
+  const calls = deps.store.documents("calls");
   const ringMs = deps.config.realtime.callRingSeconds * 1000;
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
   const busyKey = (userId: string) => `call:busy:${userId}`;

@@ -1,3 +1,11 @@
+import type { Attachment } from "@/modules/chat/attachments.ts";
+import type { Room, RoomRead } from "@/modules/chat/repository.ts";
+import type { Mailbox, MailRecord, MailThread, OutgoingReply } from "@/modules/email/model.ts";
+import type { FaqEntry } from "@/modules/faq/service.ts";
+import type { Notification } from "@/modules/notifications/service.ts";
+import type { ReportSnapshot } from "@/modules/reports/service.ts";
+import type { Shift } from "@/modules/shifts/service.ts";
+import type { CallRecord } from "@/realtime/calls.ts";
 import type { PageRequest, PageResult } from "./types.ts";
 
 /** A small tenant-scoped resource kept as one document (notifications, FAQ entries, shifts). */
@@ -39,6 +47,25 @@ export interface Documents<T extends TenantDocument> {
   find(orgId: string, options: FindOptions<T>): Promise<PageResult<T>>;
 }
 
+/**
+ * Each document collection's type: the one place its shape is named, so a caller cannot read a
+ * collection as something else. Each is read and written by its own module.
+ */
+export interface DocumentTypes {
+  notifications: Notification;
+  faq: FaqEntry;
+  shifts: Shift;
+  rooms: Room;
+  room_reads: RoomRead;
+  calls: CallRecord;
+  report_snapshots: ReportSnapshot;
+  attachments: Attachment;
+  mailboxes: Mailbox;
+  mail_records: MailRecord;
+  mail_threads: MailThread;
+  mail_outbox: OutgoingReply;
+}
+
 /** The names of the document collections, so both adapters agree. */
 export const documentCollections = [
   "notifications",
@@ -54,4 +81,4 @@ export const documentCollections = [
   "mail_threads",
   "mail_outbox",
 ] as const;
-export type DocumentCollection = (typeof documentCollections)[number];
+export type DocumentCollection = (typeof documentCollections)[number] & keyof DocumentTypes;

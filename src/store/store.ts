@@ -11,7 +11,7 @@ import type {
 import type { AgentStateRepository } from "@/modules/routing/repository.ts";
 import type { MessageRepository } from "@/modules/chat/repository.ts";
 import type { ReportRepository } from "@/modules/reports/repository.ts";
-import type { DocumentCollection, Documents, TenantDocument } from "./documents.ts";
+import type { DocumentCollection, Documents, DocumentTypes } from "./documents.ts";
 
 /** Every repository, behind one handle; each capability adds its own. */
 export interface Store {
@@ -28,8 +28,8 @@ export interface Store {
   agentStates: AgentStateRepository;
   messages: MessageRepository;
   reports: ReportRepository;
-  /** The small resources kept as plain documents (notifications, FAQ, shifts). */
-  documents<T extends TenantDocument>(name: DocumentCollection): Documents<T>;
+  /** The small resources kept as plain documents (notifications, FAQ, shifts, rooms…). */
+  documents<N extends DocumentCollection>(name: N): Documents<DocumentTypes[N]>;
   /** Resolves when the store answers; rejects otherwise. */
   ping(): Promise<void>;
   /** Releases the connection or file handle. */

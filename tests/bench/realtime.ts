@@ -22,7 +22,6 @@ import { openStore } from "@/store/store.ts";
 import { uuidv7 } from "@/ids.ts";
 import { defaultOrganizationSettings } from "@/modules/organizations/repository.ts";
 import { hashPassword } from "@/modules/auth/passwords.ts";
-import type { Room } from "@/modules/chat/repository.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const sioDir = new URL("./socketio/", import.meta.url).pathname;
@@ -321,7 +320,7 @@ async function seedUsers(dataDir: string, agents: number) {
     }
     // POST /chat/rooms takes at most 50 members: the bench's room is written directly.
     const roomId = uuidv7();
-    await store.documents<Room>("rooms").insert({
+    await store.documents("rooms").insert({
       id: roomId,
       organizationId: orgId,
       kind: "direct",

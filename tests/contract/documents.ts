@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { Notification } from "@/modules/notifications/service.ts";
 import { uuidv7 } from "@/ids.ts";
+import type { Documents } from "@/store/documents.ts";
 import { ConflictError } from "@/errors.ts";
 import { nextTime } from "./fixtures.ts";
 import { type StoreKind, storeTest } from "./store_contract.ts";
@@ -26,7 +27,7 @@ const page = { page: 1, limit: 20 };
 /** Documents: the generic store of small resources, the same on every adapter. */
 export function documentsContract(kind: StoreKind): void {
   storeTest(kind, "documents insert, get and delete within the organization", async (s) => {
-    const docs = s.documents<Notification>("notifications");
+    const docs = s.documents("notifications");
     const n = aNotification("o");
     assert.deepEqual(await docs.insert(n), n);
     assert.deepEqual(await docs.get("o", n.id), n);
@@ -37,7 +38,7 @@ export function documentsContract(kind: StoreKind): void {
   });
 
   storeTest(kind, "documents insert refuses a taken id with ConflictError", async (s) => {
-    const docs = s.documents<Notification>("notifications");
+    const docs = s.documents("notifications");
     const n = await docs.insert(aNotification("o"));
     await assert.rejects(docs.insert({ ...n, title: "again" }), ConflictError);
     await assert.rejects(docs.insert({ ...n, organizationId: "p" }), ConflictError);
@@ -46,7 +47,7 @@ export function documentsContract(kind: StoreKind): void {
   });
 
   storeTest(kind, "documents getMany reads the organization's ids at once", async (s) => {
-    const docs = s.documents<Notification>("notifications");
+    const docs = s.documents("notifications");
     const a = await docs.insert(aNotification("o"));
     const b = await docs.insert(aNotification("o"));
     const theirs = await docs.insert(aNotification("p"));
@@ -57,7 +58,9 @@ export function documentsContract(kind: StoreKind): void {
   });
 
   storeTest(kind, "documents find by equality, text and array membership, sorted", async (s) => {
-    const docs = s.documents<Notification & { tags: string[] }>("notifications");
+    const docs = s.documents("notifications") as unknown as Documents<
+      Notification & { tags: string[] }
+    >;
     const a = await docs.insert({ ...aNotification("o", { title: "Refund 100%" }), tags: ["x"] });
     const b = await docs.insert({ ...aNotification("o", { read: true }), tags: [] });
     const c = await docs.insert({ ...aNotification("o", { userId: "u2" }), tags: ["x", "y"] });
@@ -97,7 +100,7 @@ export function documentsContract(kind: StoreKind): void {
   });
 
   storeTest(kind, "documents update only when the expectation holds", async (s) => {
-    const docs = s.documents<Notification>("notifications");
+    const docs = s.documents("notifications");
     const n = await docs.insert(aNotification("o"));
     const at = nextTime();
     const read = await docs.update("o", n.id, { read: true, readAt: at }, { read: false });
@@ -115,7 +118,7 @@ export function documentsContract(kind: StoreKind): void {
   });
 
   storeTest(kind, "documents updateMany changes matching documents and counts them", async (s) => {
-    const docs = s.documents<Notification>("notifications");
+    const docs = s.documents("notifications");
     await docs.insert(aNotification("o"));
     await docs.insert(aNotification("o"));
     await docs.insert(aNotification("o", { userId: "u2" }));

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { fixedClock } from "@/clock.ts";
 import { uuidv7 } from "@/ids.ts";
 import type { QueryHistoryEntry } from "@/modules/queries/model.ts";
-import type { Shift } from "@/modules/shifts/service.ts";
 import { createReportService } from "@/modules/reports/service.ts";
 import { daysRange } from "@/modules/reports/time.ts";
 import type { Store } from "@/store/store.ts";
@@ -143,7 +142,7 @@ export async function seedReportDataset(s: Store) {
   await entry("Q3", "status", "29T21:30", { field: "status", from: "In Progress", to: "Resolved" });
   await entry("Q2", "requeued", "29T08:05", { field: "assignedTo", from: a.id, to: null });
   await entry("Q2", "transferred", "29T08:06", { field: "team", from: null, to: "Alpha" });
-  const shifts = s.documents<Shift>("shifts");
+  const shifts = s.documents("shifts");
   const shift = async (userId: string, clockIn: string, clockOut: string | null) =>
     await shifts.insert({
       id: uuidv7(),

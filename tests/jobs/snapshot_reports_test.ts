@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { fixedClock } from "@/clock.ts";
 import { snapshotBackfillDays, snapshotReports } from "@/jobs/snapshot_reports.ts";
-import { createReportService, type ReportSnapshot } from "@/modules/reports/service.ts";
+import { createReportService } from "@/modules/reports/service.ts";
 import { testDeps } from "@tests/helpers/app.ts";
 import { anOrganization, aQuery } from "@tests/contract/fixtures.ts";
 
@@ -23,7 +23,7 @@ Deno.test("snapshotReports() writes each finished local day once per organizatio
       organizations: first.organizations,
       written: 0,
     });
-    const snapshots = deps.store.documents<ReportSnapshot>("report_snapshots");
+    const snapshots = deps.store.documents("report_snapshots");
     // 00:30Z on the 30th: the 30th has begun in Berlin, LA is still on the 29th.
     const day29 = await snapshots.get(berlin.id, `${berlin.id}:Europe/Berlin:2026-03-29`);
     assert.equal(day29?.stats.org.created, 1);

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { serve, testApp } from "@tests/helpers/app.ts";
 import { aDesk, anAgent, type Desk, expectStatus, openQuery } from "@tests/helpers/support.ts";
 import { connect } from "@tests/helpers/ws.ts";
-import type { CallRecord } from "@/realtime/calls.ts";
 
 type T = Awaited<ReturnType<typeof testApp>>;
 
@@ -35,7 +34,7 @@ async function tenantB(t: T) {
     t.call("GET", "/api/v1/notifications", { token: agent.token }),
     200,
   );
-  const call = await t.deps.store.documents<CallRecord>("calls").insert({
+  const call = await t.deps.store.documents("calls").insert({
     id: t.deps.ids.next(),
     organizationId: b.org.id,
     callerId: b.users.Customer.id,

@@ -45,7 +45,7 @@ export interface AttachmentService {
 export function createAttachmentService(
   deps: Pick<Deps, "store" | "files" | "ids" | "clock" | "config">,
 ): AttachmentService {
-  const docs = deps.store.documents<Attachment>("attachments");
+  const docs = deps.store.documents("attachments");
   return {
     async save(orgId, target, file, userId, allowed) {
       if (!(file instanceof File)) {

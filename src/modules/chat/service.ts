@@ -12,7 +12,7 @@ import {
   type RoomRead,
   roomReadId,
 } from "./repository.ts";
-import type { Attachment } from "./attachments.ts";
+import type { Attachment, AttachmentService } from "./attachments.ts";
 import { openStatuses } from "@/modules/queries/model.ts";
 
 /** What travels on a room's bus channel; the hub forwards it to the sockets in the room. */
@@ -41,6 +41,15 @@ export interface ChatService {
   roomForQuery(actor: Actor, queryId: string): Promise<Room>;
   /** A direct room between staff of the organization. */
   directRoom(actor: Actor, memberIds: string[], title?: string): Promise<Room>;
+  /** Makes the room of a query being created (before the query, which names it). */
+  openQueryRoom(
+    room: Pick<
+      Room,
+      "id" | "organizationId" | "queryId" | "customerId" | "title" | "createdBy" | "createdAt"
+    >,
+  ): Promise<Room>;
+  /** Removes the room of a query that could not be stored, so no room outlives its query. */
+  discardQueryRoom(orgId: string, roomId: string): Promise<void>;
   rooms(actor: Actor): Promise<RoomSummary[]>;
   messages(
     actor: Actor,
@@ -70,10 +79,11 @@ export interface ChatService {
 
 export function createChatService(
   deps: Pick<Deps, "store" | "bus" | "clock" | "ids" | "log"> & { events: Events },
+  attachments: Pick<AttachmentService, "get">,
 ): ChatService {
   const { store } = deps;
-  const rooms = store.documents<Room>("rooms");
-  const reads = store.documents<RoomRead>("room_reads");
+  const rooms = store.documents("rooms");
+  const reads = store.documents("room_reads");
   const now = () => deps.clock.now().toISOString();
   /** Rooms are written once and never changed, so each is read from the store once (bounded). */
   const known = new Map<string, Room>();
@@ -107,6 +117,15 @@ export function createChatService(
     const room = await roomOf(actor.orgId, roomId);
     if (!room || !(await mayRead(actor, room))) throw notFound("Room", roomId);
     return room;
+  }
+
+  async function fileOf(orgId: string, fileId: string): Promise<Attachment | null> {
+    try {
+      return await attachments.get(orgId, fileId);
+    } catch (err) {
+      if (err instanceof AppError && err.code === "NOT_FOUND") return null;
+      throw err;
+    }
   }
 
   async function writable(actor: Actor, roomId: string): Promise<Room> {
@@ -214,6 +233,13 @@ export function createChatService(
         createdAt: now(),
       });
     },
+    async openQueryRoom(room) {
+      return await rooms.insert({ ...room, kind: "query", members: [] });
+    },
+    async discardQueryRoom(orgId, roomId) {
+      known.delete(roomId);
+      await rooms.delete(orgId, roomId);
+    },
     async rooms(actor) {
       const found: Room[] = [];
       const page = { page: 1, limit: 100 };
@@ -276,9 +302,7 @@ export function createChatService(
     async send(actor, roomId, input) {
       const room = await writable(actor, roomId);
       if ((input.type ?? "text") === "file") {
-        const file = input.fileId
-          ? await store.documents<Attachment>("attachments").get(actor.orgId, input.fileId)
-          : null;
+        const file = input.fileId ? await fileOf(actor.orgId, input.fileId) : null;
         if (!file || file.scope !== "room" || file.scopeId !== room.id) {
           throw new AppError("VALIDATION_FAILED", "Request validation failed", {
             details: [{ path: "fileId", message: "upload the file to this room first" }],

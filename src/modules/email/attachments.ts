@@ -1,6 +1,6 @@
 import type { Deps } from "@/deps.ts";
 import type { InboundAttachment } from "@/mail/parse.ts";
-import { type Attachment, roomFileTypes } from "@/modules/chat/attachments.ts";
+import { roomFileTypes } from "@/modules/chat/attachments.ts";
 
 /** Attachment types a mail may bring in (those a room accepts); anything else is kept out and noted. */
 export const mailFileTypes = roomFileTypes;
@@ -44,7 +44,7 @@ export async function storeAttachments(
     } else {
       const id = `${target.prefix}-${i + 1}`;
       await deps.files.put(id, a.content);
-      await deps.store.documents<Attachment>("attachments").insert({
+      await deps.store.documents("attachments").insert({
         id,
         organizationId: target.orgId,
         scope: "room",

@@ -4,7 +4,6 @@ import type { Deps } from "@/deps.ts";
 import { sendSmtp } from "@/mail/smtp.ts";
 import { errorMessage } from "@/log.ts";
 import type { Message, Room } from "@/modules/chat/repository.ts";
-import type { Attachment } from "@/modules/chat/attachments.ts";
 import type { OutgoingReply } from "./model.ts";
 import { type EmailRepository, recordId } from "./repository.ts";
 import { ownMessageIdPrefix } from "./importer.ts";
@@ -169,7 +168,7 @@ async function send(ctx: ReplyContext, reply: OutgoingReply): Promise<void> {
   const subject = `Re: ${base}${base.includes(tag) ? "" : ` ${tag}`}`;
   const file = message.fileId ? await deps.files.get(message.fileId) : null;
   const meta = message.fileId
-    ? await deps.store.documents<Attachment>("attachments").get(orgId, message.fileId)
+    ? await deps.store.documents("attachments").get(orgId, message.fileId)
     : null;
   try {
     await sendSmtp(smtp, {

@@ -36,13 +36,13 @@ export function normalizeMessageId(messageId: string): string {
 
 /** The email repository over the store's document collections (both adapters). */
 export function emailRepository(store: Store): EmailRepository {
-  const mailboxes = store.documents<Mailbox>("mailboxes");
-  const records = store.documents<MailRecord>("mail_records");
+  const mailboxes = store.documents("mailboxes");
+  const records = store.documents("mail_records");
   return {
     mailboxes,
     records,
-    threads: store.documents<MailThread>("mail_threads"),
-    outbox: store.documents<OutgoingReply>("mail_outbox"),
+    threads: store.documents("mail_threads"),
+    outbox: store.documents("mail_outbox"),
     async lease(orgId, id, owner, now, until) {
       const current = await mailboxes.get(orgId, id);
       if (!current) return false;

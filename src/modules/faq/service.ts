@@ -32,7 +32,7 @@ export interface FaqService {
 }
 
 export function createFaqService(deps: Pick<Deps, "store" | "clock" | "ids">): FaqService {
-  const docs = deps.store.documents<FaqEntry>("faq");
+  const docs = deps.store.documents("faq");
   const service: FaqService = {
     async create(orgId, userId, input) {
       const at = deps.clock.now().toISOString();

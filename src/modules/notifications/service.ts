@@ -42,7 +42,7 @@ export interface NotificationService {
 export function createNotificationService(
   deps: Pick<Deps, "store" | "bus" | "clock" | "ids" | "log">,
 ): NotificationService {
-  const docs = deps.store.documents<Notification>("notifications");
+  const docs = deps.store.documents("notifications");
   const push: NotificationService["push"] = async (userIds, event, data) => {
     for (const userId of new Set(userIds)) {
       // A lost push is recoverable (the client refetches); a failed request is not.

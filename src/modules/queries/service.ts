@@ -19,7 +19,7 @@ import {
 import type { QueryFilter, QueryPatch, QuerySort } from "./repository.ts";
 import type { Events } from "@/events.ts";
 import { queryHistoryRecorder } from "./history.ts";
-import type { Room } from "@/modules/chat/repository.ts";
+import type { ChatService } from "@/modules/chat/service.ts";
 import { slaDueTimes, supportSettings } from "./settings.ts";
 
 export interface NewQuery {
@@ -75,7 +75,10 @@ export interface QueryService {
 
 export function createQueryService(
   deps: Pick<Deps, "store" | "clock" | "ids"> & { events: Events },
-  routing: RoutingService,
+  { routing, chat }: {
+    routing: RoutingService;
+    chat: Pick<ChatService, "openQueryRoom" | "discardQueryRoom">;
+  },
 ): QueryService {
   const { store, events } = deps;
   const record = queryHistoryRecorder(deps);
@@ -152,14 +155,13 @@ export function createQueryService(
       const createdAt = now();
       const number = await store.counters.next(actor.orgId, "query");
       const id = deps.ids.next();
-      // The query's conversation is its room, made with it.
-      const room = await store.documents<Room>("rooms").insert({
+      // The query's conversation is its room, made with it: the room first (the query names
+      // it), and gone again if the query cannot be stored.
+      const room = await chat.openQueryRoom({
         id: deps.ids.next(),
         organizationId: actor.orgId,
-        kind: "query",
         queryId: id,
         customerId: customer.id,
-        members: [],
         title: `${queryReference(number)} ${input.title}`,
         createdBy: actor.userId,
         createdAt,
@@ -197,6 +199,9 @@ export function createQueryService(
         resolutionBreachedAt: null,
         breached: false,
         csat: null,
+      }).catch(async (err) => {
+        await chat.discardQueryRoom(actor.orgId, room.id);
+        throw err;
       });
       await record(query, actor.userId, { action: "created", to: "Open" });
       await events.emit("query.created", by(actor), { query });

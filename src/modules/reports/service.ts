@@ -97,7 +97,7 @@ export function snapshotId(orgId: string, tz: string, day: string): string {
 
 export function createReportService(deps: Pick<Deps, "store" | "clock">): ReportService {
   const { store } = deps;
-  const snapshots = store.documents<ReportSnapshot>("report_snapshots");
+  const snapshots = store.documents("report_snapshots");
   const now = () => deps.clock.now().getTime();
 
   /** Everything that happened in the range, computed from the queries and their history. */

@@ -29,7 +29,7 @@ export function createShiftService(
   deps: Pick<Deps, "store" | "clock" | "ids">,
   routing: RoutingService,
 ): ShiftService {
-  const shifts = deps.store.documents<Shift>("shifts");
+  const shifts = deps.store.documents("shifts");
   const view = (s: Shift): ShiftView => ({
     ...s,
     durationMinutes: Math.round(

@@ -3,7 +3,6 @@ import { skipDovecot } from "@tests/helpers/dovecot.ts";
 import { aMailDesk, mailboxBody, type MailDesk } from "@tests/helpers/mail.ts";
 import { expectStatus } from "@tests/helpers/support.ts";
 import { fixedClock } from "@/clock.ts";
-import type { Mailbox } from "@/modules/email/model.ts";
 
 function mailTest(
   name: string,
@@ -30,7 +29,7 @@ function mailTest(
 }
 
 const stateOf = async (m: MailDesk, id = m.mailbox.id) =>
-  (await m.t.deps.store.documents<Mailbox>("mailboxes").get(m.desk.org.id, id))!;
+  (await m.t.deps.store.documents("mailboxes").get(m.desk.org.id, id))!;
 
 mailTest(
   "job: an IMAP server that is down backs the mailbox off, then it recovers",

@@ -6,7 +6,6 @@ import { testApp } from "@tests/helpers/app.ts";
 import { createEmailService } from "@/modules/email/service.ts";
 import type { Query } from "@/modules/queries/model.ts";
 import type { Message } from "@/modules/chat/repository.ts";
-import type { Mailbox, MailRecord } from "@/modules/email/model.ts";
 import { recordId } from "@/modules/email/repository.ts";
 import { customerFor } from "@/modules/email/customers.ts";
 import { maxImportFailures } from "@/modules/email/importer.ts";
@@ -229,7 +228,7 @@ Deno.test({
       assert.ok(reports.some((r) => r.status === "busy"), "the lease turned the others away");
       assert.equal((await queriesOf(m)).length, 5);
       // Even without the lease (two mailboxes' pollers racing on one mail) the ledger decides.
-      await m.t.deps.store.documents<Mailbox>("mailboxes").update(m.desk.org.id, m.mailbox.id, {
+      await m.t.deps.store.documents("mailboxes").update(m.desk.org.id, m.mailbox.id, {
         lastUid: 0,
         uidValidity: null,
       });
@@ -268,7 +267,7 @@ mailTest(
     assert.deepEqual(report.imported.map((i) => i.status), ["duplicate", "created"]);
     assert.equal((await queriesOf(m)).length, 2);
     // Fetching everything again (a lost checkpoint) imports nothing twice.
-    await m.t.deps.store.documents<Mailbox>("mailboxes").update(m.desk.org.id, m.mailbox.id, {
+    await m.t.deps.store.documents("mailboxes").update(m.desk.org.id, m.mailbox.id, {
       lastUid: 0,
     });
     const again = await m.poll();
@@ -385,7 +384,7 @@ mailTest(
       200,
     );
     assert.deepEqual((await m.poll()).imported.map((i) => i.status), ["created"]);
-    const before = (await m.t.deps.store.documents<Mailbox>("mailboxes").get(
+    const before = (await m.t.deps.store.documents("mailboxes").get(
       m.desk.org.id,
       m.mailbox.id,
     ))!;
@@ -394,7 +393,7 @@ mailTest(
     await m.deliver({ from: "v@customer.test", messageId: "<uv-2@customer.test>" }, "Support");
     const report = await m.poll();
     assert.deepEqual(report.imported.map((i) => i.status), ["duplicate", "created"]);
-    const after = (await m.t.deps.store.documents<Mailbox>("mailboxes").get(
+    const after = (await m.t.deps.store.documents("mailboxes").get(
       m.desk.org.id,
       m.mailbox.id,
     ))!;
@@ -441,7 +440,7 @@ mailTest(
     await m.deliver({ from: "half@customer.test", messageId: "<half-1@customer.test>" });
     // A poller of this mailbox claimed the mail and died before finishing it.
     const at = m.t.deps.clock.now().toISOString();
-    await m.t.deps.store.documents<MailRecord>("mail_records").insert({
+    await m.t.deps.store.documents("mail_records").insert({
       id: await recordId(m.desk.org.id, "<half-1@customer.test>"),
       organizationId: m.desk.org.id,
       messageId: "<half-1@customer.test>",
@@ -460,7 +459,7 @@ mailTest(
     const report = await m.poll();
     assert.deepEqual(report.imported.map((i) => i.status), ["created"]);
     assert.equal((await queriesOf(m)).length, 1);
-    const record = await m.t.deps.store.documents<MailRecord>("mail_records").get(
+    const record = await m.t.deps.store.documents("mail_records").get(
       m.desk.org.id,
       await recordId(m.desk.org.id, "<half-1@customer.test>"),
     );
@@ -480,7 +479,7 @@ mailTest(
     });
     const orgId = m.desk.org.id;
     const at = m.t.deps.clock.now().toISOString();
-    await m.t.deps.store.documents<MailRecord>("mail_records").insert({
+    await m.t.deps.store.documents("mail_records").insert({
       id: await recordId(orgId, "<half-2@customer.test>"),
       organizationId: orgId,
       messageId: "<half-2@customer.test>",

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { testApp } from "@tests/helpers/app.ts";
 import { aDesk, expectStatus } from "@tests/helpers/support.ts";
 import { aSuperAdmin, login } from "@tests/helpers/identity.ts";
-import type { Mailbox } from "@/modules/email/model.ts";
 import { secretBox } from "@/modules/email/secrets.ts";
 
 const body = {
@@ -99,7 +98,7 @@ settingsTest(
       t.call("POST", "/api/v1/email-config", { token: d.token.Admin, json: body }),
       201,
     );
-    const stored = (await t.deps.store.documents<Mailbox>("mailboxes").get(d.org.id, made.id))!;
+    const stored = (await t.deps.store.documents("mailboxes").get(d.org.id, made.id))!;
     assert.match(stored.imap.password, /^v1\.[\w-]+\.[\w-]+$/);
     assert.doesNotMatch(JSON.stringify(stored), /imap-pw-1|smtp-pw-1/);
     const box = await secretBox(t.deps.config.encryptionKey!);
