@@ -3,8 +3,6 @@ import { join } from "node:path";
 /** Under CI a missing server is a failure, not a skip. */
 export const inCI = Deno.env.get("CI") === "true";
 
-const notified = new Set<string>();
-
 /** Full path of an executable on PATH or in `extraDirs`, or null. */
 export function findBinary(name: string, extraDirs: string[] = []): string | null {
   const dirs = [...(Deno.env.get("PATH") ?? "").split(":"), ...extraDirs].filter(Boolean);
@@ -25,8 +23,11 @@ export function findBinary(name: string, extraDirs: string[] = []): string | nul
  */
 export function skipWithout(what: string, available: boolean): boolean {
   if (available || inCI) return false;
-  if (!notified.has(what)) {
-    notified.add(what);
+  // Test files run in workers of one process: the environment, unlike module state, is shared
+  // by all of them, so the notice is printed once per run rather than once per file.
+  const key = `CHATCRM_TEST_NOTICE_${what.replace(/\W+/g, "_").toUpperCase()}`;
+  if (!Deno.env.get(key)) {
+    Deno.env.set(key, "1");
     console.warn(`notice: ${what} is not installed here; skipping the tests that need it`);
   }
   return true;
