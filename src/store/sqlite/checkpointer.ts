@@ -22,11 +22,17 @@ export function startCheckpointer(
   const worker = new Worker(new URL("./checkpointer.ts", import.meta.url).href, {
     type: "module",
   });
+  const failed = (message: string) => {
+    worker.terminate();
+    onError(message);
+  };
   worker.addEventListener("error", (e) => {
     e.preventDefault();
-    worker.terminate();
-    onError(e.message);
+    failed(e.message);
   });
+  // A failure the worker caught itself (opening the file): reported as a message, so the
+  // runtime prints no uncaught error for it.
+  worker.addEventListener("message", (e) => failed(String((e as MessageEvent).data?.error)));
   worker.postMessage({ path, everyMs } satisfies CheckpointerStart);
   return { stop: () => worker.terminate() };
 }
@@ -72,6 +78,11 @@ function runCheckpoints({ path, everyMs }: CheckpointerStart) {
 // In a worker `self` is not a Window: the first message starts the loop.
 if (typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== "undefined") {
   globalThis.addEventListener("message", (e) => {
-    runCheckpoints((e as MessageEvent<CheckpointerStart>).data);
+    try {
+      runCheckpoints((e as MessageEvent<CheckpointerStart>).data);
+    } catch (err) {
+      const scope = globalThis as unknown as { postMessage(data: unknown): void };
+      scope.postMessage({ error: err instanceof Error ? err.message : String(err) });
+    }
   }, { once: true });
 }
