@@ -58,7 +58,6 @@ const startArgs = [
   "--allow-read",
   "--allow-write",
   "--allow-sys",
-  "--allow-ffi",
   "src/main.ts",
 ];
 
