@@ -1,5 +1,6 @@
 import { activeOrganizations } from "@/modules/organizations/repository.ts";
 import type { Deps } from "@/deps.ts";
+import type { Outbound } from "@/mail/imap.ts";
 import { sendSmtp } from "@/mail/smtp.ts";
 import { errorMessage } from "@/log.ts";
 import type { Message, Room } from "@/modules/chat/repository.ts";
@@ -14,6 +15,8 @@ export interface ReplyContext {
   deps: Pick<Deps, "store" | "files" | "clock" | "ids" | "log" | "config">;
   repo: EmailRepository;
   box(): Promise<SecretBox>;
+  /** The egress policy and timeout of every connection to a mailbox's servers. */
+  outbound: Outbound;
 }
 
 /** Sends before a reply is marked failed; the waits between them double from a minute. */
@@ -183,7 +186,7 @@ async function send(ctx: ReplyContext, reply: OutgoingReply): Promise<void> {
           ...(meta ? { contentType: meta.contentType } : {}),
         }]
         : [],
-    }, deps.config.imap.timeoutSeconds * 1000);
+    }, ctx.outbound);
   } catch (err) {
     throw new ReplyError(describeMailError(err, mailbox.smtp));
   }

@@ -5,6 +5,7 @@ import type { AuthContext } from "@/http/env.ts";
 import { verifyImap } from "@/mail/imap.ts";
 import { verifySmtp } from "@/mail/smtp.ts";
 import { errorMessage } from "@/log.ts";
+import { egressPolicy } from "@/net/egress.ts";
 import type { ChatService } from "@/modules/chat/service.ts";
 import type { QueryService } from "@/modules/queries/service.ts";
 import type { PageRequest, PageResult } from "@/store/types.ts";
@@ -56,6 +57,10 @@ export function createEmailService(
   const repo = emailRepository(deps.store);
   let boxPromise: Promise<SecretBox> | undefined;
   const box = () => boxPromise ??= encryptionKey(deps.config).then(secretBox);
+  const outbound = {
+    egress: egressPolicy({ allowedCidrs: deps.config.outboundAllowedCidrs }),
+    timeoutMs: deps.config.imap.timeoutSeconds * 1000,
+  };
   const ctx: PollContext = {
     deps,
     repo,
@@ -63,9 +68,9 @@ export function createEmailService(
     queries: support.queries,
     box,
     instanceId: deps.instanceId,
+    outbound,
   };
   const pending = new Set<Promise<unknown>>();
-  const timeoutMs = deps.config.imap.timeoutSeconds * 1000;
 
   async function plainPasswords(m: Mailbox) {
     const b = await box();
@@ -99,8 +104,8 @@ export function createEmailService(
         }
       };
       const [imap, smtp] = await Promise.all([
-        check(() => verifyImap({ ...m.imap, password: pw.imap }, timeoutMs), m.imap),
-        check(() => verifySmtp({ ...m.smtp, password: pw.smtp }, timeoutMs), m.smtp),
+        check(() => verifyImap({ ...m.imap, password: pw.imap }, outbound), m.imap),
+        check(() => verifySmtp({ ...m.smtp, password: pw.smtp }, outbound), m.smtp),
       ]);
       return { imap, smtp };
     },

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { skipDovecot } from "@tests/helpers/dovecot.ts";
-import { aMailDesk, mailboxBody, type MailDesk, rawMail } from "@tests/helpers/mail.ts";
+import {
+  aMailDesk,
+  loopbackAllowed,
+  mailboxBody,
+  type MailDesk,
+  rawMail,
+} from "@tests/helpers/mail.ts";
 import { expectStatus } from "@tests/helpers/support.ts";
 import { testApp } from "@tests/helpers/app.ts";
 import { buildSupportServices } from "@/http/support.ts";
@@ -216,7 +222,10 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const m = await aMailDesk();
-    const other = await testApp({ dataDir: (m.t.deps as unknown as { dataDir: string }).dataDir });
+    const other = await testApp({
+      dataDir: (m.t.deps as unknown as { dataDir: string }).dataDir,
+      env: loopbackAllowed,
+    });
     try {
       for (let i = 0; i < 5; i++) {
         await m.deliver({ from: `c${i}@customer.test`, messageId: `<race-${i}@customer.test>` });
