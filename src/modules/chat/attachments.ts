@@ -1,5 +1,6 @@
 import type { Deps } from "@/deps.ts";
 import { AppError, notFound } from "@/errors.ts";
+import { contentMismatch } from "@/modules/uploads.ts";
 
 /** A file shared in a room or taken during a call; its bytes live in the file store. */
 export interface Attachment {
@@ -74,8 +75,15 @@ export function createAttachmentService(
           details: [{ path: "file", message: "the file is empty" }],
         });
       }
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const mismatch = await contentMismatch(bytes, type);
+      if (mismatch) {
+        throw new AppError("UNSUPPORTED_MEDIA_TYPE", `The file is not a valid ${type} file`, {
+          details: [{ path: "file", message: mismatch }],
+        });
+      }
       const id = deps.ids.next();
-      await deps.files.put(id, new Uint8Array(await file.arrayBuffer()));
+      await deps.files.put(id, bytes);
       return await docs.insert({
         id,
         organizationId: orgId,

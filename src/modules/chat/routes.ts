@@ -3,6 +3,7 @@ import { AppError } from "@/errors.ts";
 import { bearer, errors, jsonBody, jsonResponse, router, withoutOrg } from "@/http/openapi.ts";
 import { requirePermission } from "@/http/rbac.ts";
 import { actorOf } from "@/http/env.ts";
+import { fileHeaders } from "@/modules/uploads.ts";
 import { type AttachmentService, roomFileTypes } from "./attachments.ts";
 import type { ChatService } from "./service.ts";
 
@@ -263,11 +264,7 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
         if (file.scope !== "room") throw new AppError("NOT_FOUND", `File "${file.id}" not found`);
         await chat.readable(actorOf(c), file.scopeId);
         const bytes = await attachments.bytes(file);
-        return c.body(bytes.slice().buffer, 200, {
-          "content-type": file.contentType,
-          "content-disposition": `attachment; filename="${file.name}"`,
-          "x-content-type-options": "nosniff",
-        });
+        return c.body(bytes.slice().buffer, 200, fileHeaders(file.contentType, file.name));
       },
     );
 }

@@ -1,6 +1,7 @@
 import type { Deps } from "@/deps.ts";
 import type { InboundAttachment } from "@/mail/parse.ts";
 import { type Attachment, roomFileTypes } from "@/modules/chat/attachments.ts";
+import { contentMismatch } from "@/modules/uploads.ts";
 
 /** Attachment types a mail may bring in (those a room accepts); anything else is kept out and noted. */
 export const mailFileTypes = roomFileTypes;
@@ -16,6 +17,13 @@ export function readableSize(bytes: number): string {
   return bytes >= 1024 * 1024
     ? `${Math.round(bytes / 1024 / 1024)} MB`
     : `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
+/** Why an attachment is kept out: too large, a type rooms do not take, or content of another type. */
+async function refusal(a: InboundAttachment, type: string, limit: number): Promise<string | null> {
+  if (a.size > limit) return `${readableSize(a.size)} is over the ${readableSize(limit)} limit`;
+  if (!mailFileTypes.includes(type)) return `type "${type}" is not accepted`;
+  return await contentMismatch(a.content, type);
 }
 
 /**
@@ -34,14 +42,9 @@ export async function storeAttachments(
   for (const [i, a] of attachments.entries()) {
     const filename = a.filename.replace(/[^\w .()-]/g, "_").slice(0, 200) || "attachment";
     const type = a.contentType.split(";")[0]!.trim();
-    if (a.size > limit) {
-      refused.push({
-        filename,
-        reason: `${readableSize(a.size)} is over the ${readableSize(limit)} limit`,
-      });
-    } else if (!mailFileTypes.includes(type)) {
-      refused.push({ filename, reason: `type "${type}" is not accepted` });
-    } else {
+    const reason = await refusal(a, type, limit);
+    if (reason) refused.push({ filename, reason });
+    else {
       const id = `${target.prefix}-${i + 1}`;
       await deps.files.put(id, a.content);
       await deps.store.documents<Attachment>("attachments").insert({

@@ -18,6 +18,7 @@ import { recordId } from "@/modules/email/repository.ts";
 import { customerFor } from "@/modules/email/customers.ts";
 import { maxImportFailures } from "@/modules/email/importer.ts";
 import type { Logger } from "@/log.ts";
+import { onePixelPng } from "@tests/helpers/files.ts";
 
 /** Log lines a test's app wrote, to check what was logged. */
 type Logged = { level: string; msg: string; fields: Record<string, unknown> }[];
@@ -356,7 +357,7 @@ mailTest(
   async (m, logged) => {
     const big = new Uint8Array(30 * 1024 * 1024);
     for (let i = 0; i < big.length; i += 4096) big[i] = i % 251;
-    const png = Uint8Array.from([137, 80, 78, 71, 13, 10, 26, 10, 1, 2, 3]);
+    const png = onePixelPng;
     await m.deliver({
       from: "files@customer.test",
       text: "See the attached files",
