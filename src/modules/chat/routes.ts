@@ -6,6 +6,7 @@ import { actorOf } from "@/http/env.ts";
 import { fileHeaders } from "@/modules/uploads.ts";
 import { type AttachmentService, roomFileTypes } from "./attachments.ts";
 import type { ChatService } from "./service.ts";
+import { textLine } from "@/modules/text.ts";
 
 const MessageSchema = z.object({
   id: z.string(),
@@ -99,7 +100,7 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
               z.object({ queryId: z.string().min(1).max(64) }).strict(),
               z.object({
                 members: z.array(z.string().min(1).max(64)).min(1).max(50),
-                title: z.string().trim().min(1).max(200).optional(),
+                title: textLine(200).optional(),
               }).strict(),
             ]),
           ),

@@ -8,6 +8,7 @@ import { type EmailRepository, recordId } from "./repository.ts";
 import { customerFor } from "./customers.ts";
 import { readableSize, storeAttachments } from "./attachments.ts";
 import { madeBeforeCrash, rememberThread, staleClaimMs, threadedQuery } from "./threads.ts";
+import { cleanLine } from "@/modules/text.ts";
 
 /** What the importer uses; built once per email service. */
 export interface ImportContext {
@@ -168,7 +169,7 @@ async function deliver(
     query = await ctx.queries.create(
       { userId: customer.id, orgId, role: "Customer" },
       {
-        title: (mail.subject || "(no subject)").slice(0, 200),
+        title: (cleanLine(mail.subject) || "(no subject)").slice(0, 200),
         description: (mail.text || "(empty message)").slice(0, 10_000),
         source: "Email",
       },
