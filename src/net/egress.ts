@@ -70,10 +70,12 @@ function unmapped(address: Address): Address {
 
 /** Parses a comma-separated CIDR list such as `10.0.0.0/8,fd00::/8`; throws on a bad entry. */
 export function parseCidrs(list: string[]): [Address, number][] {
-  return list.map((cidr) => {
+  return list.map((cidr): [Address, number] => {
     try {
       const [addr, bits] = ipaddr.parseCIDR(cidr);
-      return [unmapped(addr), unmapped(addr) === addr ? bits : bits - 96] as [Address, number];
+      const v4 = unmapped(addr);
+      // `::ffff:10.0.0.0/104` is 10.0.0.0/8, the way addresses are judged.
+      return v4 !== addr && bits >= 96 ? [v4, bits - 96] : [addr, bits];
     } catch {
       throw new Error(`"${cidr}" is not a CIDR such as 10.0.0.0/8 or fd00::/8`);
     }

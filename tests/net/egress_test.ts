@@ -98,6 +98,8 @@ Deno.test("egressPolicy() allows exactly the operator's CIDRs", async () => {
     "127.0.0.1",
   );
   assert.equal((await policy.check({ host: "fd00:ec2::254", port: 80 })).address, "fd00:ec2::254");
+  const mapped = egressPolicy({ allowedCidrs: ["::ffff:127.0.0.0/104"], lookup: noLookup });
+  assert.equal((await mapped.check({ host: "127.0.0.9", port: 143 })).address, "127.0.0.9");
   for (const host of ["::1", "10.0.0.1", "169.254.169.254", "0.0.0.0", "fe80::1"]) {
     await assert.rejects(policy.check({ host, port: 143 }), EgressRefused, host);
   }
