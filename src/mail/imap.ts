@@ -1,10 +1,4 @@
-import type { EgressPolicy } from "@/net/egress.ts";
-
-/** How a connection on a tenant's behalf is made: through the egress policy, with a timeout. */
-export interface Outbound {
-  egress: EgressPolicy;
-  timeoutMs: number;
-}
+import type { Outbound } from "@/net/egress.ts";
 
 /** An IMAP account to read, with a plain password. */
 export interface ImapServer {

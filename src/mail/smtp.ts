@@ -1,6 +1,6 @@
 import { Buffer } from "node:buffer";
 import type { Config } from "@/config.ts";
-import type { Outbound } from "./imap.ts";
+import type { Outbound } from "@/net/egress.ts";
 
 export interface OutgoingMail {
   to: string;

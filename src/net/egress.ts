@@ -32,6 +32,16 @@ export interface EgressPolicy {
   check(target: EgressTarget, options?: { timeoutMs?: number }): Promise<CheckedTarget>;
 }
 
+/**
+ * How a connection on a tenant's behalf is made: through the policy, with a timeout. A client
+ * checks its target first, then connects to `address` (raw sockets, imapflow, nodemailer, or
+ * node:https with `servername` and a Host header for webhooks).
+ */
+export interface Outbound {
+  egress: EgressPolicy;
+  timeoutMs: number;
+}
+
 /** The host resolved only to addresses the policy refuses. */
 export class EgressRefused extends Error {
   override name = "EgressRefused";

@@ -1,4 +1,5 @@
-import { type Outbound, withImapFolder } from "@/mail/imap.ts";
+import { withImapFolder } from "@/mail/imap.ts";
+import type { Outbound } from "@/net/egress.ts";
 import { errorMessage } from "@/log.ts";
 import type { Mailbox } from "./model.ts";
 import { type ImportContext, importMail, type ImportOutcome } from "./importer.ts";

@@ -1,6 +1,6 @@
 import { activeOrganizations } from "@/modules/organizations/repository.ts";
 import type { Deps } from "@/deps.ts";
-import type { Outbound } from "@/mail/imap.ts";
+import type { Outbound } from "@/net/egress.ts";
 import { sendSmtp } from "@/mail/smtp.ts";
 import { errorMessage } from "@/log.ts";
 import type { Message, Room } from "@/modules/chat/repository.ts";
