@@ -1,5 +1,3 @@
-import { fileTypeFromBuffer } from "file-type";
-
 const zipFamily = [
   "application/zip",
   "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -23,8 +21,12 @@ const signatures: Record<string, string[]> = {
 /** Types without a signature: their content must be text, and no known binary format. */
 const textTypes = ["text/plain", "text/csv"];
 
-/** The type the content's magic bytes say (file-type), or null when it has no known signature. */
+/**
+ * The type the content's magic bytes say (file-type, loaded on first use: importing it takes
+ * about 100 ms), or null when it has no known signature.
+ */
 export async function sniffedType(bytes: Uint8Array): Promise<string | null> {
+  const { fileTypeFromBuffer } = await import("file-type");
   return (await fileTypeFromBuffer(bytes))?.mime ?? null;
 }
 
