@@ -190,7 +190,8 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
         path: "/rooms/{roomId}/read",
         tags,
         security: bearer,
-        summary: "Mark messages up to a seq read",
+        summary:
+          "Mark messages up to a seq read (a seq past the room's last message counts as the last)",
         request: {
           params: RoomParam,
           body: jsonBody(z.object({ seq: z.number().int().min(0) }).strict()),
