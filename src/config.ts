@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseCidrs } from "@/net/egress.ts";
 
 /** Thrown by `loadConfig`: one line that names the variable and what is wrong with it. */
 export class ConfigError extends Error {
@@ -20,6 +21,16 @@ const duration = z.string().regex(
   'expected a duration such as "15m", "12h" or "7d"',
 );
 const list = z.string().transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean));
+const cidrs = list.superRefine((entries, ctx) => {
+  try {
+    parseCidrs(entries);
+  } catch (err) {
+    ctx.addIssue({
+      code: "custom",
+      message: `expected comma-separated CIDRs: ${(err as Error).message}`,
+    });
+  }
+});
 
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -63,6 +74,7 @@ const envSchema = z.object({
   PRESENCE_TTL_SECONDS: int(1, 3600).default(30),
   IMAP_POLL_SECONDS: int(5, 86400).default(60),
   IMAP_TIMEOUT_SECONDS: int(1, 600).default(30),
+  OUTBOUND_ALLOWED_CIDRS: cidrs.default([]),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -97,6 +109,8 @@ export interface Config {
     from: string;
   };
   imap: { pollSeconds: number; timeoutSeconds: number };
+  /** Internal networks tenants' mail servers (and webhooks) may reach despite the egress policy. */
+  outboundAllowedCidrs: string[];
   realtime: {
     ratePerSecond: number;
     rateBurst: number;
@@ -159,6 +173,7 @@ export function loadConfig(env: Env): Config {
       from: e.SMTP_FROM,
     },
     imap: { pollSeconds: e.IMAP_POLL_SECONDS, timeoutSeconds: e.IMAP_TIMEOUT_SECONDS },
+    outboundAllowedCidrs: e.OUTBOUND_ALLOWED_CIDRS,
     realtime: {
       ratePerSecond: e.WS_RATE_PER_SECOND,
       rateBurst: e.WS_RATE_BURST,

@@ -91,7 +91,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const hub = createHub(deps, { chat, calls, presence });
   deps.onShutdown(() => hub.close());
 
-  const email = createEmailService(deps, { chat, queries });
+  const email = createEmailService(deps, { chat, queries, attachments });
   deps.onShutdown(() => email.settle());
   const reports = createReportService(deps);
 

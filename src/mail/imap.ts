@@ -1,3 +1,5 @@
+import type { Outbound } from "@/net/egress.ts";
+
 /** An IMAP account to read, with a plain password. */
 export interface ImapServer {
   host: string;
@@ -20,11 +22,17 @@ export interface ImapFolder {
   source(uid: number, maxBytes: number): Promise<{ bytes: Uint8Array; size: number } | null>;
 }
 
+/**
+ * Connects to the address the egress policy checked (never the name again: no DNS rebinding),
+ * presenting the name for TLS.
+ */
 // deno-lint-ignore no-explicit-any
-async function connect(server: ImapServer, timeoutMs: number): Promise<any> {
+async function connect(server: ImapServer, { egress, timeoutMs }: Outbound): Promise<any> {
+  const target = await egress.check(server, { timeoutMs });
   const { ImapFlow } = await import("imapflow");
   const client = new ImapFlow({
-    host: server.host,
+    host: target.address,
+    ...(target.servername ? { servername: target.servername } : {}),
     port: server.port,
     secure: server.secure,
     auth: { user: server.user, pass: server.password },
@@ -48,8 +56,8 @@ async function close(
 }
 
 /** Logs in and out: the mailbox settings' test. */
-export async function verifyImap(server: ImapServer, timeoutMs: number): Promise<void> {
-  const client = await connect(server, timeoutMs);
+export async function verifyImap(server: ImapServer, outbound: Outbound): Promise<void> {
+  const client = await connect(server, outbound);
   await close(client);
 }
 
@@ -57,10 +65,10 @@ export async function verifyImap(server: ImapServer, timeoutMs: number): Promise
 export async function withImapFolder<T>(
   server: ImapServer,
   folder: string,
-  timeoutMs: number,
+  outbound: Outbound,
   fn: (folder: ImapFolder) => Promise<T>,
 ): Promise<T> {
-  const client = await connect(server, timeoutMs);
+  const client = await connect(server, outbound);
   try {
     const lock = await client.getMailboxLock(folder, { readOnly: true });
     try {

@@ -1,5 +1,6 @@
 import { Buffer } from "node:buffer";
 import type { Config } from "@/config.ts";
+import type { Outbound } from "@/net/egress.ts";
 
 export interface OutgoingMail {
   to: string;
@@ -49,10 +50,13 @@ export interface SmtpMessage {
   attachments?: { filename: string; content: Uint8Array; contentType?: string }[];
 }
 
-async function transportFor(server: SmtpServer, timeoutMs: number) {
+/** A transport to the address the egress policy checked, presenting the name for TLS. */
+async function transportFor(server: SmtpServer, { egress, timeoutMs }: Outbound) {
+  const target = await egress.check(server, { timeoutMs });
   const nodemailer = (await import("nodemailer")).default;
   return nodemailer.createTransport({
-    host: server.host,
+    host: target.address,
+    ...(target.servername ? { servername: target.servername } : {}),
     port: server.port,
     secure: server.secure,
     connectionTimeout: timeoutMs,
@@ -67,9 +71,9 @@ async function transportFor(server: SmtpServer, timeoutMs: number) {
 export async function sendSmtp(
   server: SmtpServer,
   message: SmtpMessage,
-  timeoutMs: number,
+  outbound: Outbound,
 ): Promise<void> {
-  const transport = await transportFor(server, timeoutMs);
+  const transport = await transportFor(server, outbound);
   try {
     await transport.sendMail({
       ...message,
@@ -86,8 +90,8 @@ export async function sendSmtp(
 }
 
 /** Connects, greets and logs in (when a user is set) without sending anything. */
-export async function verifySmtp(server: SmtpServer, timeoutMs: number): Promise<void> {
-  const transport = await transportFor(server, timeoutMs);
+export async function verifySmtp(server: SmtpServer, outbound: Outbound): Promise<void> {
+  const transport = await transportFor(server, outbound);
   try {
     await transport.verify();
   } finally {

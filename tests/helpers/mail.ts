@@ -115,13 +115,17 @@ export function mailboxBody(
   };
 }
 
+/** The environment that lets a test's mail servers on loopback through the egress policy. */
+export const loopbackAllowed = { OUTBOUND_ALLOWED_CIDRS: "127.0.0.0/8" };
+
 export async function aMailDesk(
   options: TestAppOptions & { accounts?: MailUser[] } = {},
 ): Promise<MailDesk> {
   const account = { user: "support", password: "imap-secret-1" };
   const dovecot = await startDovecot([account, ...(options.accounts ?? [])]);
   const smtp = await startSmtp();
-  const t = await testApp(options);
+  // Dovecot and the SMTP server listen on loopback, which the egress policy refuses by default.
+  const t = await testApp({ ...options, env: { ...loopbackAllowed, ...options.env } });
   const desk = await aDesk(t);
   const mailbox = await expectStatus(
     t.call("POST", "/api/v1/email-config", {

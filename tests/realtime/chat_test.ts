@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { serve, testApp, type TestAppOptions } from "@tests/helpers/app.ts";
 import { aDesk, anAgent, expectStatus, openQuery } from "@tests/helpers/support.ts";
 import { connect, type WsClient } from "@tests/helpers/ws.ts";
+import { onePixelPng } from "@tests/helpers/files.ts";
 
 /** A served app with a desk, an agent, and a query that landed with them. */
 async function conversation(options: TestAppOptions = {}) {
@@ -257,7 +258,7 @@ Deno.test("REST chat: rooms with unread counts, messages by seq, files for membe
     const form = new FormData();
     form.set(
       "file",
-      new File([new Uint8Array([137, 80, 78, 71])], "shot.png", { type: "image/png" }),
+      new File([onePixelPng], "shot.png", { type: "image/png" }),
     );
     const file = await expectStatus(
       t.call("POST", `/api/v1/chat/rooms/${query.roomId}/files`, {
@@ -275,7 +276,7 @@ Deno.test("REST chat: rooms with unread counts, messages by seq, files for membe
     assert.equal(download.status, 200);
     assert.deepEqual(
       new Uint8Array(await download.arrayBuffer()),
-      new Uint8Array([137, 80, 78, 71]),
+      onePixelPng,
     );
     const badType = new FormData();
     badType.set("file", new File(["#!/bin/sh"], "x.sh", { type: "application/x-sh" }));
@@ -324,7 +325,7 @@ Deno.test("a call's parties attach snapshots; its record lists them; others cann
     });
     const upload = (token: string, type = "image/png") => {
       const form = new FormData();
-      form.set("file", new File([new Uint8Array([137, 80, 78, 71])], "shot.png", { type }));
+      form.set("file", new File([onePixelPng], "shot.png", { type }));
       return c.t.call("POST", `/api/v1/calls/${call.callId}/snapshots`, { token, body: form });
     };
     const withShot = await expectStatus(upload(c.agent.token), 201);

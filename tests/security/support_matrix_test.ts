@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { serve, testApp } from "@tests/helpers/app.ts";
 import { aDesk, anAgent, type Desk, expectStatus, openQuery } from "@tests/helpers/support.ts";
 import { connect } from "@tests/helpers/ws.ts";
+import { onePixelPng } from "@tests/helpers/files.ts";
 
 type T = Awaited<ReturnType<typeof testApp>>;
 
@@ -18,7 +19,7 @@ async function tenantB(t: T) {
     201,
   );
   const form = new FormData();
-  form.set("file", new File([new Uint8Array([1, 2, 3])], "b.png", { type: "image/png" }));
+  form.set("file", new File([onePixelPng], "b.png", { type: "image/png" }));
   const file = await expectStatus(
     t.call("POST", `/api/v1/chat/rooms/${query.roomId}/files`, {
       token: b.token.Customer,

@@ -19,6 +19,7 @@ import {
   OrgIdParam,
 } from "@/modules/organizations/schemas.ts";
 import { Latitude, Longitude, PlaceSchema } from "@/modules/users/schemas.ts";
+import { textLine } from "@/modules/text.ts";
 
 const AttemptSchema = z.object({
   id: z.string(),
@@ -165,7 +166,7 @@ export function ipWhitelistRoutes(s: Services) {
       request: {
         body: jsonBody(z.strictObject({
           value: z.string().min(2).max(64),
-          note: z.string().max(200).optional(),
+          note: textLine(200, 0).optional(),
         })),
       },
       responses: {

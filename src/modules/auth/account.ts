@@ -2,6 +2,7 @@ import type { Deps } from "@/deps.ts";
 import { AppError } from "@/errors.ts";
 import type { AuthContext } from "@/modules/auth/context.ts";
 import { audit } from "@/modules/audit/service.ts";
+import { contentMismatch } from "@/modules/uploads.ts";
 import { sendMail } from "@/mail/smtp.ts";
 import {
   newUser,
@@ -16,13 +17,7 @@ import type { TokenService } from "./tokens.ts";
 
 const codeTtlMs = 10 * 60 * 1000;
 const codeTries = 5;
-const avatarTypes: Record<string, (b: Uint8Array) => boolean> = {
-  "image/png": (b) => b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47,
-  "image/jpeg": (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
-  "image/gif": (b) => b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46,
-  "image/webp": (b) =>
-    b[0] === 0x52 && b[1] === 0x49 && b[8] === 0x57 && b[9] === 0x45 && b[10] === 0x42,
-};
+const avatarTypes = ["image/png", "image/jpeg", "image/gif", "image/webp"];
 
 export interface ProfilePatch {
   name?: string | undefined;
@@ -47,8 +42,7 @@ export function createAccountService(
   }
 
   async function storeAvatar(file: File): Promise<string> {
-    const check = avatarTypes[file.type];
-    if (!check) {
+    if (!avatarTypes.includes(file.type)) {
       throw new AppError("UNSUPPORTED_MEDIA_TYPE", `Avatar type "${file.type}" is not accepted`, {
         details: [{ path: "avatar", message: "expected PNG, JPEG, GIF or WebP" }],
       });
@@ -59,8 +53,11 @@ export function createAccountService(
       });
     }
     const bytes = new Uint8Array(await file.arrayBuffer());
-    if (!check(bytes)) {
-      throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Avatar content does not match its type");
+    const mismatch = await contentMismatch(bytes, file.type);
+    if (mismatch) {
+      throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Avatar content does not match its type", {
+        details: [{ path: "avatar", message: mismatch }],
+      });
     }
     const id = deps.ids.next();
     await deps.files.put(id, bytes);

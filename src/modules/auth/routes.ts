@@ -7,6 +7,7 @@ import type { AppEnv } from "@/http/env.ts";
 import { bearer, errors, jsonBody, jsonResponse, router } from "@/http/openapi.ts";
 import { requirePermission } from "@/http/rbac.ts";
 import type { RouterServices as Services } from "@/http/env.ts";
+import { fileHeaders, sniffedType } from "@/modules/uploads.ts";
 import { publicUser } from "@/modules/users/repository.ts";
 import { Email, Latitude, Longitude, Name, Password, UserSchema } from "@/modules/users/schemas.ts";
 import type { Session } from "./service.ts";
@@ -194,9 +195,9 @@ export function authRoutes(deps: Deps, s: Services) {
     async (c) => {
       const bytes = await s.accounts.avatar(c.get("auth"));
       if (!bytes) return c.json({ error: { code: "NOT_FOUND", message: "No avatar" } }, 404);
-      return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
-        "content-type": "application/octet-stream",
-      });
+      // Checked at upload, so the sniffed type is the image's own; stored before that check, octet-stream.
+      const type = (await sniffedType(bytes)) ?? "application/octet-stream";
+      return c.body(bytes as Uint8Array<ArrayBuffer>, 200, fileHeaders(type, "avatar"));
     },
   );
 

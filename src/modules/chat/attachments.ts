@@ -1,5 +1,6 @@
 import type { Deps } from "@/deps.ts";
-import { AppError, notFound } from "@/errors.ts";
+import { AppError, ConflictError, notFound } from "@/errors.ts";
+import { contentMismatch } from "@/modules/uploads.ts";
 
 /** A file shared in a room or taken during a call; its bytes live in the file store. */
 export interface Attachment {
@@ -38,7 +39,14 @@ export interface AttachmentService {
     userId: string,
     allowed: string[],
   ): Promise<Attachment>;
+  /**
+   * Stores a file the server took in itself (a mail attachment, already checked) under its own
+   * id; a repeated id (the same mail imported again) keeps the file stored first.
+   */
+  keep(file: Omit<Attachment, "createdAt">, bytes: Uint8Array): Promise<void>;
   get(orgId: string, id: string): Promise<Attachment>;
+  /** The file's record, or null when there is none. */
+  find(orgId: string, id: string): Promise<Attachment | null>;
   bytes(attachment: Attachment): Promise<Uint8Array>;
 }
 
@@ -74,8 +82,15 @@ export function createAttachmentService(
           details: [{ path: "file", message: "the file is empty" }],
         });
       }
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const mismatch = await contentMismatch(bytes, type);
+      if (mismatch) {
+        throw new AppError("UNSUPPORTED_MEDIA_TYPE", `The file is not a valid ${type} file`, {
+          details: [{ path: "file", message: mismatch }],
+        });
+      }
       const id = deps.ids.next();
-      await deps.files.put(id, new Uint8Array(await file.arrayBuffer()));
+      await deps.files.put(id, bytes);
       return await docs.insert({
         id,
         organizationId: orgId,
@@ -88,11 +103,18 @@ export function createAttachmentService(
         createdAt: deps.clock.now().toISOString(),
       });
     },
+    async keep(file, bytes) {
+      await deps.files.put(file.id, bytes);
+      await docs.insert({ ...file, createdAt: deps.clock.now().toISOString() }).catch((err) => {
+        if (!(err instanceof ConflictError)) throw err;
+      });
+    },
     async get(orgId, id) {
       const found = await docs.get(orgId, id);
       if (!found) throw notFound("File", id);
       return found;
     },
+    find: (orgId, id) => docs.get(orgId, id),
     async bytes(attachment) {
       const data = await deps.files.get(attachment.id);
       if (!data) throw notFound("File", attachment.id);

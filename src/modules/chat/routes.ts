@@ -3,8 +3,10 @@ import { AppError } from "@/errors.ts";
 import { bearer, errors, jsonBody, jsonResponse, router, withoutOrg } from "@/http/openapi.ts";
 import { requirePermission } from "@/http/rbac.ts";
 import { actorOf } from "@/http/env.ts";
+import { fileHeaders } from "@/modules/uploads.ts";
 import { type AttachmentService, roomFileTypes } from "./attachments.ts";
 import type { ChatService } from "./service.ts";
+import { textLine } from "@/modules/text.ts";
 
 const MessageSchema = z.object({
   id: z.string(),
@@ -98,7 +100,7 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
               z.object({ queryId: z.string().min(1).max(64) }).strict(),
               z.object({
                 members: z.array(z.string().min(1).max(64)).min(1).max(50),
-                title: z.string().trim().min(1).max(200).optional(),
+                title: textLine(200).optional(),
               }).strict(),
             ]),
           ),
@@ -185,7 +187,8 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
         path: "/rooms/{roomId}/read",
         tags,
         security: bearer,
-        summary: "Mark messages up to a seq read",
+        summary:
+          "Mark messages up to a seq read (a seq past the room's last message counts as the last)",
         request: {
           params: RoomParam,
           body: jsonBody(z.object({ seq: z.number().int().min(0) }).strict()),
@@ -260,11 +263,7 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
         if (file.scope !== "room") throw new AppError("NOT_FOUND", `File "${file.id}" not found`);
         await chat.readable(actorOf(c), file.scopeId);
         const bytes = await attachments.bytes(file);
-        return c.body(bytes.slice().buffer, 200, {
-          "content-type": file.contentType,
-          "content-disposition": `attachment; filename="${file.name}"`,
-          "x-content-type-options": "nosniff",
-        });
+        return c.body(bytes.slice().buffer, 200, fileHeaders(file.contentType, file.name));
       },
     );
 }

@@ -73,6 +73,7 @@ export interface ChatService {
     from?: { id: string; role: Role | "system" },
     options?: { clientMessageId?: string; fileId?: string | null; type?: MessageType },
   ): Promise<Message>;
+  /** Moves the caller's read position up to `seq`, clamped to the room's last message (never down). */
   markRead(actor: Actor, roomId: string, seq: number): Promise<RoomRead>;
   typing(actor: Actor, roomId: string, isTyping: boolean): Promise<void>;
 }
@@ -356,7 +357,10 @@ export function createChatService(
       return message;
     },
     async markRead(actor, roomId, seq) {
-      return await advanceRead(await readable(actor, roomId), actor.userId, seq);
+      const room = await readable(actor, roomId);
+      // A position past the room's last message would hide messages sent later: clamp it.
+      const last = (await store.messages.last(room.organizationId, room.id))?.seq ?? 0;
+      return await advanceRead(room, actor.userId, Math.min(seq, last));
     },
     async typing(actor, roomId, isTyping) {
       const room = await writable(actor, roomId);

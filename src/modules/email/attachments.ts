@@ -1,6 +1,7 @@
 import type { Deps } from "@/deps.ts";
 import type { InboundAttachment } from "@/mail/parse.ts";
-import { roomFileTypes } from "@/modules/chat/attachments.ts";
+import { type AttachmentService, roomFileTypes } from "@/modules/chat/attachments.ts";
+import { contentMismatch } from "@/modules/uploads.ts";
 
 /** Attachment types a mail may bring in (those a room accepts); anything else is kept out and noted. */
 export const mailFileTypes = roomFileTypes;
@@ -18,13 +19,20 @@ export function readableSize(bytes: number): string {
     : `${Math.max(1, Math.round(bytes / 1024))} KB`;
 }
 
+/** Why an attachment is kept out: too large, a type rooms do not take, or content of another type. */
+async function refusal(a: InboundAttachment, type: string, limit: number): Promise<string | null> {
+  if (a.size > limit) return `${readableSize(a.size)} is over the ${readableSize(limit)} limit`;
+  if (!mailFileTypes.includes(type)) return `type "${type}" is not accepted`;
+  return await contentMismatch(a.content, type);
+}
+
 /**
  * Stores the attachments a mail may keep (allowed type, at most UPLOAD_LIMIT_BYTES) as files of
  * the room (downloadable like chat uploads) under ids made from `prefix`, so a repeated import
  * overwrites instead of adding; says why the others were refused.
  */
 export async function storeAttachments(
-  deps: Pick<Deps, "files" | "config" | "store" | "clock">,
+  { deps, files }: { deps: Pick<Deps, "config">; files: Pick<AttachmentService, "keep"> },
   attachments: InboundAttachment[],
   target: { prefix: string; orgId: string; roomId: string; senderId: string },
 ): Promise<{ stored: StoredMailFile[]; refused: { filename: string; reason: string }[] }> {
@@ -34,17 +42,11 @@ export async function storeAttachments(
   for (const [i, a] of attachments.entries()) {
     const filename = a.filename.replace(/[^\w .()-]/g, "_").slice(0, 200) || "attachment";
     const type = a.contentType.split(";")[0]!.trim();
-    if (a.size > limit) {
-      refused.push({
-        filename,
-        reason: `${readableSize(a.size)} is over the ${readableSize(limit)} limit`,
-      });
-    } else if (!mailFileTypes.includes(type)) {
-      refused.push({ filename, reason: `type "${type}" is not accepted` });
-    } else {
+    const reason = await refusal(a, type, limit);
+    if (reason) refused.push({ filename, reason });
+    else {
       const id = `${target.prefix}-${i + 1}`;
-      await deps.files.put(id, a.content);
-      await deps.store.documents("attachments").insert({
+      await files.keep({
         id,
         organizationId: target.orgId,
         scope: "room",
@@ -53,8 +55,7 @@ export async function storeAttachments(
         contentType: type,
         size: a.size,
         uploadedBy: target.senderId,
-        createdAt: deps.clock.now().toISOString(),
-      }).catch(() => null);
+      }, a.content);
       stored.push({ id, label: `${filename} (${type}, ${readableSize(a.size)})` });
     }
   }

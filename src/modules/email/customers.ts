@@ -2,6 +2,7 @@ import type { Deps } from "@/deps.ts";
 import { ConflictError } from "@/errors.ts";
 import { hashPassword, randomToken } from "@/modules/auth/passwords.ts";
 import { newUser, type User } from "@/modules/users/repository.ts";
+import { cleanLine } from "@/modules/text.ts";
 
 /**
  * The sender's Customer account in the organization, made on first mail (no usable password:
@@ -27,7 +28,7 @@ export async function customerFor(
       return await users.create(newUser({
         id: deps.ids.next(),
         organizationId: orgId,
-        name: (from.name.trim() || local).slice(0, 100),
+        name: (cleanLine(from.name) || cleanLine(local) || "Customer").slice(0, 100),
         email,
         passwordHash: await hashPassword(randomToken(), deps.config.bcryptCost),
         role: "Customer",

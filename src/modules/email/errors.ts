@@ -1,39 +1,31 @@
-import { errorMessage } from "@/log.ts";
-
-interface MailError {
-  code?: unknown;
-  authenticationFailed?: unknown;
-  responseText?: unknown;
-  response?: unknown;
-  responseCode?: unknown;
-}
+import { connectionFailure } from "@/net/failures.ts";
 
 /**
- * An IMAP or SMTP failure in words an admin can act on: which host, and whether DNS, the
- * connection, TLS, the login or a timeout failed. Never includes the password.
+ * An IMAP or SMTP failure in words an admin can act on: which host (as the admin wrote it), and
+ * whether the egress policy, DNS, the connection, TLS, the login or a timeout failed. Never the
+ * password, and never the remote's text (a greeting or an error line), which could be anything
+ * an internal service answers.
  */
 export function describeMailError(err: unknown, server: { host: string; port: number }): string {
-  const e = (typeof err === "object" && err !== null ? err : {}) as MailError;
-  const code = typeof e.code === "string" ? e.code : "";
   const where = `${server.host}:${server.port}`;
-  const detail = String(e.responseText ?? e.response ?? errorMessage(err)).slice(0, 300);
-  // Node's socket errors arrive wrapped (nodemailer's ESOCKET): look at the message too.
-  const all = `${code} ${errorMessage(err)}`;
-  if (/ENOTFOUND|EAI_AGAIN|EDNS/.test(all)) {
-    return `Cannot resolve the host "${server.host}": check the host name`;
+  switch (connectionFailure(err)) {
+    case "refused by policy":
+      return `Connections to ${where} are refused by the egress policy: the host is a loopback, private, link-local or otherwise internal address (an operator may allow its network with OUTBOUND_ALLOWED_CIDRS)`;
+    case "name not found":
+      return `Cannot resolve the host "${server.host}": check the host name`;
+    case "connection refused":
+      return `Connection refused by ${where}: check the host and port`;
+    case "timed out":
+      return `Timed out talking to ${where}`;
+    case "login rejected":
+      return `Login failed at ${where}: the server refused the user name or password`;
+    case "TLS failed":
+      return `TLS failed with ${where} (check "secure" and the port)`;
+    case "connection closed":
+      return `Connection to ${where} was closed unexpectedly`;
+    case "command rejected":
+      return `${where} refused a command: check the folder and what the account may read`;
+    case "connection failed":
+      return `Connection to ${where} failed: check the host, the port and "secure"`;
   }
-  if (/ECONNREFUSED/.test(all)) return `Connection refused by ${where}: check the host and port`;
-  if (/ETIMEDOUT|CONNECT_TIMEOUT|GREETING_TIMEOUT|timed? ?out/i.test(all)) {
-    return `Timed out talking to ${where}: ${detail}`;
-  }
-  if (e.authenticationFailed === true || /EAUTH|AUTHENTICATIONFAILED/.test(all)) {
-    return `Login failed at ${where}: the server refused the user name or password (${detail})`;
-  }
-  if (/ETLS|ERR_TLS|ERR_SSL|CERT|SELF_SIGNED|wrong version number|ssl/i.test(all)) {
-    return `TLS failed with ${where}: ${detail} (check "secure" and the port)`;
-  }
-  if (/ECONNRESET|EPIPE|ECONNECTION|closed/i.test(all)) {
-    return `Connection to ${where} was closed unexpectedly: ${detail}`;
-  }
-  return `${where}: ${detail}`;
 }

@@ -2,12 +2,14 @@ import type { Deps } from "@/deps.ts";
 import { type InboundMail, parseMail } from "@/mail/parse.ts";
 import { errorMessage } from "@/log.ts";
 import type { ChatService } from "@/modules/chat/service.ts";
+import type { AttachmentService } from "@/modules/chat/attachments.ts";
 import type { QueryService } from "@/modules/queries/service.ts";
 import type { Mailbox, MailRecord } from "./model.ts";
 import { type EmailRepository, recordId } from "./repository.ts";
 import { customerFor } from "./customers.ts";
 import { readableSize, storeAttachments } from "./attachments.ts";
 import { madeBeforeCrash, rememberThread, staleClaimMs, threadedQuery } from "./threads.ts";
+import { cleanLine } from "@/modules/text.ts";
 
 /** What the importer uses; built once per email service. */
 export interface ImportContext {
@@ -15,6 +17,7 @@ export interface ImportContext {
   repo: EmailRepository;
   chat: ChatService;
   queries: QueryService;
+  attachments: Pick<AttachmentService, "keep" | "find">;
 }
 
 /** What became of one fetched mail. */
@@ -168,7 +171,7 @@ async function deliver(
     query = await ctx.queries.create(
       { userId: customer.id, orgId, role: "Customer" },
       {
-        title: (mail.subject || "(no subject)").slice(0, 200),
+        title: (cleanLine(mail.subject) || "(no subject)").slice(0, 200),
         description: (mail.text || "(empty message)").slice(0, 10_000),
         source: "Email",
       },
@@ -177,7 +180,7 @@ async function deliver(
     await repo.records.update(orgId, record.id, { queryId: query.id, roomId: query.roomId });
   }
   const key = record.id.slice(record.id.indexOf(":") + 1, record.id.indexOf(":") + 33);
-  const files = await storeAttachments(deps, mail.attachments, {
+  const files = await storeAttachments({ deps, files: ctx.attachments }, mail.attachments, {
     prefix: `mail-${key}`,
     orgId,
     roomId: query.roomId!,

@@ -1,4 +1,5 @@
 import { withImapFolder } from "@/mail/imap.ts";
+import type { Outbound } from "@/net/egress.ts";
 import { errorMessage } from "@/log.ts";
 import type { Mailbox } from "./model.ts";
 import { type ImportContext, importMail, type ImportOutcome } from "./importer.ts";
@@ -8,6 +9,8 @@ import { describeMailError } from "./errors.ts";
 export interface PollContext extends ImportContext {
   box(): Promise<SecretBox>;
   instanceId: string;
+  /** The egress policy and timeout of every connection to a mailbox's servers. */
+  outbound: Outbound;
 }
 
 /** What one poll of one mailbox did. */
@@ -72,8 +75,7 @@ export async function pollMailbox(
   try {
     const password = await (await ctx.box()).open(mailbox.imap.password, `${mailbox.id}:imap`);
     const server = { ...mailbox.imap, password };
-    const timeoutMs = deps.config.imap.timeoutSeconds * 1000;
-    await withImapFolder(server, mailbox.imap.folder, timeoutMs, async (folder) => {
+    await withImapFolder(server, mailbox.imap.folder, ctx.outbound, async (folder) => {
       let lastUid = mailbox.lastUid;
       if (mailbox.uidValidity !== folder.uidValidity) {
         if (mailbox.uidValidity !== null) {

@@ -1,6 +1,8 @@
 import { ConflictError } from "@/errors.ts";
 import { activeOrganizations } from "@/modules/organizations/repository.ts";
 import type { Deps } from "@/deps.ts";
+import type { AttachmentService } from "@/modules/chat/attachments.ts";
+import type { Outbound } from "@/net/egress.ts";
 import { sendSmtp } from "@/mail/smtp.ts";
 import { errorMessage } from "@/log.ts";
 import type { Message, Room } from "@/modules/chat/repository.ts";
@@ -14,6 +16,9 @@ export interface ReplyContext {
   deps: Pick<Deps, "store" | "files" | "clock" | "ids" | "log" | "config">;
   repo: EmailRepository;
   box(): Promise<SecretBox>;
+  attachments: Pick<AttachmentService, "find">;
+  /** The egress policy and timeout of every connection to a mailbox's servers. */
+  outbound: Outbound;
 }
 
 /** Sends before a reply is marked failed; the waits between them double from a minute. */
@@ -167,9 +172,7 @@ async function send(ctx: ReplyContext, reply: OutgoingReply): Promise<void> {
   const tag = `[${query.reference}]`;
   const subject = `Re: ${base}${base.includes(tag) ? "" : ` ${tag}`}`;
   const file = message.fileId ? await deps.files.get(message.fileId) : null;
-  const meta = message.fileId
-    ? await deps.store.documents("attachments").get(orgId, message.fileId)
-    : null;
+  const meta = message.fileId ? await ctx.attachments.find(orgId, message.fileId) : null;
   try {
     await sendSmtp(smtp, {
       from: { name: mailbox.name, address: mailbox.email },
@@ -187,7 +190,7 @@ async function send(ctx: ReplyContext, reply: OutgoingReply): Promise<void> {
           ...(meta ? { contentType: meta.contentType } : {}),
         }]
         : [],
-    }, deps.config.imap.timeoutSeconds * 1000);
+    }, ctx.outbound);
   } catch (err) {
     throw new ReplyError(describeMailError(err, mailbox.smtp));
   }

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { textLine } from "@/modules/text.ts";
 
 const Host = z.string().trim().min(1).max(253).regex(
   /^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/,
@@ -14,7 +15,7 @@ const ImapBody = z.object({
   secure: z.boolean(),
   user: z.string().trim().min(1).max(320),
   password: Secret,
-  folder: z.string().trim().min(1).max(200).optional(),
+  folder: textLine(200).optional(),
 }).strict();
 
 const SmtpBody = z.object({
@@ -26,7 +27,7 @@ const SmtpBody = z.object({
 }).strict();
 
 export const MailboxBody = z.object({
-  name: z.string().trim().min(1).max(100),
+  name: textLine(100),
   email: z.email().max(320),
   imap: ImapBody,
   smtp: SmtpBody,
@@ -34,7 +35,7 @@ export const MailboxBody = z.object({
 }).strict().openapi("MailboxInput");
 
 export const MailboxPatchBody = z.object({
-  name: z.string().trim().min(1).max(100).optional(),
+  name: textLine(100).optional(),
   email: z.email().max(320).optional(),
   imap: ImapBody.partial().strict().optional(),
   smtp: SmtpBody.partial().strict().optional(),

@@ -5,7 +5,9 @@ import type { AuthContext } from "@/modules/auth/context.ts";
 import { verifyImap } from "@/mail/imap.ts";
 import { verifySmtp } from "@/mail/smtp.ts";
 import { errorMessage } from "@/log.ts";
+import { egressPolicy } from "@/net/egress.ts";
 import type { ChatService } from "@/modules/chat/service.ts";
+import type { AttachmentService } from "@/modules/chat/attachments.ts";
 import type { Message, Room } from "@/modules/chat/repository.ts";
 import type { QueryService } from "@/modules/queries/service.ts";
 import type { PageRequest, PageResult } from "@/store/types.ts";
@@ -55,21 +57,30 @@ export interface EmailService {
 /** Mailbox settings, polling and replies of the email channel. */
 export function createEmailService(
   deps: Deps,
-  support: { chat: ChatService; queries: QueryService },
+  support: {
+    chat: ChatService;
+    queries: QueryService;
+    attachments: Pick<AttachmentService, "keep" | "find">;
+  },
 ): EmailService {
   const repo = emailRepository(deps.store);
   let boxPromise: Promise<SecretBox> | undefined;
   const box = () => boxPromise ??= encryptionKey(deps.config).then(secretBox);
+  const outbound = {
+    egress: egressPolicy({ allowedCidrs: deps.config.outboundAllowedCidrs }),
+    timeoutMs: deps.config.imap.timeoutSeconds * 1000,
+  };
   const ctx: PollContext = {
     deps,
     repo,
     chat: support.chat,
     queries: support.queries,
+    attachments: support.attachments,
     box,
     instanceId: deps.instanceId,
+    outbound,
   };
   const pending = new Set<Promise<unknown>>();
-  const timeoutMs = deps.config.imap.timeoutSeconds * 1000;
 
   async function plainPasswords(m: Mailbox) {
     const b = await box();
@@ -103,8 +114,8 @@ export function createEmailService(
         }
       };
       const [imap, smtp] = await Promise.all([
-        check(() => verifyImap({ ...m.imap, password: pw.imap }, timeoutMs), m.imap),
-        check(() => verifySmtp({ ...m.smtp, password: pw.smtp }, timeoutMs), m.smtp),
+        check(() => verifyImap({ ...m.imap, password: pw.imap }, outbound), m.imap),
+        check(() => verifySmtp({ ...m.smtp, password: pw.smtp }, outbound), m.smtp),
       ]);
       return { imap, smtp };
     },

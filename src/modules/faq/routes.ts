@@ -12,9 +12,10 @@ import {
 } from "@/http/openapi.ts";
 import { requirePermission } from "@/http/rbac.ts";
 import type { FaqService } from "./service.ts";
+import { textBlock, textLine } from "@/modules/text.ts";
 
 const Kind = z.enum(["faq", "canned"]);
-const Tags = z.array(z.string().trim().min(1).max(40)).max(20);
+const Tags = z.array(textLine(40)).max(20);
 
 const FaqSchema = z.object({
   id: z.string(),
@@ -30,8 +31,8 @@ const FaqSchema = z.object({
 
 const FaqBody = z.object({
   kind: Kind.default("faq"),
-  question: z.string().trim().min(1).max(500),
-  answer: z.string().trim().min(1).max(10_000),
+  question: textLine(500),
+  answer: textBlock(10_000),
   shortcut: z.string().trim().regex(/^[a-z0-9-]{1,40}$/, "lower-case letters, digits and -")
     .nullable().default(null),
   tags: Tags.default([]),
@@ -39,8 +40,8 @@ const FaqBody = z.object({
 
 const FaqPatch = z.object({
   kind: Kind.optional(),
-  question: z.string().trim().min(1).max(500).optional(),
-  answer: z.string().trim().min(1).max(10_000).optional(),
+  question: textLine(500).optional(),
+  answer: textBlock(10_000).optional(),
   shortcut: z.string().trim().regex(/^[a-z0-9-]{1,40}$/).nullable().optional(),
   tags: Tags.optional(),
 }).strict();

@@ -2,11 +2,12 @@ import { z } from "@hono/zod-openapi";
 import { PageQuery } from "@/http/openapi.ts";
 import { priorities, queryStatuses, sources } from "./model.ts";
 import { querySortFields } from "./repository.ts";
+import { textBlock, textLine } from "@/modules/text.ts";
 
 const Iso = z.string().openapi({ format: "date-time" });
-const Text = (max: number) => z.string().trim().min(1).max(max);
-const Tag = z.string().trim().min(1).max(40).regex(/^[^,]+$/, "no commas in a tag");
-const Name = z.string().trim().min(1).max(60);
+const Text = textBlock;
+const Tag = textLine(40).regex(/^[^,]+$/, "no commas in a tag");
+const Name = textLine(60);
 
 export const IdParam = z.object({ id: z.string().min(1).max(64) });
 
@@ -63,7 +64,7 @@ export const HistoryEntrySchema = z.object({
 }).openapi("QueryHistoryEntry");
 
 export const CreateQueryBody = z.object({
-  title: Text(200),
+  title: textLine(200),
   description: Text(10_000),
   priority: z.enum(priorities).optional(),
   source: z.enum(sources).optional(),
@@ -76,7 +77,7 @@ export const CreateQueryBody = z.object({
 }).strict();
 
 export const EditQueryBody = z.object({
-  title: Text(200).optional(),
+  title: textLine(200).optional(),
   description: Text(10_000).optional(),
   tags: z.array(Tag).max(20).optional(),
   skill: Name.nullable().optional(),

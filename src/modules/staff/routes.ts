@@ -14,13 +14,14 @@ import { requirePermission, tenant } from "@/http/rbac.ts";
 import { IdParam, PlaceInput } from "@/modules/organizations/schemas.ts";
 import { Email, Name, Password, UserSchema } from "@/modules/users/schemas.ts";
 import { agentRoles } from "./service.ts";
+import { textLine } from "@/modules/text.ts";
 
 const Skill = z.strictObject({
-  name: z.string().trim().min(1).max(60),
+  name: textLine(60),
   level: z.number().int().min(1).max(5),
 });
 const Phone = z.string().trim().regex(/^[+0-9 ()-]{3,32}$/, "expected a phone number");
-const Team = z.string().trim().min(1).max(60);
+const Team = textLine(60);
 const agentFields = {
   name: Name,
   email: Email,

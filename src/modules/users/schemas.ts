@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { roles } from "./repository.ts";
+import { textLine } from "@/modules/text.ts";
 
 export const PlaceSchema = z.object({
   id: z.string(),
@@ -35,6 +36,6 @@ export const Password = z.string().min(8, "expected at least 8 characters").max(
   "expected at most 72 characters",
 );
 export const Email = z.email().max(254).transform((e) => e.toLowerCase());
-export const Name = z.string().trim().min(1).max(120);
+export const Name = textLine(120);
 export const Latitude = z.number().min(-90).max(90);
 export const Longitude = z.number().min(-180).max(180);

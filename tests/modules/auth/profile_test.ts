@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { testApp } from "@tests/helpers/app.ts";
 import { aTenant, login, password } from "@tests/helpers/identity.ts";
+import { onePixelPng } from "@tests/helpers/files.ts";
 
-const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
+const png = onePixelPng;
 
 Deno.test("POST /auth/register makes a Customer only, in an active organization", async () => {
   const t = await testApp();

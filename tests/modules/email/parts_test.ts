@@ -32,9 +32,36 @@ Deno.test("describeMailError() names the host and what failed, never a password"
       Object.assign(new Error("self-signed certificate"), { code: "DEPTH_ZERO_SELF_SIGNED_CERT" }),
       /TLS failed with mail\.test:993/,
     ],
-    [new Error("something odd"), /^mail\.test:993: something odd$/],
+    [
+      Object.assign(new Error("refused"), { code: "EGRESS_REFUSED" }),
+      /Connections to mail\.test:993 are refused by the egress policy/,
+    ],
+    [new Error("something odd"), /^Connection to mail\.test:993 failed/],
   ];
   for (const [err, expected] of cases) assert.match(describeMailError(err, server), expected);
+});
+
+Deno.test("describeMailError() never repeats what the remote said", () => {
+  const banner = "SECRET-BANNER internal-service v1.2";
+  const remote = [
+    new Error(`Unexpected greeting: ${banner}`),
+    Object.assign(new Error(`Invalid greeting: ${banner}`), {
+      code: "EPROTOCOL",
+      response: banner,
+    }),
+    Object.assign(new Error("Command failed"), {
+      authenticationFailed: true,
+      responseText: banner,
+    }),
+    Object.assign(new Error(`Timeout ${banner}`), { code: "CONNECT_TIMEOUT" }),
+    Object.assign(new Error(`${banner} ssl`), { code: "ETLS", response: banner }),
+    Object.assign(new Error(banner), { responseStatus: "NO", responseText: banner }),
+  ];
+  for (const err of remote) {
+    const said = describeMailError(err, server);
+    assert.ok(!said.includes("SECRET"), said);
+    assert.ok(said.includes("mail.test:993"), said);
+  }
 });
 
 Deno.test("backoffMs() doubles from twice the poll interval and stops at an hour", () => {

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { skipDovecot } from "@tests/helpers/dovecot.ts";
-import { aMailDesk, mailboxBody, type MailDesk, rawMail } from "@tests/helpers/mail.ts";
+import {
+  aMailDesk,
+  loopbackAllowed,
+  mailboxBody,
+  type MailDesk,
+  rawMail,
+} from "@tests/helpers/mail.ts";
 import { expectStatus } from "@tests/helpers/support.ts";
 import { testApp } from "@tests/helpers/app.ts";
 import { createEmailService } from "@/modules/email/service.ts";
@@ -10,6 +16,7 @@ import { recordId } from "@/modules/email/repository.ts";
 import { customerFor } from "@/modules/email/customers.ts";
 import { maxImportFailures } from "@/modules/email/importer.ts";
 import type { Logger } from "@/log.ts";
+import { onePixelPng } from "@tests/helpers/files.ts";
 
 /** Log lines a test's app wrote, to check what was logged. */
 type Logged = { level: string; msg: string; fields: Record<string, unknown> }[];
@@ -214,7 +221,10 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const m = await aMailDesk();
-    const other = await testApp({ dataDir: (m.t.deps as unknown as { dataDir: string }).dataDir });
+    const other = await testApp({
+      dataDir: (m.t.deps as unknown as { dataDir: string }).dataDir,
+      env: loopbackAllowed,
+    });
     try {
       for (let i = 0; i < 5; i++) {
         await m.deliver({ from: `c${i}@customer.test`, messageId: `<race-${i}@customer.test>` });
@@ -342,7 +352,7 @@ mailTest(
   async (m, logged) => {
     const big = new Uint8Array(30 * 1024 * 1024);
     for (let i = 0; i < big.length; i += 4096) big[i] = i % 251;
-    const png = Uint8Array.from([137, 80, 78, 71, 13, 10, 26, 10, 1, 2, 3]);
+    const png = onePixelPng;
     await m.deliver({
       from: "files@customer.test",
       text: "See the attached files",
@@ -517,6 +527,7 @@ mailTest(
     const support = m.t.services;
     const broken = createEmailService(m.t.deps, {
       chat: support.chat,
+      attachments: support.attachments,
       queries: {
         ...support.queries,
         create: () => Promise.reject(new Error("the store said no")),
