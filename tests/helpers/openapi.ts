@@ -162,3 +162,14 @@ export function describe(
   return `${request.method} ${new URL(request.url).pathname} → ${response.status} does not ` +
     `match /openapi.json:\n  ${problems.join("\n  ")}`;
 }
+
+/**
+ * `fetch` for a server a test started as its own process: the answer is checked against
+ * /openapi.json like those of `t.call` and `serve` (the document is read once, from that server).
+ */
+export async function checkedFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const res = await fetch(url, init);
+  const checker = await responseChecker(() => fetch(new URL("/openapi.json", url)));
+  await assertDocumented(checker, { method: init.method ?? "GET", url }, res);
+  return res;
+}
