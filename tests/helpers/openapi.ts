@@ -173,3 +173,28 @@ export async function checkedFetch(url: string, init: RequestInit = {}): Promise
   await assertDocumented(checker, { method: init.method ?? "GET", url }, res);
   return res;
 }
+
+const alreadyChecked = new WeakSet<Response>();
+
+/** True when the response came out of an app that `checkEveryAnswer` wrapped. */
+export function wasChecked(response: Response): boolean {
+  return alreadyChecked.has(response);
+}
+
+/**
+ * Makes the app check its own answers: `app.fetch` (which `app.request` and every server call)
+ * throws an AssertionError for an answer that drifts from /openapi.json.
+ */
+export function checkEveryAnswer(
+  app: { fetch: (req: Request, ...rest: never[]) => Response | Promise<Response> },
+  checker: ResponseChecker,
+): void {
+  const fetch = app.fetch;
+  app.fetch = async (req: Request, ...rest: never[]) => {
+    const { method, url } = req;
+    const res = await fetch(req, ...rest);
+    await assertDocumented(checker, { method, url }, res);
+    alreadyChecked.add(res);
+    return res;
+  };
+}

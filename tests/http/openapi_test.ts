@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { testApp } from "@tests/helpers/app.ts";
+import { serve, testApp } from "@tests/helpers/app.ts";
 import { responseChecker } from "@tests/helpers/openapi.ts";
 import { aTenant, login } from "@tests/helpers/identity.ts";
 
@@ -181,6 +181,26 @@ Deno.test("answers of the guards are documented where they happen: 401, 403, 400
     }
     assert.equal(last, 429);
   } finally {
+    await t.close();
+  }
+});
+
+Deno.test("an answer that drifts fails the test that receives it: t.call, app.request and serve()", async () => {
+  const t = await testApp();
+  // A route the document does not know, answering as if all were well.
+  t.app.get("/undocumented", (c) => c.json({ ok: true }, 200));
+  const server = serve(t.app);
+  try {
+    await assert.rejects(t.call("GET", "/undocumented"), /matches no documented operation/);
+    await assert.rejects(
+      Promise.resolve(t.app.request("/undocumented")),
+      /matches no documented operation/,
+    );
+    const res = await fetch(`${server.url}/undocumented`);
+    await res.body?.cancel();
+    assert.equal(res.status, 500, "the served answer is refused");
+  } finally {
+    await assert.rejects(server.close(), /drift from \/openapi\.json/);
     await t.close();
   }
 });
