@@ -117,6 +117,15 @@ const standardErrors = {
   429: { description: errors[429].description, content: errorRef },
 } as const;
 
+/** Every 429 says when to try again. */
+const retryAfter = {
+  "Retry-After": {
+    description: "Seconds to wait before trying again",
+    required: true,
+    schema: { type: "integer", minimum: 0 },
+  },
+};
+
 /** The middleware of `buildApp` and of the routers, as the statuses each may answer. */
 const guards: Guard[] = [
   // noRepeatedParams (every path) and the validators of parameters and bodies.
@@ -220,7 +229,10 @@ export function completeDocument<T extends { paths?: unknown }>(doc: T): T {
         hasBody: op.requestBody !== undefined,
         pathParams,
       };
-      const responses = (op.responses ??= {}) as Record<string, { content?: unknown }>;
+      const responses = (op.responses ??= {}) as Record<
+        string,
+        { content?: unknown; headers?: unknown }
+      >;
       for (const guard of guards) {
         if (!guard.applies(facts)) continue;
         for (const status of guard.statuses) responses[status] ??= standardErrors[status];
@@ -229,6 +241,7 @@ export function completeDocument<T extends { paths?: unknown }>(doc: T): T {
       for (const [status, response] of Object.entries(responses)) {
         if (Number(status) >= 400 && !response.content) response.content = errorRef;
       }
+      if (responses[429]) responses[429] = { ...responses[429], headers: retryAfter };
     }
   }
   return doc;

@@ -1,5 +1,5 @@
 import { AssertionError } from "node:assert/strict";
-import { OpenAPIBackend, type Operation } from "openapi-backend";
+import { OpenAPIBackend, type Operation, SetMatchType } from "openapi-backend";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 
@@ -93,6 +93,14 @@ async function judge(
     responses.default;
   if (!declared) {
     return [`status ${status} is not documented (documented: ${Object.keys(responses)})`];
+  }
+  const headers = api.validator.validateResponseHeaders(
+    Object.fromEntries(response.headers),
+    operation,
+    { statusCode: status, setMatchType: SetMatchType.Superset },
+  );
+  if (headers.errors?.length) {
+    return headers.errors.map((e) => `headers${e.instancePath} ${e.message}`);
   }
   const type = mediaType(response);
   const content = declared.content ?? {};

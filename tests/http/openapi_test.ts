@@ -119,6 +119,13 @@ Deno.test("the response check fails an answer that drifts from /openapi.json", a
       ["an undocumented status", json({ status: "ok" }, 418), /418 is not documented/],
       ["an undocumented media type", json({ status: "ok" }, 200, "text/html"), /text\/html/],
     ];
+    const login429 = "http://localhost/api/v1/auth/login";
+    const limited = json({ error: { code: "RATE_LIMITED", message: "Too many" } }, 429);
+    assert.match(
+      (await checker.problems("POST", login429, limited)).join("; "),
+      /retry-after/i,
+      "a 429 without Retry-After",
+    );
     for (const [what, response, problem] of cases) {
       const problems = await checker.problems("GET", live, response);
       assert.match(problems.join("; "), problem, what);
