@@ -9,7 +9,7 @@ import { responseHeaders } from "@/http/security_headers.ts";
 import { clientAddress } from "@/http/client_ip.ts";
 import { bodyLimits, noRepeatedParams } from "@/http/guards.ts";
 import { docsRoutes } from "@/http/docs.ts";
-import { serveDocument } from "@/http/openapi.ts";
+import { serveDocument } from "@/http/openapi_document.ts";
 import { guardPlatform } from "@/http/platform.ts";
 import { createTokenService } from "@/modules/auth/tokens.ts";
 import { healthRoutes } from "@/modules/health/routes.ts";
