@@ -54,7 +54,7 @@ const guards: Guard[] = [
   { applies: (op) => op.secured, statuses: [401, 403] },
   // A named object, or the organization a SuperAdmin names, that does not exist.
   { applies: (op) => op.pathParams.length > 0, statuses: [404] },
-  // platformTenant: no writes to a deactivated organization.
+  // namedOrganization (guardPlatform): no writes to a deactivated organization.
   {
     applies: (op) =>
       op.method !== "get" && /^\/api\/v1\/superadmin\/organizations\/\{orgId\}\//.test(op.path),
