@@ -29,6 +29,7 @@ const standardErrors = {
   413: { description: errors[413].description, content: errorRef },
   415: { description: "Content-Type not accepted", content: errorRef },
   429: { description: errors[429].description, content: errorRef },
+  500: { description: "Unexpected error: logged, its details hidden", content: errorRef },
 } as const;
 
 /** Every 429 says when to try again. */
@@ -42,8 +43,8 @@ const retryAfter = {
 
 /** The middleware of `buildApp` and of the routers, as the statuses each may answer. */
 const guards: Guard[] = [
-  // noRepeatedParams (every path) and the validators of parameters and bodies.
-  { applies: () => true, statuses: [400] },
+  // noRepeatedParams (every path) and the validators of parameters and bodies; onError.
+  { applies: () => true, statuses: [400, 500] },
   // bodyLimits: every method that may carry a body.
   { applies: (op) => !["get", "head"].includes(op.method), statuses: [413] },
   // The validator's media-type gate in front of a declared body.
