@@ -32,6 +32,8 @@ export function responseChecker(
     if (res.status !== 200) throw new Error(`GET /openapi.json answered ${res.status}`);
     return await checkerFor(await res.json());
   })();
+  // A failure is that caller's; the next app tries again.
+  shared.catch(() => shared = undefined);
   return shared;
 }
 
