@@ -9,6 +9,8 @@ import { responseHeaders } from "@/http/security_headers.ts";
 import { clientAddress } from "@/http/client_ip.ts";
 import { bodyLimits, noRepeatedParams } from "@/http/guards.ts";
 import { docsRoutes } from "@/http/docs.ts";
+import { serveDocument } from "@/http/openapi_document.ts";
+import { guardPlatform } from "@/http/platform.ts";
 import { healthRoutes } from "@/modules/health/routes.ts";
 import { rateLimit } from "@/http/rate_limit.ts";
 import { mountIdentity } from "@/http/identity.ts";
@@ -63,17 +65,18 @@ export function buildApp(deps: Deps, services: Services): OpenAPIHono<AppEnv> {
     scheme: "bearer",
     bearerFormat: "JWT",
   });
-  app.doc31("/openapi.json", {
+  serveDocument(app, "/openapi.json", {
     openapi: "3.1.0",
     info: {
       title: "ChatCRM API",
       version: "1.0.0",
       description: "Multi-tenant customer-support backend: chat, email and calls.",
     },
+    servers: [{ url: "/", description: "This server" }],
   });
   app.route("/docs", docsRoutes());
   app.onError(errorHandler(deps.log));
-  app.notFound(notFoundHandler);
+  app.notFound(notFoundHandler(() => app.routes));
   return app;
 }
 
@@ -88,6 +91,7 @@ function mountApi(app: OpenAPIHono<AppEnv>, deps: Deps, services: RouterServices
         deps.log.warn("rate limit not counted: shared state unavailable", { error: String(err) }),
     }),
   );
+  guardPlatform(app, services.authenticate, services.organizations);
   mountIdentity(app, deps, services);
   mountSupport(app, deps, services);
   mountEmail(app, deps, services);

@@ -1,7 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Deps } from "@/deps.ts";
 import type { AppEnv, RouterServices } from "./env.ts";
-import { requirePermission, tenant } from "./rbac.ts";
+import { tenant } from "./rbac.ts";
 import { emailConfigRoutes } from "@/modules/email/routes.ts";
 
 /**
@@ -13,9 +13,8 @@ export function mountEmail(app: OpenAPIHono<AppEnv>, _deps: Deps, s: RouterServi
   const admin = "/api/v1/email-config";
   const platform = "/api/v1/superadmin/organizations/:orgId/email-config";
   for (const path of [admin, `${admin}/*`]) app.use(path, s.authenticate, tenant());
-  for (const path of [platform, `${platform}/*`]) {
-    app.use(path, s.authenticate, requirePermission("platform.manage"), tenant());
-  }
+  // Only a SuperAdmin, on an organization that exists: guardPlatform, at the /superadmin mount.
+  for (const path of [platform, `${platform}/*`]) app.use(path, s.authenticate, tenant());
   app.route(admin, routes);
   app.route(platform, routes);
 }

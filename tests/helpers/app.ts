@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { AssertionError } from "node:assert/strict";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { loadConfig } from "@/config.ts";
 import { buildDeps, type Deps, type DepsOverrides } from "@/deps.ts";
@@ -7,6 +8,7 @@ import { buildServices, type Services } from "@/services.ts";
 import type { AppEnv } from "@/http/env.ts";
 import { openStore, type Store } from "@/store/store.ts";
 import { startMongo, type TestMongo } from "./mongo.ts";
+import { checkEveryAnswer, describe, responseChecker, wasChecked } from "./openapi.ts";
 
 export interface TestAppOptions extends DepsOverrides {
   /** Environment on top of the test defaults (silent logs, fast bcrypt, a fixed secret). */
@@ -66,6 +68,11 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
   const deps = await testDeps(options);
   const services = await buildServices(deps);
   const app = buildApp(deps, services);
+  // Every answer of this app (`call`, `app.request`, `serve`) is checked against /openapi.json.
+  checkEveryAnswer(
+    app,
+    await responseChecker(() => app.request("http://localhost/openapi.json")),
+  );
   return {
     app,
     deps,
@@ -81,11 +88,13 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
       const env = {
         remoteAddr: { hostname: opts.ip ?? "127.0.0.1", port: 40000, transport: "tcp" },
       };
-      return await app.request(
-        `http://localhost${path}`,
+      const url = `http://localhost${path}`;
+      const res = await app.request(
+        url,
         { method, headers, ...(body !== undefined ? { body } : {}) },
         env,
       );
+      return res;
     },
     close: () => deps.close(),
   };
@@ -115,16 +124,49 @@ export async function testStore(kind: "sqlite" | "mongo"): Promise<Store> {
   };
 }
 
-/** Serves the app on a free loopback port for real HTTP and WebSocket clients. */
+/**
+ * Serves the app on a free loopback port for real HTTP and WebSocket clients. Every answer it
+ * gives is checked against /openapi.json; `close` fails with the answers that drifted.
+ */
 export function serve(
   app: { fetch: (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response> },
 ) {
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
+  const drifts: string[] = [];
+  const local = { remoteAddr: { hostname: "127.0.0.1", port: 0, transport: "tcp" as const } };
+  const checker = responseChecker(() =>
+    app.fetch(new Request("http://localhost/openapi.json"), local as Deno.ServeHandlerInfo)
+  );
+  const checked = async (req: Request, info: Deno.ServeHandlerInfo) => {
+    const { method, url } = req;
+    let res: Response;
+    try {
+      res = await app.fetch(req, info);
+    } catch (err) {
+      // A test app's own check (checkEveryAnswer) found a drift.
+      if (err instanceof AssertionError) drifts.push(err.message);
+      throw err;
+    }
+    if (wasChecked(res)) return res;
+    const problems = await (await checker).problems(method, url, res)
+      .catch((err) => [`the check failed: ${err}`]);
+    if (problems.length > 0) {
+      const drift = describe({ method, url }, res, problems);
+      drifts.push(drift);
+      console.error(drift);
+    }
+    return res;
+  };
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, checked);
   const port = (server.addr as Deno.NetAddr).port;
   return {
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}`,
     port,
-    close: () => server.shutdown(),
+    async close() {
+      await server.shutdown();
+      if (drifts.length > 0) {
+        throw new AssertionError({ message: `Answers that drift from /openapi.json:\n${drifts}` });
+      }
+    },
   };
 }

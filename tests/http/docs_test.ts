@@ -60,10 +60,14 @@ Deno.test({
     const t = await testApp();
     // Every path Chromium asks for, to prove the page came from this app and nowhere else.
     const requested: string[] = [];
+    let policy: string | null = null;
     const server = serve({
-      fetch: (req, info) => {
-        requested.push(new URL(req.url).pathname);
-        return t.app.fetch(req, info);
+      fetch: async (req, info) => {
+        const path = new URL(req.url).pathname;
+        requested.push(path);
+        const res = await t.app.fetch(req, info);
+        if (path === "/docs") policy = res.headers.get("content-security-policy");
+        return res;
       },
     });
     const profile = await Deno.makeTempDir({ prefix: "chatcrm-chromium-" });
@@ -102,6 +106,8 @@ Deno.test({
       for (const path of ["/docs/assets/swagger-ui-bundle.js", "/openapi.json"]) {
         assert.ok(requested.includes(path), `the page fetched ${path} from the app`);
       }
+      // The page rendered under its Content-Security-Policy, which allows only its own scripts.
+      assert.match(policy ?? "", /script-src 'self'(;|$)/, "the page was served with its CSP");
     } finally {
       await server.close();
       await t.close();

@@ -14,10 +14,11 @@ Deno.test("requestLog writes requests at info, passing health probes at debug", 
   };
   const t = await testApp({ log, env: { LOG_LEVEL: "info" } });
   try {
-    for (const path of ["/health/live", "/health/ready", "/api/v1/queries"]) {
-      await (await t.call("GET", path)).body?.cancel();
-    }
-    const requests = lines.filter(([, msg]) => msg === "request")
+    const paths = ["/health/live", "/health/ready", "/api/v1/queries"];
+    for (const path of paths) await (await t.call("GET", path)).body?.cancel();
+    const requests = lines.filter(([, msg, f]) =>
+      msg === "request" && paths.includes(String(f.path))
+    )
       .map(([level, , f]) => `${level} ${f.path} ${f.status}`);
     assert.deepEqual(requests, [
       "debug /health/live 200",

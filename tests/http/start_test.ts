@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { checkedFetch } from "@tests/helpers/openapi.ts";
 import { join } from "node:path";
 import { skipMongo, startMongo } from "@tests/helpers/mongo.ts";
 import { skipRedis, startRedis } from "@tests/helpers/redis.ts";
@@ -69,7 +70,7 @@ async function waitReady(
   while (Date.now() < deadline) {
     if (exited) throw new Error(`the server exited with code ${exited.code} before it was ready`);
     try {
-      const res = await fetch(`http://127.0.0.1:${port}/health/ready`);
+      const res = await checkedFetch(`http://127.0.0.1:${port}/health/ready`);
       const body = await res.json();
       if (res.status === 200) return body;
       last = `${res.status} ${JSON.stringify(body)}`;
@@ -166,7 +167,7 @@ Deno.test({
       assert.deepEqual(body, { status: "ready", checks: { store: "ok", bus: "ok" } });
       // Root ignores 0o555, so the proof is that the path was never made, not an EACCES.
       assert.equal(await exists(dataDir), false, "DATA_DIR was not created at start");
-      const live = await fetch(`http://127.0.0.1:${port}/health/live`);
+      const live = await checkedFetch(`http://127.0.0.1:${port}/health/live`);
       assert.equal(live.status, 200);
       await live.body?.cancel();
       const end = await terminate(child);

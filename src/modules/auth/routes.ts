@@ -187,7 +187,13 @@ export function authRoutes(deps: Deps, s: Services) {
       security: bearer,
       middleware: self,
       responses: {
-        200: { description: "The image bytes" },
+        200: {
+          description: "The image bytes",
+          content: {
+            "image/*": { schema: z.string().openapi({ format: "binary" }) },
+            "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) },
+          },
+        },
         401: errors[401],
         404: errors[404],
       },

@@ -256,7 +256,13 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
         security: bearer,
         summary: "Download a file of a room I may read",
         request: { params: z.object({ fileId: z.string().min(1).max(64) }) },
-        responses: { 200: { description: "The file's bytes" }, ...common },
+        responses: {
+          200: {
+            description: "The file's bytes, with the type it was stored with",
+            content: { "*/*": { schema: z.string().openapi({ format: "binary" }) } },
+          },
+          ...common,
+        },
       }),
       async (c) => {
         const file = await attachments.get(c.get("orgId"), c.req.valid("param").fileId);

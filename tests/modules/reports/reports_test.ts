@@ -119,7 +119,7 @@ Deno.test("GET /reports/* is for TL, QA and Admin of the organization only", asy
       t.call("GET", `/api/v1/superadmin/organizations/${other.org.id}/reports/agents`, {
         token: desk.token.Admin,
       }),
-      404,
+      403,
     );
     await expectStatus(
       t.call("GET", "/api/v1/superadmin/organizations/nope/reports/dashboard", { token: root }),
