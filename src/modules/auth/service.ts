@@ -9,7 +9,9 @@ import { audit } from "@/modules/audit/service.ts";
 import type { Organization } from "@/modules/organizations/repository.ts";
 import { type PublicUser, publicUser, type User } from "@/modules/users/repository.ts";
 import { dummyHash, keyedHash, randomToken, verifyPassword } from "./passwords.ts";
+import type { AuthSecret } from "./repository.ts";
 import type { TokenService } from "./tokens.ts";
+import type { UserState } from "./user_states.ts";
 
 /** What a successful login, sign-up or refresh hands the client. */
 export interface Session {
@@ -40,8 +42,9 @@ export function createSessionService(
   const failWindowMs = deps.config.rateLimit.windowSeconds * 1000;
   const failLimit = deps.config.rateLimit.loginFailures;
 
-  async function open(user: User): Promise<Session> {
-    const { token, auth } = await tokens.issue(user);
+  /** A new access token and refresh token in the session; a login starts a new session. */
+  async function open(user: User, sessionId = deps.ids.next()): Promise<Session> {
+    const { token, auth } = await tokens.issue(user, sessionId);
     const refreshToken = randomToken();
     const now = deps.clock.now();
     await deps.store.authSecrets.create({
@@ -50,6 +53,7 @@ export function createSessionService(
       userId: user.id,
       organizationId: user.organizationId,
       hash: await keyedHash(deps.jwtKey, refreshToken),
+      sessionId,
       expiresAt: new Date(now.getTime() + refreshTtl * 1000).toISOString(),
       attempts: 0,
       usedAt: null,
@@ -62,6 +66,26 @@ export function createSessionService(
       refreshExpiresIn: refreshTtl,
       user: publicUser(user),
     };
+  }
+
+  /** Ends a refresh token's session: its refresh tokens and its access tokens. */
+  async function endFamily(secret: AuthSecret, at: string) {
+    if (secret.sessionId) {
+      await deps.store.authSecrets.consumeSession(secret.sessionId, at);
+      await tokens.endSession({ userId: secret.userId, sessionId: secret.sessionId });
+    } else {
+      // A refresh token from before sessions were recorded: its family is the whole account.
+      await deps.store.authSecrets.consumeAll("refresh", secret.userId, at);
+      await tokens.revokeUser(secret.userId);
+    }
+  }
+
+  /** Whether the stored state still accepts this refresh token (not ended, not cut off). */
+  function refreshAllowed(secret: AuthSecret, state: UserState | null): boolean {
+    if (!state?.active) return false;
+    if (secret.sessionId && state.endedSessions.has(secret.sessionId)) return false;
+    const issued = Date.parse(secret.createdAt);
+    return !state.cutoffs.some((c) => issued <= c.at && secret.sessionId !== c.keep);
   }
 
   async function activeOrg(user: User): Promise<Organization | null> {
@@ -186,7 +210,10 @@ export function createSessionService(
       });
       return await open(updated);
     },
-    /** Trades a refresh token for a new session; a reused token ends every session. */
+    /**
+     * Trades a refresh token for a new one and an access token in the same session; a reused
+     * token ends its session (its other refresh tokens and its access tokens).
+     */
     async refresh(refreshToken: string | undefined, ip: string): Promise<Session> {
       const invalid = () => new AppError("UNAUTHORIZED", "Invalid or expired refresh token");
       if (!refreshToken) throw invalid();
@@ -195,27 +222,29 @@ export function createSessionService(
       const now = deps.clock.now();
       if (!secret || secret.expiresAt <= now.toISOString()) throw invalid();
       if (!await deps.store.authSecrets.consume(secret.id, now.toISOString())) {
-        // Someone replayed a rotated token: it may be stolen, so end the user's sessions.
-        await deps.store.authSecrets.consumeAll("refresh", secret.userId, now.toISOString());
+        // Someone replayed a rotated token: it may be stolen, so its session ends.
+        await endFamily(secret, now.toISOString());
         throw invalid();
       }
+      const state = await tokens.current(secret.userId, secret.organizationId);
+      if (!refreshAllowed(secret, state)) throw invalid();
       const user = await deps.store.users.findById(secret.organizationId, secret.userId);
       if (!user?.active) throw invalid();
       await activeOrg(user);
       if (user.organizationId) await access.enforce(user.organizationId, user.role, ip);
-      return await open(user);
+      return await open(user, secret.sessionId ?? undefined);
     },
-    /** Revokes the access token and, when given, its refresh token. */
+    /** Ends the caller's session: this access token, the session's others and its refresh token. */
     async logout(auth: AuthContext, refreshToken: string | undefined, ip: string) {
-      await tokens.revoke(auth);
+      const at = deps.clock.now().toISOString();
+      await deps.store.authSecrets.consumeSession(auth.sessionId, at);
+      await tokens.endSession(auth);
       if (refreshToken) {
         const secret = await deps.store.authSecrets.findByHash(
           "refresh",
           await keyedHash(deps.jwtKey, refreshToken),
         );
-        if (secret?.userId === auth.userId) {
-          await deps.store.authSecrets.consume(secret.id, deps.clock.now().toISOString());
-        }
+        if (secret?.userId === auth.userId) await deps.store.authSecrets.consume(secret.id, at);
       }
       await audit(deps, {
         organizationId: auth.orgId,
