@@ -11,6 +11,7 @@ import { createPresenceService } from "@/realtime/presence.ts";
 import { createHub } from "@/realtime/hub.ts";
 import { mountWebSocket } from "@/realtime/routes.ts";
 import { callRoutes, presenceRoutes } from "@/realtime/calls_routes.ts";
+import { endingSockets } from "@/modules/auth/socket_sessions.ts";
 
 /** Chat files, calls, presence and the socket hub of this instance. */
 export function buildRealtime(deps: Deps, support: SupportServices) {
@@ -27,7 +28,7 @@ export function buildRealtime(deps: Deps, support: SupportServices) {
 export type RealtimeServices = ReturnType<typeof buildRealtime>;
 
 /** `/ws`, and the REST side of chat, calls and presence (issue 4). */
-export function mountRealtime(app: OpenAPIHono<AppEnv>, _deps: Deps, s: Services): void {
+export function mountRealtime(app: OpenAPIHono<AppEnv>, deps: Deps, s: Services): void {
   for (const path of ["chat", "calls", "presence"]) {
     app.use(`/api/v1/${path}/*`, s.authenticate, tenant());
   }
@@ -37,5 +38,5 @@ export function mountRealtime(app: OpenAPIHono<AppEnv>, _deps: Deps, s: Services
     "/api/v1/presence",
     presenceRoutes(s.realtime.presence),
   );
-  mountWebSocket(app, s.authenticate, s.realtime.hub);
+  mountWebSocket(app, s.authenticate, endingSockets(s.realtime.hub, s.tokens, deps.log));
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { SignJWT } from "jose";
-import { type TestApp, testApp, testDeps } from "@tests/helpers/app.ts";
+import { serve, type TestApp, testApp, testDeps } from "@tests/helpers/app.ts";
+import { connect } from "@tests/helpers/ws.ts";
 import { aTenant, login, type Tenant } from "@tests/helpers/identity.ts";
 import { skipMongo, startMongo } from "@tests/helpers/mongo.ts";
 import { skipRedis, startRedis } from "@tests/helpers/redis.ts";
@@ -176,6 +177,36 @@ Deno.test({
     } finally {
       await t.close();
       await mongo.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "an open socket closes (1008) when its session ends or its user is deactivated",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const t = await testApp();
+    const server = serve(t.app);
+    try {
+      const { users } = await aTenant(t);
+      const admin = await login(t, users.Admin.email);
+      const first = await login(t, users.Agent.email);
+      const second = await login(t, users.Agent.email);
+      const ws1 = await connect(server.wsUrl, first);
+      const ws2 = await connect(server.wsUrl, second);
+      await t.call("POST", "/api/v1/auth/logout", { token: first });
+      assert.equal(await ws1.closed, 1008);
+      assert.ok((await ws2.request("ping", {})).at, "the other session's socket stays");
+      const off = await t.call("PUT", `/api/v1/admin/agents/${users.Agent.id}`, {
+        token: admin,
+        json: { active: false },
+      });
+      assert.equal(off.status, 200);
+      assert.equal(await ws2.closed, 1008);
+    } finally {
+      await server.close();
+      await t.close();
     }
   },
 });
