@@ -41,6 +41,7 @@ export function createSessionService(
   const refreshTtl = durationSeconds(deps.config.jwt.refreshExpiresIn);
   const failWindowMs = deps.config.rateLimit.windowSeconds * 1000;
   const failLimit = deps.config.rateLimit.loginFailures;
+  const addressFailLimit = deps.config.rateLimit.addressLoginFailures;
 
   /** A new access token and refresh token in the session; a login starts a new session. */
   async function open(user: User, sessionId = deps.ids.next()): Promise<Session> {
@@ -97,10 +98,16 @@ export function createSessionService(
 
   const failKey = (ip: string, email: string) => `loginfail:${ip}:${email}`;
   const blockKey = (ip: string, email: string) => `loginblock:${ip}:${email}`;
+  // Across emails too: one address trying many accounts (password spraying) is stopped.
+  const addressFailKey = (ip: string) => `loginfail-ip:${ip}`;
+  const addressBlockKey = (ip: string) => `loginblock-ip:${ip}`;
 
   async function refuseWhenBlocked(ip: string, email: string) {
-    const until = Number(await deps.shared.get(blockKey(ip, email)) ?? 0);
-    const left = until - deps.clock.now().getTime();
+    const [pair, address] = await Promise.all([
+      deps.shared.get(blockKey(ip, email)),
+      deps.shared.get(addressBlockKey(ip)),
+    ]);
+    const left = Math.max(Number(pair ?? 0), Number(address ?? 0)) - deps.clock.now().getTime();
     if (left > 0) {
       throw new AppError("RATE_LIMITED", "Too many failed logins, try again later", {
         headers: { "Retry-After": String(Math.ceil(left / 1000)) },
@@ -109,10 +116,16 @@ export function createSessionService(
   }
 
   async function countFailure(ip: string, email: string) {
-    const { count, resetInMs } = await deps.shared.increment(failKey(ip, email), failWindowMs);
-    if (count >= failLimit) {
-      const until = deps.clock.now().getTime() + resetInMs;
-      await deps.shared.set(blockKey(ip, email), String(until), resetInMs);
+    const counts: [string, string, number][] = [
+      [failKey(ip, email), blockKey(ip, email), failLimit],
+      [addressFailKey(ip), addressBlockKey(ip), addressFailLimit],
+    ];
+    for (const [counter, block, limit] of counts) {
+      const { count, resetInMs } = await deps.shared.increment(counter, failWindowMs);
+      if (count >= limit) {
+        const until = deps.clock.now().getTime() + resetInMs;
+        await deps.shared.set(block, String(until), resetInMs);
+      }
     }
   }
 
