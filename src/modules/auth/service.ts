@@ -86,7 +86,7 @@ export function createSessionService(
     if (!state?.active) return false;
     if (secret.sessionId && state.endedSessions.has(secret.sessionId)) return false;
     const issued = Date.parse(secret.createdAt);
-    return !state.cutoffs.some((c) => issued <= c.at && secret.sessionId !== c.keep);
+    return !state.cutoffs.some((c) => issued <= c.at && (!c.keep || secret.sessionId !== c.keep));
   }
 
   async function activeOrg(user: User): Promise<Organization | null> {

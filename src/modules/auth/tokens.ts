@@ -94,7 +94,7 @@ function admit(claims: Claims, state: UserState | null): AuthContext {
 }
 
 export function createTokenService(
-  deps: Pick<Deps, "jwtKey" | "config" | "clock" | "ids" | "bus" | "store" | "log">,
+  deps: Pick<Deps, "jwtKey" | "config" | "clock" | "ids" | "bus" | "store" | "log" | "onShutdown">,
 ): TokenService {
   const ttl = durationSeconds(deps.config.jwt.expiresIn);
   const keepMs = Math.max(ttl, durationSeconds(deps.config.jwt.refreshExpiresIn)) * 1000;
@@ -235,6 +235,9 @@ export function createTokenService(
         throw err;
       }
     },
-    start: () => states.start(),
+    async start() {
+      await states.start();
+      deps.onShutdown(() => states.stop());
+    },
   };
 }
