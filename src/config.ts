@@ -57,6 +57,7 @@ const envSchema = z.object({
   RATE_LIMIT_WINDOW_SECONDS: int(1, 86400).default(900),
   RATE_LIMIT_MAX: int(1, 1_000_000).default(100),
   LOGIN_FAILURE_LIMIT: int(1, 10_000).default(10),
+  LOGIN_IP_FAILURE_LIMIT: int(1, 100_000).default(20),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   CRONS_ENABLED: bool.default(true),
   INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "expected letters, digits, _ . -")
@@ -97,7 +98,13 @@ export interface Config {
   uploadLimitBytes: number;
   /** Largest accepted avatar image. */
   avatarLimitBytes: number;
-  rateLimit: { windowSeconds: number; max: number; loginFailures: number };
+  rateLimit: {
+    windowSeconds: number;
+    max: number;
+    loginFailures: number;
+    /** Failed logins per window from one address, whatever the emails. */
+    addressLoginFailures: number;
+  };
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   cronsEnabled: boolean;
   smtp: {
@@ -161,6 +168,7 @@ export function loadConfig(env: Env): Config {
       windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
       max: e.RATE_LIMIT_MAX,
       loginFailures: e.LOGIN_FAILURE_LIMIT,
+      addressLoginFailures: e.LOGIN_IP_FAILURE_LIMIT,
     },
     logLevel: e.LOG_LEVEL,
     cronsEnabled: e.CRONS_ENABLED,

@@ -31,6 +31,7 @@ import { createShiftService, type ShiftService } from "@/modules/shifts/service.
 import { createStaffService, type StaffService } from "@/modules/staff/service.ts";
 import { type CallService, createCallService } from "@/realtime/calls.ts";
 import { createHub, type Hub } from "@/realtime/hub.ts";
+import { endingSockets } from "@/modules/auth/socket_sessions.ts";
 import { createPresenceService, type PresenceService } from "@/realtime/presence.ts";
 
 /** Every service of one process. The API, the jobs, `deno task worker` and the CLI share it. */
@@ -88,7 +89,8 @@ export async function buildServices(deps: Deps): Promise<Services> {
 
   const calls = createCallService(withEvents, attachments);
   const presence = createPresenceService(deps);
-  const hub = createHub(deps, { chat, calls, presence });
+  // A socket closes once its session ends or its user is refused (logout, deactivation).
+  const hub = endingSockets(createHub(deps, { chat, calls, presence }), tokens, deps.log);
   deps.onShutdown(() => hub.close());
 
   const email = createEmailService(deps, { chat, queries, attachments });

@@ -6,7 +6,7 @@ import { chatRoutes } from "@/modules/chat/routes.ts";
 import { mountWebSocket } from "@/realtime/routes.ts";
 import { callRoutes, presenceRoutes } from "@/realtime/calls_routes.ts";
 
-/** `/ws`, and the REST side of chat, calls and presence . */
+/** `/ws`, and the REST side of chat, calls and presence. */
 export function mountRealtime(app: OpenAPIHono<AppEnv>, _deps: Deps, s: RouterServices): void {
   for (const path of ["chat", "calls", "presence"]) {
     app.use(`/api/v1/${path}/*`, s.authenticate, tenant());

@@ -2,7 +2,7 @@ import type { OrganizationRepository } from "@/modules/organizations/repository.
 import type { UserRepository } from "@/modules/users/repository.ts";
 import type { AuditRepository } from "@/modules/audit/repository.ts";
 import type { IpRuleRepository, LoginAttemptRepository } from "@/modules/access/repository.ts";
-import type { AuthSecretRepository } from "@/modules/auth/repository.ts";
+import type { AuthSecretRepository, RevocationRepository } from "@/modules/auth/repository.ts";
 import type {
   CounterRepository,
   QueryHistoryRepository,
@@ -22,6 +22,7 @@ export interface Store {
   loginAttempts: LoginAttemptRepository;
   ipRules: IpRuleRepository;
   authSecrets: AuthSecretRepository;
+  revocations: RevocationRepository;
   counters: CounterRepository;
   queries: QueryRepository;
   queryHistory: QueryHistoryRepository;

@@ -51,11 +51,11 @@ Deno.test({
         const res = await call("POST", "/admin/agents", admin, {
           name,
           email: `${name}@acme.test`,
-          password: `${name} password`,
+          password: `${name} password 2026`,
           role,
         });
         assert.equal(res.status, 201);
-        const token = await login(`${name}@acme.test`, `${name} password`);
+        const token = await login(`${name}@acme.test`, `${name} password 2026`);
         const me = await call("GET", "/auth/me", token);
         assert.equal(me.body.user.role, role);
         assert.equal(me.body.user.organizationId, org.body.organization.id);

@@ -3,7 +3,7 @@ import { ConflictError } from "@/errors.ts";
 import { uuidv7 } from "@/ids.ts";
 import type { AuditEvent } from "@/modules/audit/repository.ts";
 import type { IpRule, LoginAttempt } from "@/modules/access/repository.ts";
-import type { AuthSecret } from "@/modules/auth/repository.ts";
+import type { AuthSecret, Revocation } from "@/modules/auth/repository.ts";
 import { nextTime } from "./fixtures.ts";
 import { type StoreKind, storeTest } from "./store_contract.ts";
 
@@ -61,6 +61,7 @@ function aSecret(overrides: Partial<AuthSecret> = {}): AuthSecret {
     userId: "user-1",
     organizationId: "org-1",
     hash: crypto.randomUUID(),
+    sessionId: null,
     expiresAt: "2030-01-01T00:00:00.000Z",
     attempts: 0,
     usedAt: null,
@@ -135,4 +136,58 @@ export function identityRepositoryContract(kind: StoreKind): void {
     assert.equal(used?.attempts, 2);
     assert.equal(used?.usedAt, "2026-02-01T00:00:00.000Z");
   });
+
+  storeTest(
+    kind,
+    "authSecrets: a session's refresh tokens end together; others stay",
+    async (s) => {
+      const at = "2026-02-01T00:00:00.000Z";
+      const a1 = await s.authSecrets.create(aSecret({ kind: "refresh", sessionId: "s-a" }));
+      const a2 = await s.authSecrets.create(aSecret({ kind: "refresh", sessionId: "s-a" }));
+      const b = await s.authSecrets.create(aSecret({ kind: "refresh", sessionId: "s-b" }));
+      const old = await s.authSecrets.create(aSecret({ kind: "refresh" }));
+      assert.deepEqual(await s.authSecrets.findByHash("refresh", a1.hash), a1);
+      await s.authSecrets.consumeSession("s-a", at);
+      for (const x of [a1, a2]) {
+        assert.equal((await s.authSecrets.findByHash("refresh", x.hash))?.usedAt, at);
+      }
+      assert.equal((await s.authSecrets.findByHash("refresh", b.hash))?.usedAt, null);
+      await s.authSecrets.consumeAll("refresh", "user-1", at, "s-b");
+      assert.equal((await s.authSecrets.findByHash("refresh", b.hash))?.usedAt, null, "kept");
+      assert.equal((await s.authSecrets.findByHash("refresh", old.hash))?.usedAt, at);
+      await s.authSecrets.consumeAll("refresh", "user-1", at);
+      assert.equal((await s.authSecrets.findByHash("refresh", b.hash))?.usedAt, at);
+    },
+  );
+
+  storeTest(
+    kind,
+    "revocations: the user's unexpired ones, oldest first; purge drops expired",
+    async (s) => {
+      const r = (over: Partial<Revocation>): Revocation => ({
+        id: uuidv7(),
+        kind: "session",
+        userId: "user-1",
+        sessionId: "s-1",
+        at: nextTime(),
+        expiresAt: "2026-06-01T00:00:00.000Z",
+        ...over,
+      });
+      const first = r({});
+      const cut = r({ kind: "user", sessionId: null });
+      const expired = r({ expiresAt: "2026-01-01T00:00:00.000Z" });
+      const other = r({ userId: "user-2" });
+      for (const x of [first, cut, expired, other]) await s.revocations.add(x);
+      const now = "2026-03-01T00:00:00.000Z";
+      assert.deepEqual(await s.revocations.forUser("user-1", now), [first, cut]);
+      assert.deepEqual(await s.revocations.forUser("user-2", now), [other]);
+      await s.revocations.purge(now);
+      assert.deepEqual(await s.revocations.forUser("user-1", "2025-01-01T00:00:00.000Z"), [
+        first,
+        cut,
+      ]);
+      await s.revocations.purge("2026-07-01T00:00:00.000Z");
+      assert.deepEqual(await s.revocations.forUser("user-2", "2025-01-01T00:00:00.000Z"), []);
+    },
+  );
 }

@@ -89,6 +89,30 @@ Deno.test({
   },
 });
 
+Deno.test("failed logins from one address across emails are limited too (password spraying)", async () => {
+  const t = await testApp();
+  try {
+    const { users } = await aTenant(t);
+    const spray = "198.51.100.30";
+    const attempt = (email: string, pw: string, ip = spray) =>
+      t.call("POST", "/api/v1/auth/login", { json: { email, password: pw }, ip });
+    // LOGIN_IP_FAILURE_LIMIT is 20 by default: 20 emails, one wrong password each.
+    for (let i = 0; i < 20; i++) {
+      const res = await attempt(`victim-${i}@example.com`, "Summer2026!");
+      assert.equal(res.status, 401, `email ${i}`);
+      await res.body?.cancel();
+    }
+    for (const email of ["victim-21@example.com", users.Agent.email]) {
+      const blocked = await attempt(email, password);
+      assert.equal(blocked.status, 429, email);
+      assert.ok(Number(blocked.headers.get("retry-after")) > 0);
+    }
+    assert.equal((await attempt(users.Agent.email, password, "198.51.100.31")).status, 200);
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("a successful login clears the failed-login count", async () => {
   const t = await testApp({ env: { LOGIN_FAILURE_LIMIT: "3" } });
   try {
@@ -124,7 +148,7 @@ Deno.test({
       assert.equal((await b.call("GET", "/api/v1/auth/me", { token })).status, 200);
       // b learns of the revocation from the bus: wait for that message, not for time.
       const heard = Promise.withResolvers<void>();
-      const stop = await b.deps.bus.subscribe("auth:revoked", () => heard.resolve());
+      const stop = await b.deps.bus.subscribe("auth:user-changed", () => heard.resolve());
       assert.equal((await a.call("POST", "/api/v1/auth/logout", { token })).status, 200);
       await heard.promise;
       await stop();

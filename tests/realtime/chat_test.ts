@@ -161,13 +161,13 @@ Deno.test("another customer can neither join nor write to a room", async () => {
       json: {
         name: "Eve",
         email: "eve@example.com",
-        password: "eve-password",
+        password: "eve's own passphrase",
         organizationId: c.desk.org.id,
       },
     }).then((r) => r.body?.cancel());
     const eveToken = (await expectStatus(
       c.t.call("POST", "/api/v1/auth/login", {
-        json: { email: "eve@example.com", password: "eve-password" },
+        json: { email: "eve@example.com", password: "eve's own passphrase" },
       }),
       200,
     )).token;

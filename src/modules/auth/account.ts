@@ -125,7 +125,9 @@ export function createAccountService(
       if (!updated) throw new AppError("UNAUTHORIZED", "This account no longer exists");
       if (patch.avatar && user.avatarFileId) await deps.files.delete(user.avatarFileId);
       if (change.passwordHash) {
-        await deps.store.authSecrets.consumeAll("refresh", user.id, now());
+        // Whoever knew the old password is logged out everywhere but here.
+        await deps.store.authSecrets.consumeAll("refresh", user.id, now(), auth.sessionId);
+        await tokens.revokeUser(user.id, auth.sessionId);
         await audit(deps, {
           organizationId: user.organizationId,
           action: "password.changed",
@@ -158,6 +160,7 @@ export function createAccountService(
         userId: user.id,
         organizationId: user.organizationId,
         hash: await keyedHash(deps.jwtKey, `${user.id}:${code}`),
+        sessionId: null,
         expiresAt: new Date(at.getTime() + codeTtlMs).toISOString(),
         attempts: 0,
         usedAt: null,

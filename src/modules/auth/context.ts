@@ -6,8 +6,10 @@ export interface AuthContext {
   /** The caller's own organization; null for a SuperAdmin. */
   orgId: string | null;
   role: Role;
-  /** The token's id, for revocation at logout. */
+  /** The token's id. */
   tokenId: string;
+  /** The session (one login and its refreshes) the token belongs to: logout ends it. */
+  sessionId: string;
   /** Expiry of the token, in seconds since the epoch. */
   expiresAt: number;
   /** When the token was issued, in milliseconds (per-user revocation compares it). */

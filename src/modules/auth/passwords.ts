@@ -1,13 +1,36 @@
 import bcrypt from "bcryptjs";
 
-/** Hashes a password with bcrypt at the configured cost. */
-export function hashPassword(password: string, cost: number): Promise<string> {
-  return bcrypt.hash(password, cost);
+/** Marks a hash of the pre-hashed password; hashes without it are bcrypt of the password itself. */
+const prehashed = "hmac-sha256$";
+const prehashKey = new TextEncoder().encode("chatcrm password pre-hash v1");
+
+/**
+ * The password as bcrypt gets it: base64 of its HMAC-SHA256 (44 characters). bcrypt reads only
+ * 72 bytes, and a password may be 128 characters of up to 4 bytes each: none may be cut off.
+ * The fixed key keeps these from matching unsalted SHA-256 hashes leaked elsewhere.
+ */
+async function prehash(password: string): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    prehashKey,
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(password));
+  return btoa(String.fromCharCode(...new Uint8Array(mac)));
 }
 
-/** True when the password matches the hash. */
-export function verifyPassword(password: string, hash: string): Promise<boolean> {
-  return bcrypt.compare(password, hash);
+/** Hashes a password with bcrypt at the configured cost, every character counting. */
+export async function hashPassword(password: string, cost: number): Promise<string> {
+  return prehashed + await bcrypt.hash(await prehash(password), cost);
+}
+
+/** True when the password matches the hash (also one made before pre-hashing). */
+export async function verifyPassword(password: string, hash: string): Promise<boolean> {
+  return hash.startsWith(prehashed)
+    ? await bcrypt.compare(await prehash(password), hash.slice(prehashed.length))
+    : await bcrypt.compare(password, hash);
 }
 
 const dummyHashes = new Map<number, Promise<string>>();
@@ -18,7 +41,7 @@ const dummyHashes = new Map<number, Promise<string>>();
  */
 export function dummyHash(cost: number): Promise<string> {
   let hash = dummyHashes.get(cost);
-  if (!hash) dummyHashes.set(cost, hash = bcrypt.hash(crypto.randomUUID(), cost));
+  if (!hash) dummyHashes.set(cost, hash = hashPassword(crypto.randomUUID(), cost));
   return hash;
 }
 

@@ -9,7 +9,9 @@ import { audit } from "@/modules/audit/service.ts";
 import type { Organization } from "@/modules/organizations/repository.ts";
 import { type PublicUser, publicUser, type User } from "@/modules/users/repository.ts";
 import { dummyHash, keyedHash, randomToken, verifyPassword } from "./passwords.ts";
+import type { AuthSecret } from "./repository.ts";
 import type { TokenService } from "./tokens.ts";
+import type { UserState } from "./user_states.ts";
 
 /** What a successful login, sign-up or refresh hands the client. */
 export interface Session {
@@ -39,9 +41,11 @@ export function createSessionService(
   const refreshTtl = durationSeconds(deps.config.jwt.refreshExpiresIn);
   const failWindowMs = deps.config.rateLimit.windowSeconds * 1000;
   const failLimit = deps.config.rateLimit.loginFailures;
+  const addressFailLimit = deps.config.rateLimit.addressLoginFailures;
 
-  async function open(user: User): Promise<Session> {
-    const { token, auth } = await tokens.issue(user);
+  /** A new access token and refresh token in the session; a login starts a new session. */
+  async function open(user: User, sessionId = deps.ids.next()): Promise<Session> {
+    const { token, auth } = await tokens.issue(user, sessionId);
     const refreshToken = randomToken();
     const now = deps.clock.now();
     await deps.store.authSecrets.create({
@@ -50,6 +54,7 @@ export function createSessionService(
       userId: user.id,
       organizationId: user.organizationId,
       hash: await keyedHash(deps.jwtKey, refreshToken),
+      sessionId,
       expiresAt: new Date(now.getTime() + refreshTtl * 1000).toISOString(),
       attempts: 0,
       usedAt: null,
@@ -64,6 +69,26 @@ export function createSessionService(
     };
   }
 
+  /** Ends a refresh token's session: its refresh tokens and its access tokens. */
+  async function endFamily(secret: AuthSecret, at: string) {
+    if (secret.sessionId) {
+      await deps.store.authSecrets.consumeSession(secret.sessionId, at);
+      await tokens.endSession({ userId: secret.userId, sessionId: secret.sessionId });
+    } else {
+      // A refresh token from before sessions were recorded: its family is the whole account.
+      await deps.store.authSecrets.consumeAll("refresh", secret.userId, at);
+      await tokens.revokeUser(secret.userId);
+    }
+  }
+
+  /** Whether the stored state still accepts this refresh token (not ended, not cut off). */
+  function refreshAllowed(secret: AuthSecret, state: UserState | null): boolean {
+    if (!state?.active) return false;
+    if (secret.sessionId && state.endedSessions.has(secret.sessionId)) return false;
+    const issued = Date.parse(secret.createdAt);
+    return !state.cutoffs.some((c) => issued <= c.at && (!c.keep || secret.sessionId !== c.keep));
+  }
+
   async function activeOrg(user: User): Promise<Organization | null> {
     if (!user.organizationId) return null;
     const org = await deps.store.organizations.findById(user.organizationId);
@@ -73,10 +98,16 @@ export function createSessionService(
 
   const failKey = (ip: string, email: string) => `loginfail:${ip}:${email}`;
   const blockKey = (ip: string, email: string) => `loginblock:${ip}:${email}`;
+  // Across emails too: one address trying many accounts (password spraying) is stopped.
+  const addressFailKey = (ip: string) => `loginfail-ip:${ip}`;
+  const addressBlockKey = (ip: string) => `loginblock-ip:${ip}`;
 
   async function refuseWhenBlocked(ip: string, email: string) {
-    const until = Number(await deps.shared.get(blockKey(ip, email)) ?? 0);
-    const left = until - deps.clock.now().getTime();
+    const [pair, address] = await Promise.all([
+      deps.shared.get(blockKey(ip, email)),
+      deps.shared.get(addressBlockKey(ip)),
+    ]);
+    const left = Math.max(Number(pair ?? 0), Number(address ?? 0)) - deps.clock.now().getTime();
     if (left > 0) {
       throw new AppError("RATE_LIMITED", "Too many failed logins, try again later", {
         headers: { "Retry-After": String(Math.ceil(left / 1000)) },
@@ -85,10 +116,16 @@ export function createSessionService(
   }
 
   async function countFailure(ip: string, email: string) {
-    const { count, resetInMs } = await deps.shared.increment(failKey(ip, email), failWindowMs);
-    if (count >= failLimit) {
-      const until = deps.clock.now().getTime() + resetInMs;
-      await deps.shared.set(blockKey(ip, email), String(until), resetInMs);
+    const counts: [string, string, number][] = [
+      [failKey(ip, email), blockKey(ip, email), failLimit],
+      [addressFailKey(ip), addressBlockKey(ip), addressFailLimit],
+    ];
+    for (const [counter, block, limit] of counts) {
+      const { count, resetInMs } = await deps.shared.increment(counter, failWindowMs);
+      if (count >= limit) {
+        const until = deps.clock.now().getTime() + resetInMs;
+        await deps.shared.set(block, String(until), resetInMs);
+      }
     }
   }
 
@@ -186,7 +223,10 @@ export function createSessionService(
       });
       return await open(updated);
     },
-    /** Trades a refresh token for a new session; a reused token ends every session. */
+    /**
+     * Trades a refresh token for a new one and an access token in the same session; a reused
+     * token ends its session (its other refresh tokens and its access tokens).
+     */
     async refresh(refreshToken: string | undefined, ip: string): Promise<Session> {
       const invalid = () => new AppError("UNAUTHORIZED", "Invalid or expired refresh token");
       if (!refreshToken) throw invalid();
@@ -195,27 +235,29 @@ export function createSessionService(
       const now = deps.clock.now();
       if (!secret || secret.expiresAt <= now.toISOString()) throw invalid();
       if (!await deps.store.authSecrets.consume(secret.id, now.toISOString())) {
-        // Someone replayed a rotated token: it may be stolen, so end the user's sessions.
-        await deps.store.authSecrets.consumeAll("refresh", secret.userId, now.toISOString());
+        // Someone replayed a rotated token: it may be stolen, so its session ends.
+        await endFamily(secret, now.toISOString());
         throw invalid();
       }
+      const state = await tokens.current(secret.userId, secret.organizationId);
+      if (!refreshAllowed(secret, state)) throw invalid();
       const user = await deps.store.users.findById(secret.organizationId, secret.userId);
       if (!user?.active) throw invalid();
       await activeOrg(user);
       if (user.organizationId) await access.enforce(user.organizationId, user.role, ip);
-      return await open(user);
+      return await open(user, secret.sessionId ?? undefined);
     },
-    /** Revokes the access token and, when given, its refresh token. */
+    /** Ends the caller's session: this access token, the session's others and its refresh token. */
     async logout(auth: AuthContext, refreshToken: string | undefined, ip: string) {
-      await tokens.revoke(auth);
+      const at = deps.clock.now().toISOString();
+      await deps.store.authSecrets.consumeSession(auth.sessionId, at);
+      await tokens.endSession(auth);
       if (refreshToken) {
         const secret = await deps.store.authSecrets.findByHash(
           "refresh",
           await keyedHash(deps.jwtKey, refreshToken),
         );
-        if (secret?.userId === auth.userId) {
-          await deps.store.authSecrets.consume(secret.id, deps.clock.now().toISOString());
-        }
+        if (secret?.userId === auth.userId) await deps.store.authSecrets.consume(secret.id, at);
       }
       await audit(deps, {
         organizationId: auth.orgId,

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { passwordProblem, passwordRules } from "@/modules/auth/password_policy.ts";
 import { roles } from "./repository.ts";
 import { textLine } from "@/modules/text.ts";
 
@@ -30,11 +31,19 @@ export const UserSchema = z.object({
   updatedAt: z.string(),
 }).openapi("User");
 
-/** Passwords: 8 to 72 characters (bcrypt reads at most 72 bytes). */
-export const Password = z.string().min(8, "expected at least 8 characters").max(
-  72,
-  "expected at most 72 characters",
-);
+/**
+ * A new password, as the password policy allows it (see `passwordProblem`): 12 to 128
+ * characters, not common, breached or easy to guess. Asynchronous: parse it with `parseAsync`.
+ */
+export const Password = z.string().max(1024).superRefine(async (value, ctx) => {
+  const problem = await passwordProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+}).openapi({
+  minLength: passwordRules.minLength,
+  maxLength: passwordRules.maxLength,
+  description: `${passwordRules.minLength} to ${passwordRules.maxLength} characters (a run of ` +
+    "spaces counts as one); common, breached and easily guessed passwords are refused",
+});
 export const Email = z.email().max(254).transform((e) => e.toLowerCase());
 export const Name = textLine(120);
 export const Latitude = z.number().min(-90).max(90);

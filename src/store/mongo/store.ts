@@ -9,6 +9,7 @@ import {
   mongoLoginAttemptRepository,
 } from "./access.ts";
 import { ensureAuthSecretIndexes, mongoAuthSecretRepository } from "./auth_secrets.ts";
+import { ensureRevocationIndexes, mongoRevocationRepository } from "./revocations.ts";
 import {
   ensureQueryIndexes,
   mongoCounterRepository,
@@ -28,6 +29,7 @@ const ensureIndexes = [
   ensureAuditIndexes,
   ensureAccessIndexes,
   ensureAuthSecretIndexes,
+  ensureRevocationIndexes,
   ensureQueryIndexes,
   ensureMessageIndexes,
   ensureReportIndexes,
@@ -54,6 +56,7 @@ export async function openMongoStore(uri: string, dbName?: string): Promise<Stor
     loginAttempts: mongoLoginAttemptRepository(db),
     ipRules: mongoIpRuleRepository(db),
     authSecrets: mongoAuthSecretRepository(db),
+    revocations: mongoRevocationRepository(db),
     counters: mongoCounterRepository(db),
     queries: mongoQueryRepository(db),
     queryHistory: mongoQueryHistoryRepository(db),

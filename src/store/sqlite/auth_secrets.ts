@@ -8,6 +8,7 @@ function toSecret(row: Row): AuthSecret {
     userId: String(row.user_id),
     organizationId: nullableString(row.org_id),
     hash: String(row.hash),
+    sessionId: nullableString(row.session_id),
     expiresAt: String(row.expires_at),
     attempts: Number(row.attempts),
     usedAt: nullableString(row.used_at),
@@ -19,14 +20,15 @@ export function sqliteAuthSecretRepository(db: Db): AuthSecretRepository {
   return {
     async create(s) {
       db.prepare(
-        `INSERT INTO auth_secrets (id, kind, user_id, org_id, hash, expires_at, attempts, used_at,
-           created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO auth_secrets (id, kind, user_id, org_id, hash, session_id, expires_at,
+           attempts, used_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         s.id,
         s.kind,
         s.userId,
         s.organizationId,
         s.hash,
+        s.sessionId,
         s.expiresAt,
         s.attempts,
         s.usedAt,
@@ -59,10 +61,19 @@ export function sqliteAuthSecretRepository(db: Db): AuthSecretRepository {
         .run(at, id);
       return Number(r.changes) === 1;
     },
-    async consumeAll(kind, userId, at) {
+    async consumeAll(kind, userId, at, exceptSessionId) {
+      const unused = "UPDATE auth_secrets SET used_at = ? WHERE kind = ? AND user_id = ? AND " +
+        "used_at IS NULL";
+      if (exceptSessionId === undefined) db.prepare(unused).run(at, kind, userId);
+      else {
+        db.prepare(`${unused} AND session_id IS NOT ?`).run(at, kind, userId, exceptSessionId);
+      }
+    },
+    async consumeSession(sessionId, at) {
       db.prepare(
-        "UPDATE auth_secrets SET used_at = ? WHERE kind = ? AND user_id = ? AND used_at IS NULL",
-      ).run(at, kind, userId);
+        `UPDATE auth_secrets SET used_at = ? WHERE kind = 'refresh' AND session_id = ?
+         AND used_at IS NULL`,
+      ).run(at, sessionId);
     },
   };
 }

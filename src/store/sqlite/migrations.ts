@@ -243,4 +243,21 @@ export const migrations: { name: string; sql: string }[] = [
         ON queries (org_id, priority_rank, status, created_at);
     `,
   },
+  {
+    name: "0101_sessions",
+    sql: `
+      ALTER TABLE auth_secrets ADD COLUMN session_id TEXT;
+      CREATE INDEX auth_secrets_session ON auth_secrets (session_id);
+      CREATE TABLE revocations (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        session_id TEXT,
+        at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+      CREATE INDEX revocations_user ON revocations (user_id, expires_at);
+      CREATE INDEX revocations_expiry ON revocations (expires_at);
+    `,
+  },
 ];

@@ -5,6 +5,7 @@ import { sqliteUserRepository } from "./users.ts";
 import { sqliteAuditRepository } from "./audit.ts";
 import { sqliteIpRuleRepository, sqliteLoginAttemptRepository } from "./access.ts";
 import { sqliteAuthSecretRepository } from "./auth_secrets.ts";
+import { sqliteRevocationRepository } from "./revocations.ts";
 import {
   sqliteCounterRepository,
   sqliteQueryHistoryRepository,
@@ -29,6 +30,7 @@ export function openSqliteStore(path: string): Store {
     loginAttempts: sqliteLoginAttemptRepository(db),
     ipRules: sqliteIpRuleRepository(db),
     authSecrets: sqliteAuthSecretRepository(db),
+    revocations: sqliteRevocationRepository(db),
     counters: sqliteCounterRepository(db),
     queries: sqliteQueryRepository(db),
     queryHistory: sqliteQueryHistoryRepository(db),

@@ -68,12 +68,12 @@ Deno.test({
       const wrong = code === "000000" ? "111111" : "000000";
       for (let i = 0; i < 5; i++) {
         const res = await t.call("POST", "/api/v1/auth/reset-password", {
-          json: { email, code: wrong, newPassword: "whatever123" },
+          json: { email, code: wrong, newPassword: "a sturdy replacement 77" },
         });
         assert.equal(res.status, 400);
       }
       const late = await t.call("POST", "/api/v1/auth/reset-password", {
-        json: { email, code, newPassword: "whatever123" },
+        json: { email, code, newPassword: "a sturdy replacement 77" },
       });
       assert.equal(late.status, 400, "the right code no longer works after 5 wrong ones");
       await login(t, email);
@@ -90,7 +90,7 @@ Deno.test({
       });
       try {
         const res = await later.call("POST", "/api/v1/auth/reset-password", {
-          json: { email, code: second, newPassword: "whatever123" },
+          json: { email, code: second, newPassword: "a sturdy replacement 77" },
         });
         assert.equal(res.status, 400);
       } finally {

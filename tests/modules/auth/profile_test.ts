@@ -39,6 +39,64 @@ Deno.test("POST /auth/register makes a Customer only, in an active organization"
   }
 });
 
+Deno.test("a new password follows the policy on every route that sets one (ASVS L2)", async () => {
+  const t = await testApp();
+  try {
+    const { org, users } = await aTenant(t);
+    const admin = await login(t, users.Admin.email);
+    const agent = await login(t, users.Agent.email);
+    const weak = ["password", "12345678", " ".repeat(8), "Password123!", "qwertyuiop123"];
+    const sets = [
+      (pw: string) =>
+        t.call("POST", "/api/v1/auth/register", {
+          json: { name: "Nia", email: "nia@example.com", password: pw, organizationId: org.id },
+        }),
+      (pw: string) =>
+        t.call("POST", "/api/v1/admin/agents", {
+          token: admin,
+          json: { name: "Sam", email: "sam@example.com", password: pw, role: "Agent" },
+        }),
+      (pw: string) =>
+        t.call("PUT", `/api/v1/admin/agents/${users.QA.id}`, {
+          token: admin,
+          json: { password: pw },
+        }),
+      (pw: string) =>
+        t.call("PUT", "/api/v1/auth/update-profile", {
+          token: agent,
+          json: { currentPassword: password, newPassword: pw },
+        }),
+    ];
+    for (const [i, set] of sets.entries()) {
+      for (const pw of weak) {
+        const res = await set(pw);
+        const body = await res.json();
+        assert.equal(res.status, 400, `route ${i}, ${JSON.stringify(pw)}`);
+        assert.match(JSON.stringify(body.error.details), /ssword/, JSON.stringify(body));
+      }
+    }
+    assert.equal(
+      await t.deps.store.users.findByEmailForLogin("nia@example.com"),
+      null,
+      "nothing was written",
+    );
+    const long = ("the quiet ferry leaves at dawn while gulls argue over bread ok!! " +
+      "my seventh umbrella went missing near the old tram depot again, sadly").slice(0, 128);
+    assert.equal(long.length, 128);
+    assert.equal((await sets[0]!(long)).status, 201, "128 characters are accepted");
+    const login2 = await t.call("POST", "/api/v1/auth/login", {
+      json: { email: "nia@example.com", password: long },
+    });
+    assert.equal(login2.status, 200);
+    const cut = await t.call("POST", "/api/v1/auth/login", {
+      json: { email: "nia@example.com", password: long.slice(0, 72) },
+    });
+    assert.equal(cut.status, 401, "no truncation: the first 72 characters are not enough");
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("PUT /auth/update-profile changes name and phone; a new password needs the current", async () => {
   const t = await testApp();
   try {
@@ -54,21 +112,21 @@ Deno.test("PUT /auth/update-profile changes name and phone; a new password needs
     assert.equal(user.phone, "+44 20 7946 0000");
     const noCurrent = await t.call("PUT", "/api/v1/auth/update-profile", {
       token,
-      json: { newPassword: "a new password" },
+      json: { newPassword: "a fresh passphrase 2026" },
     });
     assert.equal(noCurrent.status, 400);
     const wrong = await t.call("PUT", "/api/v1/auth/update-profile", {
       token,
-      json: { currentPassword: "nope nope", newPassword: "a new password" },
+      json: { currentPassword: "nope nope", newPassword: "a fresh passphrase 2026" },
     });
     assert.equal(wrong.status, 400);
     const ok = await t.call("PUT", "/api/v1/auth/update-profile", {
       token,
-      json: { currentPassword: password, newPassword: "a new password" },
+      json: { currentPassword: password, newPassword: "a fresh passphrase 2026" },
     });
     assert.equal(ok.status, 200);
     const relog = await t.call("POST", "/api/v1/auth/login", {
-      json: { email: users.Agent.email, password: "a new password" },
+      json: { email: users.Agent.email, password: "a fresh passphrase 2026" },
     });
     assert.equal(relog.status, 200);
     const sneaky = await t.call("PUT", "/api/v1/auth/update-profile", {

@@ -1,0 +1,34 @@
+import type { AuthContext } from "@/modules/auth/context.ts";
+import type { Logger } from "@/log.ts";
+import type { Hub } from "@/realtime/hub.ts";
+import type { TokenService } from "./tokens.ts";
+
+/**
+ * The hub, with each open socket closed (1008 "Session ended") once its caller is no longer
+ * accepted: a logout, a deactivation or a revocation on any instance reaches the socket too.
+ */
+export function endingSockets(hub: Hub, tokens: TokenService, log: Logger): Hub {
+  const open = new Map<string, Set<{ socket: WebSocket; auth: AuthContext }>>();
+  tokens.onChange((userId) => {
+    for (const entry of open.get(userId) ?? []) {
+      tokens.stillAccepted(entry.auth).then((accepted) => {
+        if (!accepted) entry.socket.close(1008, "Session ended");
+      }).catch((err) => log.warn("socket session not checked", { error: String(err) }));
+    }
+  });
+  return {
+    accept(socket, auth) {
+      const entry = { socket, auth };
+      let mine = open.get(auth.userId);
+      if (!mine) open.set(auth.userId, mine = new Set());
+      mine.add(entry);
+      socket.addEventListener("close", () => {
+        mine.delete(entry);
+        if (mine.size === 0 && open.get(auth.userId) === mine) open.delete(auth.userId);
+      });
+      hub.accept(socket, auth);
+    },
+    size: () => hub.size(),
+    close: () => hub.close(),
+  };
+}
