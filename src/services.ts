@@ -74,9 +74,9 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const access = createAccessService(deps);
   await access.start();
   const sessions = createSessionService(deps, { tokens, access });
-  const accounts = createAccountService(deps, sessions, tokens);
-  const organizations = createOrganizationService(deps, access);
-  const staff = createStaffService(deps, tokens);
+  const accounts = createAccountService(withEvents, sessions, tokens);
+  const organizations = createOrganizationService(withEvents, access);
+  const staff = createStaffService(withEvents, tokens);
 
   const notifications = createNotificationService(deps);
   const attachments = createAttachmentService(deps);

@@ -1,4 +1,5 @@
 import type { Deps } from "@/deps.ts";
+import type { Events } from "@/events.ts";
 import { AppError } from "@/errors.ts";
 import type { AuthContext } from "@/modules/auth/context.ts";
 import { audit } from "@/modules/audit/service.ts";
@@ -29,7 +30,7 @@ export interface ProfilePatch {
 
 /** A customer's sign-up, the caller's own profile, and password reset by emailed code. */
 export function createAccountService(
-  deps: Deps,
+  deps: Deps & { events: Events },
   sessions: SessionService,
   tokens: TokenService,
 ) {
@@ -124,6 +125,15 @@ export function createAccountService(
       const updated = await deps.store.users.update(user.organizationId, user.id, change, now());
       if (!updated) throw new AppError("UNAUTHORIZED", "This account no longer exists");
       if (patch.avatar && user.avatarFileId) await deps.files.delete(user.avatarFileId);
+      const fields = Object.keys(change).map((k) =>
+        ({ passwordHash: "password", avatarFileId: "avatar" })[k] ?? k
+      );
+      if (user.organizationId && fields.length) {
+        await deps.events.emit("user.changed", {
+          organizationId: user.organizationId,
+          actorId: user.id,
+        }, { userId: user.id, fields });
+      }
       if (change.passwordHash) {
         // Whoever knew the old password is logged out everywhere but here.
         await deps.store.authSecrets.consumeAll("refresh", user.id, now(), auth.sessionId);

@@ -1,4 +1,5 @@
 import type { Deps } from "@/deps.ts";
+import type { Events } from "@/events.ts";
 import { AppError, ConflictError, notFound } from "@/errors.ts";
 import type { AuthContext } from "@/modules/auth/context.ts";
 import type { AccessService } from "@/modules/access/service.ts";
@@ -32,7 +33,7 @@ export function slugify(name: string): string {
 }
 
 /** Tenants: the SuperAdmin's organizations and an Admin's own. */
-export function createOrganizationService(deps: Deps, access: AccessService) {
+export function createOrganizationService(deps: Deps & { events: Events }, access: AccessService) {
   const now = () => deps.clock.now().toISOString();
 
   async function get(id: string): Promise<Organization> {
@@ -150,6 +151,13 @@ export function createOrganizationService(deps: Deps, access: AccessService) {
           details: { active: change.active },
         });
       }
+      await deps.events.emit(
+        "organization.changed",
+        { organizationId: id, actorId: actor.userId },
+        {
+          fields: Object.keys(patch),
+        },
+      );
       const fields = Object.keys(patch).filter((k) => k !== "active");
       if (fields.length) {
         await audit(deps, {

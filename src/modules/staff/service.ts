@@ -1,4 +1,5 @@
 import type { Deps } from "@/deps.ts";
+import type { Events } from "@/events.ts";
 import { ConflictError, notFound } from "@/errors.ts";
 import type { AuthContext } from "@/modules/auth/context.ts";
 import { audit } from "@/modules/audit/service.ts";
@@ -45,7 +46,7 @@ export interface AgentFilter {
 }
 
 /** An Admin's staff accounts (TL, QA, Agent) in the Admin's own organization. */
-export function createStaffService(deps: Deps, tokens: TokenService) {
+export function createStaffService(deps: Deps & { events: Events }, tokens: TokenService) {
   const now = () => deps.clock.now().toISOString();
   const places = (list: PlaceInput[], defaultRadius: number): AllowedPlace[] =>
     list.map((p) => ({
@@ -158,6 +159,12 @@ export function createStaffService(deps: Deps, tokens: TokenService) {
       }
       const rest = Object.keys(patch).filter((k) => k !== "role" && k !== "active");
       if (rest.length) events.push({ action: "user.updated", details: { fields: rest } });
+      // Never the password itself: only that it changed.
+      const fields = Object.keys(patch).map((k) => k === "passwordHash" ? "password" : k);
+      await deps.events.emit("user.changed", { organizationId: orgId, actorId: actor.userId }, {
+        userId: id,
+        fields,
+      });
       for (const e of events) {
         await audit(deps, {
           organizationId: orgId,
