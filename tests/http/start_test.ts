@@ -3,37 +3,11 @@ import { checkedFetch } from "@tests/helpers/openapi.ts";
 import { join } from "node:path";
 import { skipMongo, startMongo } from "@tests/helpers/mongo.ts";
 import { skipRedis, startRedis } from "@tests/helpers/redis.ts";
-import { freePort, taskArgs } from "@tests/helpers/servers.ts";
-
-/** The repository root, where deno.json (import map, `start` task) lives. */
-const root = new URL("../../", import.meta.url).pathname;
-
-/** The `start` task's command line, so the test runs the process operators run. */
-const startArgs = taskArgs("start");
+import { freePort } from "@tests/helpers/servers.ts";
+import { startProcess } from "@tests/helpers/process.ts";
 
 const secret = "j".repeat(40);
 const key = "k".repeat(40);
-
-/** `deno run src/main.ts` with only `env` (plus PATH and HOME): nothing leaks in from CI. */
-function startProcess(env: Record<string, string>): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: startArgs,
-    cwd: root,
-    clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: Deno.env.get("HOME") ?? "/root",
-      ...(Deno.env.get("DENO_DIR") ? { DENO_DIR: Deno.env.get("DENO_DIR")! } : {}),
-      RUST_BACKTRACE: "0",
-      NO_COLOR: "1",
-      HOST: "127.0.0.1",
-      ...env,
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-}
 
 /** Runs the process to its end (at most `timeoutMs`) and gives its exit code and output. */
 async function runToExit(env: Record<string, string>, timeoutMs = 30_000) {

@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { SignJWT } from "jose";
 import { testApp } from "@tests/helpers/app.ts";
 import { aTenant, password } from "@tests/helpers/identity.ts";
-import { freePort, taskArgs } from "@tests/helpers/servers.ts";
+import { freePort } from "@tests/helpers/servers.ts";
+import { startProcess } from "@tests/helpers/process.ts";
 import { connect } from "@tests/helpers/ws.ts";
+import { reviewHosts } from "@tests/helpers/hosts.ts";
 
 /**
  * The outside review's requests, replayed against the real server process: every frame that
@@ -11,45 +13,21 @@ import { connect } from "@tests/helpers/ws.ts";
  * process must answer /health/live throughout and refuse each of them.
  */
 
-const root = new URL("../../", import.meta.url).pathname;
 const secret = "replay-secret-that-is-long-enough-for-hs256";
 
 const prototypeNames = Object.getOwnPropertyNames(Object.prototype);
-const internalHosts = [
-  "127.0.0.1",
-  "localhost",
-  "0.0.0.0",
-  "2130706433",
-  "0x7f000001",
-  "127.1",
-  "169.254.169.254",
-];
 
 async function startServer(dataDir: string, port: number): Promise<Deno.ChildProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: taskArgs("start"),
-    cwd: root,
-    clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: Deno.env.get("HOME") ?? "/root",
-      ...(Deno.env.get("DENO_DIR") ? { DENO_DIR: Deno.env.get("DENO_DIR")! } : {}),
-      RUST_BACKTRACE: "0",
-      NO_COLOR: "1",
-      HOST: "127.0.0.1",
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      JWT_SECRET: secret,
-      ENCRYPTION_KEY: "replay-encryption-key-that-is-32-chars-or-more",
-      BCRYPT_COST: "4",
-      CRONS_ENABLED: "false",
-      LOG_LEVEL: "error",
-      RATE_LIMIT_MAX: "1000000",
-    },
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
+  const child = startProcess({
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    JWT_SECRET: secret,
+    ENCRYPTION_KEY: "replay-encryption-key-that-is-32-chars-or-more",
+    BCRYPT_COST: "4",
+    CRONS_ENABLED: "false",
+    LOG_LEVEL: "error",
+    RATE_LIMIT_MAX: "1000000",
+  });
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     const res = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => null);
@@ -167,7 +145,7 @@ Deno.test("the review's frames, forged tokens and internal hosts leave the serve
         headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
         ...(json === undefined ? {} : { body: JSON.stringify(json) }),
       });
-    for (const [i, host] of internalHosts.entries()) {
+    for (const [i, host] of reviewHosts.entries()) {
       const made = await call("POST", "/email-config", {
         name: `Internal ${i}`,
         email: `internal-${i}@desk.test`,

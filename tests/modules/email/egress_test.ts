@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { type TestApp, testApp } from "@tests/helpers/app.ts";
 import { aDesk, expectStatus } from "@tests/helpers/support.ts";
 import { listenWithBanner } from "@tests/net/banner_listener.ts";
+import { reviewHosts } from "@tests/helpers/hosts.ts";
 
 function mailbox(host: string, port: number) {
   return {
@@ -24,18 +25,6 @@ async function testEndpoint(t: TestApp, token: string, host: string, port: numbe
   );
 }
 
-/** The hosts of the review: each is the loopback listener or the metadata service. */
-const reviewHosts = [
-  "127.0.0.1",
-  "localhost",
-  "0.0.0.0",
-  "2130706433",
-  "0x7f000001",
-  "127.1",
-  "169.254.169.254",
-  "[::ffff:127.0.0.1]",
-];
-
 Deno.test({
   name: "POST /email-config/{id}/test refuses internal hosts in every form and never connects",
   sanitizeResources: false,
@@ -45,7 +34,7 @@ Deno.test({
     const t = await testApp({ env: { IMAP_TIMEOUT_SECONDS: "5" } });
     try {
       const d = await aDesk(t);
-      for (const host of reviewHosts) {
+      for (const host of [...reviewHosts, "[::ffff:127.0.0.1]"]) {
         const result = await testEndpoint(t, d.token.Admin, host, listener.port);
         for (const side of ["imap", "smtp"] as const) {
           assert.equal(result[side].ok, false, host);
