@@ -37,5 +37,5 @@ export function mountRealtime(app: OpenAPIHono<AppEnv>, _deps: Deps, s: Services
     "/api/v1/presence",
     presenceRoutes(s.realtime.presence),
   );
-  mountWebSocket(app, s.authenticate, s.realtime.hub);
+  mountWebSocket(app, s.authenticate, s.realtime.hub, _deps.config.corsOrigins);
 }
