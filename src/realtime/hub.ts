@@ -245,7 +245,12 @@ export function createHub(
     await flood.opened(conn.userId);
     await userChannels.add(channels.user(conn.userId), conn);
     await userChannels.add(channels.org(conn.orgId), conn);
-    if (first) await presence.connected(conn.orgId, conn.userId);
+    // Shared state may be down with the bus: the socket still serves, presence is late.
+    if (first) {
+      await presence.connected(conn.orgId, conn.userId).catch((err) =>
+        deps.log.warn("presence not recorded", { userId: conn.userId, error: String(err) })
+      );
+    }
   }
 
   /** Each step of a socket's cleanup runs whatever the others did; none throws past here. */
