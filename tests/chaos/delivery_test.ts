@@ -47,8 +47,10 @@ function chaosTest(
         assert.deepEqual(problems, [], `${acked} acked of ${sent} sent`);
         assert.ok(acked >= sent * 0.5, `only ${acked} of ${sent} sends were acked`);
         console.log(
-          `chaos: ${name}: ${acked} messages acked, each delivered to ${run.members.length} ` +
-            `members (${acked * run.members.length} deliveries), none lost or repeated`,
+          `chaos: ${name}: ${acked} messages acked in ${seconds} s (${options.rate ?? rate} ` +
+            `msg/s offered, ${Math.round(acked / seconds)} acked per second), each delivered to ` +
+            `${run.members.length} members (${acked * run.members.length} deliveries) ` +
+            `in ${roomCount} rooms, none lost or repeated`,
         );
         for (const m of run.members) m.stop();
         for (const w of run.writers) w.stop();
