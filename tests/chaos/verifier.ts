@@ -87,38 +87,54 @@ export class Member {
     for (const room of rooms) this.got.set(room, []);
   }
 
+  /** Opens a socket and joins every room; a failed attempt closes its socket (one socket at most). */
   async connect(resume: boolean): Promise<void> {
-    const sock = await openSocket(this.instance, this.token, (f) => {
-      if (f.event !== "message-received") return;
-      const m = f.data!.message as { roomId: string; seq: number };
-      this.got.get(m.roomId)?.push(m.seq);
-      this.#changed();
-    }, () => void this.#lost());
-    this.sock = sock;
-    for (const roomId of this.rooms) {
-      const since = this.got.get(roomId)!.at(-1);
-      const ack = await sock.request("join-room", {
-        roomId,
-        ...(resume && since !== undefined ? { sinceSeq: since } : {}),
+    let sock: Sock | null = null;
+    try {
+      sock = await openSocket(this.instance, this.token, (f) => {
+        if (f.event !== "message-received") return;
+        const m = f.data!.message as { roomId: string; seq: number };
+        this.got.get(m.roomId)?.push(m.seq);
+        this.#changed();
+      }, () => {
+        if (this.sock === sock) void this.#lost();
       });
-      if (ack.event !== "ack") throw new Error(`join failed: ${JSON.stringify(ack)}`);
+      for (const roomId of this.rooms) {
+        const since = this.got.get(roomId)!.at(-1);
+        const ack = await sock.request("join-room", {
+          roomId,
+          ...(resume && since !== undefined ? { sinceSeq: since } : {}),
+        });
+        if (ack.event !== "ack") throw new Error(`join failed: ${JSON.stringify(ack)}`);
+      }
+      this.sock = sock;
+    } catch (err) {
+      sock?.close();
+      throw err;
     }
   }
 
-  async #lost() {
-    if (this.#stopped) return;
+  #reconnecting: Promise<void> | null = null;
+
+  /** Its socket closed (its instance died, or closed it for reading too slowly): one reconnect. */
+  #lost(): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
     this.sock = null;
-    // Its instance died: the member goes on from the other one, from what it has.
-    this.instance = this.fallback;
     this.reconnects++;
-    for (let attempt = 0; attempt < 50 && !this.#stopped; attempt++) {
-      try {
-        await this.connect(true);
-        return;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
+    return this.#reconnecting ??= (async () => {
+      // The other instance first (this one may have died), then either, in turn.
+      const both = [this.fallback, this.instance];
+      for (let attempt = 0; attempt < 50 && !this.#stopped; attempt++) {
+        this.instance = both[attempt % 2]!;
+        try {
+          await this.connect(true);
+          this.fallback = both[(attempt + 1) % 2]!;
+          return;
+        } catch {
+          await new Promise((r) => setTimeout(r, 100));
+        }
       }
-    }
+    })().finally(() => this.#reconnecting = null);
   }
 
   stop() {
