@@ -26,6 +26,8 @@ export interface Instance {
   exited: Promise<Deno.CommandStatus>;
   /** The last lines it wrote to stderr (its warnings and errors). */
   log(): string;
+  /** Its resident memory now, in MB (VmRSS), or NaN once it is gone. */
+  rssMb(): number;
   stop(): Promise<void>;
 }
 
@@ -61,6 +63,14 @@ async function startInstance(name: string, env: Record<string, string>): Promise
     signal,
     exited: child.status,
     log: () => lines.join(""),
+    rssMb() {
+      try {
+        const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
+        return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
+      } catch {
+        return NaN;
+      }
+    },
     async stop() {
       signal("SIGCONT");
       signal("SIGTERM");

@@ -34,6 +34,7 @@ function chaosTest(
     async fn() {
       const c = await startCluster(options);
       try {
+        const idle = c.instances.map((i) => i.rssMb());
         const run = await prepare(c, roomCount, options.textBytes);
         const driving = drive(run, options.rate ?? rate, seconds);
         const faulted = fault(c, run).then(() => null, (err) => err);
@@ -52,8 +53,20 @@ function chaosTest(
             `${run.members.length} members (${acked * run.members.length} deliveries) ` +
             `in ${roomCount} rooms, none lost or repeated`,
         );
+        const busy = c.instances.map((i) => i.rssMb());
         for (const m of run.members) m.stop();
         for (const w of run.writers) w.stop();
+        // Not asserted (memory is measured, never asserted): in a longer run, how far each
+        // instance's memory comes back towards where it started once the sockets close.
+        if (Deno.env.has("CHAOS_SECONDS")) await new Promise((r) => setTimeout(r, 3000));
+        const after = c.instances.map((i) => i.rssMb());
+        const mb = (n: number) => Number.isNaN(n) ? "gone" : `${n.toFixed(0)} MB`;
+        console.log(
+          "chaos: RSS at start / end of the run / after the sockets closed: " +
+            c.instances.map((inst, k) =>
+              `${inst.name} ${mb(idle[k]!)} / ${mb(busy[k]!)} / ${mb(after[k]!)}`
+            ).join(", "),
+        );
       } catch (err) {
         for (const i of c.instances) console.error(`--- instance ${i.name} log ---\n${i.log()}`);
         throw err;
