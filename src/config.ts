@@ -73,6 +73,7 @@ const envSchema = z.object({
   WS_MAX_BUFFERED_BYTES: int(16 * 1024, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
   CALL_RING_SECONDS: int(1, 600).default(30),
   PRESENCE_TTL_SECONDS: int(1, 3600).default(30),
+  WS_RESYNC_SECONDS: int(1, 3600).default(5),
   IMAP_POLL_SECONDS: int(5, 86400).default(60),
   IMAP_TIMEOUT_SECONDS: int(1, 600).default(30),
   OUTBOUND_ALLOWED_CIDRS: cidrs.default([]),
@@ -124,6 +125,8 @@ export interface Config {
     maxBufferedBytes: number;
     callRingSeconds: number;
     presenceTtlSeconds: number;
+    /** How often rooms with members here are compared with the store (messages never published). */
+    resyncSeconds: number;
   };
 }
 
@@ -188,6 +191,7 @@ export function loadConfig(env: Env): Config {
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
       callRingSeconds: e.CALL_RING_SECONDS,
       presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
+      resyncSeconds: e.WS_RESYNC_SECONDS,
     },
   };
 }

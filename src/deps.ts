@@ -45,11 +45,12 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
       ? { kind: "mongo", uri: config.mongo.uri, db: config.mongo.db }
       : { kind: "sqlite", path: join(config.dataDir, "chatcrm.db") },
   );
+  const log = overrides.log ?? jsonLogger(config.logLevel);
   let bus = overrides.bus;
   let shared = overrides.shared;
   if (!bus && config.redisUrl) {
     const { redisBus } = await import("@/bus/redis.ts");
-    const redis = await redisBus(config.redisUrl);
+    const redis = await redisBus(config.redisUrl, log);
     bus = redis;
     shared ??= redis.shared;
   }
@@ -69,7 +70,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     files: diskFileStore(join(config.dataDir, "uploads")),
     clock,
     ids: overrides.ids ?? systemIds(clock),
-    log: overrides.log ?? jsonLogger(config.logLevel),
+    log,
     instanceId: config.instanceId ?? uuidv7(),
     jwtKey: new TextEncoder().encode(config.jwt.secret ?? await devSecret(config.dataDir)),
     onShutdown: (fn) => void hooks.push(fn),

@@ -2,16 +2,37 @@ import { ConfigError, loadConfig } from "@/config.ts";
 import { buildDeps } from "@/deps.ts";
 import { buildApp } from "@/app.ts";
 import { buildServices } from "@/services.ts";
-import { errorMessage } from "@/log.ts";
+import { errorMessage, type Logger } from "@/log.ts";
 import { startCrons } from "../workers/cron.ts";
+
+/**
+ * The last resort: an error nobody caught (a rejected promise nobody awaits, a throw in a timer
+ * or listener) is logged with its stack and the process keeps serving, instead of exiting.
+ */
+export function guardProcess(log: Logger): void {
+  const report = (msg: string, err: unknown) =>
+    log.error(msg, {
+      error: errorMessage(err),
+      ...(err instanceof Error && err.stack ? { stack: err.stack } : {}),
+    });
+  globalThis.addEventListener("unhandledrejection", (e) => {
+    e.preventDefault();
+    report("unhandled rejection", e.reason);
+  });
+  globalThis.addEventListener("error", (e) => {
+    e.preventDefault();
+    report("uncaught error", e.error ?? e.message);
+  });
+}
 
 /**
  * Starts the API: config → deps → services → app → Deno.serve (and the crons, on the same
  * services), and stops it gracefully on a signal.
  */
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const config = loadConfig(Deno.env.toObject());
   const deps = await buildDeps(config);
+  guardProcess(deps.log);
   const services = await buildServices(deps);
   const app = buildApp(deps, services);
   const server = Deno.serve({

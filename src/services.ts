@@ -98,6 +98,8 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const reports = createReportService(deps);
 
   // Listeners, in the order they run for one event: the room's line before the pushes.
+  // This instance's own messages reach its sockets at once, without the bus (which may be down).
+  events.on("message.created", ({ data }) => hub.offer(data.message));
   queryTimeline(events, deps, chat);
   notifyQueryChanges(events, deps, notifications);
   trackReplies(events, queries);

@@ -13,6 +13,12 @@ export interface Bus {
   subscribe(channel: string, handler: BusHandler): Promise<Unsubscribe>;
   /** Resolves when the bus answers; rejects otherwise. */
   ping(): Promise<void>;
+  /**
+   * Calls `fn` each time the bus is whole again after a failure that may have lost payloads (a
+   * dropped or closed subscriber connection, a publish that failed here or on another instance):
+   * subscriptions are live again, and listeners catch up from the store.
+   */
+  onRestored(fn: () => void): void;
   /** Drops every subscription and connection. */
   close(): Promise<void>;
 }
@@ -31,6 +37,11 @@ export interface SharedState {
   delete(...keys: string[]): Promise<void>;
   /** Adds or refreshes a member of a scored set (presence: member per socket owner, score = expiry). */
   setMember(key: string, member: string, score: number): Promise<void>;
+  /**
+   * Counts the members scored above `liveAbove`, then adds or refreshes `member`, in one atomic
+   * step; resolves with the count from before (presence's "was anyone connected already?").
+   */
+  addMember(key: string, member: string, score: number, liveAbove: number): Promise<number>;
   /** Removes a member; true when this call removed it (so one remover acts on it). */
   removeMember(key: string, member: string): Promise<boolean>;
   /** Members with a score at or below `maxScore` (expired ones), lowest first. */
@@ -46,13 +57,18 @@ export const channels = {
   room: (roomId: string) => `room:${roomId}`,
 };
 
-/** Calls one handler; a handler that throws is reported and never stops the others. */
+/** Calls one handler; a handler that throws is reported (with its stack) and never stops the others. */
 export function deliver(handler: BusHandler, payload: unknown, channel: string): void {
   try {
     handler(payload, channel);
   } catch (err) {
-    console.error(
-      JSON.stringify({ level: "error", msg: "bus handler failed", channel, err: String(err) }),
-    );
+    console.error(JSON.stringify({
+      time: new Date().toISOString(),
+      level: "error",
+      msg: "bus handler failed",
+      channel,
+      error: String(err),
+      ...(err instanceof Error && err.stack ? { stack: err.stack } : {}),
+    }));
   }
 }

@@ -23,6 +23,8 @@ export function memoryBus(): Bus {
       });
     },
     ping: () => Promise.resolve(),
+    // Nothing is lost in process, so there is never anything to restore.
+    onRestored() {},
     close() {
       subscribers.clear();
       return Promise.resolve();
@@ -76,6 +78,13 @@ export function memorySharedState(now: () => number = Date.now): SharedState {
       if (!set) sets.set(key, set = new Map());
       set.set(member, score);
       return Promise.resolve();
+    },
+    addMember(key, member, score, liveAbove) {
+      let set = sets.get(key);
+      if (!set) sets.set(key, set = new Map());
+      const before = [...set.values()].filter((s) => s > liveAbove).length;
+      set.set(member, score);
+      return Promise.resolve(before);
     },
     removeMember(key, member) {
       return Promise.resolve(sets.get(key)?.delete(member) ?? false);

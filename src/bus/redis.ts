@@ -1,6 +1,9 @@
 import { Redis } from "ioredis";
 import { type Bus, type BusHandler, deliver, type SharedState } from "./bus.ts";
 
+import type { Logger } from "@/log.ts";
+import { jsonLogger } from "@/log.ts";
+
 /** Options shared by both connections: retry forever, backing off up to 2 s. */
 function connectionOptions() {
   return {
@@ -8,28 +11,92 @@ function connectionOptions() {
     maxRetriesPerRequest: 2,
     retryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
     enableOfflineQueue: true,
+    // Subscriptions are made again by this adapter, which then tells its listeners (below).
+    autoResubscribe: false,
   };
 }
 
+/** Where an instance whose publish failed says so once Redis is back, so every instance catches up. */
+const restoredChannel = "chatcrm:bus:restored";
+
 /**
  * Redis pub/sub: one connection publishes (and serves shared state), another subscribes,
- * since a subscribed Redis connection cannot run other commands. ioredis resubscribes by
- * itself after a reconnect.
+ * since a subscribed Redis connection cannot run other commands. After the subscriber
+ * connection drops (Redis restarted, or closed it for passing its output-buffer limit) or a
+ * publish fails, payloads may have been lost: the adapter subscribes every wanted channel
+ * again and calls its `onRestored` listeners, which catch up from the store.
  */
-export async function redisBus(url: string): Promise<Bus & { shared: SharedState }> {
+export async function redisBus(
+  url: string,
+  log: Logger = jsonLogger("warn"),
+): Promise<Bus & { shared: SharedState }> {
   const publisher = new Redis(url, connectionOptions());
   const subscriber = new Redis(url, connectionOptions());
   publisher.on("error", () => {});
   subscriber.on("error", () => {});
   await Promise.all([publisher.connect(), subscriber.connect()]);
   const handlers = new Map<string, Set<BusHandler>>();
+  const restoredListeners: (() => void)[] = [];
+  let closing = false;
+  /** A subscription is wanted but not confirmed since the last failure. */
+  let broken = false;
+  /** A publish failed here: the others are told once one goes through again. */
+  let lost = false;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+
+  const restored = () => {
+    for (const fn of restoredListeners) {
+      try {
+        fn();
+      } catch (err) {
+        log.error("bus restore listener failed", { error: String(err) });
+      }
+    }
+  };
+
+  /** Subscribes every wanted channel again; on success the listeners catch up. */
+  async function resubscribe() {
+    clearTimeout(retry);
+    retry = undefined;
+    if (closing) return;
+    try {
+      await subscriber.subscribe(restoredChannel, ...handlers.keys());
+    } catch (err) {
+      log.warn("bus resubscribe failed; retrying", { error: String(err) });
+      retry ??= setTimeout(() => void resubscribe(), 1000);
+      return;
+    }
+    if (broken) {
+      broken = false;
+      log.info("bus subscriptions restored", { channels: handlers.size });
+      restored();
+    }
+  }
+
+  subscriber.on("close", () => {
+    if (closing || broken) return;
+    broken = true;
+    log.warn("bus subscriber connection lost; catching up from the store once it is back");
+  });
+  subscriber.on("ready", () => void resubscribe());
+  await subscriber.subscribe(restoredChannel);
+
+  async function announceRestored() {
+    if (!lost) return;
+    lost = false;
+    await publisher.publish(restoredChannel, "{}").catch(() => lost = true);
+  }
+  publisher.on("ready", () => void announceRestored());
+
   subscriber.on("message", (channel: string, text: string) => {
+    if (channel === restoredChannel) return restored();
     const set = handlers.get(channel);
     if (!set) return;
     let payload: unknown;
     try {
       payload = JSON.parse(text);
     } catch {
+      log.warn("bus payload is not JSON; dropped", { channel, length: text.length });
       return;
     }
     for (const handler of set) deliver(handler, payload, channel);
@@ -37,27 +104,48 @@ export async function redisBus(url: string): Promise<Bus & { shared: SharedState
   return {
     kind: "redis",
     async publish(channel, payload) {
-      await publisher.publish(channel, JSON.stringify(payload));
+      try {
+        await publisher.publish(channel, JSON.stringify(payload));
+      } catch (err) {
+        lost = true;
+        throw err;
+      }
+      if (lost) void announceRestored();
     },
     async subscribe(channel, handler) {
       let set = handlers.get(channel);
       if (!set) {
         handlers.set(channel, set = new Set());
-        await subscriber.subscribe(channel);
+        try {
+          await subscriber.subscribe(channel);
+        } catch (err) {
+          // Kept as wanted: subscribed again when the connection is back (or in a second), and
+          // the listeners then catch up what it missed.
+          log.warn("bus subscribe failed; retrying", { channel, error: String(err) });
+          broken = true;
+          retry ??= setTimeout(() => void resubscribe(), 1000);
+        }
       }
       set.add(handler);
       return async () => {
         set.delete(handler);
         if (set.size === 0 && handlers.get(channel) === set) {
           handlers.delete(channel);
-          await subscriber.unsubscribe(channel);
+          // A failed unsubscribe leaves a channel nobody handles; it is dropped at the next
+          // reconnect, which subscribes only wanted channels.
+          await subscriber.unsubscribe(channel).catch(() => {});
         }
       };
     },
     async ping() {
       await publisher.ping();
     },
+    onRestored(fn) {
+      restoredListeners.push(fn);
+    },
     async close() {
+      closing = true;
+      clearTimeout(retry);
       handlers.clear();
       subscriber.disconnect();
       publisher.disconnect();
@@ -98,6 +186,12 @@ export function redisSharedState(redis: Redis, prefix = "chatcrm:"): SharedState
     },
     async setMember(key, member, score) {
       await redis.zadd(prefix + key, score, member);
+    },
+    async addMember(key, member, score, liveAbove) {
+      const k = prefix + key;
+      const [[, before]] = (await redis.multi().zcount(k, `(${liveAbove}`, "+inf")
+        .zadd(k, score, member).exec()) as [[Error | null, number], [Error | null, number]];
+      return before;
     },
     async removeMember(key, member) {
       return (await redis.zrem(prefix + key, member)) === 1;

@@ -7,7 +7,7 @@ import { mountWebSocket } from "@/realtime/routes.ts";
 import { callRoutes, presenceRoutes } from "@/realtime/calls_routes.ts";
 
 /** `/ws`, and the REST side of chat, calls and presence. */
-export function mountRealtime(app: OpenAPIHono<AppEnv>, _deps: Deps, s: RouterServices): void {
+export function mountRealtime(app: OpenAPIHono<AppEnv>, deps: Deps, s: RouterServices): void {
   for (const path of ["chat", "calls", "presence"]) {
     app.use(`/api/v1/${path}/*`, s.authenticate, tenant());
   }
@@ -17,5 +17,5 @@ export function mountRealtime(app: OpenAPIHono<AppEnv>, _deps: Deps, s: RouterSe
     "/api/v1/presence",
     presenceRoutes(s.presence),
   );
-  mountWebSocket(app, s.authenticate, s.hub);
+  mountWebSocket(app, s.authenticate, s.hub, deps.config.corsOrigins);
 }

@@ -1,88 +1,77 @@
 import type { Deps } from "@/deps.ts";
-import { type Bus, channels, type Unsubscribe } from "@/bus/bus.ts";
+import { channels } from "@/bus/bus.ts";
 import { AppError } from "@/errors.ts";
 import type { AuthContext } from "@/modules/auth/context.ts";
-import type { ChatService, RoomEvent } from "@/modules/chat/service.ts";
+import type { ChatService } from "@/modules/chat/service.ts";
 import type { Message } from "@/modules/chat/repository.ts";
 import { errorMessage } from "@/log.ts";
 import type { CallService } from "./calls.ts";
 import type { PresenceService } from "./presence.ts";
-import { type ClientData, type ClientEvent, errorFrame, frame, parseFrame } from "./protocol.ts";
+import { Channels } from "./channels.ts";
+import { createFloodGuard } from "./flood.ts";
+import { createRooms, type RoomState } from "./rooms.ts";
+import {
+  type ClientData,
+  type ClientEvent,
+  errorFrame,
+  frame,
+  idOf,
+  maxFrameBytes,
+  parseFrame,
+  utf8Over,
+} from "./protocol.ts";
 
-/** One open socket and what it has joined. */
+/** One open socket. */
 interface Connection {
   socket: WebSocket;
   userId: string;
   orgId: string;
   role: AuthContext["role"];
-  /** Rooms joined; made on the first join (most sockets of a large instance sit idle). */
-  rooms: Map<string, RoomCursor> | null;
-  tokens: number;
-  refilledAt: number;
-  strikes: number;
   /** Frames sent, to pace the buffered-amount check. */
   sent: number;
-}
-
-/** Where a socket stands in a room: messages up to `lastSeq` were sent; live ones wait while catching up. */
-interface RoomCursor {
-  lastSeq: number;
-  catchingUp: boolean;
-  pending: Message[];
-}
-
-/** A bus subscription shared by the sockets of this instance that need it. */
-interface Shared {
-  members: Set<Connection>;
-  ready: Promise<Unsubscribe>;
 }
 
 export interface Hub {
   /** Takes over an upgraded socket of an authenticated caller. */
   accept(socket: WebSocket, auth: AuthContext & { orgId: string }): void;
+  /**
+   * A message stored by this instance, for its sockets at once: they need not wait for the bus
+   * (which may be down). The `message.created` listener of the composition root.
+   */
+  offer(message: Message): void;
   /** Open sockets on this instance. */
   size(): number;
   /** Closes every socket with 1001 (going away) and stops the timers. */
   close(): Promise<void>;
 }
 
-class Subscriptions {
-  readonly #subs = new Map<string, Shared>();
-  constructor(
-    private bus: Bus,
-    private onEvent: (channel: string, payload: unknown, members: Set<Connection>) => void,
-  ) {}
+/** The logged form of an unexpected error: its message and, once, its stack. */
+const failure = (err: unknown) => ({
+  error: errorMessage(err),
+  ...(err instanceof Error && err.stack ? { stack: err.stack } : {}),
+});
 
-  async add(channel: string, conn: Connection): Promise<void> {
-    let shared = this.#subs.get(channel);
-    if (!shared) {
-      const members = new Set<Connection>();
-      shared = {
-        members,
-        ready: this.bus.subscribe(channel, (payload) => this.onEvent(channel, payload, members)),
-      };
-      this.#subs.set(channel, shared);
-    }
-    shared.members.add(conn);
-    await shared.ready;
-  }
-
-  async remove(channel: string, conn: Connection): Promise<void> {
-    const shared = this.#subs.get(channel);
-    if (!shared || !shared.members.delete(conn) || shared.members.size > 0) return;
-    this.#subs.delete(channel);
-    await (await shared.ready)();
-  }
+/** A stored message as the bus carries it, checked before anything trusts its fields. */
+function messageOf(payload: unknown, roomId: string): Message | null {
+  const m = (payload as { data?: { message?: Message } })?.data?.message;
+  return m && typeof m === "object" && Number.isSafeInteger(m.seq) && m.seq > 0 &&
+      m.roomId === roomId
+    ? m
+    : null;
 }
 
 export function createHub(
-  deps: Pick<Deps, "bus" | "config" | "log" | "clock">,
+  deps: Pick<Deps, "bus" | "config" | "log" | "clock" | "store" | "shared">,
   services: { chat: ChatService; calls: CallService; presence: PresenceService },
 ): Hub {
   const { chat, calls, presence } = services;
   const limits = deps.config.realtime;
   const connections = new Set<Connection>();
   const byUser = new Map<string, Set<Connection>>();
+  const flood = createFloodGuard({ shared: deps.shared, log: deps.log }, {
+    ratePerSecond: limits.ratePerSecond,
+    burst: limits.rateBurst,
+  });
 
   function send(conn: Connection, text: string) {
     if (conn.socket.readyState !== WebSocket.OPEN) return;
@@ -96,46 +85,34 @@ export function createHub(
     conn.socket.send(text);
   }
 
-  /** The frame of a message, built once however many sockets it goes to. */
-  const messageFrame = (message: Message) =>
-    frame("message-received", {
-      message,
-      sender: { id: message.senderId, role: message.senderRole },
-    });
-
-  function deliverMessage(conn: Connection, roomId: string, message: Message, text?: string) {
-    const cursor = conn.rooms?.get(roomId);
-    if (!cursor) return;
-    if (cursor.catchingUp) {
-      cursor.pending.push(message);
+  const roomChannels = new Channels<RoomState<Connection>>(deps.bus, deps.log, (channel, p) => {
+    const roomId = channel.slice(5);
+    const e = p as { event?: unknown; data?: { userId?: unknown } } | null;
+    if (e?.event === "message-received") {
+      const message = messageOf(e, roomId);
+      if (message) rooms.offer(roomId, message);
+      else deps.log.warn("malformed room payload on the bus; dropped", { channel });
       return;
     }
-    if (message.seq <= cursor.lastSeq) return;
-    cursor.lastSeq = message.seq;
-    send(
-      conn,
-      text ?? messageFrame(message),
-    );
-  }
-
-  const subs = new Subscriptions(deps.bus, (channel, payload, members) => {
-    if (channel.startsWith("room:")) {
-      const roomId = channel.slice(5);
-      const e = payload as RoomEvent;
-      if (e.event === "message-received") {
-        const text = messageFrame(e.data.message);
-        for (const conn of members) deliverMessage(conn, roomId, e.data.message, text);
-        return;
-      }
-      const text = frame(e.event, e.data);
-      for (const conn of members) {
-        if (e.event === "user-typing" && e.data.userId === conn.userId) continue;
-        send(conn, text);
-      }
+    if (e?.event !== "user-typing" && e?.event !== "message-read") {
+      deps.log.warn("unknown room event on the bus; dropped", { channel });
       return;
     }
-    // user:… and org:… channels carry {event, data} envelopes for every socket subscribed.
-    const e = payload as { event: string; data: unknown };
+    const text = frame(e.event, e.data);
+    for (const conn of rooms.members(roomId)) {
+      if (e.event === "user-typing" && e.data?.userId === conn.userId) continue;
+      send(conn, text);
+    }
+  });
+  const rooms = createRooms<Connection>(deps, roomChannels, send);
+
+  // user:… and org:… channels carry {event, data} envelopes for every socket subscribed.
+  const userChannels = new Channels<Connection>(deps.bus, deps.log, (channel, p, members) => {
+    const e = p as { event?: unknown; data?: unknown } | null;
+    if (typeof e?.event !== "string") {
+      deps.log.warn("malformed payload on the bus; dropped", { channel });
+      return;
+    }
     const text = frame(e.event, e.data);
     for (const conn of members) {
       if (channel.startsWith("org:") && conn.role === "Customer") continue;
@@ -143,69 +120,22 @@ export function createHub(
     }
   });
 
-  /** Token bucket per socket: over the rate frames are refused; persisting, the socket closes. */
-  function allow(conn: Connection): boolean {
-    const t = performance.now();
-    conn.tokens = Math.min(
-      limits.rateBurst,
-      conn.tokens + ((t - conn.refilledAt) / 1000) * limits.ratePerSecond,
-    );
-    conn.refilledAt = t;
-    if (conn.tokens >= 1) {
-      conn.tokens -= 1;
-      conn.strikes = 0;
-      return true;
-    }
-    if (++conn.strikes > limits.rateBurst && conn.socket.readyState === WebSocket.OPEN) {
-      setTimeout(() => conn.socket.close(1008, "Too many frames"), 0);
-    }
-    return false;
-  }
+  // The bus lost payloads (Redis restarted, dropped this subscriber, a publish failed): every
+  // room catches up from the store.
+  deps.bus.onRestored(() => rooms.restore());
 
   const actor = (c: Connection) => ({ userId: c.userId, orgId: c.orgId, role: c.role });
-
-  async function joinRoom(conn: Connection, data: ClientData<"join-room">) {
-    const room = await chat.readable(actor(conn), data.roomId);
-    const cursor: RoomCursor = { lastSeq: data.sinceSeq ?? 0, catchingUp: true, pending: [] };
-    (conn.rooms ??= new Map()).set(room.id, cursor);
-    // Subscribe first, then read what is stored: nothing falls between the two.
-    await subs.add(channels.room(room.id), conn);
-    if (data.sinceSeq === undefined) {
-      cursor.lastSeq = (await chat.messages(actor(conn), room.id, { limit: 1 })).at(-1)?.seq ?? 0;
-    } else {
-      for (;;) {
-        const batch = await chat.messages(actor(conn), room.id, {
-          afterSeq: cursor.lastSeq,
-          limit: 200,
-        });
-        for (const message of batch) {
-          cursor.lastSeq = message.seq;
-          send(
-            conn,
-            frame("message-received", {
-              message,
-              sender: { id: message.senderId, role: message.senderRole },
-            }),
-          );
-        }
-        if (batch.length < 200) break;
-      }
-    }
-    cursor.catchingUp = false;
-    for (const message of cursor.pending.sort((a, b) => a.seq - b.seq)) {
-      deliverMessage(conn, room.id, message);
-    }
-    cursor.pending = [];
-    return { roomId: room.id, lastSeq: cursor.lastSeq };
-  }
 
   const handlers: {
     [E in ClientEvent]: (conn: Connection, data: ClientData<E>) => Promise<unknown>;
   } = {
-    "join-room": joinRoom,
+    async "join-room"(conn, data) {
+      const room = await chat.readable(actor(conn), data.roomId);
+      const lastSeq = await rooms.join(conn, room, data.sinceSeq);
+      return { roomId: room.id, lastSeq };
+    },
     async "leave-room"(conn, data) {
-      conn.rooms?.delete(data.roomId);
-      await subs.remove(channels.room(data.roomId), conn);
+      await rooms.leave(conn, data.roomId);
       return { roomId: data.roomId };
     },
     async "send-message"(conn, data) {
@@ -257,32 +187,36 @@ export function createHub(
   };
 
   async function onFrame(conn: Connection, raw: string | ArrayBuffer | Blob) {
-    if (typeof raw !== "string") {
-      send(
-        conn,
-        errorFrame(undefined, { code: "BAD_REQUEST", message: "Frames must be JSON text" }),
-      );
-      return;
-    }
-    const parsed = parseFrame(raw);
-    if (!parsed.ok) {
-      const { ok: _ok, id, ...error } = parsed;
-      send(conn, errorFrame(id, error));
-      return;
-    }
+    let id: string | number | undefined;
+    let event: string | undefined;
     try {
+      if (typeof raw !== "string") {
+        send(
+          conn,
+          errorFrame(undefined, { code: "BAD_REQUEST", message: "Frames must be JSON text" }),
+        );
+        return;
+      }
+      const parsed = parseFrame(raw);
+      id = parsed.id;
+      if (!parsed.ok) {
+        const { ok: _ok, id: _id, ...error } = parsed;
+        send(conn, errorFrame(id, error));
+        return;
+      }
+      event = parsed.event;
       const handler = handlers[parsed.event] as (c: Connection, d: unknown) => Promise<unknown>;
       const result = await handler(conn, parsed.data);
       send(conn, frame("ack", result, parsed.id ?? ""));
     } catch (err) {
       const known = err instanceof AppError;
       if (!known) {
-        deps.log.error("socket handler failed", { event: parsed.event, error: errorMessage(err) });
+        deps.log.error("socket frame failed", { event, userId: conn.userId, ...failure(err) });
       }
       send(
         conn,
         errorFrame(
-          parsed.id,
+          id,
           known
             ? { code: err.code, message: err.message }
             : { code: "INTERNAL", message: "Internal error" },
@@ -291,33 +225,76 @@ export function createHub(
     }
   }
 
+  /** The id of a refused frame, read only from frames small enough to be worth parsing. */
+  function refusedId(raw: unknown): string | number | undefined {
+    if (typeof raw !== "string" || utf8Over(raw, maxFrameBytes)) return undefined;
+    try {
+      return idOf(JSON.parse(raw));
+    } catch {
+      return undefined;
+    }
+  }
+
   async function opened(conn: Connection) {
     connections.add(conn);
     let mine = byUser.get(conn.userId);
     if (!mine) byUser.set(conn.userId, mine = new Set());
+    // Decided before any await, so two sockets opening at once cannot both think the other first.
+    const first = mine.size === 0;
     mine.add(conn);
-    await subs.add(channels.user(conn.userId), conn);
-    await subs.add(channels.org(conn.orgId), conn);
-    if (mine.size === 1) await presence.connected(conn.orgId, conn.userId);
+    await flood.opened(conn.userId);
+    await userChannels.add(channels.user(conn.userId), conn);
+    await userChannels.add(channels.org(conn.orgId), conn);
+    // Shared state may be down with the bus: the socket still serves, presence is late.
+    if (first) {
+      await presence.connected(conn.orgId, conn.userId).catch((err) =>
+        deps.log.warn("presence not recorded", { userId: conn.userId, error: String(err) })
+      );
+    }
   }
 
+  /** Each step of a socket's cleanup runs whatever the others did; none throws past here. */
   async function closed(conn: Connection) {
     if (!connections.delete(conn)) return;
-    for (const roomId of conn.rooms?.keys() ?? []) await subs.remove(channels.room(roomId), conn);
-    await subs.remove(channels.user(conn.userId), conn);
-    await subs.remove(channels.org(conn.orgId), conn);
+    const step = async (what: string, fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+      } catch (err) {
+        deps.log.error("socket cleanup step failed", {
+          step: what,
+          userId: conn.userId,
+          ...failure(err),
+        });
+      }
+    };
+    await step("rooms", () => rooms.leaveAll(conn));
+    await step("channels", async () => {
+      await userChannels.remove(channels.user(conn.userId), conn);
+      await userChannels.remove(channels.org(conn.orgId), conn);
+    });
+    await step("flood budget", () => flood.closed(conn.userId));
     const mine = byUser.get(conn.userId);
     mine?.delete(conn);
     if (mine && mine.size === 0) {
       byUser.delete(conn.userId);
-      await calls.dropped(conn.orgId, conn.userId);
-      await presence.disconnected(conn.orgId, conn.userId);
+      await step("calls", () => calls.dropped(conn.orgId, conn.userId));
+      await step("presence", () => presence.disconnected(conn.orgId, conn.userId));
     }
   }
 
   const sweep = setInterval(() => {
     presence.sweep().catch((err) => deps.log.warn("presence sweep failed", { error: String(err) }));
   }, Math.max(1000, (limits.presenceTtlSeconds * 1000) / 3));
+  // Messages stored and never published (their instance died, their publish failed) are found
+  // by comparing each joined room with the store now and then.
+  let checking = false;
+  const resync = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    Promise.all([rooms.check(), roomChannels.retry(), userChannels.retry()])
+      .catch((err) => deps.log.warn("room check failed", { error: String(err) }))
+      .finally(() => checking = false);
+  }, limits.resyncSeconds * 1000);
 
   return {
     accept(socket, auth) {
@@ -326,40 +303,47 @@ export function createHub(
         userId: auth.userId,
         orgId: auth.orgId,
         role: auth.role,
-        rooms: null,
-        tokens: limits.rateBurst,
-        refilledAt: performance.now(),
-        strikes: 0,
         sent: 0,
       };
       // Frames are handled one at a time per socket, in order, after the socket is set up.
       let queue = new Promise<void>((resolve) => {
         socket.addEventListener("open", () => {
           opened(conn).then(() => send(conn, frame("connected", { userId: conn.userId })))
-            .catch((err) => deps.log.error("socket setup failed", { error: errorMessage(err) }))
+            .catch((err) => deps.log.error("socket setup failed", failure(err)))
             .finally(resolve);
         }, { once: true });
       });
       socket.addEventListener("message", (e) => {
         // The rate is judged on arrival, before the frame waits its turn.
-        if (!allow(conn)) {
+        const verdict = flood.judge(conn.userId);
+        if (verdict !== "allow") {
           send(
             conn,
-            errorFrame(undefined, { code: "RATE_LIMITED", message: "Too many frames, slow down" }),
+            errorFrame(refusedId(e.data), {
+              code: "RATE_LIMITED",
+              message: "Too many frames, slow down",
+            }),
           );
+          if (verdict === "close" && socket.readyState === WebSocket.OPEN) {
+            setTimeout(() => socket.close(1008, "Too many frames"), 0);
+          }
           return;
         }
-        queue = queue.then(() => onFrame(conn, e.data));
+        queue = queue.then(() => onFrame(conn, e.data)).catch((err) =>
+          deps.log.error("socket frame failed", failure(err))
+        );
       });
       socket.addEventListener("close", () => {
         queue = queue.then(() => closed(conn)).catch((err) =>
-          deps.log.error("socket cleanup failed", { error: errorMessage(err) })
+          deps.log.error("socket cleanup failed", failure(err))
         );
       });
     },
+    offer: (message) => rooms.offer(message.roomId, message),
     size: () => connections.size,
     async close() {
       clearInterval(sweep);
+      clearInterval(resync);
       calls.close();
       for (const conn of [...connections]) {
         conn.socket.close(1001, "Server shutting down");

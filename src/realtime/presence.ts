@@ -95,21 +95,43 @@ export function createPresenceService(
     return await deps.store.users.findById(viewer.orgId, userId) !== null;
   }
 
+  /** One user's connects and disconnects here run one after another, in the order called. */
+  const turns = new Map<string, Promise<void>>();
+  function inTurn(userId: string, fn: () => Promise<void>): Promise<void> {
+    const run = (turns.get(userId) ?? Promise.resolve()).then(fn);
+    const settled = run.catch(() => {});
+    turns.set(userId, settled);
+    void settled.then(() => turns.get(userId) === settled && turns.delete(userId));
+    return run;
+  }
+
   return {
-    async connected(orgId, userId) {
-      const wasOnline = await live(userId);
-      local.set(userId, orgId);
-      await keep(orgId, userId, now() + ttlMs);
-      if (!wasOnline) {
-        await deps.shared.set(statusKey(userId), "online");
-        await announce(orgId, userId, "online");
-      }
+    connected(orgId, userId) {
+      return inTurn(userId, async () => {
+        const t = now();
+        local.set(userId, orgId);
+        // Counting the live instances and adding this one is one atomic step: of two instances
+        // connecting the user at the same moment, exactly one finds nobody there before it.
+        const before = await deps.shared.addMember(
+          userKey(userId),
+          deps.instanceId,
+          t + ttlMs,
+          t,
+        );
+        await deps.shared.setMember(presenceKey, member(orgId, userId), t + ttlMs);
+        if (before === 0) {
+          await deps.shared.set(statusKey(userId), "online");
+          await announce(orgId, userId, "online");
+        }
+      });
     },
-    async disconnected(orgId, userId) {
+    disconnected(orgId, userId) {
       // A short grace instead of a goodbye: a quick reconnect keeps the user (and an agent's
       // queries) online; otherwise the next sweep anywhere announces them offline.
-      local.delete(userId);
-      await keep(orgId, userId, now() + graceMs);
+      return inTurn(userId, async () => {
+        local.delete(userId);
+        await keep(orgId, userId, now() + graceMs);
+      });
     },
     async setStatus(orgId, userId, status) {
       await deps.shared.set(statusKey(userId), status);

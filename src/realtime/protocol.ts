@@ -51,31 +51,75 @@ export type ParsedFrame =
     details?: unknown;
   };
 
+/** Whether `event` is one of the client events: own names only, never `constructor` or `__proto__`. */
+export function isClientEvent(event: string): event is ClientEvent {
+  return Object.hasOwn(clientEvents, event);
+}
+
+/** UTF-8 length of `text`, counted only as far as needed to compare it with `limit`. */
+export function utf8Over(text: string, limit: number): boolean {
+  if (text.length > limit) return true;
+  if (text.length * 3 <= limit) return false;
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+    if (bytes > limit) return true;
+  }
+  return false;
+}
+
+/** The `id` of a frame that is otherwise unusable, when it has a valid one, for its error frame. */
+export function idOf(raw: unknown): string | number | undefined {
+  if (typeof raw !== "object" || raw === null || !Object.hasOwn(raw, "id")) return undefined;
+  const id = (raw as { id: unknown }).id;
+  if (typeof id === "string" && id.length <= 100) return id;
+  return typeof id === "number" && Number.isFinite(id) ? id : undefined;
+}
+
+/** Parses JSON, or undefined when it is not JSON. */
+function json(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Parses one text frame into a known event with valid data, or says what is wrong. */
 export function parseFrame(text: string): ParsedFrame {
-  if (text.length > maxFrameBytes) {
-    return { ok: false, id: undefined, code: "PAYLOAD_TOO_LARGE", message: "Frame is over 64 KiB" };
+  if (utf8Over(text, maxFrameBytes)) {
+    // Still answered with its id, so the client knows which request was refused.
+    return {
+      ok: false,
+      id: idOf(json(text)),
+      code: "PAYLOAD_TOO_LARGE",
+      message: "Frame is over 64 KiB",
+    };
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
+  const raw = json(text);
+  if (raw === undefined) {
     return { ok: false, id: undefined, code: "BAD_REQUEST", message: "Frame is not JSON" };
   }
   const envelope = Envelope.safeParse(raw);
   if (!envelope.success) {
     return {
       ok: false,
-      id: undefined,
+      id: idOf(raw),
       code: "BAD_REQUEST",
       message: 'Expected {"event", "data", "id"}',
     };
   }
   const { event, id } = envelope.data;
-  if (!(event in clientEvents)) {
+  if (!isClientEvent(event)) {
     return { ok: false, id, code: "BAD_REQUEST", message: `Unknown event "${event}"` };
   }
-  const schema = clientEvents[event as ClientEvent];
+  const schema = clientEvents[event];
   const data = schema.safeParse(envelope.data.data ?? {});
   if (!data.success) {
     return {
@@ -86,7 +130,7 @@ export function parseFrame(text: string): ParsedFrame {
       details: data.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
     };
   }
-  return { ok: true, event: event as ClientEvent, data: data.data, id };
+  return { ok: true, event, data: data.data, id };
 }
 
 /** A frame the server sends: an event, an ack or an error. */

@@ -5,15 +5,32 @@ import type { MiddlewareHandler } from "hono";
 import type { Hub } from "./hub.ts";
 
 /**
+ * A browser's upgrade carries its page's Origin: only the configured origins may open a socket
+ * (with the auth cookie, any other site could otherwise act as the user: cross-site WebSocket
+ * hijacking). Clients that are not browsers send no Origin and are let through.
+ */
+function allowedOrigin(origins: string[]): MiddlewareHandler<AppEnv> {
+  const allowed = new Set(origins);
+  return async function allowedOrigin(c, next) {
+    const origin = c.req.header("origin");
+    if (origin !== undefined && !allowed.has("*") && !allowed.has(origin)) {
+      throw new AppError("FORBIDDEN", `Origin "${origin.slice(0, 200)}" may not open a socket`);
+    }
+    await next();
+  };
+}
+
+/**
  * `GET /ws`: the WebSocket, authenticated at upgrade (Authorization header, `?token=` or the
- * auth cookie) with the same checks as every API request.
+ * auth cookie) with the same checks as every API request, from an allowed Origin.
  */
 export function mountWebSocket(
   app: OpenAPIHono<AppEnv>,
   authenticate: MiddlewareHandler<AppEnv>,
   hub: Hub,
+  origins: string[],
 ): void {
-  app.get("/ws", authenticate, (c) => {
+  app.get("/ws", allowedOrigin(origins), authenticate, (c) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       throw new AppError("BAD_REQUEST", "Expected a WebSocket upgrade");
     }

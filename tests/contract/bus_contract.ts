@@ -20,8 +20,9 @@ async function openPair(kind: BusKind): Promise<BusPair> {
     return { a: bus, b: bus, shared: memorySharedState(), redis: null };
   }
   const redis = await startRedis();
-  const a = await redisBus(redis.url);
-  const b = await redisBus(redis.url);
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+  const a = await redisBus(redis.url, quiet);
+  const b = await redisBus(redis.url, quiet);
   return { a, b, shared: a.shared, redis };
 }
 
@@ -144,6 +145,18 @@ export function busContract(kind: BusKind): void {
 }
 
 export function sharedSetContract(kind: BusKind): void {
+  busTest(kind, "addMember counts the live members before it adds, in one step", async (p) => {
+    const s = p.shared;
+    await s.setMember("presence:user:u", "expired-instance", 50);
+    const counts = await Promise.all([
+      s.addMember("presence:user:u", "a", 1000, 100),
+      s.addMember("presence:user:u", "b", 1000, 100),
+    ]);
+    assert.deepEqual(counts.sort(), [0, 1], "exactly one finds nobody live before it");
+    assert.equal(await s.addMember("presence:user:u", "a", 2000, 100), 2);
+    assert.equal(await s.addMember("presence:user:u", "c", 2000, 1500), 1);
+  });
+
   busTest(kind, "scored sets add, refresh, list expired and remove members once", async (p) => {
     const s = p.shared;
     await s.setMember("presence", "u1|a", 100);
@@ -181,6 +194,41 @@ export function redisOnlyContract(): void {
       raw.disconnect();
     }
   });
+
+  busTest(
+    "redis",
+    "after a restart the bus says it is whole again, with its channels live",
+    async (p) => {
+      let restored!: () => void;
+      const back = new Promise<void>((resolve) => restored = resolve);
+      p.b.onRestored(() => restored());
+      const heard = collect(p.b, "room:r", 1);
+      await heard.subscribed;
+      await p.redis!.restart();
+      await back;
+      // Told only once the subscription is live again: a publish now is heard, with no retry.
+      await p.a.publish("room:r", "right after");
+      assert.deepEqual(await heard.all, ["right after"]);
+    },
+  );
+
+  busTest(
+    "redis",
+    "a channel subscribed while the server is down is live once it is back",
+    async (p) => {
+      let restored!: () => void;
+      const back = new Promise<void>((resolve) => restored = resolve);
+      p.b.onRestored(() => restored());
+      let late: ReturnType<typeof collect> | undefined;
+      await p.redis!.restart(async () => {
+        late = collect(p.b, "room:late", 1);
+        await late.subscribed;
+      });
+      await back;
+      await p.a.publish("room:late", "heard");
+      assert.deepEqual(await late!.all, ["heard"]);
+    },
+  );
 
   busTest("redis", "subscriptions come back after the server restarts", async (p) => {
     const before = collect(p.b, "room:r", 1);

@@ -18,7 +18,8 @@ export interface TestRedis {
   restart(whileDown?: () => Promise<void>): Promise<void>;
 }
 
-export async function startRedis(): Promise<TestRedis> {
+/** `args` are extra server options, e.g. `["--client-output-buffer-limit", "pubsub 64kb 32kb 1"]`. */
+export async function startRedis(options: { args?: string[] } = {}): Promise<TestRedis> {
   if (!redisBinary) throw new Error("redis-server is not installed");
   const port = freePort();
   const dir = await Deno.makeTempDir({ prefix: "chatcrm-redis-" });
@@ -33,6 +34,7 @@ export async function startRedis(): Promise<TestRedis> {
     "no",
     "--dir",
     dir,
+    ...(options.args ?? []),
   ];
   let child = spawn(redisBinary, args);
   async function ready() {

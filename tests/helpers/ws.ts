@@ -91,3 +91,29 @@ export async function connect(baseWsUrl: string, token: string): Promise<WsClien
   await next("connected");
   return client;
 }
+
+/**
+ * Sends a WebSocket upgrade over raw TCP with the given extra headers (an Origin, a Cookie,
+ * which browsers send and `WebSocket` here cannot) and resolves with the answer's status code.
+ */
+export async function upgradeStatus(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+): Promise<number> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("");
+    await conn.write(new TextEncoder().encode(
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\n` +
+        `Connection: Upgrade\r\nSec-WebSocket-Key: ${btoa("chatcrm-origin-k")}\r\n` +
+        `Sec-WebSocket-Version: 13\r\n${extra}\r\n`,
+    ));
+    const head = new Uint8Array(512);
+    const n = await conn.read(head);
+    const line = new TextDecoder().decode(head.subarray(0, n ?? 0)).split("\r\n")[0] ?? "";
+    return Number(line.split(" ")[1]);
+  } finally {
+    conn.close();
+  }
+}

@@ -1,15 +1,16 @@
 import assert from "node:assert/strict";
-import { serve, testApp } from "@tests/helpers/app.ts";
+import { serve, testApp, type TestAppOptions } from "@tests/helpers/app.ts";
 import { skipRedis, startRedis } from "@tests/helpers/redis.ts";
 import { aDesk, anAgent, expectStatus, openQuery } from "@tests/helpers/support.ts";
 import { login } from "@tests/helpers/identity.ts";
 import { connect, type WsClient } from "@tests/helpers/ws.ts";
 
 /** Two instances on one SQLite file and one real Redis; a customer on A, their agent on B. */
-async function twoInstances(env: Record<string, string> = {}) {
+async function twoInstances(env: Record<string, string> = {}, onB: TestAppOptions = {}) {
   const redis = await startRedis();
   const a = await testApp({ env: { REDIS_URL: redis.url, ...env } });
   const b = await testApp({
+    ...onB,
     dataDir: a.deps.config.dataDir,
     env: { REDIS_URL: redis.url, ...env },
   });
@@ -258,3 +259,73 @@ redisTest("a user whose instance died is announced offline once its presence exp
     await c.close();
   }
 });
+
+redisTest(
+  "a room first joined on an instance while Redis is down works once it is back; cleanup is clean",
+  async () => {
+    const errors: string[] = [];
+    const log = {
+      debug: () => {},
+      info: () => {},
+      warn: () => {},
+      error: (msg: string) => void errors.push(msg),
+    };
+    const c = await twoInstances({}, { log });
+    try {
+      const customer = await c.open(0, c.desk.token.Customer);
+      await customer.request("join-room", { roomId: c.query.roomId });
+      const agent = await c.open(1, await login(c.b, c.agent.user.email));
+      let during = 0;
+      await c.redis.restart(async () => {
+        // The room's first join on B, while its subscription cannot be made.
+        await agent.request("join-room", { roomId: c.query.roomId });
+        during = (await customer.request("send-message", {
+          roomId: c.query.roomId,
+          message: "while Redis is down",
+        })).seq as number;
+      });
+      const missed = await agent.next(
+        "message-received",
+        (d) => (d.message as { seq: number }).seq === during,
+      );
+      assert.equal((missed.data.message as { text: string }).text, "while Redis is down");
+      const { seq: after } = await customer.request("send-message", {
+        roomId: c.query.roomId,
+        message: "after",
+      });
+      await agent.next("message-received", (d) => (d.message as { seq: number }).seq === after);
+      const seqs = agent.frames.filter((f) => f.event === "message-received")
+        .map((f) => (f.data.message as { seq: number }).seq);
+      assert.deepEqual(seqs, [during, after]);
+      await agent.close();
+      const joinedAgain = await c.open(1, await login(c.b, c.agent.user.email));
+      assert.ok((await joinedAgain.request("join-room", { roomId: c.query.roomId })).lastSeq);
+      assert.deepEqual(errors, []);
+    } finally {
+      await c.close();
+    }
+  },
+);
+
+redisTest(
+  "a user connecting on two instances at the same moment is announced online once",
+  async () => {
+    const c = await twoInstances();
+    try {
+      const watcher = await c.open(0, c.desk.token.TL);
+      const token = await login(c.b, c.agent.user.email);
+      await Promise.all([c.open(0, token), c.open(1, token)]);
+      await watcher.next("presence", (d) => d.userId === c.agent.user.id);
+      // A marker after both: any second announcement would have come before it.
+      const marker = await c.open(1, c.desk.token.QA);
+      await watcher.next("presence", (d) => d.userId === c.desk.users.QA.id);
+      await marker.close();
+      const online = watcher.frames.filter((f) =>
+        f.event === "presence" && f.data.userId === c.agent.user.id && f.data.status === "online"
+      );
+      assert.equal(online.length, 1);
+    } finally {
+      await c.close();
+    }
+  },
+);

@@ -17,6 +17,7 @@ export function endingSockets(hub: Hub, tokens: TokenService, log: Logger): Hub 
     }
   });
   return {
+    ...hub,
     accept(socket, auth) {
       const entry = { socket, auth };
       let mine = open.get(auth.userId);
@@ -28,7 +29,5 @@ export function endingSockets(hub: Hub, tokens: TokenService, log: Logger): Hub 
       });
       hub.accept(socket, auth);
     },
-    size: () => hub.size(),
-    close: () => hub.close(),
   };
 }
