@@ -50,11 +50,16 @@ export interface SharedState {
   members(key: string): Promise<{ member: string; score: number }[]>;
 }
 
-/** Channel names: one place, so both adapters and every feature agree. */
+/** Channel names, built and read in one place, so both adapters and every feature agree. */
 export const channels = {
   org: (orgId: string) => `org:${orgId}`,
   user: (userId: string) => `user:${userId}`,
   room: (roomId: string) => `room:${roomId}`,
+  /** The room of a `room:` channel, or null for any other channel. */
+  roomOf: (channel: string): string | null =>
+    channel.startsWith("room:") ? channel.slice("room:".length) : null,
+  /** Whether the channel is an organization's (seen by its staff only). */
+  isOrg: (channel: string): boolean => channel.startsWith("org:"),
 };
 
 /** Calls one handler; a handler that throws is reported (with its stack) and never stops the others. */

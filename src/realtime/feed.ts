@@ -9,7 +9,11 @@ export interface FeedOptions {
   /** Receives every message once, in seq order. */
   emit: (message: Message) => void;
   log: Logger;
-  /** How long a missing seq is waited for before it is taken as never stored (MongoDB takes a seq before it writes the message; a crash in between leaves a hole). */
+  /**
+   * How long a missing seq is waited for before it is taken as never stored. Both stores take a
+   * seq and write its message in one step today; this guards rooms written by older versions,
+   * whose MongoDB adapter took the seq first (a crash in between left a hole).
+   */
   holeMs?: number;
 }
 

@@ -86,7 +86,7 @@ export function createHub(
   }
 
   const roomChannels = new Channels<RoomState<Connection>>(deps.bus, deps.log, (channel, p) => {
-    const roomId = channel.slice(5);
+    const roomId = channels.roomOf(channel)!;
     const e = p as { event?: unknown; data?: { userId?: unknown } } | null;
     if (e?.event === "message-received") {
       const message = messageOf(e, roomId);
@@ -115,7 +115,7 @@ export function createHub(
     }
     const text = frame(e.event, e.data);
     for (const conn of members) {
-      if (channel.startsWith("org:") && conn.role === "Customer") continue;
+      if (channels.isOrg(channel) && conn.role === "Customer") continue;
       send(conn, text);
     }
   });

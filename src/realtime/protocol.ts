@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { messageFields, readFields } from "@/modules/chat/schemas.ts";
 
 /** Largest frame a client may send. */
 export const maxFrameBytes = 64 * 1024;
@@ -10,15 +11,9 @@ const Sdp = z.object({ type: z.string().max(20), sdp: z.string().max(60_000) }).
 export const clientEvents = {
   "join-room": z.object({ roomId: Id, sinceSeq: z.number().int().min(0).optional() }).strict(),
   "leave-room": z.object({ roomId: Id }).strict(),
-  "send-message": z.object({
-    roomId: Id,
-    message: z.string().min(1).max(20_000),
-    type: z.enum(["text", "file"]).default("text"),
-    fileId: Id.optional(),
-    clientMessageId: z.string().min(1).max(100).optional(),
-  }).strict(),
+  "send-message": z.object({ roomId: Id, ...messageFields }).strict(),
   "typing": z.object({ roomId: Id, isTyping: z.boolean() }).strict(),
-  "mark-read": z.object({ roomId: Id, seq: z.number().int().min(0) }).strict(),
+  "mark-read": z.object({ roomId: Id, ...readFields }).strict(),
   "presence": z.object({ status: z.enum(["online", "away"]) }).strict(),
   "call-user": z.object({
     to: Id,

@@ -1,6 +1,6 @@
 import type { Deps } from "@/deps.ts";
 import { channels as channelNames } from "@/bus/bus.ts";
-import type { Message, Room } from "@/modules/chat/repository.ts";
+import { type Message, messageView, type Room } from "@/modules/chat/repository.ts";
 import type { Channels } from "./channels.ts";
 import { RoomFeed } from "./feed.ts";
 import { frame } from "./protocol.ts";
@@ -33,7 +33,7 @@ export interface RoomState<C extends Reader> {
 /** The frame of a message, built once however many sockets it goes to. */
 export const messageFrame = (message: Message) =>
   frame("message-received", {
-    message,
+    message: messageView(message),
     sender: { id: message.senderId, role: message.senderRole },
   });
 

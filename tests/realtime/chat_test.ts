@@ -353,3 +353,29 @@ Deno.test("a call's parties attach snapshots; its record lists them; others cann
     await c.close();
   }
 });
+
+Deno.test("a message looks the same over the socket and over REST", async () => {
+  const c = await conversation();
+  try {
+    const customer = await c.open(c.desk.token.Customer);
+    const agent = await c.open(c.agent.token);
+    await agent.request("join-room", { roomId: c.query.roomId });
+    const ack = await customer.request("send-message", {
+      roomId: c.query.roomId,
+      message: "Same everywhere?",
+    });
+    const pushed = await agent.next(
+      "message-received",
+      (d) => (d.message as { id: string }).id === ack.messageId,
+    );
+    const listed = await expectStatus(
+      c.t.call("GET", `/api/v1/chat/rooms/${c.query.roomId}/messages`, { token: c.agent.token }),
+      200,
+    );
+    const rest = listed.data.find((m: { id: string }) => m.id === ack.messageId);
+    assert.deepEqual(pushed.data.message, rest);
+    assert.equal("organizationId" in rest, false);
+  } finally {
+    await c.close();
+  }
+});

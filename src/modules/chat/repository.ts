@@ -44,6 +44,13 @@ export interface Message {
   createdAt: string;
 }
 
+/** A message as clients see it, over REST and the socket alike: without its organization. */
+export type MessageView = Omit<Message, "organizationId">;
+
+export function messageView({ organizationId: _org, ...view }: Message): MessageView {
+  return view;
+}
+
 /** The last read position of a member in a room (the `room_reads` documents). */
 export interface RoomRead {
   id: string;

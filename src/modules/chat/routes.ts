@@ -6,6 +6,8 @@ import { actorOf } from "@/http/env.ts";
 import { fileHeaders } from "@/modules/uploads.ts";
 import { type AttachmentService, roomFileTypes } from "./attachments.ts";
 import type { ChatService } from "./service.ts";
+import { messageFields, readFields } from "./schemas.ts";
+import { messageView } from "./repository.ts";
 import { textLine } from "@/modules/text.ts";
 
 const MessageSchema = z.object({
@@ -82,7 +84,7 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
         return c.json({
           data: rooms.map((r) => ({
             ...withoutOrg(r),
-            lastMessage: r.lastMessage ? withoutOrg(r.lastMessage) : null,
+            lastMessage: r.lastMessage ? messageView(r.lastMessage) : null,
           })),
         }, 200);
       },
@@ -142,7 +144,7 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
           ...(q.afterSeq !== undefined ? { afterSeq: q.afterSeq } : {}),
           ...(q.beforeSeq !== undefined ? { beforeSeq: q.beforeSeq } : {}),
         });
-        return c.json({ data: messages.map(withoutOrg) }, 200);
+        return c.json({ data: messages.map(messageView) }, 200);
       },
     )
     .openapi(
@@ -155,14 +157,7 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
           "Send a message (as the socket's send-message); a repeated clientMessageId is answered once",
         request: {
           params: RoomParam,
-          body: jsonBody(
-            z.object({
-              message: z.string().min(1).max(20_000),
-              type: z.enum(["text", "file"]).default("text"),
-              fileId: z.string().min(1).max(64).optional(),
-              clientMessageId: z.string().min(1).max(100).optional(),
-            }).strict(),
-          ),
+          body: jsonBody(z.object(messageFields).strict()),
         },
         responses: {
           201: jsonResponse(MessageSchema, "Stored and sent"),
@@ -178,7 +173,7 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
           ...(b.fileId ? { fileId: b.fileId } : {}),
           ...(b.clientMessageId ? { clientMessageId: b.clientMessageId } : {}),
         });
-        return duplicate ? c.json(withoutOrg(message), 200) : c.json(withoutOrg(message), 201);
+        return c.json(messageView(message), duplicate ? 200 : 201);
       },
     )
     .openapi(
@@ -191,7 +186,7 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
           "Mark messages up to a seq read (a seq past the room's last message counts as the last)",
         request: {
           params: RoomParam,
-          body: jsonBody(z.object({ seq: z.number().int().min(0) }).strict()),
+          body: jsonBody(z.object(readFields).strict()),
         },
         responses: {
           200: jsonResponse(
