@@ -36,7 +36,23 @@ async function startInstance(name: string, env: Record<string, string>): Promise
   const child = new Deno.Command(Deno.execPath(), {
     args: taskArgs("start"),
     cwd: root,
-    env: { ...env, PORT: String(port), HOST: "127.0.0.1", INSTANCE_ID: name },
+    // Only what the instance is given: a MONGODB_URI or REDIS_URL of the environment (CI sets
+    // one) must not point it at another store or bus than the scenario's.
+    clearEnv: true,
+    env: {
+      ...Object.fromEntries(
+        ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME"].flatMap((k) => {
+          const v = Deno.env.get(k);
+          return v === undefined ? [] : [[k, v]];
+        }),
+      ),
+      NO_COLOR: "1",
+      RUST_BACKTRACE: "0",
+      ...env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      INSTANCE_ID: name,
+    },
     stdin: "null",
     stdout: "null",
     stderr: "piped",
