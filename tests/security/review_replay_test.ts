@@ -108,7 +108,8 @@ Deno.test("the review's frames, forged tokens and internal hosts leave the serve
           return true;
         });
       }
-      assert.deepEqual(await answer("ping"), await answer("ping"));
+      // The socket still works: a ping is answered.
+      assert.equal(typeof (await answer("ping")).at, "string");
     } finally {
       await customer.close();
     }
