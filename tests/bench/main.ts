@@ -316,6 +316,42 @@ const throughput: Bench = {
   },
 };
 
+/**
+ * Whether the hub keeps memory after a burst: a child with --expose-gc reports the JS heap after
+ * a full collection, idle, loaded and after its sockets closed, for several rounds.
+ */
+const hubMemory: Bench = {
+  name: "hub-memory",
+  async run() {
+    const sockets = 100, messages = 2000, rounds = 3;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--v8-flags=--expose-gc",
+        "tests/bench/hub_memory_child.ts",
+        ...[sockets, messages, rounds].map(String),
+      ],
+      cwd: root,
+      env: { LOG_LEVEL: "silent" },
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    if (!out.success) throw new Error("the hub-memory child failed");
+    const steps = new TextDecoder().decode(out.stdout).trim().split("\n").map((l) =>
+      JSON.parse(l) as { step: string; heapMb: number; rssMb: number }
+    );
+    return steps.map((s, i) => ({
+      benchmark: `hub memory, ${s.step}`,
+      result: `${s.heapMb} MB heap`,
+      detail: `RSS ${s.rssMb} MB` +
+        (i > 0 ? "" : `; per round ${sockets} sockets in one room and ` +
+          `${messages} messages of 1 KB to them; the clients run in the same process, so their ` +
+          "frames count while loaded"),
+    }));
+  },
+};
+
 /** Every benchmark, in the order they run; later issues append theirs. */
 export const benches: Bench[] = [
   startup,
@@ -325,6 +361,7 @@ export const benches: Bench[] = [
   reportsSqliteBench,
   reportsMongoBench,
   realtimeBench,
+  hubMemory,
 ];
 
 // --- runner ----------------------------------------------------------------------------------
