@@ -8,12 +8,14 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import type { Deps } from "@/deps.ts";
 import { hashPassword } from "@/modules/auth/passwords.ts";
+import { Name, Password } from "@/modules/users/schemas.ts";
 import { ask, cliDeps, CliError, runCli } from "./common.ts";
 
+/** The same rules as every other account: the shared password policy and stored-name rules. */
 const Input = z.object({
   email: z.email("expected an email address").max(254).transform((e) => e.toLowerCase()),
-  password: z.string().min(8, "expected at least 8 characters").max(72, "at most 72 characters"),
-  name: z.string().trim().min(1, "expected a name").max(120),
+  password: Password,
+  name: Name.pipe(z.string().min(1, "expected a name")),
 });
 export type SuperAdminInput = z.input<typeof Input>;
 
@@ -22,7 +24,7 @@ export async function createSuperAdmin(
   deps: Deps,
   raw: SuperAdminInput,
 ): Promise<{ outcome: "created" | "exists"; id: string; email: string }> {
-  const parsed = Input.safeParse(raw);
+  const parsed = await Input.safeParseAsync(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new CliError(`Invalid --${String(issue.path[0])}: ${issue.message}`);
@@ -66,7 +68,8 @@ async function main() {
   const input = {
     email: values.email ?? await ask("Email:"),
     name: values.name ?? await ask("Name:"),
-    password: values.password ?? await ask("Password (at least 8 characters):", true),
+    password: values.password ??
+      await ask("Password (12 to 128 characters, not a common one):", true),
   };
   const deps = await cliDeps();
   try {

@@ -5,14 +5,21 @@ import { runScript } from "./run.ts";
 Deno.test("create-superadmin creates once, says so the second time, and the login works", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "chatcrm-cli-" });
   try {
-    const args = ["--email", "Root@Example.com", "--password", "long enough pw", "--name", "Root"];
+    const args = [
+      "--email",
+      "Root@Example.com",
+      "--password",
+      "violet tractor orbit 42",
+      "--name",
+      "Root",
+    ];
     const first = await runScript("create_superadmin.ts", args, { DATA_DIR: dataDir });
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /^Created SuperAdmin root@example\.com/);
     const second = await runScript("create_superadmin.ts", [
       ...args.slice(0, 2),
       "--password",
-      "a different password",
+      "copper lantern meadow 17",
       "--name",
       "Other",
     ], { DATA_DIR: dataDir });
@@ -25,7 +32,7 @@ Deno.test("create-superadmin creates once, says so the second time, and the logi
     const t = await testApp({ dataDir });
     try {
       const res = await t.call("POST", "/api/v1/auth/login", {
-        json: { email: "root@example.com", password: "long enough pw" },
+        json: { email: "root@example.com", password: "violet tractor orbit 42" },
       });
       assert.equal(res.status, 200, "the first password still works");
       const { user } = await res.json();
@@ -44,8 +51,12 @@ Deno.test("create-superadmin: bad or missing input prints one line and exits 1",
   const dataDir = await Deno.makeTempDir({ prefix: "chatcrm-cli-" });
   try {
     const cases = [
-      [["--email", "nope", "--password", "long enough pw", "--name", "R"], /^Invalid --email/],
+      [
+        ["--email", "nope", "--password", "violet tractor orbit 42", "--name", "R"],
+        /^Invalid --email/,
+      ],
       [["--email", "a@b.test", "--password", "short", "--name", "R"], /^Invalid --password/],
+      [["--email", "a@b.test", "--password", "password1234", "--name", "R"], /^Invalid --password/],
       [["--email", "a@b.test"], /^Missing --password, --name/],
       [["--wat"], /^Unknown option '--wat'/],
     ] as const;

@@ -16,7 +16,7 @@ Deno.test({
       "--email",
       "root@acme.test",
       "--password",
-      "root password",
+      "granite sparrow lattice 58",
       "--name",
       "Root",
     ], { DATA_DIR: dataDir });
@@ -40,7 +40,7 @@ Deno.test({
       return res.body.token as string;
     };
     try {
-      const root = await login("root@acme.test", "root password");
+      const root = await login("root@acme.test", "granite sparrow lattice 58");
       const org = await call("POST", "/superadmin/organizations", root, {
         name: "Acme Help",
         admin: { name: "Ann Admin", email: "ann@acme.test", password: "admin password" },
