@@ -1,36 +1,7 @@
 import assert from "node:assert/strict";
-import { serve, testApp, type TestAppOptions } from "@tests/helpers/app.ts";
-import { aDesk, anAgent, expectStatus, openQuery } from "@tests/helpers/support.ts";
-import { connect, type WsClient } from "@tests/helpers/ws.ts";
+import { expectStatus, openQuery } from "@tests/helpers/support.ts";
+import { conversation } from "@tests/helpers/conversation.ts";
 import { onePixelPng } from "@tests/helpers/files.ts";
-
-/** A served app with a desk, an agent, and a query that landed with them. */
-async function conversation(options: TestAppOptions = {}) {
-  const t = await testApp(options);
-  const server = serve(t.app);
-  const desk = await aDesk(t);
-  const agent = await anAgent(desk);
-  const query = await openQuery(desk);
-  const clients: WsClient[] = [];
-  const open = async (token: string) => {
-    const c = await connect(server.wsUrl, token);
-    clients.push(c);
-    return c;
-  };
-  return {
-    t,
-    server,
-    desk,
-    agent,
-    query,
-    open,
-    async close() {
-      for (const c of clients) await c.close();
-      await t.close();
-      await server.close();
-    },
-  };
-}
 
 Deno.test("a message is stored with its room seq, acked, and delivered to the room", async () => {
   const c = await conversation();

@@ -1,27 +1,15 @@
 import assert from "node:assert/strict";
 import type { Message } from "@/modules/chat/repository.ts";
-import { serve, testApp, type TestAppOptions } from "@tests/helpers/app.ts";
-import { aDesk, anAgent, expectStatus, openQuery } from "@tests/helpers/support.ts";
-import { connect, type WsClient } from "@tests/helpers/ws.ts";
+import { type TestAppOptions } from "@tests/helpers/app.ts";
+import { expectStatus } from "@tests/helpers/support.ts";
+import type { WsClient } from "@tests/helpers/ws.ts";
+import { conversation } from "@tests/helpers/conversation.ts";
 
 async function served(options: TestAppOptions = {}) {
-  const t = await testApp(options);
-  const server = serve(t.app);
-  const desk = await aDesk(t);
-  const agent = await anAgent(desk);
-  const query = await openQuery(desk);
-  const clients: WsClient[] = [];
+  const c = await conversation(options);
+  const { t, desk, query } = c;
   return {
-    t,
-    server,
-    desk,
-    agent,
-    query,
-    async open(token: string) {
-      const c = await connect(server.wsUrl, token);
-      clients.push(c);
-      return c;
-    },
+    ...c,
     /** Stores a message as an instance would, without publishing it (as if it died right after). */
     async storeOnly(text: string): Promise<Message> {
       return await t.deps.store.messages.append({
@@ -43,11 +31,6 @@ async function served(options: TestAppOptions = {}) {
         event: "message-received",
         data: { message, sender: { id: message.senderId, role: message.senderRole } },
       });
-    },
-    async close() {
-      for (const c of clients) await c.close();
-      await t.close();
-      await server.close();
     },
   };
 }

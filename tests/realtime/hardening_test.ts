@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import type { LogFields, Logger } from "@/log.ts";
-import { serve, testApp, type TestAppOptions } from "@tests/helpers/app.ts";
-import { aDesk, anAgent, openQuery } from "@tests/helpers/support.ts";
-import { connect, type WsClient } from "@tests/helpers/ws.ts";
+import { type TestAppOptions } from "@tests/helpers/app.ts";
+import type { WsClient } from "@tests/helpers/ws.ts";
+import { conversation } from "@tests/helpers/conversation.ts";
 import { freePort, waitForPort } from "@tests/helpers/servers.ts";
 
 /** A logger that keeps what is logged at warn and error. */
@@ -15,35 +15,16 @@ function recordingLog() {
 }
 
 async function served(options: TestAppOptions = {}) {
-  const t = await testApp(options);
-  const server = serve(t.app);
-  const desk = await aDesk(t);
-  const agent = await anAgent(desk);
-  const query = await openQuery(desk);
-  const clients: WsClient[] = [];
+  const c = await conversation(options);
   return {
-    t,
-    server,
-    desk,
-    agent,
-    query,
-    async open(token: string) {
-      const c = await connect(server.wsUrl, token);
-      clients.push(c);
-      return c;
-    },
+    ...c,
     /** The process still serves: /health/live answers and the socket still round-trips. */
     async stillServing(socket: WsClient) {
-      const live = await fetch(`${server.url}/health/live`);
+      const live = await fetch(`${c.server.url}/health/live`);
       assert.equal(live.status, 200);
       await live.body?.cancel();
       assert.ok((await socket.request("ping")).at);
       assert.equal(socket.socket.readyState, WebSocket.OPEN);
-    },
-    async close() {
-      for (const c of clients) await c.close();
-      await t.close();
-      await server.close();
     },
   };
 }
