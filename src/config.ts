@@ -67,6 +67,8 @@ const envSchema = z.object({
   SMTP_SECURE: bool.default(false),
   SMTP_USER: z.string().min(1).optional(),
   SMTP_PASSWORD: z.string().min(1).optional(),
+  /** The seed's name for SMTP_PASSWORD, read when that is not set. */
+  SMTP_PASS: z.string().min(1).optional(),
   SMTP_FROM: z.string().min(3).default("ChatCRM <no-reply@localhost>"),
   WS_RATE_PER_SECOND: int(1, 10_000).default(20),
   WS_RATE_BURST: int(1, 100_000).default(60),
@@ -140,7 +142,7 @@ export function loadConfig(env: Env): Config {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0]);
     // Secrets and connection strings (which may hold a password) are named, never echoed.
-    const shown = /SECRET|PASSWORD|KEY|URI|URL/.test(name) ? "" : ` "${present[name] ?? ""}"`;
+    const shown = /SECRET|PASS|KEY|URI|URL/.test(name) ? "" : ` "${present[name] ?? ""}"`;
     throw new ConfigError(`Invalid ${name}${shown}: ${issue.message}`);
   }
   const e = parsed.data;
@@ -180,7 +182,7 @@ export function loadConfig(env: Env): Config {
       port: e.SMTP_PORT,
       secure: e.SMTP_SECURE,
       user: e.SMTP_USER,
-      password: e.SMTP_PASSWORD,
+      password: e.SMTP_PASSWORD ?? e.SMTP_PASS,
       from: e.SMTP_FROM,
     },
     imap: { pollSeconds: e.IMAP_POLL_SECONDS, timeoutSeconds: e.IMAP_TIMEOUT_SECONDS },

@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig } from "@/config.ts";
-import { buildDeps } from "@/deps.ts";
+import { type Config, ConfigError, loadConfig } from "@/config.ts";
+import { buildDeps, type Deps } from "@/deps.ts";
 import { buildApp } from "@/app.ts";
 import { buildServices } from "@/services.ts";
 import { errorMessage, type Logger } from "@/log.ts";
@@ -25,6 +25,35 @@ export function guardProcess(log: Logger): void {
   });
 }
 
+/** Deno.serve, with a port that is taken explained in words that name PORT. */
+function serveOrExplain(
+  config: Config,
+  options: Deno.ServeTcpOptions,
+  handler: Deno.ServeHandler,
+): Deno.HttpServer {
+  try {
+    return Deno.serve(options, handler);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.AddrInUse)) throw err;
+    throw new ConfigError(
+      `Port ${config.port} on ${config.host} is already in use: stop what listens there or set ` +
+        "PORT to a free port",
+    );
+  }
+}
+
+/** On a store with no organization yet, says how to get one (the first start of a new user). */
+async function firstRunHint(deps: Deps): Promise<void> {
+  const empty = await deps.store.organizations.list({}, { page: 1, limit: 1 })
+    .then((r) => r.total === 0, () => false);
+  if (empty) {
+    deps.log.info("no organization yet", {
+      hint: "`deno task seed` makes a demo organization; `deno task create-superadmin` the " +
+        "platform's SuperAdmin",
+    });
+  }
+}
+
 /**
  * Starts the API: config → deps → services → app → Deno.serve (and the crons, on the same
  * services), and stops it gracefully on a signal.
@@ -35,15 +64,19 @@ export async function main(): Promise<void> {
   guardProcess(deps.log);
   const services = await buildServices(deps);
   const app = buildApp(deps, services);
-  const server = Deno.serve({
+  const server = serveOrExplain(config, {
     port: config.port,
     hostname: config.host,
-    onListen: ({ hostname, port }) =>
+    onListen: ({ hostname, port }) => {
+      const url = `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`;
       deps.log.info("listening", {
-        url: `http://${hostname}:${port}`,
+        url,
+        docs: `${url}/docs`,
         store: deps.store.kind,
         bus: deps.bus.kind,
-      }),
+      });
+      void firstRunHint(deps);
+    },
   }, app.fetch);
   if (config.cronsEnabled) {
     const crons = new AbortController();

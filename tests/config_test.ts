@@ -75,3 +75,11 @@ Deno.test("loadConfig() accepts production with long secrets", () => {
   assert.equal(config.env, "production");
   assert.equal(config.jwt.secret, secret);
 });
+
+Deno.test("loadConfig() reads the seed's SMTP_PASS when SMTP_PASSWORD is not set", () => {
+  assert.equal(loadConfig({ SMTP_PASS: "from-the-seed" }).smtp.password, "from-the-seed");
+  assert.equal(
+    loadConfig({ SMTP_PASS: "from-the-seed", SMTP_PASSWORD: "ours" }).smtp.password,
+    "ours",
+  );
+});

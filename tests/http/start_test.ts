@@ -209,3 +209,36 @@ Deno.test("SIGTERM on a running embedded-default server exits 0 promptly", async
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("a taken port stops the start with exit 1 and one line naming PORT", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "chatcrm-port-" });
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (taken.addr as Deno.NetAddr).port;
+  try {
+    const { code, stderr } = await runToExit({ PORT: String(port), DATA_DIR: dataDir });
+    assert.equal(code, 1, `exit code (stderr: ${stderr})`);
+    const lines = stderr.trim().split("\n");
+    assert.equal(lines.length, 1, `one line on stderr, got:\n${stderr}`);
+    assert.match(lines[0]!, new RegExp(`Port ${port} .*already in use.*PORT`));
+  } finally {
+    taken.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("the first start of an empty store says where the docs are and how to seed", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "chatcrm-first-" });
+  const port = freePort();
+  const child = startProcess({ PORT: String(port), DATA_DIR: dataDir });
+  try {
+    await waitReady(child, port);
+    const end = await terminate(child);
+    const listening = logLine(end.stdout, "listening");
+    assert.equal(listening?.docs, `http://127.0.0.1:${port}/docs`);
+    const hint = logLine(end.stdout, "no organization yet");
+    assert.match(String(hint?.hint), /deno task seed/);
+  } finally {
+    await terminate(child).catch(() => {});
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
