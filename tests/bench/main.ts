@@ -12,6 +12,7 @@
  * find tools) and returns rows for the table.
  */
 import { findBinary, freePort } from "@tests/helpers/servers.ts";
+import { childEnv } from "@tests/helpers/process.ts";
 import { realtimeBench } from "./realtime.ts";
 import { queriesBench } from "./queries.ts";
 import { reportsMongoBench, reportsSqliteBench } from "./reports.ts";
@@ -73,17 +74,7 @@ async function startServer(env: Record<string, string> = {}): Promise<Server> {
     cwd: root,
     // Only what is given: a CI's MONGODB_URI or REDIS_URL must not change what is measured.
     clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: Deno.env.get("HOME") ?? "/root",
-      ...(Deno.env.get("DENO_DIR") ? { DENO_DIR: Deno.env.get("DENO_DIR")! } : {}),
-      RUST_BACKTRACE: "0",
-      NO_COLOR: "1",
-      HOST: "127.0.0.1",
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      ...env,
-    },
+    env: childEnv({ HOST: "127.0.0.1", PORT: String(port), DATA_DIR: dataDir, ...env }),
     stdin: "null",
     // The request log goes to stdout: discarded, so a full pipe never stalls the server.
     stdout: "null",

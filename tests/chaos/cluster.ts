@@ -12,6 +12,7 @@ import { hashPassword } from "@/modules/auth/passwords.ts";
 import { freePort, taskArgs, waitForPort } from "@tests/helpers/servers.ts";
 import { startRedis, type TestRedis } from "@tests/helpers/redis.ts";
 import { startMongo, type TestMongo } from "@tests/helpers/mongo.ts";
+import { childEnv } from "@tests/helpers/process.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 export const password = "chaos-password";
@@ -36,23 +37,9 @@ async function startInstance(name: string, env: Record<string, string>): Promise
   const child = new Deno.Command(Deno.execPath(), {
     args: taskArgs("start"),
     cwd: root,
-    // Only what the instance is given: a MONGODB_URI or REDIS_URL of the environment (CI sets
-    // one) must not point it at another store or bus than the scenario's.
+    // Only what the instance is given (see childEnv).
     clearEnv: true,
-    env: {
-      ...Object.fromEntries(
-        ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME"].flatMap((k) => {
-          const v = Deno.env.get(k);
-          return v === undefined ? [] : [[k, v]];
-        }),
-      ),
-      NO_COLOR: "1",
-      RUST_BACKTRACE: "0",
-      ...env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      INSTANCE_ID: name,
-    },
+    env: childEnv({ ...env, PORT: String(port), HOST: "127.0.0.1", INSTANCE_ID: name }),
     stdin: "null",
     stdout: "null",
     stderr: "piped",

@@ -1,3 +1,4 @@
+import { childEnv } from "@tests/helpers/process.ts";
 /** Runs a script of src/cli in its own process, as `deno task` would, with a test env. */
 export async function runScript(
   script: string,
@@ -9,18 +10,7 @@ export async function runScript(
     // Only what Deno itself needs: an inherited MONGODB_URI or REDIS_URL must never reach
     // a script that may empty its store.
     clearEnv: true,
-    env: {
-      ...Object.fromEntries(
-        ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME"].flatMap((k) => {
-          const v = Deno.env.get(k);
-          return v === undefined ? [] : [[k, v]];
-        }),
-      ),
-      BCRYPT_COST: "4",
-      NO_COLOR: "1",
-      RUST_BACKTRACE: "0",
-      ...env,
-    },
+    env: childEnv({ BCRYPT_COST: "4", ...env }),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

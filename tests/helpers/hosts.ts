@@ -11,14 +11,8 @@ export const reviewHosts = [
 
 /** Hosts an admin could write that all mean an internal address. */
 export const internalHosts = [
-  "127.0.0.1",
-  "localhost",
-  "0.0.0.0",
-  "2130706433",
-  "0x7f000001",
-  "127.1",
+  ...reviewHosts,
   "0177.0.0.1",
-  "169.254.169.254",
   "[::1]",
   "::1",
   "[::ffff:127.0.0.1]",

@@ -6,21 +6,26 @@ const root = new URL("../../", import.meta.url).pathname;
 /** The `start` task's command line, so tests run the process operators run. */
 const startArgs = taskArgs("start");
 
+/**
+ * The environment of a child process a test or bench starts: only what Deno itself needs, then
+ * `extra`. Nothing else leaks in: a CI's MONGODB_URI or REDIS_URL must never reach a child that
+ * was meant for another store or bus.
+ */
+export function childEnv(extra: Record<string, string>): Record<string, string> {
+  const kept = ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME"].flatMap((k) => {
+    const v = Deno.env.get(k);
+    return v === undefined ? [] : [[k, v] as const];
+  });
+  return { ...Object.fromEntries(kept), RUST_BACKTRACE: "0", NO_COLOR: "1", ...extra };
+}
+
 /** `deno run src/main.ts` with only `env` (plus PATH and HOME): nothing leaks in from CI. */
 export function startProcess(env: Record<string, string>): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
     args: startArgs,
     cwd: root,
     clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: Deno.env.get("HOME") ?? "/root",
-      ...(Deno.env.get("DENO_DIR") ? { DENO_DIR: Deno.env.get("DENO_DIR")! } : {}),
-      RUST_BACKTRACE: "0",
-      NO_COLOR: "1",
-      HOST: "127.0.0.1",
-      ...env,
-    },
+    env: childEnv({ HOST: "127.0.0.1", ...env }),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
