@@ -117,3 +117,16 @@ export async function upgradeStatus(
     conn.close();
   }
 }
+
+/** One masked text frame (under 126 bytes), as a client writes it on a raw connection. */
+export function maskedTextFrame(text: string): Uint8Array {
+  const payload = new TextEncoder().encode(text);
+  if (payload.length >= 126) throw new Error("maskedTextFrame takes texts under 126 bytes");
+  const mask = crypto.getRandomValues(new Uint8Array(4));
+  const frame = new Uint8Array(2 + 4 + payload.length);
+  frame[0] = 0x81;
+  frame[1] = 0x80 | payload.length;
+  frame.set(mask, 2);
+  payload.forEach((b, i) => frame[6 + i] = b ^ mask[i % 4]!);
+  return frame;
+}

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { Message } from "@/modules/chat/repository.ts";
 import { type TestAppOptions } from "@tests/helpers/app.ts";
 import { expectStatus } from "@tests/helpers/support.ts";
-import type { WsClient } from "@tests/helpers/ws.ts";
+import { maskedTextFrame, type WsClient } from "@tests/helpers/ws.ts";
 import { conversation } from "@tests/helpers/conversation.ts";
 
 async function served(options: TestAppOptions = {}) {
@@ -183,14 +183,7 @@ async function lazyReader(port: number, token: string) {
   }
   /** Sends one masked text frame. */
   async function send(text: string) {
-    const payload = new TextEncoder().encode(text);
-    const mask = crypto.getRandomValues(new Uint8Array(4));
-    const frame = new Uint8Array(2 + 4 + payload.length);
-    frame[0] = 0x81;
-    frame[1] = 0x80 | payload.length;
-    frame.set(mask, 2);
-    payload.forEach((b, i) => frame[6 + i] = b ^ mask[i % 4]!);
-    await conn.write(frame);
+    await conn.write(maskedTextFrame(text));
   }
   return { pump, send, texts, closeCode: () => closeCode, close: () => conn.close() };
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { LogFields, Logger } from "@/log.ts";
 import { serve, testApp } from "@tests/helpers/app.ts";
 import { aDesk, anAgent, openQuery } from "@tests/helpers/support.ts";
-import { connect } from "@tests/helpers/ws.ts";
+import { connect, maskedTextFrame } from "@tests/helpers/ws.ts";
 
 /** A WebSocket client over raw TCP that sends frames but never reads what comes back. */
 async function nonReadingClient(port: number, token: string) {
@@ -18,15 +18,7 @@ async function nonReadingClient(port: number, token: string) {
   return {
     /** Sends one masked text frame (clients must mask). */
     async send(text: string) {
-      const payload = new TextEncoder().encode(text);
-      assert.ok(payload.length < 126);
-      const mask = crypto.getRandomValues(new Uint8Array(4));
-      const frame = new Uint8Array(2 + 4 + payload.length);
-      frame[0] = 0x81;
-      frame[1] = 0x80 | payload.length;
-      frame.set(mask, 2);
-      payload.forEach((b, i) => frame[6 + i] = b ^ mask[i % 4]!);
-      await conn.write(frame);
+      await conn.write(maskedTextFrame(text));
     },
     close: () => conn.close(),
   };
