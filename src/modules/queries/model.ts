@@ -50,6 +50,14 @@ export function queryReference(n: number): string {
   return `Q-${String(n).padStart(6, "0")}`;
 }
 
+/** The number a readable reference names (`Q-000123`, `q-123` → 123); null when it is none. */
+export function queryNumberOf(reference: string): number | null {
+  const m = /^Q-(\d{1,15})$/i.exec(reference);
+  if (!m) return null;
+  const n = Number(m[1]);
+  return Number.isSafeInteger(n) && n > 0 ? n : null;
+}
+
 export interface Csat {
   rating: number;
   comment: string | null;

@@ -48,6 +48,8 @@ export type QueryPatch = Partial<Omit<Query, "id" | "organizationId" | "number" 
 export interface QueryRepository {
   create(query: Query): Promise<Query>;
   findById(orgId: string, id: string): Promise<Query | null>;
+  /** By its per-organization number (the `Q-000123` reference), in that organization only. */
+  findByNumber(orgId: string, number: number): Promise<Query | null>;
   list(
     orgId: string,
     filter: QueryFilter,

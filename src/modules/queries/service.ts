@@ -10,6 +10,7 @@ import {
   priorityRank,
   type Query,
   type QueryHistoryEntry,
+  queryNumberOf,
   queryReference,
   type QuerySource,
   type QueryStatus,
@@ -90,9 +91,17 @@ export function createQueryService(
     return me?.skills.map((s) => s.name) ?? [];
   }
 
+  /** By id, or by readable reference (`Q-000123`), in the caller's organization only. */
+  async function find(orgId: string, idOrReference: string): Promise<Query | null> {
+    const byId = await store.queries.findById(orgId, idOrReference);
+    if (byId) return byId;
+    const number = queryNumberOf(idOrReference);
+    return number === null ? null : await store.queries.findByNumber(orgId, number);
+  }
+
   /** The query if the caller may see it; 404 otherwise, so nothing leaks. */
   async function visible(actor: Actor, id: string): Promise<Query> {
-    const query = await store.queries.findById(actor.orgId, id);
+    const query = await find(actor.orgId, id);
     if (!query) throw notFound("Query", id);
     if (actor.role === "Customer" && query.customerId !== actor.userId) {
       throw notFound("Query", id);
@@ -378,8 +387,8 @@ export function createQueryService(
     },
 
     async history(actor, id, page) {
-      await visible(actor, id);
-      return await store.queryHistory.list(actor.orgId, id, page);
+      const query = await visible(actor, id);
+      return await store.queryHistory.list(actor.orgId, query.id, page);
     },
 
     async rate(actor, id, rating, comment) {
@@ -391,7 +400,7 @@ export function createQueryService(
         throw new AppError("INVALID_TRANSITION", `${query.reference} is not resolved yet`);
       }
       const csat = { rating, comment: comment ?? null, ratedAt: now() };
-      const updated = await store.queries.update(actor.orgId, id, { isNull: ["csat"] }, {
+      const updated = await store.queries.update(actor.orgId, query.id, { isNull: ["csat"] }, {
         csat,
         updatedAt: csat.ratedAt,
       });

@@ -133,6 +133,10 @@ export function mongoQueryRepository(db: Db): QueryRepository {
       const doc = await queries.findOne({ _id: id, organizationId: orgId });
       return doc ? toQuery(doc) : null;
     },
+    async findByNumber(orgId, number) {
+      const doc = await queries.findOne({ organizationId: orgId, number });
+      return doc ? toQuery(doc) : null;
+    },
     async list(orgId, filter, sort, page) {
       const q = filterQuery(orgId, filter);
       const dir = sort.order === "asc" ? 1 : -1;

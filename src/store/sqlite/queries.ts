@@ -111,6 +111,13 @@ export function sqliteQueryRepository(db: Db): QueryRepository {
       const query = row ? docOf<Query>(row) : null;
       return query?.organizationId === orgId ? query : null;
     },
+    async findByNumber(orgId, number) {
+      const row = db.prepare("SELECT doc FROM queries WHERE org_id = ? AND number = ?").get(
+        orgId,
+        number,
+      ) as Row | undefined;
+      return row ? docOf<Query>(row) : null;
+    },
     async list(orgId, filter, sort, page) {
       const w = filterWhere(orgId, filter);
       const c = filterWhere(orgId, filter, true);
