@@ -27,6 +27,15 @@ export function queryRepositoryContract(kind: StoreKind): void {
     await s.queries.create(aQuery("org-b", { number: q.number }));
   });
 
+  storeTest(kind, "queries.findByNumber() only within its organization", async (s) => {
+    const a = await s.queries.create(aQuery("org-a"));
+    const b = await s.queries.create(aQuery("org-b", { number: a.number }));
+    assert.deepEqual(await s.queries.findByNumber("org-a", a.number), a);
+    assert.deepEqual(await s.queries.findByNumber("org-b", a.number), b);
+    assert.equal(await s.queries.findByNumber("org-c", a.number), null);
+    assert.equal(await s.queries.findByNumber("org-a", a.number + 1000), null);
+  });
+
   storeTest(kind, "counters.next() counts per organization, never repeating", async (s) => {
     const first = await Promise.all(Array.from({ length: 10 }, () => s.counters.next("o1", "q")));
     assert.deepEqual([...first].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
