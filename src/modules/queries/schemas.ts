@@ -9,7 +9,9 @@ const Text = textBlock;
 const Tag = textLine(40).regex(/^[^,]+$/, "no commas in a tag");
 const Name = textLine(60);
 
-export const IdParam = z.object({ id: z.string().min(1).max(64) });
+export const IdParam = z.object({
+  id: z.string().min(1).max(64).describe("The query's id, or its readable reference (`Q-000123`)"),
+});
 
 export const QuerySchema = z.object({
   id: z.string(),
