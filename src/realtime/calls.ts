@@ -45,7 +45,10 @@ export interface CallService {
   /** Stores an image taken during the call (its parties only) and lists it on the record. */
   addSnapshot(caller: Actor, callId: string, file: unknown): Promise<CallRecord>;
   /** The call id given, or the live (ringing or active) call between `party` and `to`. */
-  resolve(party: Actor, ref: { callId?: string; to?: string }): Promise<string>;
+  resolve(
+    party: Actor,
+    ref: { callId?: string | undefined; to?: string | undefined },
+  ): Promise<string>;
   /** Stops the ring timers of this instance. */
   close(): void;
 }
@@ -277,8 +280,8 @@ export function createCallService(
     },
     async resolve(p, ref) {
       if (ref.callId !== undefined) return ref.callId;
-      const to = ref.to ?? "";
-      for (const [callerId, calleeId] of [[p.userId, to], [to, p.userId]]) {
+      const to: string = ref.to ?? "";
+      for (const [callerId, calleeId] of [[p.userId, to], [to, p.userId]] as const) {
         for (const status of ["ringing", "active"] as const) {
           const open = await calls.find(p.orgId, {
             where: { callerId, calleeId, status },

@@ -8,12 +8,12 @@ const Id = z.string().min(1).max(64);
 const Sdp = z.object({ type: z.string().max(20), sdp: z.string().max(60_000) }).passthrough();
 
 /** A call named by `callId`, or (the seed's form) by `to`: the live call with that user. */
-function callRef<S extends z.ZodRawShape>(shape: S) {
-  return z.object({ callId: Id.optional(), to: Id.optional(), ...shape }).strict().refine(
-    (d) => (d.callId === undefined) !== (d.to === undefined),
-    { message: "Exactly one of callId and to is required" },
-  );
-}
+const CallRef = { callId: Id.optional(), to: Id.optional() };
+const oneRef = [
+  (d: { callId?: string | undefined; to?: string | undefined }) =>
+    (d.callId === undefined) !== (d.to === undefined),
+  { message: "Exactly one of callId and to is required" },
+] as const;
 
 /** Every event a client may send, with its data. */
 export const clientEvents = {
@@ -28,10 +28,10 @@ export const clientEvents = {
     offer: Sdp,
     callType: z.enum(["audio", "video"]).default("audio"),
   }).strict(),
-  "answer-call": callRef({ answer: Sdp }),
-  "ice-candidate": callRef({ candidate: z.unknown() }),
+  "answer-call": z.object({ ...CallRef, answer: Sdp }).strict().refine(...oneRef),
+  "ice-candidate": z.object({ ...CallRef, candidate: z.unknown() }).strict().refine(...oneRef),
   "reject-call": z.object({ callId: Id }).strict(),
-  "end-call": callRef({}),
+  "end-call": z.object(CallRef).strict().refine(...oneRef),
   "ping": z.object({}).strict(),
 } as const;
 
