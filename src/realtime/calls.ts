@@ -44,6 +44,11 @@ export interface CallService {
   get(caller: Actor, callId: string): Promise<CallRecord>;
   /** Stores an image taken during the call (its parties only) and lists it on the record. */
   addSnapshot(caller: Actor, callId: string, file: unknown): Promise<CallRecord>;
+  /** The call id given, or the live (ringing or active) call between `party` and `to`. */
+  resolve(
+    party: Actor,
+    ref: { callId?: string | undefined; to?: string | undefined },
+  ): Promise<string>;
   /** Stops the ring timers of this instance. */
   close(): void;
 }
@@ -272,6 +277,21 @@ export function createCallService(
       }, { status: call.status });
       if (!updated) throw new AppError("CONFLICT", "The call changed meanwhile; retry");
       return updated;
+    },
+    async resolve(p, ref) {
+      if (ref.callId !== undefined) return ref.callId;
+      const to: string = ref.to ?? "";
+      for (const [callerId, calleeId] of [[p.userId, to], [to, p.userId]] as const) {
+        for (const status of ["ringing", "active"] as const) {
+          const open = await calls.find(p.orgId, {
+            where: { callerId, calleeId, status },
+            sort: [],
+            page: { page: 1, limit: 1 },
+          });
+          if (open.data[0]) return open.data[0].id;
+        }
+      }
+      throw new AppError("NOT_FOUND", `No ringing or active call with user "${to}"`);
     },
     close() {
       for (const timer of timers.values()) clearTimeout(timer);

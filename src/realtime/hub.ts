@@ -164,12 +164,14 @@ export function createHub(
       return { callId: call.id, status: call.status, outcome: call.outcome };
     },
     async "answer-call"(conn, data) {
-      const call = await calls.answer(actor(conn), data.callId, data.answer);
+      const callId = await calls.resolve(actor(conn), data);
+      const call = await calls.answer(actor(conn), callId, data.answer);
       return { callId: call.id, status: call.status };
     },
     async "ice-candidate"(conn, data) {
-      await calls.iceCandidate(actor(conn), data.callId, data.candidate);
-      return { callId: data.callId };
+      const callId = await calls.resolve(actor(conn), data);
+      await calls.iceCandidate(actor(conn), callId, data.candidate);
+      return { callId };
     },
     async "reject-call"(conn, data) {
       await calls.get(actor(conn), data.callId);
@@ -177,9 +179,10 @@ export function createHub(
       return { callId: data.callId };
     },
     async "end-call"(conn, data) {
-      await calls.get(actor(conn), data.callId);
-      await calls.end(conn.orgId, data.callId, "completed", conn.userId);
-      return { callId: data.callId };
+      const callId = await calls.resolve(actor(conn), data);
+      await calls.get(actor(conn), callId);
+      await calls.end(conn.orgId, callId, "completed", conn.userId);
+      return { callId };
     },
     async ping() {
       return { at: deps.clock.now().toISOString() };

@@ -7,6 +7,14 @@ export const maxFrameBytes = 64 * 1024;
 const Id = z.string().min(1).max(64);
 const Sdp = z.object({ type: z.string().max(20), sdp: z.string().max(60_000) }).passthrough();
 
+/** A call named by `callId`, or (the seed's form) by `to`: the live call with that user. */
+const CallRef = { callId: Id.optional(), to: Id.optional() };
+const oneRef = [
+  (d: { callId?: string | undefined; to?: string | undefined }) =>
+    (d.callId === undefined) !== (d.to === undefined),
+  { message: "Exactly one of callId and to is required" },
+] as const;
+
 /** Every event a client may send, with its data. */
 export const clientEvents = {
   "join-room": z.object({ roomId: Id, sinceSeq: z.number().int().min(0).optional() }).strict(),
@@ -20,10 +28,10 @@ export const clientEvents = {
     offer: Sdp,
     callType: z.enum(["audio", "video"]).default("audio"),
   }).strict(),
-  "answer-call": z.object({ callId: Id, answer: Sdp }).strict(),
-  "ice-candidate": z.object({ callId: Id, candidate: z.unknown() }).strict(),
+  "answer-call": z.object({ ...CallRef, answer: Sdp }).strict().refine(...oneRef),
+  "ice-candidate": z.object({ ...CallRef, candidate: z.unknown() }).strict().refine(...oneRef),
   "reject-call": z.object({ callId: Id }).strict(),
-  "end-call": z.object({ callId: Id }).strict(),
+  "end-call": z.object(CallRef).strict().refine(...oneRef),
   "ping": z.object({}).strict(),
 } as const;
 
