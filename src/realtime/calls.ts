@@ -70,6 +70,23 @@ export function createCallService(
   attachments: Pick<AttachmentService, "save">,
 ): CallService {
   const calls = deps.store.documents("calls");
+  /** The ringing, then the active, calls matching `where`: at most `limit` of each. */
+  async function liveCalls(
+    orgId: string,
+    where: { callerId?: string; calleeId?: string },
+    limit: number,
+  ): Promise<CallRecord[]> {
+    const live: CallRecord[] = [];
+    for (const status of ["ringing", "active"] as const) {
+      const open = await calls.find(orgId, {
+        where: { ...where, status },
+        sort: [],
+        page: { page: 1, limit },
+      });
+      live.push(...open.data);
+    }
+    return live;
+  }
   const ringMs = deps.config.realtime.callRingSeconds * 1000;
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
   const busyKey = (userId: string) => `call:busy:${userId}`;
@@ -216,13 +233,8 @@ export function createCallService(
     },
     async dropped(orgId, userId) {
       for (const field of ["callerId", "calleeId"] as const) {
-        for (const status of ["ringing", "active"] as const) {
-          const open = await calls.find(orgId, {
-            where: { [field]: userId, status },
-            sort: [],
-            page: { page: 1, limit: 50 },
-          });
-          for (const call of open.data) await service.end(orgId, call.id, "dropped", userId);
+        for (const call of await liveCalls(orgId, { [field]: userId }, 50)) {
+          await service.end(orgId, call.id, "dropped", userId);
         }
       }
     },
@@ -282,14 +294,8 @@ export function createCallService(
       if (ref.callId !== undefined) return ref.callId;
       const to: string = ref.to ?? "";
       for (const [callerId, calleeId] of [[p.userId, to], [to, p.userId]] as const) {
-        for (const status of ["ringing", "active"] as const) {
-          const open = await calls.find(p.orgId, {
-            where: { callerId, calleeId, status },
-            sort: [],
-            page: { page: 1, limit: 1 },
-          });
-          if (open.data[0]) return open.data[0].id;
-        }
+        const [live] = await liveCalls(p.orgId, { callerId, calleeId }, 1);
+        if (live) return live.id;
       }
       throw new AppError("NOT_FOUND", `No ringing or active call with user "${to}"`);
     },
