@@ -93,10 +93,11 @@ export function createQueryService(
 
   /** By id, or by readable reference (`Q-000123`), in the caller's organization only. */
   async function find(orgId: string, idOrReference: string): Promise<Query | null> {
-    const byId = await store.queries.findById(orgId, idOrReference);
-    if (byId) return byId;
+    // Ids are UUIDs, so anything shaped like a reference is one: a single lookup either way.
     const number = queryNumberOf(idOrReference);
-    return number === null ? null : await store.queries.findByNumber(orgId, number);
+    return number === null
+      ? await store.queries.findById(orgId, idOrReference)
+      : await store.queries.findByNumber(orgId, number);
   }
 
   /** The query if the caller may see it; 404 otherwise, so nothing leaks. */

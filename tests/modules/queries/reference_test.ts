@@ -32,6 +32,21 @@ Deno.test("/queries/{id} routes accept the readable reference as well as the id"
       200,
     );
     assert.deepEqual(history.data.map((e: { action: string }) => e.action).at(-1), "status");
+    await expectStatus(
+      t.call("PUT", "/api/v1/queries/Q-000001/status", {
+        token: agent.token,
+        json: { status: "Resolved" },
+      }),
+      200,
+    );
+    const rated = await expectStatus(
+      t.call("POST", "/api/v1/queries/Q-000001/csat", {
+        token: desk.token.Customer,
+        json: { rating: 5 },
+      }),
+      201,
+    );
+    assert.equal(rated.csat.rating, 5);
   } finally {
     await t.close();
   }
