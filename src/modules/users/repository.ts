@@ -16,9 +16,13 @@ export interface User {
   id: string;
   organizationId: string | null;
   name: string;
-  /** Lower-cased; unique across the platform since login names no organization. */
+  /**
+   * Lower-cased; unique within the organization (the SuperAdmins count as one), so the same
+   * person may be a customer, or staff, of several organizations.
+   */
   email: string;
-  passwordHash: string;
+  /** Null for a contact without a login (made by mail or by staff). */
+  passwordHash: string | null;
   role: Role;
   phone: string | null;
   avatarFileId: string | null;
@@ -92,12 +96,18 @@ export interface UserFilter {
 
 /** Storage of users. `orgId` null addresses platform users (SuperAdmins). */
 export interface UserRepository {
-  /** Stores a new user; ConflictError when the email is taken. */
+  /** Stores a new user; ConflictError when the email is taken in its organization. */
   create(user: User): Promise<User>;
   /** The user in this organization, or null. */
   findById(orgId: string | null, id: string): Promise<User | null>;
-  /** The user with this email in any organization: login names no organization. */
-  findByEmailForLogin(email: string): Promise<User | null>;
+  /** The user with this email in this organization (null: the SuperAdmins), or null. */
+  findByEmail(orgId: string | null, email: string): Promise<User | null>;
+  /**
+   * The accounts with this email in any organization (only those with a password when
+   * `withPassword`), most recently signed-in first, at most `limit`: a login or password reset
+   * that names no organization tries each.
+   */
+  findAllByEmail(email: string, options: { limit: number; withPassword: boolean }): Promise<User[]>;
   /** Users of the organization, sorted by creation. */
   list(orgId: string | null, filter: UserFilter, page: PageRequest): Promise<PageResult<User>>;
   /** Applies the patch and returns the new state, or null when missing in this organization. */

@@ -15,7 +15,9 @@ import {
 
 export async function ensureUserIndexes(db: Db): Promise<void> {
   const users = db.collection("users");
-  await users.createIndex({ email: 1 }, { unique: true });
+  // Unique per organization; the SuperAdmins (organizationId null) count as one.
+  await users.createIndex({ organizationId: 1, email: 1 }, { unique: true });
+  await users.createIndex({ email: 1, lastLoginAt: -1 });
   await users.createIndex({ organizationId: 1, role: 1, active: 1 });
 }
 
@@ -46,9 +48,20 @@ export function mongoUserRepository(db: Db): UserRepository {
       const doc = await users.findOne({ _id: id, organizationId: orgId });
       return doc ? fromStored<User>(doc) : null;
     },
-    async findByEmailForLogin(email) {
-      const doc = await users.findOne({ email });
+    async findByEmail(orgId, email) {
+      const doc = await users.findOne({ organizationId: orgId, email });
       return doc ? fromStored<User>(doc) : null;
+    },
+    async findAllByEmail(email, { limit, withPassword }) {
+      const docs = await users.find({
+        email,
+        ...(withPassword ? { passwordHash: { $type: "string" } } : {}),
+      }).toArray();
+      // Latest login first, never-signed-in last: sorted here, since nulls sort first in MongoDB.
+      return docs.map((d) => fromStored<User>(d)).sort((a, b) =>
+        (b.lastLoginAt ?? "").localeCompare(a.lastLoginAt ?? "") ||
+        a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id)
+      ).slice(0, limit);
     },
     async list(orgId, filter, page) {
       const q = filterQuery(orgId, filter);

@@ -40,7 +40,7 @@ function toUser(row: Row): User {
     organizationId: nullableString(row.organization_id),
     name: String(row.name),
     email: String(row.email),
-    passwordHash: String(row.password_hash),
+    passwordHash: nullableString(row.password_hash),
     role: String(row.role) as User["role"],
     phone: nullableString(row.phone),
     avatarFileId: nullableString(row.avatar_file_id),
@@ -133,9 +133,20 @@ export function sqliteUserRepository(db: Db): UserRepository {
     async findById(orgId, id) {
       return find(orgId, id);
     },
-    async findByEmailForLogin(email) {
-      const row = db.prepare("SELECT * FROM users WHERE email = ?").get(email) as Row | undefined;
+    async findByEmail(orgId, email) {
+      const org = orgCondition(orgId);
+      const row = db.prepare(`SELECT * FROM users WHERE email = ? AND ${org.sql}`).get(
+        email,
+        ...org.args,
+      ) as Row | undefined;
       return row ? toUser(row) : null;
+    },
+    async findAllByEmail(email, { limit, withPassword }) {
+      const rows = db.prepare(
+        `SELECT * FROM users WHERE email = ?${withPassword ? " AND password_hash IS NOT NULL" : ""}
+         ORDER BY last_login_at IS NULL, last_login_at DESC, created_at, id LIMIT ?`,
+      ).all(email, limit) as Row[];
+      return rows.map(toUser);
     },
     async list(orgId, filter, page) {
       const f = filterSql(orgId, filter);
