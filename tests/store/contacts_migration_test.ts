@@ -27,13 +27,14 @@ async function checkMigrated(store: Store, rows: Rows) {
   const orgs = rows.organizations!;
   const imported = users.find((u) => String(u.email).includes("+"))!;
   const orgOf = (u: Record<string, unknown>) => String(u.organization_id ?? u.organizationId);
+  const idOf = (row: Record<string, unknown>) => String(row.id ?? row._id);
   const realAddress = String(imported.email).replace(`+${orgOf(imported)}@`, "@");
   const original = users.find((u) => u.email === realAddress)!;
   assert.ok(original, "the fixture has the address in the first organization");
   assert.notEqual(orgOf(original), orgOf(imported));
 
   for (const org of orgs) {
-    const id = String(org.id);
+    const id = idOf(org);
     const list = await store.users.list(id, {}, { page: 1, limit: 100 });
     assert.equal(list.total, users.filter((u) => orgOf(u) === id).length, "no user lost");
     const queries = await store.queries.list(id, {}, byAge, { page: 1, limit: 100 });
@@ -46,11 +47,11 @@ async function checkMigrated(store: Store, rows: Rows) {
       assert.ok(room, "every query keeps its room");
     }
   }
-  const contact = await store.users.findById(orgOf(imported), String(imported.id));
+  const contact = await store.users.findById(orgOf(imported), idOf(imported));
   assert.equal(contact?.email, realAddress, "the mail import's login has its real address");
   assert.equal(
     (await store.users.findByEmail(orgOf(original), realAddress))?.id,
-    String(original.id),
+    idOf(original),
     "the first organization's customer is untouched",
   );
   const [rated] = (await store.queries.list(orgOf(original), {}, byAge, {
