@@ -112,6 +112,56 @@ export function userRepositoryContract(kind: StoreKind): void {
     assert.equal((await s.users.list(org.id, {}, { page: 2, limit: 2 })).total, 3);
   });
 
+  storeTest(
+    kind,
+    "users.list() finds contacts by phone, ids and custom field, sorted",
+    async (s) => {
+      const org = await s.organizations.create(anOrganization());
+      const customer = (name: string, extra: Partial<Parameters<typeof aUser>[1]> = {}) =>
+        s.users.create(aUser(org.id, { role: "Customer", name, ...extra }));
+      const bea = await customer("Bea", {
+        phone: "+44 20 7946 0018",
+        customFields: { plan: "gold", seats: 12, vip: true },
+      });
+      const al = await customer("Al", { customFields: { plan: "free" } });
+      const cy = await customer("Cy", { customFields: { seats: 12 } });
+      const merged = await customer("Abe", { mergedInto: bea.id });
+      const page = { page: 1, limit: 10 };
+      const ids = async (
+        f: Parameters<typeof s.users.list>[1],
+        sort?: Parameters<typeof s.users.list>[3],
+      ) =>
+        (await s.users.list(org.id, { roles: ["Customer"], ...f }, page, sort)).data.map((u) =>
+          u.id
+        );
+      assert.deepEqual(await ids({}), [bea.id, al.id, cy.id], "a merged contact is left out");
+      assert.deepEqual(await ids({ withMerged: true }), [bea.id, al.id, cy.id, merged.id]);
+      assert.deepEqual(await ids({ text: "7946" }), [bea.id]);
+      assert.deepEqual(await ids({ ids: [cy.id, al.id, "missing"] }), [al.id, cy.id]);
+      assert.deepEqual(await ids({ customField: { key: "plan", value: "gold" } }), [bea.id]);
+      assert.deepEqual(await ids({ customField: { key: "seats", value: 12 } }), [bea.id, cy.id]);
+      assert.deepEqual(await ids({ customField: { key: "vip", value: true } }), [bea.id]);
+      assert.deepEqual(await ids({}, { field: "name", order: "asc" }), [al.id, bea.id, cy.id]);
+      assert.deepEqual(await ids({}, { field: "name", order: "desc" }), [cy.id, bea.id, al.id]);
+      assert.deepEqual(await ids({}, { field: "createdAt", order: "desc" }), [
+        cy.id,
+        al.id,
+        bea.id,
+      ]);
+    },
+  );
+
+  storeTest(kind, "users.delete() removes a user of this organization only", async (s) => {
+    const org = await s.organizations.create(anOrganization());
+    const other = await s.organizations.create(anOrganization());
+    const user = await s.users.create(aUser(org.id, { role: "Customer" }));
+    assert.equal(await s.users.delete(other.id, user.id), false);
+    assert.ok(await s.users.findById(org.id, user.id));
+    assert.equal(await s.users.delete(org.id, user.id), true);
+    assert.equal(await s.users.findById(org.id, user.id), null);
+    assert.equal(await s.users.delete(org.id, user.id), false);
+  });
+
   storeTest(kind, "users.update() patches within the organization only", async (s) => {
     const org = await s.organizations.create(anOrganization());
     const other = await s.organizations.create(anOrganization());

@@ -6,6 +6,9 @@ export type Role = (typeof roles)[number];
 
 export type Availability = "online" | "away" | "offline";
 
+/** A contact's value for one of its organization's custom fields (a date is `YYYY-MM-DD`). */
+export type CustomValue = string | number | boolean;
+
 export interface Skill {
   name: string;
   level: number;
@@ -33,6 +36,13 @@ export interface User {
   availability: Availability;
   allowedPlaces: AllowedPlace[];
   lastLoginAt: string | null;
+  /** Values of the organization's contact fields, by field key. */
+  customFields: Record<string, CustomValue>;
+  /**
+   * Set on a contact merged into another: it stays only so that its address still finds the
+   * contact it became (mail threads, imports); it has no login and is never listed.
+   */
+  mergedInto: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -54,6 +64,8 @@ export function newUser(fields: NewUser): User {
     availability: "offline",
     allowedPlaces: [],
     lastLoginAt: null,
+    customFields: {},
+    mergedInto: null,
     updatedAt: fields.createdAt,
     ...fields,
   };
@@ -83,6 +95,8 @@ export type UserPatch = Partial<
     | "availability"
     | "allowedPlaces"
     | "lastLoginAt"
+    | "customFields"
+    | "mergedInto"
   >
 >;
 
@@ -91,8 +105,18 @@ export interface UserFilter {
   active?: boolean;
   team?: string;
   skill?: string;
+  /** Matched case-insensitively against name, email and phone. */
   text?: string;
+  /** Only these users. */
+  ids?: string[];
+  /** Contacts merged into another are left out unless this is true. */
+  withMerged?: boolean;
+  /** A custom field holding exactly this value. */
+  customField?: { key: string; value: CustomValue };
 }
+
+export const userSortFields = ["createdAt", "updatedAt", "name", "email"] as const;
+export type UserSort = { field: (typeof userSortFields)[number]; order: "asc" | "desc" };
 
 /** Storage of users. `orgId` null addresses platform users (SuperAdmins). */
 export interface UserRepository {
@@ -108,8 +132,13 @@ export interface UserRepository {
    * that names no organization tries each.
    */
   findAllByEmail(email: string, options: { limit: number; withPassword: boolean }): Promise<User[]>;
-  /** Users of the organization, sorted by creation. */
-  list(orgId: string | null, filter: UserFilter, page: PageRequest): Promise<PageResult<User>>;
+  /** Users of the organization, sorted by creation unless `sort` says otherwise. */
+  list(
+    orgId: string | null,
+    filter: UserFilter,
+    page: PageRequest,
+    sort?: UserSort,
+  ): Promise<PageResult<User>>;
   /** Applies the patch and returns the new state, or null when missing in this organization. */
   update(
     orgId: string | null,
@@ -117,4 +146,6 @@ export interface UserRepository {
     patch: UserPatch,
     updatedAt: string,
   ): Promise<User | null>;
+  /** Removes the user for good (a contact's erasure); false when missing here. */
+  delete(orgId: string, id: string): Promise<boolean>;
 }

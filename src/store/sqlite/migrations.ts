@@ -307,4 +307,12 @@ export const migrations: { name: string; sql: string }[] = [
           );
     `,
   },
+  {
+    name: "0601_contact_fields",
+    sql: `
+      ALTER TABLE users ADD COLUMN custom_fields TEXT NOT NULL DEFAULT '{}';
+      ALTER TABLE users ADD COLUMN merged_into TEXT;
+      CREATE INDEX messages_org_sender ON messages (org_id, sender_id);
+    `,
+  },
 ];
