@@ -1,4 +1,5 @@
 import type { Deps } from "@/deps.ts";
+import { type AuditService, createAuditService } from "@/modules/audit/service.ts";
 import { createEvents, type Events } from "@/events.ts";
 import { checkSlas, type SlaRun } from "@/jobs/sla.ts";
 import { type AccessService, createAccessService } from "@/modules/access/service.ts";
@@ -52,6 +53,8 @@ export interface Services {
   access: AccessService;
   sessions: SessionService;
   accounts: AccountService;
+  /** Reading the audit log (every service writes to it with `audit()`). */
+  audit: AuditService;
   organizations: OrganizationService;
   staff: StaffService;
   notifications: NotificationService;
@@ -88,6 +91,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const sessions = createSessionService(deps, { tokens, access });
   const accounts = createAccountService(withEvents, sessions, tokens);
   const organizations = createOrganizationService(withEvents, access);
+  const auditLog = createAuditService(deps);
   const staff = createStaffService(withEvents, tokens);
 
   const notifications = createNotificationService(deps);
@@ -143,6 +147,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
     access,
     sessions,
     accounts,
+    audit: auditLog,
     organizations,
     staff,
     notifications,

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { Services } from "@/services.ts";
-import type { Actor } from "@/modules/users/actor.ts";
+import type { Actor, Caller } from "@/modules/users/actor.ts";
 import type { AuthContext } from "@/modules/auth/context.ts";
 
 export type { AuthContext };
@@ -25,6 +25,12 @@ export function actorOf(c: Context<AppEnv, string, object>): Actor {
   // `c.get` rather than `c.var`: Hono builds a fresh object from all variables on each `c.var`.
   const auth = c.get("auth");
   return { userId: auth.userId, orgId: c.get("orgId"), role: auth.role, ip: c.get("ip") };
+}
+
+/** The caller of a platform route, where no organization is in play. */
+export function callerOf(c: Context<AppEnv, string, object>): Caller {
+  const auth = c.get("auth");
+  return { userId: auth.userId, role: auth.role, ip: c.get("ip") };
 }
 
 /** What the routers are given: the process's services and the authentication built on them. */

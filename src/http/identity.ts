@@ -16,14 +16,14 @@ import { auditRoutes } from "@/modules/audit/routes.ts";
 
 /** Identity and access routers under /api/v1. */
 export function mountIdentity(app: OpenAPIHono<AppEnv>, deps: Deps, s: RouterServices): void {
-  app.route("/api/v1/auth", authRoutes(deps, s));
-  app.route("/api/v1/superadmin", superadminOrganizationRoutes(s));
-  app.route("/api/v1/superadmin", locationAccessRoutes(s, "superadmin"));
-  app.route("/api/v1/superadmin", auditRoutes(deps, s, "superadmin"));
-  app.route("/api/v1/admin", adminOrganizationRoutes(s));
-  app.route("/api/v1/admin", staffRoutes(s));
-  app.route("/api/v1/admin", locationAccessRoutes(s, "admin"));
-  app.route("/api/v1/admin", auditRoutes(deps, s, "admin"));
-  app.route("/api/v1/location", locationRoutes(deps, s));
-  app.route("/api/v1/ip-whitelist", ipWhitelistRoutes(s));
+  app.route("/api/v1/auth", authRoutes(deps, s, s.authenticate));
+  app.route("/api/v1/superadmin", superadminOrganizationRoutes(s.organizations, s.authenticate));
+  app.route("/api/v1/superadmin", locationAccessRoutes(s.access, s.authenticate, "superadmin"));
+  app.route("/api/v1/superadmin", auditRoutes(s.audit, s.authenticate, "superadmin"));
+  app.route("/api/v1/admin", adminOrganizationRoutes(s.organizations, s.authenticate));
+  app.route("/api/v1/admin", staffRoutes(s.staff, s.authenticate));
+  app.route("/api/v1/admin", locationAccessRoutes(s.access, s.authenticate, "admin"));
+  app.route("/api/v1/admin", auditRoutes(s.audit, s.authenticate, "admin"));
+  app.route("/api/v1/location", locationRoutes(s.access, s.authenticate));
+  app.route("/api/v1/ip-whitelist", ipWhitelistRoutes(s.access, s.authenticate));
 }

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { RouterServices as Services } from "@/http/env.ts";
-import type { Deps } from "@/deps.ts";
+import type { MiddlewareHandler } from "hono";
+import { actorOf, type AppEnv } from "@/http/env.ts";
+import type { AccessService } from "./service.ts";
 import {
   bearer,
   errors,
@@ -58,7 +59,7 @@ const IpRuleSchema = z.object({
 const Access = z.object({ loginLocationAccess: LocationAccessSchema });
 
 /** `/location`: check a position against the caller's policy; login history (Admin). */
-export function locationRoutes(_deps: Deps, s: Services) {
+export function locationRoutes(access: AccessService, authenticate: MiddlewareHandler<AppEnv>) {
   const r = router();
   r.openapi(
     createRoute({
@@ -67,7 +68,7 @@ export function locationRoutes(_deps: Deps, s: Services) {
       tags: ["location"],
       summary: "Would a login from this position be allowed for the caller?",
       security: bearer,
-      middleware: [s.authenticate, requirePermission("profile.self")],
+      middleware: [authenticate, requirePermission("profile.self")],
       request: {
         body: jsonBody(z.strictObject({
           latitude: Latitude,
@@ -78,7 +79,7 @@ export function locationRoutes(_deps: Deps, s: Services) {
       responses: { 200: jsonResponse(VerdictSchema, "The verdict"), 400: errors[400] },
     }),
     async (c) => {
-      const v = await s.access.validate(c.get("auth"), c.req.valid("json"));
+      const v = await access.validate(c.get("auth"), c.req.valid("json"));
       return c.json({
         required: v.required,
         allowed: !v.required || v.allowed,
@@ -88,7 +89,7 @@ export function locationRoutes(_deps: Deps, s: Services) {
       }, 200);
     },
   );
-  addHistoryRoute(r, s, "/history");
+  addHistoryRoute(r, access, authenticate, "/history");
   return r;
 }
 
@@ -96,7 +97,12 @@ export function locationRoutes(_deps: Deps, s: Services) {
  * `GET <path>`: the organization's login attempts, newest first. Under `/location/history` for its
  * Admin, and under `/superadmin/organizations/{orgId}/location/history` for a SuperAdmin.
  */
-function addHistoryRoute(r: ReturnType<typeof router>, s: Services, path: string) {
+function addHistoryRoute(
+  r: ReturnType<typeof router>,
+  access: AccessService,
+  authenticate: MiddlewareHandler<AppEnv>,
+  path: string,
+) {
   const named = path.includes("{orgId}");
   r.openapi(
     createRoute({
@@ -106,7 +112,7 @@ function addHistoryRoute(r: ReturnType<typeof router>, s: Services, path: string
       summary: "Login attempts on the organization's accounts, newest first",
       security: bearer,
       middleware: [
-        s.authenticate,
+        authenticate,
         requirePermission(named ? "platform.manage" : "location.history"),
         tenant(),
       ],
@@ -129,15 +135,18 @@ function addHistoryRoute(r: ReturnType<typeof router>, s: Services, path: string
         ...(q.userId ? { userId: q.userId } : {}),
         ...(q.outcome ? { outcome: q.outcome } : {}),
       };
-      return c.json(pageBody(await s.access.history(c.get("orgId"), filter, q), q), 200);
+      return c.json(pageBody(await access.history(actorOf(c), filter, q), q), 200);
     },
   );
 }
 
 /** `/ip-whitelist`: the organization's allowed addresses and ranges (Admin). */
-export function ipWhitelistRoutes(s: Services) {
+export function ipWhitelistRoutes(
+  access: AccessService,
+  authenticate: MiddlewareHandler<AppEnv>,
+) {
   const r = router();
-  const manage = [s.authenticate, requirePermission("access.manage"), tenant()];
+  const manage = [authenticate, requirePermission("access.manage"), tenant()];
   const tags = ["access"];
   r.openapi(
     createRoute({
@@ -152,7 +161,7 @@ export function ipWhitelistRoutes(s: Services) {
     }),
     async (c) => {
       const q = c.req.valid("query");
-      return c.json(pageBody(await s.access.listRules(c.get("orgId"), q), q), 200);
+      return c.json(pageBody(await access.listRules(actorOf(c), q), q), 200);
     },
   );
   r.openapi(
@@ -177,12 +186,7 @@ export function ipWhitelistRoutes(s: Services) {
       },
     }),
     async (c) => {
-      const entry = await s.access.addRule(
-        c.get("orgId"),
-        c.req.valid("json"),
-        c.get("auth"),
-        c.get("ip"),
-      );
+      const entry = await access.addRule(actorOf(c), c.req.valid("json"));
       return c.json({ entry }, 201);
     },
   );
@@ -198,12 +202,7 @@ export function ipWhitelistRoutes(s: Services) {
       responses: { 204: { description: "Removed" }, 404: errors[404] },
     }),
     async (c) => {
-      await s.access.removeRule(
-        c.get("orgId"),
-        c.req.valid("param").id,
-        c.get("auth"),
-        c.get("ip"),
-      );
+      await access.removeRule(actorOf(c), c.req.valid("param").id);
       return c.body(null, 204);
     },
   );
@@ -211,16 +210,22 @@ export function ipWhitelistRoutes(s: Services) {
 }
 
 /** Location-access settings: `/admin/location-access` and the SuperAdmin's per tenant. */
-export function locationAccessRoutes(s: Services, scope: "admin" | "superadmin") {
+export function locationAccessRoutes(
+  access: AccessService,
+  authenticate: MiddlewareHandler<AppEnv>,
+  scope: "admin" | "superadmin",
+) {
   const r = router();
   const base = scope === "admin" ? "/location-access" : "/organizations/{orgId}/location-access";
   const params = scope === "admin" ? {} : { params: OrgIdParam };
   const guard = [
-    s.authenticate,
+    authenticate,
     requirePermission(scope === "admin" ? "access.manage" : "platform.manage"),
     tenant(),
   ];
-  if (scope === "superadmin") addHistoryRoute(r, s, "/organizations/{orgId}/location/history");
+  if (scope === "superadmin") {
+    addHistoryRoute(r, access, authenticate, "/organizations/{orgId}/location/history");
+  }
   const tags = [scope];
   r.openapi(
     createRoute({
@@ -233,8 +238,7 @@ export function locationAccessRoutes(s: Services, scope: "admin" | "superadmin")
       request: params,
       responses: { 200: jsonResponse(Access, "Settings"), 403: errors[403], 404: errors[404] },
     }),
-    async (c) =>
-      c.json({ loginLocationAccess: await s.access.locationAccess(c.get("orgId")) }, 200),
+    async (c) => c.json({ loginLocationAccess: await access.locationAccess(actorOf(c)) }, 200),
   );
   r.openapi(
     createRoute({
@@ -256,12 +260,7 @@ export function locationAccessRoutes(s: Services, scope: "admin" | "superadmin")
       },
     }),
     async (c) => {
-      const settings = await s.access.toggleLocationAccess(
-        c.get("orgId"),
-        c.req.valid("json"),
-        c.get("auth"),
-        c.get("ip"),
-      );
+      const settings = await access.toggleLocationAccess(actorOf(c), c.req.valid("json"));
       return c.json({ loginLocationAccess: settings }, 200);
     },
   );

@@ -1,6 +1,6 @@
 import type { Deps } from "@/deps.ts";
 import { AppError, notFound } from "@/errors.ts";
-import type { AuthContext } from "@/modules/auth/context.ts";
+import type { Actor } from "@/modules/users/actor.ts";
 import { audit } from "@/modules/audit/service.ts";
 import type { LoginLocationAccess } from "@/modules/organizations/repository.ts";
 import type { Role } from "@/modules/users/repository.ts";
@@ -106,7 +106,7 @@ export function createAccessService(deps: Deps) {
       });
     },
     async history(
-      orgId: string,
+      { orgId }: Actor,
       filter: LoginAttemptFilter,
       page: PageRequest,
     ): Promise<PageResult<LoginAttempt>> {
@@ -114,22 +114,25 @@ export function createAccessService(deps: Deps) {
       return await deps.store.loginAttempts.list(orgId, filter, page);
     },
     /** The caller's location policy at a position, without logging in. */
-    async validate(auth: AuthContext, position: Position): Promise<LocationVerdict> {
+    async validate(
+      auth: { userId: string; orgId: string | null },
+      position: Position,
+    ): Promise<LocationVerdict> {
       const user = auth.orgId ? await deps.store.users.findById(auth.orgId, auth.userId) : null;
       if (!auth.orgId || !user) return { required: false };
       const org = await orgOf(auth.orgId);
       return checkLocation(org.settings.loginLocationAccess, user, position);
     },
-    async locationAccess(orgId: string): Promise<LoginLocationAccess> {
+    async locationAccess({ orgId }: Actor): Promise<LoginLocationAccess> {
       return (await orgOf(orgId)).settings.loginLocationAccess;
     },
     /** Applies the patch; without `enforce` in it, flips enforcement (the toggle). */
     async toggleLocationAccess(
-      orgId: string,
+      actor: Actor,
       patch: LocationAccessPatch,
-      actor: AuthContext,
-      ip: string,
     ): Promise<LoginLocationAccess> {
+      const { orgId } = actor;
+      const ip = actor.ip ?? null;
       const org = await orgOf(orgId);
       const before = org.settings.loginLocationAccess;
       const next: LoginLocationAccess = {
@@ -163,15 +166,15 @@ export function createAccessService(deps: Deps) {
       });
       return updated.settings.loginLocationAccess;
     },
-    async listRules(orgId: string, page: PageRequest) {
+    async listRules({ orgId }: Actor, page: PageRequest) {
       return await deps.store.ipRules.list(orgId, page);
     },
     async addRule(
-      orgId: string,
+      actor: Actor,
       input: { value: string; note?: string | undefined },
-      actor: AuthContext,
-      ip: string,
     ): Promise<IpRule> {
+      const { orgId } = actor;
+      const ip = actor.ip ?? null;
       const value = canonicalRange(input.value);
       if (!value) {
         throw new AppError("VALIDATION_FAILED", `Invalid address or range "${input.value}"`, {
@@ -198,7 +201,9 @@ export function createAccessService(deps: Deps) {
       });
       return rule;
     },
-    async removeRule(orgId: string, id: string, actor: AuthContext, ip: string) {
+    async removeRule(actor: Actor, id: string) {
+      const { orgId } = actor;
+      const ip = actor.ip ?? null;
       if (!await deps.store.ipRules.delete(orgId, id)) throw notFound("Allow-list entry", id);
       await changed(orgId);
       await audit(deps, {

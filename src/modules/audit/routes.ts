@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { RouterServices as Services } from "@/http/env.ts";
-import type { Deps } from "@/deps.ts";
+import type { MiddlewareHandler } from "hono";
+import { actorOf, type AppEnv } from "@/http/env.ts";
+import type { AuditService } from "./service.ts";
 import { bearer, errors, jsonResponse, pageOf, PageQuery, router } from "@/http/openapi.ts";
 import { pageBody } from "@/http/paging.ts";
 import { requirePermission, tenant } from "@/http/rbac.ts";
@@ -35,7 +36,11 @@ function filterOf(q: z.infer<typeof Query>): AuditFilter {
 }
 
 /** `/admin/audit` (own tenant); `/superadmin/audit` and `/superadmin/organizations/:orgId/audit`. */
-export function auditRoutes(deps: Deps, s: Services, scope: "admin" | "superadmin") {
+export function auditRoutes(
+  audit: AuditService,
+  authenticate: MiddlewareHandler<AppEnv>,
+  scope: "admin" | "superadmin",
+) {
   const r = router();
   const routes = scope === "admin"
     ? [{ path: "/audit", tenantScoped: true }]
@@ -52,18 +57,18 @@ export function auditRoutes(deps: Deps, s: Services, scope: "admin" | "superadmi
         summary: tenantScoped ? "Security events of one organization" : "Every security event",
         security: bearer,
         middleware: scope === "admin"
-          ? [s.authenticate, requirePermission("audit.read"), tenant()]
+          ? [authenticate, requirePermission("audit.read"), tenant()]
           : tenantScoped
-          ? [s.authenticate, requirePermission("platform.manage"), tenant()]
-          : [s.authenticate, requirePermission("platform.manage")],
+          ? [authenticate, requirePermission("platform.manage"), tenant()]
+          : [authenticate, requirePermission("platform.manage")],
         request: { query: Query },
         responses: { 200: jsonResponse(pageOf(AuditEventSchema), "Events"), 403: errors[403] },
       }),
       async (c) => {
         const q = c.req.valid("query");
         const result = tenantScoped
-          ? await deps.store.audit.list(c.get("orgId"), filterOf(q), q)
-          : await deps.store.audit.listAll(filterOf(q), q);
+          ? await audit.list(actorOf(c), filterOf(q), q)
+          : await audit.listAll(filterOf(q), q);
         return c.json(pageBody(result, q), 200);
       },
     );

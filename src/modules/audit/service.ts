@@ -1,10 +1,11 @@
 import type { Deps } from "@/deps.ts";
-import type { AuthContext } from "@/modules/auth/context.ts";
-import type { AuditEvent } from "./repository.ts";
+import type { Actor } from "@/modules/users/actor.ts";
+import type { PageRequest, PageResult } from "@/store/types.ts";
+import type { AuditEvent, AuditFilter } from "./repository.ts";
 
 /** What a caller says about an event; id and time are filled in. */
 export type AuditInput = Omit<AuditEvent, "id" | "at" | "actorId" | "actorRole" | "details"> & {
-  actor?: Pick<AuthContext, "userId" | "role"> | null;
+  actor?: Pick<Actor, "userId" | "role"> | null;
   details?: Record<string, unknown>;
 };
 
@@ -24,4 +25,19 @@ export async function audit(deps: Pick<Deps, "store" | "clock" | "ids" | "log">,
   } catch (err) {
     deps.log.error("audit write failed", { action: e.action, error: String(err) });
   }
+}
+
+/** Reading the audit log: one organization's events, or the platform's for a SuperAdmin. */
+export interface AuditService {
+  /** The events of the organization the caller acts in, newest first. */
+  list(actor: Actor, filter: AuditFilter, page: PageRequest): Promise<PageResult<AuditEvent>>;
+  /** Every organization's events, newest first (the platform view). */
+  listAll(filter: AuditFilter, page: PageRequest): Promise<PageResult<AuditEvent>>;
+}
+
+export function createAuditService(deps: Pick<Deps, "store">): AuditService {
+  return {
+    list: (actor, filter, page) => deps.store.audit.list(actor.orgId, filter, page),
+    listAll: (filter, page) => deps.store.audit.listAll(filter, page),
+  };
 }

@@ -6,11 +6,12 @@ import { accessCookie } from "@/http/auth.ts";
 import type { AppEnv } from "@/http/env.ts";
 import { bearer, errors, jsonBody, jsonResponse, router } from "@/http/openapi.ts";
 import { requirePermission } from "@/http/rbac.ts";
-import type { RouterServices as Services } from "@/http/env.ts";
 import { fileHeaders, sniffedType } from "@/modules/uploads.ts";
 import { publicUser } from "@/modules/users/repository.ts";
 import { Email, Latitude, Longitude, Name, Password, UserSchema } from "@/modules/users/schemas.ts";
-import type { Session } from "./service.ts";
+import type { Session, SessionService } from "./service.ts";
+import type { AccountService } from "./account.ts";
+import type { MiddlewareHandler } from "hono";
 
 /** The HttpOnly cookie holding the refresh token, sent only to the auth routes. */
 export const refreshCookie = "refresh_token";
@@ -97,9 +98,13 @@ function setSessionCookies(c: Context<AppEnv>, deps: Deps, s: Session) {
 const sessionBody = (s: Session) => ({ token: s.token, expiresIn: s.expiresIn, user: s.user });
 
 /** `/auth`: sign-up, login, refresh, logout, the caller's profile, password reset. */
-export function authRoutes(deps: Deps, s: Services) {
+export function authRoutes(
+  deps: Deps,
+  s: { sessions: SessionService; accounts: AccountService },
+  authenticate: MiddlewareHandler<AppEnv>,
+) {
   const r = router();
-  const self = [s.authenticate, requirePermission("profile.self")];
+  const self = [authenticate, requirePermission("profile.self")];
 
   r.openapi(
     createRoute({
@@ -166,7 +171,7 @@ export function authRoutes(deps: Deps, s: Services) {
       tags: ["auth"],
       summary: "Revoke the access token and its refresh token",
       security: bearer,
-      middleware: [s.authenticate],
+      middleware: [authenticate],
       responses: { 200: jsonResponse(Message, "Logged out"), 401: errors[401] },
     }),
     async (c) => {

@@ -1,3 +1,4 @@
+import { actorOf } from "@/http/env.ts";
 import { createRoute } from "@hono/zod-openapi";
 import {
   bearer,
@@ -61,7 +62,7 @@ export function emailConfigRoutes(email: EmailService) {
           imap: defined(body.imap),
           smtp: defined(body.smtp),
         };
-        return c.json(await email.create(c.get("orgId"), c.get("auth"), input), 201);
+        return c.json(await email.create(actorOf(c), input), 201);
       },
     )
     .openapi(
@@ -96,7 +97,7 @@ export function emailConfigRoutes(email: EmailService) {
           smtp: body.smtp ? defined(body.smtp) : undefined,
         });
         const id = c.req.valid("param").id;
-        return c.json(await email.update(c.get("orgId"), c.get("auth"), id, patch), 200);
+        return c.json(await email.update(actorOf(c), id, patch), 200);
       },
     )
     .openapi(
@@ -111,7 +112,7 @@ export function emailConfigRoutes(email: EmailService) {
         responses: { 204: { description: "Removed" }, ...common },
       }),
       async (c) => {
-        await email.remove(c.get("orgId"), c.get("auth"), c.req.valid("param").id);
+        await email.remove(actorOf(c), c.req.valid("param").id);
         return c.body(null, 204);
       },
     )

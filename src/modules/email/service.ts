@@ -2,7 +2,7 @@ import type { ContactService } from "@/modules/contacts/service.ts";
 import { activeOrganizations } from "@/modules/organizations/repository.ts";
 import type { Deps } from "@/deps.ts";
 import { AppError } from "@/errors.ts";
-import type { AuthContext } from "@/modules/auth/context.ts";
+import type { Actor } from "@/modules/users/actor.ts";
 import { verifyImap } from "@/mail/imap.ts";
 import { verifySmtp } from "@/mail/smtp.ts";
 import { errorMessage } from "@/log.ts";
@@ -35,9 +35,9 @@ export interface ConnectionCheck {
 export interface EmailService {
   list(orgId: string, page: PageRequest): Promise<PageResult<MailboxView>>;
   get(orgId: string, id: string): Promise<MailboxView>;
-  create(orgId: string, actor: AuthContext, input: NewMailbox): Promise<MailboxView>;
-  update(orgId: string, actor: AuthContext, id: string, patch: MailboxPatch): Promise<MailboxView>;
-  remove(orgId: string, actor: AuthContext, id: string): Promise<void>;
+  create(actor: Actor, input: NewMailbox): Promise<MailboxView>;
+  update(actor: Actor, id: string, patch: MailboxPatch): Promise<MailboxView>;
+  remove(actor: Actor, id: string): Promise<void>;
   /** Tries the IMAP login and the SMTP handshake; each result in words. */
   test(orgId: string, id: string): Promise<{ imap: ConnectionCheck; smtp: ConnectionCheck }>;
   /** Polls one mailbox now, whatever its schedule. */

@@ -1,6 +1,6 @@
 import type { Deps } from "@/deps.ts";
 import { notFound } from "@/errors.ts";
-import type { AuthContext } from "@/modules/auth/context.ts";
+import type { Actor } from "@/modules/users/actor.ts";
 import { audit } from "@/modules/audit/service.ts";
 import type { PageRequest, PageResult } from "@/store/types.ts";
 import type { Mailbox } from "./model.ts";
@@ -47,9 +47,9 @@ export type MailboxView = Omit<Mailbox, "imap" | "smtp" | "leaseOwner" | "leaseU
 export interface MailboxSettings {
   list(orgId: string, page: PageRequest): Promise<PageResult<MailboxView>>;
   get(orgId: string, id: string): Promise<MailboxView>;
-  create(orgId: string, actor: AuthContext, input: NewMailbox): Promise<MailboxView>;
-  update(orgId: string, actor: AuthContext, id: string, patch: MailboxPatch): Promise<MailboxView>;
-  remove(orgId: string, actor: AuthContext, id: string): Promise<void>;
+  create(actor: Actor, input: NewMailbox): Promise<MailboxView>;
+  update(actor: Actor, id: string, patch: MailboxPatch): Promise<MailboxView>;
+  remove(actor: Actor, id: string): Promise<void>;
   /** The stored mailbox, or 404. */
   found(orgId: string, id: string): Promise<Mailbox>;
 }
@@ -88,7 +88,8 @@ export function mailboxSettings(
     async get(orgId, id) {
       return view(await found(orgId, id));
     },
-    async create(orgId, actor, input) {
+    async create(actor, input) {
+      const { orgId } = actor;
       const id = deps.ids.next();
       const b = await box();
       const at = now();
@@ -132,12 +133,13 @@ export function mailboxSettings(
         actor,
         targetType: "mailbox",
         targetId: id,
-        ip: null,
+        ip: actor.ip ?? null,
         details: { email: mailbox.email, imapHost: mailbox.imap.host },
       });
       return view(mailbox);
     },
-    async update(orgId, actor, id, patch) {
+    async update(actor, id, patch) {
+      const { orgId } = actor;
       const current = await found(orgId, id);
       const b = await box();
       const imap = { ...current.imap, ...withoutPassword(patch.imap) };
@@ -169,12 +171,13 @@ export function mailboxSettings(
         actor,
         targetType: "mailbox",
         targetId: id,
-        ip: null,
+        ip: actor.ip ?? null,
         details: { fields: changedFields(patch) },
       });
       return view(next);
     },
-    async remove(orgId, actor, id) {
+    async remove(actor, id) {
+      const { orgId } = actor;
       if (!await repo.mailboxes.delete(orgId, id)) throw notFound("Mailbox", id);
       await audit(deps, {
         organizationId: orgId,
@@ -182,7 +185,7 @@ export function mailboxSettings(
         actor,
         targetType: "mailbox",
         targetId: id,
-        ip: null,
+        ip: actor.ip ?? null,
       });
     },
   };

@@ -1,5 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { RouterServices as Services } from "@/http/env.ts";
+import type { MiddlewareHandler } from "hono";
+import { type AppEnv, callerOf } from "@/http/env.ts";
+import type { OrganizationService } from "./service.ts";
 import {
   bearer,
   errors,
@@ -33,9 +35,12 @@ const ListQuery = PageQuery.extend({
 const OrgBody = z.object({ organization: OrganizationSchema });
 
 /** `/superadmin/organizations`: every tenant, for SuperAdmins. */
-export function superadminOrganizationRoutes(s: Services) {
+export function superadminOrganizationRoutes(
+  organizations: OrganizationService,
+  authenticate: MiddlewareHandler<AppEnv>,
+) {
   const r = router();
-  const platform = [s.authenticate, requirePermission("platform.manage")];
+  const platform = [authenticate, requirePermission("platform.manage")];
   const tags = ["superadmin"];
 
   r.openapi(
@@ -55,7 +60,7 @@ export function superadminOrganizationRoutes(s: Services) {
     }),
     async (c) => {
       const q = c.req.valid("query");
-      return c.json(pageBody(await s.organizations.list(q, q), q), 200);
+      return c.json(pageBody(await organizations.list(q, q), q), 200);
     },
   );
 
@@ -79,8 +84,7 @@ export function superadminOrganizationRoutes(s: Services) {
         409: errors[409],
       },
     }),
-    async (c) =>
-      c.json(await s.organizations.create(c.req.valid("json"), c.get("auth"), c.get("ip")), 201),
+    async (c) => c.json(await organizations.create(callerOf(c), c.req.valid("json")), 201),
   );
 
   r.openapi(
@@ -94,7 +98,7 @@ export function superadminOrganizationRoutes(s: Services) {
       request: { params: IdParam },
       responses: { 200: jsonResponse(OrgBody, "The organization"), 404: errors[404] },
     }),
-    async (c) => c.json({ organization: await s.organizations.get(c.req.valid("param").id) }, 200),
+    async (c) => c.json({ organization: await organizations.get(c.req.valid("param").id) }, 200),
   );
 
   r.openapi(
@@ -114,11 +118,10 @@ export function superadminOrganizationRoutes(s: Services) {
       },
     }),
     async (c) => {
-      const org = await s.organizations.update(
+      const org = await organizations.update(
+        callerOf(c),
         c.req.valid("param").id,
         c.req.valid("json"),
-        c.get("auth"),
-        c.get("ip"),
       );
       return c.json({ organization: org }, 200);
     },
@@ -136,11 +139,10 @@ export function superadminOrganizationRoutes(s: Services) {
       responses: { 200: jsonResponse(OrgBody, "Deactivated"), 404: errors[404] },
     }),
     async (c) => {
-      const org = await s.organizations.update(
+      const org = await organizations.update(
+        callerOf(c),
         c.req.valid("param").id,
         { active: false },
-        c.get("auth"),
-        c.get("ip"),
       );
       return c.json({ organization: org }, 200);
     },
@@ -149,7 +151,10 @@ export function superadminOrganizationRoutes(s: Services) {
 }
 
 /** `/admin/organization`: an Admin's own organization. */
-export function adminOrganizationRoutes(s: Services) {
+export function adminOrganizationRoutes(
+  organizations: OrganizationService,
+  authenticate: MiddlewareHandler<AppEnv>,
+) {
   const r = router();
   const tags = ["admin"];
 
@@ -160,10 +165,10 @@ export function adminOrganizationRoutes(s: Services) {
       tags,
       summary: "The caller's organization",
       security: bearer,
-      middleware: [s.authenticate, requirePermission("organization.read"), tenant()],
+      middleware: [authenticate, requirePermission("organization.read"), tenant()],
       responses: { 200: jsonResponse(OrgBody, "The organization"), 403: errors[403] },
     }),
-    async (c) => c.json({ organization: await s.organizations.get(c.get("orgId")) }, 200),
+    async (c) => c.json({ organization: await organizations.get(c.get("orgId")) }, 200),
   );
 
   r.openapi(
@@ -173,18 +178,17 @@ export function adminOrganizationRoutes(s: Services) {
       tags,
       summary: "Rename the organization or set its timezone",
       security: bearer,
-      middleware: [s.authenticate, requirePermission("organization.update"), tenant()],
+      middleware: [authenticate, requirePermission("organization.update"), tenant()],
       request: {
         body: jsonBody(z.strictObject({ name: Name.optional(), timezone: Timezone.optional() })),
       },
       responses: { 200: jsonResponse(OrgBody, "Updated"), 400: errors[400], 403: errors[403] },
     }),
     async (c) => {
-      const org = await s.organizations.update(
+      const org = await organizations.update(
+        callerOf(c),
         c.get("orgId"),
         c.req.valid("json"),
-        c.get("auth"),
-        c.get("ip"),
       );
       return c.json({ organization: org }, 200);
     },

@@ -1,7 +1,7 @@
 import type { Deps } from "@/deps.ts";
 import type { Events } from "@/events.ts";
 import { AppError, ConflictError, notFound } from "@/errors.ts";
-import type { AuthContext } from "@/modules/auth/context.ts";
+import type { Caller } from "@/modules/users/actor.ts";
 import type { AccessService } from "@/modules/access/service.ts";
 import { audit } from "@/modules/audit/service.ts";
 import { hashPassword } from "@/modules/auth/passwords.ts";
@@ -33,7 +33,27 @@ export function slugify(name: string): string {
 }
 
 /** Tenants: the SuperAdmin's organizations and an Admin's own. */
-export function createOrganizationService(deps: Deps & { events: Events }, access: AccessService) {
+export interface OrganizationService {
+  get(id: string): Promise<Organization>;
+  list(
+    filter: { active?: boolean | undefined; q?: string | undefined },
+    page: PageRequest,
+  ): Promise<PageResult<Organization>>;
+  /** Makes the organization and its first Admin; nothing is kept when the Admin fails. */
+  create(
+    caller: Caller,
+    input: NewOrganization,
+  ): Promise<{ organization: Organization; admin: PublicUser }>;
+  /** Renames, re-slugs, sets the timezone, or (de)activates the organization. */
+  update(caller: Caller, id: string, change: OrganizationChange): Promise<Organization>;
+  /** FORBIDDEN when the organization is deactivated. */
+  assertActive(org: Organization): void;
+}
+
+export function createOrganizationService(
+  deps: Deps & { events: Events },
+  access: AccessService,
+): OrganizationService {
   const now = () => deps.clock.now().toISOString();
 
   async function get(id: string): Promise<Organization> {
@@ -53,21 +73,14 @@ export function createOrganizationService(deps: Deps & { events: Events }, acces
 
   return {
     get,
-    async list(
-      filter: { active?: boolean | undefined; q?: string | undefined },
-      page: PageRequest,
-    ): Promise<PageResult<Organization>> {
+    async list(filter, page) {
       return await deps.store.organizations.list({
         ...(filter.active !== undefined ? { active: filter.active } : {}),
         ...(filter.q ? { text: filter.q } : {}),
       }, page);
     },
-    /** Makes the organization and its first Admin; nothing is kept when the Admin fails. */
-    async create(
-      input: NewOrganization,
-      actor: AuthContext,
-      ip: string,
-    ): Promise<{ organization: Organization; admin: PublicUser }> {
+    async create(actor, input) {
+      const ip = actor.ip ?? null;
       const email = input.admin.email.toLowerCase();
       if (input.slug && await deps.store.organizations.findBySlug(input.slug)) {
         throw new ConflictError(`Slug "${input.slug}" is taken`);
@@ -119,13 +132,8 @@ export function createOrganizationService(deps: Deps & { events: Events }, acces
       }
       return { organization, admin: publicUser(admin) };
     },
-    /** Renames, re-slugs, sets the timezone, or (de)activates the organization. */
-    async update(
-      id: string,
-      change: OrganizationChange,
-      actor: AuthContext,
-      ip: string,
-    ): Promise<Organization> {
+    async update(actor, id, change) {
+      const ip = actor.ip ?? null;
       const org = await get(id);
       const patch: Parameters<typeof deps.store.organizations.update>[1] = {};
       if (change.name !== undefined) patch.name = change.name;
@@ -174,5 +182,3 @@ export function createOrganizationService(deps: Deps & { events: Events }, acces
     },
   };
 }
-
-export type OrganizationService = ReturnType<typeof createOrganizationService>;

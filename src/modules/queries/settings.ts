@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Deps } from "@/deps.ts";
 import { notFound } from "@/errors.ts";
-import type { AuthContext } from "@/modules/auth/context.ts";
+import type { Actor } from "@/modules/users/actor.ts";
 import { audit } from "@/modules/audit/service.ts";
 import type { Organization } from "@/modules/organizations/repository.ts";
 import type { Priority } from "./model.ts";
@@ -68,12 +68,8 @@ export function slaDueTimes(
 
 /** Reads and replaces an organization's support settings, auditing each change. */
 export interface SupportSettingsService {
-  get(orgId: string): Promise<SupportSettings>;
-  replace(
-    orgId: string,
-    next: SupportSettings,
-    by: { actor: Pick<AuthContext, "userId" | "role">; ip: string },
-  ): Promise<SupportSettings>;
+  get(actor: Actor): Promise<SupportSettings>;
+  replace(actor: Actor, next: SupportSettings): Promise<SupportSettings>;
 }
 
 export function createSupportSettingsService(
@@ -84,11 +80,11 @@ export function createSupportSettingsService(
       throw notFound("Organization", orgId);
     })();
   return {
-    async get(orgId) {
+    async get({ orgId }) {
       return supportSettings(await organization(orgId));
     },
-    async replace(orgId, next, by) {
-      const org = await organization(orgId);
+    async replace(actor, next) {
+      const org = await organization(actor.orgId);
       await deps.store.organizations.update(
         org.id,
         { settings: { ...org.settings, support: next } },
@@ -97,10 +93,10 @@ export function createSupportSettingsService(
       await audit(deps, {
         organizationId: org.id,
         action: "organization.updated",
-        actor: by.actor,
+        actor,
         targetType: "organization",
         targetId: org.id,
-        ip: by.ip,
+        ip: actor.ip ?? null,
         details: { support: { before: supportSettings(org), after: next } },
       });
       return next;

@@ -1,3 +1,4 @@
+import { actorOf } from "@/http/env.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import { bearer, errors, jsonBody, jsonResponse, router, withoutOrg } from "@/http/openapi.ts";
 import { requirePermission } from "@/http/rbac.ts";
@@ -72,7 +73,7 @@ export function supportSettingsRoutes(settings: SupportSettingsService) {
         middleware: [requirePermission("support.settings")] as const,
         responses: { 200: jsonResponse(SupportSettingsSchema, "Settings"), ...common },
       }),
-      async (c) => c.json(await settings.get(c.get("orgId")), 200),
+      async (c) => c.json(await settings.get(actorOf(c)), 200),
     )
     .openapi(
       createRoute({
@@ -87,10 +88,7 @@ export function supportSettingsRoutes(settings: SupportSettingsService) {
       }),
       async (c) =>
         c.json(
-          await settings.replace(c.get("orgId"), c.req.valid("json"), {
-            actor: c.get("auth"),
-            ip: c.get("ip"),
-          }),
+          await settings.replace(actorOf(c), c.req.valid("json")),
           200,
         ),
     );

@@ -1,5 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { RouterServices as Services } from "@/http/env.ts";
+import type { MiddlewareHandler } from "hono";
+import { actorOf, type AppEnv } from "@/http/env.ts";
+import type { StaffService } from "./service.ts";
 import {
   bearer,
   errors,
@@ -52,10 +54,10 @@ const ListQuery = PageQuery.extend({
 const AgentBody = z.object({ agent: UserSchema });
 
 /** `/admin/agents`: TL, QA and Agent accounts of the caller's organization. */
-export function staffRoutes(s: Services) {
+export function staffRoutes(staff: StaffService, authenticate: MiddlewareHandler<AppEnv>) {
   const r = router();
-  const read = [s.authenticate, requirePermission("staff.read"), tenant()];
-  const manage = [s.authenticate, requirePermission("staff.manage"), tenant()];
+  const read = [authenticate, requirePermission("staff.read"), tenant()];
+  const manage = [authenticate, requirePermission("staff.manage"), tenant()];
   const tags = ["admin"];
 
   r.openapi(
@@ -71,7 +73,7 @@ export function staffRoutes(s: Services) {
     }),
     async (c) => {
       const q = c.req.valid("query");
-      return c.json(pageBody(await s.staff.list(c.get("orgId"), q, q), q), 200);
+      return c.json(pageBody(await staff.list(actorOf(c), q, q), q), 200);
     },
   );
 
@@ -92,12 +94,7 @@ export function staffRoutes(s: Services) {
       },
     }),
     async (c) => {
-      const agent = await s.staff.create(
-        c.get("orgId"),
-        c.req.valid("json"),
-        c.get("auth"),
-        c.get("ip"),
-      );
+      const agent = await staff.create(actorOf(c), c.req.valid("json"));
       return c.json({ agent }, 201);
     },
   );
@@ -113,7 +110,7 @@ export function staffRoutes(s: Services) {
       request: { params: IdParam },
       responses: { 200: jsonResponse(AgentBody, "The agent"), 404: errors[404] },
     }),
-    async (c) => c.json({ agent: await s.staff.get(c.get("orgId"), c.req.valid("param").id) }, 200),
+    async (c) => c.json({ agent: await staff.get(actorOf(c), c.req.valid("param").id) }, 200),
   );
 
   r.openapi(
@@ -134,13 +131,7 @@ export function staffRoutes(s: Services) {
       },
     }),
     async (c) => {
-      const agent = await s.staff.update(
-        c.get("orgId"),
-        c.req.valid("param").id,
-        c.req.valid("json"),
-        c.get("auth"),
-        c.get("ip"),
-      );
+      const agent = await staff.update(actorOf(c), c.req.valid("param").id, c.req.valid("json"));
       return c.json({ agent }, 200);
     },
   );
@@ -157,12 +148,7 @@ export function staffRoutes(s: Services) {
       responses: { 200: jsonResponse(AgentBody, "Deactivated"), 404: errors[404] },
     }),
     async (c) => {
-      const agent = await s.staff.deactivate(
-        c.get("orgId"),
-        c.req.valid("param").id,
-        c.get("auth"),
-        c.get("ip"),
-      );
+      const agent = await staff.deactivate(actorOf(c), c.req.valid("param").id);
       return c.json({ agent }, 200);
     },
   );

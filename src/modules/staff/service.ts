@@ -1,7 +1,7 @@
 import type { Deps } from "@/deps.ts";
 import type { Events } from "@/events.ts";
 import { ConflictError, notFound } from "@/errors.ts";
-import type { AuthContext } from "@/modules/auth/context.ts";
+import type { Actor } from "@/modules/users/actor.ts";
 import { audit } from "@/modules/audit/service.ts";
 import { hashPassword } from "@/modules/auth/passwords.ts";
 import type { AllowedPlace } from "@/modules/organizations/repository.ts";
@@ -45,8 +45,21 @@ export interface AgentFilter {
   q?: string | undefined;
 }
 
-/** An Admin's staff accounts (TL, QA, Agent) in the Admin's own organization. */
-export function createStaffService(deps: Deps & { events: Events }, tokens: TokenService) {
+/** An Admin's staff accounts (TL, QA, Agent) in the organization the caller acts in. */
+export interface StaffService {
+  list(actor: Actor, filter: AgentFilter, page: PageRequest): Promise<PageResult<PublicUser>>;
+  get(actor: Actor, id: string): Promise<PublicUser>;
+  create(actor: Actor, input: NewAgent): Promise<PublicUser>;
+  /** A change of password, role or status ends every session of the account. */
+  update(actor: Actor, id: string, change: AgentChange): Promise<PublicUser>;
+  /** Deactivates the account; its history stays. */
+  deactivate(actor: Actor, id: string): Promise<PublicUser>;
+}
+
+export function createStaffService(
+  deps: Deps & { events: Events },
+  tokens: TokenService,
+): StaffService {
   const now = () => deps.clock.now().toISOString();
   const places = (list: PlaceInput[], defaultRadius: number): AllowedPlace[] =>
     list.map((p) => ({
@@ -70,8 +83,8 @@ export function createStaffService(deps: Deps & { events: Events }, tokens: Toke
     return org?.settings.loginLocationAccess.defaultRadiusMeters ?? 500;
   }
 
-  return {
-    async list(orgId: string, f: AgentFilter, page: PageRequest): Promise<PageResult<PublicUser>> {
+  const service: StaffService = {
+    async list({ orgId }, f, page) {
       const result = await deps.store.users.list(orgId, {
         roles: f.role ? [f.role] : [...agentRoles],
         ...(f.active !== undefined ? { active: f.active } : {}),
@@ -81,10 +94,11 @@ export function createStaffService(deps: Deps & { events: Events }, tokens: Toke
       }, page);
       return { data: result.data.map(publicUser), total: result.total };
     },
-    async get(orgId: string, id: string): Promise<PublicUser> {
+    async get({ orgId }, id) {
       return publicUser(await agent(orgId, id));
     },
-    async create(orgId: string, input: NewAgent, actor: AuthContext, ip: string) {
+    async create(actor, input) {
+      const { orgId } = actor;
       const at = now();
       const email = input.email.toLowerCase();
       if (await deps.store.users.findByEmail(orgId, email)) {
@@ -111,18 +125,13 @@ export function createStaffService(deps: Deps & { events: Events }, tokens: Toke
         actor,
         targetType: "user",
         targetId: user.id,
-        ip,
+        ip: actor.ip ?? null,
         details: { role: user.role },
       });
       return publicUser(user);
     },
-    async update(
-      orgId: string,
-      id: string,
-      change: AgentChange,
-      actor: AuthContext,
-      ip: string,
-    ): Promise<PublicUser> {
+    async update(actor, id, change) {
+      const { orgId } = actor;
       const before = await agent(orgId, id);
       const patch: UserPatch = {};
       for (const key of ["name", "role", "phone", "team", "skills", "active"] as const) {
@@ -172,17 +181,15 @@ export function createStaffService(deps: Deps & { events: Events }, tokens: Toke
           actor,
           targetType: "user",
           targetId: id,
-          ip,
+          ip: actor.ip ?? null,
           details: e.details,
         });
       }
       return publicUser(user);
     },
-    /** Deactivates the account; its history stays. */
-    async deactivate(orgId: string, id: string, actor: AuthContext, ip: string) {
-      return await this.update(orgId, id, { active: false }, actor, ip);
+    async deactivate(actor, id) {
+      return await service.update(actor, id, { active: false });
     },
   };
+  return service;
 }
-
-export type StaffService = ReturnType<typeof createStaffService>;

@@ -9,6 +9,12 @@ export interface Actor {
   ip?: string | undefined;
 }
 
+/**
+ * Who acts where no organization is in play (a SuperAdmin making or changing organizations):
+ * an Actor without its organization.
+ */
+export type Caller = Pick<Actor, "userId" | "role" | "ip">;
+
 /** The staff of an organization: everyone but its customers. */
 export const staffRoles = ["Admin", "TL", "QA", "Agent"] as const satisfies readonly Role[];
 /** Who leads a desk: assigns, transfers, manages FAQ and leads' settings. */
