@@ -10,7 +10,7 @@ import { type ChatService, createChatService } from "@/modules/chat/service.ts";
 import { queryTimeline } from "@/modules/chat/timeline.ts";
 import { createEmailService, type EmailService } from "@/modules/email/service.ts";
 import { createFaqService, type FaqService } from "@/modules/faq/service.ts";
-import { notifyQueryChanges } from "@/modules/notifications/listeners.ts";
+import { notifyMentions, notifyQueryChanges } from "@/modules/notifications/listeners.ts";
 import {
   createNotificationService,
   type NotificationService,
@@ -102,6 +102,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
   events.on("message.created", ({ data }) => hub.offer(data.message));
   queryTimeline(events, deps, chat);
   notifyQueryChanges(events, deps, notifications);
+  notifyMentions(events, deps, notifications);
   trackReplies(events, queries);
   events.on("message.created", ({ data }) => email.replyTo(data.message, data.room));
   // An agent nobody can reach any more stops taking queries; theirs go back to the queue.

@@ -50,6 +50,8 @@ export const permissions = {
   "chat.oversee": supervisorRoles,
   "chat.write": [...answeringRoles, "Customer"],
   "chat.direct": answeringRoles,
+  /** Write a private note (staff only, never shown to the customer) in a query's room. */
+  "chat.note": staffRoles,
   "calls.make": [...answeringRoles, "Customer"],
   "email.manage": ["SuperAdmin", "Admin"],
 } as const satisfies Record<string, readonly Role[]>;

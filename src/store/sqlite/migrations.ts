@@ -260,4 +260,14 @@ export const migrations: { name: string; sql: string }[] = [
       CREATE INDEX revocations_expiry ON revocations (expires_at);
     `,
   },
+  {
+    name: "0800_message_notes",
+    sql: `
+      ALTER TABLE messages ADD COLUMN type TEXT
+        GENERATED ALWAYS AS (json_extract(doc, '$.type')) VIRTUAL;
+      ALTER TABLE messages ADD COLUMN customer_seq INTEGER
+        GENERATED ALWAYS AS (coalesce(json_extract(doc, '$.customerSeq'), json_extract(doc, '$.seq'))) VIRTUAL;
+      CREATE INDEX messages_room_customer_seq ON messages (room_id, customer_seq);
+    `,
+  },
 ];
