@@ -10,6 +10,7 @@ import { type ChatService, createChatService } from "@/modules/chat/service.ts";
 import { queryTimeline } from "@/modules/chat/timeline.ts";
 import { createEmailService, type EmailService } from "@/modules/email/service.ts";
 import { createFaqService, type FaqService } from "@/modules/faq/service.ts";
+import { createLabelService, type LabelService } from "@/modules/labels/service.ts";
 import { notifyMentions, notifyQueryChanges } from "@/modules/notifications/listeners.ts";
 import {
   createNotificationService,
@@ -49,6 +50,7 @@ export interface Services {
   queries: QueryService;
   shifts: ShiftService;
   faq: FaqService;
+  labels: LabelService;
   supportSettings: SupportSettingsService;
   chat: ChatService;
   attachments: AttachmentService;
@@ -85,6 +87,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const queries = createQueryService(withEvents, { routing, chat });
   const shifts = createShiftService(deps, routing);
   const faq = createFaqService(deps);
+  const labels = createLabelService(deps);
   const supportSettings = createSupportSettingsService(deps);
 
   const calls = createCallService(withEvents, attachments);
@@ -121,6 +124,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
     queries,
     shifts,
     faq,
+    labels,
     supportSettings,
     chat,
     attachments,

@@ -81,7 +81,10 @@ export interface Query {
   team: string | null;
   /** The skill (category) an agent needs to take it. */
   skill: string | null;
+  /** Free-text tags, kept for older clients; labels (`labels`) are the organization's set. */
   tags: string[];
+  /** Ids of the organization's labels it carries (names come from `GET /labels`). */
+  labels: string[];
   roomId: string | null;
   waitingOn: WaitingOn;
   createdBy: string;

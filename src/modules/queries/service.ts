@@ -22,6 +22,7 @@ import type { Events } from "@/events.ts";
 import { queryHistoryRecorder } from "./history.ts";
 import type { ChatService } from "@/modules/chat/service.ts";
 import { slaDueTimes, supportSettings } from "./settings.ts";
+import { knownLabels, labelNamed } from "@/modules/labels/service.ts";
 
 export interface NewQuery {
   title: string;
@@ -33,12 +34,15 @@ export interface NewQuery {
   skill?: string | null;
   team?: string | null;
   tags?: string[];
+  /** Label ids from the organization's set; staff only. */
+  labels?: string[];
 }
 
 export interface QueryEdit {
   title?: string;
   description?: string;
   tags?: string[];
+  labels?: string[];
   skill?: string | null;
   team?: string | null;
   waitingOn?: WaitingOn;
@@ -142,6 +146,15 @@ export function createQueryService(
     return customer;
   }
 
+  /** Labels a caller sets: staff only, each from the organization's set (else 422). */
+  async function labelsFor(actor: Actor, ids: string[] | undefined) {
+    if (ids === undefined) return undefined;
+    if (actor.role === "Customer") {
+      throw new AppError("FORBIDDEN", "Customers may not label queries");
+    }
+    return await knownLabels(deps, actor.orgId, ids);
+  }
+
   /** Applies a change only if the query is still as read; 409 when someone changed it first. */
   async function change(query: Query, patch: QueryPatch): Promise<Query> {
     const updated = await store.queries.update(
@@ -159,6 +172,7 @@ export function createQueryService(
   const service: QueryService = {
     async create(actor, input) {
       const customer = await customerOf(actor, input.customerId);
+      const labels = await labelsFor(actor, input.labels);
       const org = await store.organizations.findById(actor.orgId);
       if (!org) throw notFound("Organization", actor.orgId);
       const priority = input.priority ?? "Medium";
@@ -192,6 +206,7 @@ export function createQueryService(
         team: input.team ?? null,
         skill: input.skill ?? null,
         tags: [...new Set(input.tags ?? [])],
+        labels: labels ?? [],
         roomId: room.id,
         waitingOn: "agent",
         createdBy: actor.userId,
@@ -231,6 +246,12 @@ export function createQueryService(
 
     async list(actor, filter, sort, page) {
       const scoped: QueryFilter = { ...filter };
+      if (filter.label !== undefined) {
+        // By id or name; a label the organization does not have matches nothing.
+        const label = await labelNamed(deps, actor.orgId, filter.label);
+        if (!label) return { data: [], total: 0 };
+        scoped.label = label.id;
+      }
       if (actor.role === "Customer") scoped.customerId = actor.userId;
       if (actor.role === "Agent") {
         scoped.agentView = { userId: actor.userId, skills: await agentSkills(actor) };
@@ -241,10 +262,21 @@ export function createQueryService(
     async edit(actor, id, edit) {
       const query = await visible(actor, id);
       mayWork(actor, query);
+      const labels = await labelsFor(actor, edit.labels);
+      const wanted: QueryEdit = labels ? { ...edit, labels } : edit;
       const patch: QueryPatch = {};
       const changed: [string, unknown, unknown][] = [];
-      for (const key of ["title", "description", "tags", "skill", "team", "waitingOn"] as const) {
-        const value = edit[key];
+      const fields = [
+        "title",
+        "description",
+        "tags",
+        "labels",
+        "skill",
+        "team",
+        "waitingOn",
+      ] as const;
+      for (const key of fields) {
+        const value = wanted[key];
         if (value === undefined || JSON.stringify(value) === JSON.stringify(query[key])) continue;
         Object.assign(patch, { [key]: value });
         changed.push([key, query[key], value]);

@@ -45,6 +45,8 @@ export const permissions = {
   "shifts.read": supervisorRoles,
   "faq.read": staffRoles,
   "faq.manage": leadRoles,
+  "labels.read": staffRoles,
+  "labels.manage": leadRoles,
   "chat.read": [...staffRoles, "Customer"],
   /** Read every query room of the organization, not only those of one's own queries. */
   "chat.oversee": supervisorRoles,

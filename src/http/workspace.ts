@@ -1,0 +1,13 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv, RouterServices } from "./env.ts";
+import { tenant } from "./rbac.ts";
+import { labelRoutes } from "@/modules/labels/routes.ts";
+
+/** The agent's workspace under /api/v1 (labels), behind authentication and the tenant. */
+export function mountWorkspace(app: OpenAPIHono<AppEnv>, s: RouterServices): void {
+  for (const path of ["labels"]) {
+    app.use(`/api/v1/${path}`, s.authenticate, tenant());
+    app.use(`/api/v1/${path}/*`, s.authenticate, tenant());
+  }
+  app.route("/api/v1/labels", labelRoutes(s.labels));
+}
