@@ -11,6 +11,7 @@ import { queryTimeline } from "@/modules/chat/timeline.ts";
 import { createEmailService, type EmailService } from "@/modules/email/service.ts";
 import { createFaqService, type FaqService } from "@/modules/faq/service.ts";
 import { createLabelService, type LabelService } from "@/modules/labels/service.ts";
+import { createMacroService, type MacroService } from "@/modules/macros/service.ts";
 import { notifyMentions, notifyQueryChanges } from "@/modules/notifications/listeners.ts";
 import {
   createNotificationService,
@@ -51,6 +52,7 @@ export interface Services {
   shifts: ShiftService;
   faq: FaqService;
   labels: LabelService;
+  macros: MacroService;
   supportSettings: SupportSettingsService;
   chat: ChatService;
   attachments: AttachmentService;
@@ -86,6 +88,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const routing = createRoutingService(withEvents);
   const queries = createQueryService(withEvents, { routing, chat });
   const shifts = createShiftService(deps, routing);
+  const macros = createMacroService(withEvents, { queries, chat, routing });
   const faq = createFaqService(deps);
   const labels = createLabelService(deps);
   const supportSettings = createSupportSettingsService(deps);
@@ -125,6 +128,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
     shifts,
     faq,
     labels,
+    macros,
     supportSettings,
     chat,
     attachments,

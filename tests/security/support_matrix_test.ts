@@ -42,6 +42,17 @@ async function tenantB(t: T) {
     }),
     200,
   );
+  const macro = await expectStatus(
+    t.call("POST", "/api/v1/macros", {
+      token: b.token.Admin,
+      json: {
+        name: "B's macro",
+        visibility: "organization",
+        steps: [{ type: "labels", add: [label.id] }],
+      },
+    }),
+    201,
+  );
   const notes = await expectStatus(
     t.call("GET", "/api/v1/notifications", { token: agent.token }),
     200,
@@ -70,6 +81,7 @@ async function tenantB(t: T) {
       file: file.id as string,
       faq: faq.id as string,
       label: label.id as string,
+      macro: macro.id as string,
       notification: notes.data[0].id as string,
       call: call.id,
       agent: agent.user.id,
@@ -92,7 +104,16 @@ async function snapshot(t: T, b: Desk, roomId: string) {
     org: await s.organizations.findById(org),
     labels: await s.labels.list(org, all),
     docs: await Promise.all(
-      (["notifications", "faq", "shifts", "rooms", "room_reads", "calls", "attachments"] as const)
+      ([
+        "notifications",
+        "faq",
+        "shifts",
+        "rooms",
+        "room_reads",
+        "calls",
+        "attachments",
+        "macros",
+      ] as const)
         .map((name) => s.documents(name).find(org, { sort: [], page: all })),
     ),
   });
@@ -118,6 +139,10 @@ function routesOnB(ids: Awaited<ReturnType<typeof tenantB>>["ids"], aAgentId: st
     ["GET", `/api/v1/labels/${ids.label}`],
     ["PUT", `/api/v1/labels/${ids.label}`, { name: "pwned" }],
     ["DELETE", `/api/v1/labels/${ids.label}`],
+    ["GET", `/api/v1/macros/${ids.macro}`],
+    ["PUT", `/api/v1/macros/${ids.macro}`, { name: "pwned" }],
+    ["DELETE", `/api/v1/macros/${ids.macro}`],
+    ["POST", `${q}/macros/${ids.macro}`],
     ["GET", `${room}/messages`],
     ["POST", `${room}/messages`, { message: "pwned" }],
     ["PUT", `${room}/read`, { seq: 99 }],
@@ -139,6 +164,12 @@ function ownRoutes(ids: Awaited<ReturnType<typeof tenantB>>["ids"]) {
     ["GET", "/api/v1/faq?q=B"],
     ["POST", "/api/v1/faq", { question: "A?", answer: "A!" }],
     ["GET", "/api/v1/labels"],
+    ["GET", "/api/v1/macros"],
+    ["POST", "/api/v1/macros", {
+      name: "x",
+      visibility: "personal",
+      steps: [{ type: "labels", add: [ids.label] }],
+    }],
     ["POST", "/api/v1/labels", { name: "B only" }],
     ["GET", `/api/v1/queries?label=${ids.label}`],
     ["GET", "/api/v1/queries?label=B only"],
@@ -205,6 +236,12 @@ const covered = new Set([
   "get /api/v1/labels/{id}",
   "put /api/v1/labels/{id}",
   "delete /api/v1/labels/{id}",
+  "get /api/v1/macros",
+  "post /api/v1/macros",
+  "get /api/v1/macros/{id}",
+  "put /api/v1/macros/{id}",
+  "delete /api/v1/macros/{id}",
+  "post /api/v1/queries/{id}/macros/{macroId}",
   "get /api/v1/chat/rooms",
   "post /api/v1/chat/rooms",
   "get /api/v1/chat/rooms/{roomId}/messages",
@@ -302,6 +339,7 @@ Deno.test("support matrix: covers every support, chat and call route in /openapi
       "Chat",
       "Calls",
       "Labels",
+      "Macros",
     ]);
     const missing: string[] = [];
     for (const [path, ops] of Object.entries(doc.paths as Record<string, object>)) {
@@ -333,6 +371,11 @@ Deno.test("support matrix: another organization's label is refused on one's own 
       200,
     );
     assert.equal(byId.meta.total, 0);
+    const run = await t.call("POST", `/api/v1/queries/${mine.id}/macros/${ids.macro}`, {
+      token: a.token.Admin,
+    });
+    assert.equal(run.status, 404, "another organization's macro is not there to run");
+    await run.body?.cancel();
     const labels = await expectStatus(
       t.call("GET", "/api/v1/labels", { token: a.token.Admin }),
       200,

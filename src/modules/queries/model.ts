@@ -124,7 +124,9 @@ export interface QueryHistoryEntry {
     | "requeued"
     | "sla-warning"
     | "sla-breach"
-    | "csat";
+    | "csat"
+    /** A message a macro posted: `field` says reply or note, `to` is the message's id. */
+    | "message";
   field: string | null;
   from: unknown;
   to: unknown;

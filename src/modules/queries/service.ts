@@ -21,7 +21,7 @@ import type { QueryFilter, QueryPatch, QuerySort } from "./repository.ts";
 import type { Events } from "@/events.ts";
 import { queryHistoryRecorder } from "./history.ts";
 import type { ChatService } from "@/modules/chat/service.ts";
-import { slaDueTimes, supportSettings } from "./settings.ts";
+import { slaDueTimes, type SupportSettings, supportSettings } from "./settings.ts";
 import { knownLabels, labelNamed } from "@/modules/labels/service.ts";
 
 export interface NewQuery {
@@ -308,13 +308,7 @@ export function createQueryService(
           { details: { from: query.status, to: status, allowed } },
         );
       }
-      const at = now();
-      const patch: QueryPatch = { status };
-      if (status === "In Progress" && query.status === "Assigned" && !query.firstResponseAt) {
-        patch.firstResponseAt = at;
-      }
-      if (status === "Resolved") Object.assign(patch, { resolvedAt: at, slaPausedAt: null });
-      if (status === "Closed") patch.closedAt = at;
+      const patch = statusChange(query, status, now());
       const reopening = query.status === "Resolved" && status === "In Progress";
       if (reopening) {
         Object.assign(patch, { resolvedAt: null, waitingOn: "agent" });
@@ -355,27 +349,7 @@ export function createQueryService(
       const query = await visible(actor, id);
       if (query.priority === priority) return query;
       const org = await store.organizations.findById(actor.orgId);
-      const settings = supportSettings(org!);
-      const before = slaDueTimes(settings, query.priority, query.createdAt);
-      const after = slaDueTimes(settings, priority, query.createdAt);
-      // Keep time already paused (waiting on the customer) added to the new targets.
-      const shift = (due: string | null, old: string, next: string) =>
-        due === null ? null : new Date(Date.parse(next) + Date.parse(due) - Date.parse(old))
-          .toISOString();
-      const updated = await change(query, {
-        priority,
-        priorityRank: priorityRank[priority],
-        firstResponseDueAt: shift(
-          query.firstResponseDueAt,
-          before.firstResponseDueAt,
-          after.firstResponseDueAt,
-        ),
-        resolutionDueAt: shift(
-          query.resolutionDueAt,
-          before.resolutionDueAt,
-          after.resolutionDueAt,
-        ),
-      });
+      const updated = await change(query, priorityChange(query, priority, supportSettings(org!)));
       await record(updated, actor.userId, {
         action: "priority",
         field: "priority",
@@ -483,6 +457,40 @@ export function createQueryService(
   }
 
   return service;
+}
+
+/** A new priority and the SLA targets it sets, keeping time already paused added to them. */
+export function priorityChange(
+  query: Query,
+  priority: Priority,
+  settings: SupportSettings,
+): QueryPatch {
+  const before = slaDueTimes(settings, query.priority, query.createdAt);
+  const after = slaDueTimes(settings, priority, query.createdAt);
+  const shift = (due: string | null, old: string, next: string) =>
+    due === null ? null : new Date(Date.parse(next) + Date.parse(due) - Date.parse(old))
+      .toISOString();
+  return {
+    priority,
+    priorityRank: priorityRank[priority],
+    firstResponseDueAt: shift(
+      query.firstResponseDueAt,
+      before.firstResponseDueAt,
+      after.firstResponseDueAt,
+    ),
+    resolutionDueAt: shift(query.resolutionDueAt, before.resolutionDueAt, after.resolutionDueAt),
+  };
+}
+
+/** The fields a status change sets besides the status (times of first response, resolution…). */
+export function statusChange(query: Query, status: QueryStatus, at: string): QueryPatch {
+  const patch: QueryPatch = { status };
+  if (status === "In Progress" && query.status === "Assigned" && !query.firstResponseAt) {
+    patch.firstResponseAt = at;
+  }
+  if (status === "Resolved") Object.assign(patch, { resolvedAt: at, slaPausedAt: null });
+  if (status === "Closed") patch.closedAt = at;
+  return patch;
 }
 
 /** Stops the SLA clock while waiting on the customer; restarting moves the targets on. */

@@ -47,6 +47,10 @@ export const permissions = {
   "faq.manage": leadRoles,
   "labels.read": staffRoles,
   "labels.manage": leadRoles,
+  /** See, run and keep personal macros. */
+  "macros.use": answeringRoles,
+  /** Keep the organization's macros. */
+  "macros.manage": leadRoles,
   "chat.read": [...staffRoles, "Customer"],
   /** Read every query room of the organization, not only those of one's own queries. */
   "chat.oversee": supervisorRoles,
