@@ -13,20 +13,17 @@ type LabelDoc = Stored<Label> & { nameKey: string };
 const toLabel = ({ nameKey: _k, ...doc }: LabelDoc): Label => fromStored<Label>(doc);
 const taken = (name: string) => `A label named "${name}" already exists`;
 
-/** The label index, then the one-time move of query tags into labels (see `tagsToLabels`). */
+/** One label name per organization, whatever its case. */
 export async function ensureLabelIndexes(db: Db): Promise<void> {
   await db.collection("labels").createIndex({ organizationId: 1, nameKey: 1 }, { unique: true });
-  await tagsToLabels(db);
 }
 
 /**
  * Each distinct tag (by case) of an organization's queries becomes one of its labels, and every
- * query that has no `labels` yet gets its tags' label ids. Safe to run again: a label of that
- * name is reused, and a query that has labels is left alone. Marked done in `migrations`.
+ * query that has no `labels` yet gets its tags' label ids: the migration `0800_labels`. Safe to
+ * run again: a label of that name is reused, and a query that has labels is left alone.
  */
-async function tagsToLabels(db: Db): Promise<void> {
-  const done = db.collection<{ _id: string; at: string }>("migrations");
-  if (await done.findOne({ _id: "0800_labels" })) return;
+export async function tagsToLabels(db: Db): Promise<void> {
   const labels = db.collection<LabelDoc>("labels");
   const queries = db.collection<{ _id: string; organizationId: string; tags?: string[] }>(
     "queries",
@@ -71,9 +68,6 @@ async function tagsToLabels(db: Db): Promise<void> {
     }
     await queries.bulkWrite(updates);
   }
-  await done.insertOne({ _id: "0800_labels", at: new Date().toISOString() }).catch((err) => {
-    if (!(err instanceof Error && /E11000|duplicate key/i.test(err.message))) throw err;
-  });
 }
 
 /** Labels in the `labels` collection. */

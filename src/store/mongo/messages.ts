@@ -1,3 +1,4 @@
+import { pageOffset } from "@/store/types.ts";
 import type { Filter } from "mongodb";
 import { ConflictError } from "@/errors.ts";
 import {
@@ -27,14 +28,15 @@ export async function ensureMessageIndexes(db: Db): Promise<void> {
   await messages.createIndex({ roomId: 1, seq: 1 }, { unique: true });
   await messages.createIndex({ roomId: 1, senderId: 1, clientMessageId: 1 }, { unique: true });
   await messages.createIndex({ roomId: 1, customerSeq: 1 });
-  await backfillCustomerSeqs(db);
+  await messages.createIndex({ organizationId: 1, senderId: 1 });
 }
 
 /**
  * Messages stored before notes existed have no `customerSeq`; theirs is their room seq (no note
- * came before them). Written once, at start, in batches, so range reads on it find them.
+ * came before them). Written in batches by the migration `0800_customer_seqs`, so range reads on
+ * it find them.
  */
-async function backfillCustomerSeqs(db: Db): Promise<void> {
+export async function backfillCustomerSeqs(db: Db): Promise<void> {
   const messages = db.collection<{ _id: string; seq: number }>("messages");
   for (;;) {
     const batch = await messages.find({ customerSeq: { $exists: false } })
@@ -170,6 +172,29 @@ export function mongoMessageRepository(db: Db): MessageRepository {
           returnDocument: "after",
         }),
       );
+    },
+    async listInRooms(orgId, roomIds, page) {
+      const q: Filter<Stored<Message>> = { organizationId: orgId, roomId: { $in: roomIds } };
+      const [docs, total] = await Promise.all([
+        messages.find(q).sort({ createdAt: -1, _id: -1 }).skip(pageOffset(page))
+          .limit(page.limit).toArray(),
+        messages.countDocuments(q),
+      ]);
+      return { data: docs.map(toMessage), total };
+    },
+    async moveSender(orgId, from, to) {
+      const result = await messages.updateMany(
+        { organizationId: orgId, senderId: from },
+        { $set: { senderId: to } },
+      );
+      return result.modifiedCount;
+    },
+    async eraseSender(orgId, senderId, marker) {
+      const result = await messages.updateMany(
+        { organizationId: orgId, senderId },
+        { $set: { text: marker, fileId: null } },
+      );
+      return result.modifiedCount;
     },
   };
 }
