@@ -108,6 +108,7 @@ export function createHub(
     };
     for (const conn of rooms.members(roomId)) {
       if (e.event === "user-typing" && e.data?.userId === conn.userId) continue;
+      if (conn.role === "Customer" && (e.data as { note?: unknown })?.note) continue;
       send(conn, conn.role === "Customer" ? customerText() : text);
     }
   });
@@ -157,7 +158,7 @@ export function createHub(
       return { messageId: message.id, seq, roomId: message.roomId, duplicate };
     },
     async typing(conn, data) {
-      await chat.typing(actor(conn), data.roomId, data.isTyping);
+      await chat.typing(actor(conn), data.roomId, data.isTyping, data.note);
       return {};
     },
     async "mark-read"(conn, data) {

@@ -19,7 +19,11 @@ import { resolveMentions } from "./mentions.ts";
 /** What travels on a room's bus channel; the hub forwards it to the sockets in the room. */
 export type RoomEvent =
   | { event: "message-received"; data: { message: Message; sender: { id: string; role: string } } }
-  | { event: "user-typing"; data: { userId: string; roomId: string; isTyping: boolean } }
+  | {
+    event: "user-typing";
+    /** `note`: typing a private note; the hub shows it to staff only. */
+    data: { userId: string; roomId: string; isTyping: boolean; note?: true };
+  }
   | {
     event: "message-read";
     /** `customerSeq` is the position in a customer's seqs, which the hub shows them instead. */
@@ -90,7 +94,8 @@ export interface ChatService {
    * room's last message (never down).
    */
   markRead(actor: Actor, roomId: string, seq: number): Promise<RoomRead>;
-  typing(actor: Actor, roomId: string, isTyping: boolean): Promise<void>;
+  /** Tells the room; typing a note (`note`) is for staff only, and only staff may. */
+  typing(actor: Actor, roomId: string, isTyping: boolean, note?: boolean): Promise<void>;
 }
 
 export function createChatService(
@@ -425,11 +430,12 @@ export function createChatService(
       ))[0] ?? null;
       return await advanceRead(room, actor.userId, at);
     },
-    async typing(actor, roomId, isTyping) {
-      const room = await writable(actor, roomId);
+    async typing(actor, roomId, isTyping, note = false) {
+      const room = note ? await readable(actor, roomId) : await writable(actor, roomId);
+      if (note) mayNote(actor, room);
       await publish(room, {
         event: "user-typing",
-        data: { userId: actor.userId, roomId, isTyping },
+        data: { userId: actor.userId, roomId, isTyping, ...(note ? { note: true as const } : {}) },
       });
     },
   };

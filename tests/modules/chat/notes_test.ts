@@ -204,3 +204,33 @@ Deno.test("a note's mentions notify each named staff member live; ?type=mention 
     await c.close();
   }
 });
+
+Deno.test("typing a note ({note: true}) shows to staff in the room, never to the customer", async () => {
+  const c = await conversation();
+  try {
+    const roomId = c.query.roomId as string;
+    const customer = await c.open(c.desk.token.Customer);
+    const agent = await c.open(c.agent.token);
+    const tl = await c.open(c.desk.token.TL);
+    for (const s of [customer, agent, tl]) await s.request("join-room", { roomId });
+    await agent.request("typing", { roomId, isTyping: true, note: true });
+    const seen = await tl.next("user-typing");
+    assert.deepEqual(seen.data, {
+      userId: c.agent.user.id,
+      roomId,
+      isTyping: true,
+      note: true,
+    });
+    // A plain typing after it reaches the customer; the note's never did.
+    await agent.request("typing", { roomId, isTyping: false });
+    const plain = await customer.next("user-typing");
+    assert.deepEqual(plain.data, { userId: c.agent.user.id, roomId, isTyping: false });
+    assert.equal(customer.frames.filter((f) => f.event === "user-typing").length, 1);
+    await assert.rejects(
+      customer.request("typing", { roomId, isTyping: true, note: true }),
+      /FORBIDDEN/,
+    );
+  } finally {
+    await c.close();
+  }
+});
