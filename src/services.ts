@@ -9,6 +9,16 @@ import { type AttachmentService, createAttachmentService } from "@/modules/chat/
 import { type ChatService, createChatService } from "@/modules/chat/service.ts";
 import { queryTimeline } from "@/modules/chat/timeline.ts";
 import { createEmailService, type EmailService } from "@/modules/email/service.ts";
+import { emailContactRecords } from "@/modules/email/contact_records.ts";
+import { chatContactRecords } from "@/modules/chat/contact_records.ts";
+import { type ContactService, createContactService } from "@/modules/contacts/service.ts";
+import {
+  createCustomFieldService,
+  type CustomFieldService,
+} from "@/modules/custom_fields/service.ts";
+import { notificationContactRecords } from "@/modules/notifications/contact_records.ts";
+import { queriesOfCustomer, queryContactRecords } from "@/modules/queries/contact_records.ts";
+import { callContactRecords } from "@/realtime/call_records.ts";
 import { createFaqService, type FaqService } from "@/modules/faq/service.ts";
 import { createLabelService, type LabelService } from "@/modules/labels/service.ts";
 import { createMacroService, type MacroService } from "@/modules/macros/service.ts";
@@ -61,6 +71,8 @@ export interface Services {
   hub: Hub;
   email: EmailService;
   reports: ReportService;
+  customFields: CustomFieldService;
+  contacts: ContactService;
   /** The SLA check, as its cron job runs it. */
   sla(): Promise<SlaRun>;
 }
@@ -99,7 +111,25 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const hub = endingSockets(createHub(deps, { chat, calls, presence }), tokens, deps.log);
   deps.onShutdown(() => hub.close());
 
-  const email = createEmailService(deps, { chat, queries, attachments });
+  const customFields = createCustomFieldService(deps);
+  const contacts = createContactService(withEvents, {
+    queries,
+    customFields,
+    tokens,
+    records: [
+      queryContactRecords(withEvents, routing),
+      chatContactRecords(deps, attachments),
+      emailContactRecords(
+        deps,
+        async (orgId, customerId) =>
+          (await queriesOfCustomer(deps, orgId, customerId)).map((q) => q.id),
+      ),
+      notificationContactRecords(deps),
+      callContactRecords(deps),
+    ],
+  });
+
+  const email = createEmailService(deps, { chat, queries, attachments, contacts });
   deps.onShutdown(() => email.settle());
   const reports = createReportService(deps);
 
@@ -137,6 +167,8 @@ export async function buildServices(deps: Deps): Promise<Services> {
     hub,
     email,
     reports,
+    customFields,
+    contacts,
     sla: () => checkSlas(withEvents),
   };
 }

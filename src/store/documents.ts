@@ -7,6 +7,7 @@ import type { Notification } from "@/modules/notifications/service.ts";
 import type { ReportSnapshot } from "@/modules/reports/service.ts";
 import type { Shift } from "@/modules/shifts/service.ts";
 import type { CallRecord } from "@/realtime/calls.ts";
+import type { CustomField } from "@/modules/custom_fields/service.ts";
 import type { PageRequest, PageResult } from "./types.ts";
 
 /** A small tenant-scoped resource kept as one document (notifications, FAQ entries, shifts). */
@@ -66,6 +67,7 @@ export interface DocumentTypes {
   mail_threads: MailThread;
   mail_outbox: OutgoingReply;
   macros: Macro;
+  custom_fields: CustomField;
 }
 
 /** The names of the document collections, so both adapters agree. */
@@ -83,5 +85,24 @@ export const documentCollections = [
   "mail_threads",
   "mail_outbox",
   "macros",
+  "custom_fields",
 ] as const;
 export type DocumentCollection = (typeof documentCollections)[number] & keyof DocumentTypes;
+
+/** Every document matching `where`, oldest first, read a page at a time. */
+export async function findAll<T extends TenantDocument>(
+  docs: Documents<T>,
+  orgId: string,
+  where: Where<T>,
+): Promise<T[]> {
+  const all: T[] = [];
+  for (let page = 1;; page++) {
+    const got = await docs.find(orgId, {
+      where,
+      sort: [["id" as keyof T & string, "asc"]],
+      page: { page, limit: 500 },
+    });
+    all.push(...got.data);
+    if (got.data.length === 0 || all.length >= got.total) return all;
+  }
+}

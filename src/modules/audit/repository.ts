@@ -22,6 +22,11 @@ export const auditActions = [
   "email_config.created",
   "email_config.updated",
   "email_config.removed",
+  "contact.created",
+  "contact.updated",
+  "contact.merged",
+  "contact.exported",
+  "contact.erased",
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 
@@ -33,7 +38,7 @@ export interface AuditEvent {
   action: AuditAction;
   actorId: string | null;
   actorRole: Role | null;
-  targetType: "user" | "organization" | "ip_rule" | "mailbox" | null;
+  targetType: "user" | "contact" | "organization" | "ip_rule" | "mailbox" | null;
   targetId: string | null;
   ip: string | null;
   details: Record<string, unknown>;

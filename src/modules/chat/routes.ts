@@ -6,34 +6,9 @@ import { actorOf } from "@/http/env.ts";
 import { fileHeaders } from "@/modules/uploads.ts";
 import { type AttachmentService, roomFileTypes } from "./attachments.ts";
 import { type ChatService, readSeqFor } from "./service.ts";
-import { messageFields, readFields } from "./schemas.ts";
+import { messageFields, MessageSchema, readFields } from "./schemas.ts";
 import { viewFor } from "./repository.ts";
 import { textLine } from "@/modules/text.ts";
-
-const MessageSchema = z.object({
-  id: z.string(),
-  roomId: z.string(),
-  seq: z.number().int(),
-  senderId: z.string(),
-  senderRole: z.string(),
-  type: z.enum(["text", "file", "system", "note"]),
-  text: z.string(),
-  fileId: z.string().nullable(),
-  clientMessageId: z.string(),
-  email: z.object({
-    status: z.enum(["queued", "sent", "failed", "received"]),
-    messageId: z.string().nullable(),
-    attempts: z.number().int(),
-    lastError: z.string().nullable(),
-    updatedAt: z.string(),
-  }).nullable(),
-  mentions: z.array(z.string()).optional().openapi({
-    description: "The staff a note mentions (notes only)",
-  }),
-  createdAt: z.string(),
-}).openapi("Message", {
-  description: "A customer sees no notes, and its seq counts only what it sees, with no gaps",
-});
 
 const RoomSchema = z.object({
   id: z.string(),

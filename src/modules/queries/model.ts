@@ -126,7 +126,8 @@ export interface QueryHistoryEntry {
     | "sla-breach"
     | "csat"
     /** A message a macro posted: `field` says reply or note, `to` is the message's id. */
-    | "message";
+    | "message"
+    | "customer-merged";
   field: string | null;
   from: unknown;
   to: unknown;

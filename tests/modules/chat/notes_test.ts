@@ -234,3 +234,36 @@ Deno.test("typing a note ({note: true}) shows to staff in the room, never to the
     await c.close();
   }
 });
+
+Deno.test("a contact's data export, made to hand to the customer, holds no note and their own seqs", async () => {
+  const c = await conversation();
+  try {
+    const { t, desk } = c;
+    const roomId = c.query.roomId as string;
+    const post = (token: string, json: unknown) =>
+      t.call("POST", `/api/v1/chat/rooms/${roomId}/messages`, { token, json });
+    await expectStatus(post(desk.token.Customer, { message: "my words" }), 201);
+    await expectStatus(post(c.agent.token, { message: "internal only", type: "note" }), 201);
+    await expectStatus(post(c.agent.token, { message: "to you" }), 201);
+    const exported = await expectStatus(
+      t.call("GET", `/api/v1/contacts/${desk.users.Customer.id}/export`, {
+        token: desk.token.Admin,
+      }),
+      200,
+    );
+    const messages = exported.messages as Seen[];
+    assert.equal(JSON.stringify(exported).includes("internal only"), false);
+    assert.ok(messages.some((m) => m.text === "to you"));
+    assert.ok(contiguous(messages.map((m) => m.seq)), `seqs ${messages.map((m) => m.seq)}`);
+    // Staff reading the contact's conversations see the note: it is theirs.
+    const staff = await expectStatus(
+      t.call("GET", `/api/v1/contacts/${desk.users.Customer.id}/conversations`, {
+        token: desk.token.Admin,
+      }),
+      200,
+    );
+    assert.ok(JSON.stringify(staff).includes("internal only"));
+  } finally {
+    await c.close();
+  }
+});
