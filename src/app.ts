@@ -18,6 +18,7 @@ import { authenticate } from "@/http/authenticate.ts";
 import type { Context } from "hono";
 import type { Services } from "@/services.ts";
 import { mountSupport } from "@/http/support.ts";
+import { mountWorkspace } from "@/http/workspace.ts";
 import { mountEmail } from "@/http/email.ts";
 import { mountReports } from "@/http/reports.ts";
 import { mountRealtime } from "@/http/realtime.ts";
@@ -94,6 +95,7 @@ function mountApi(app: OpenAPIHono<AppEnv>, deps: Deps, services: RouterServices
   guardPlatform(app, services.authenticate, services.organizations);
   mountIdentity(app, deps, services);
   mountSupport(app, deps, services);
+  mountWorkspace(app, services);
   mountEmail(app, deps, services);
   mountReports(app, deps, services);
   mountRealtime(app, deps, services);

@@ -13,6 +13,8 @@ export const errorStatus = {
   ORGANIZATION_DEACTIVATED: 409,
   METHOD_NOT_ALLOWED: 405,
   PAYLOAD_TOO_LARGE: 413,
+  /** Well-formed, but names something that is not there to use (a label, a mentioned user). */
+  UNPROCESSABLE: 422,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   INTERNAL: 500,

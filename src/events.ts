@@ -35,6 +35,7 @@ export interface EventCatalog {
   "csat.given": { query: Query };
   "sla.warned": { query: Query; target: SlaTarget };
   "sla.breached": { query: Query; target: SlaTarget };
+  /** Also a staff-only note (`message.type === "note"`): listeners facing the customer skip it. */
   "message.created": { message: Message; room: Room };
   "message.read": { roomId: string; userId: string; seq: number };
   "call.started": { call: CallRecord };

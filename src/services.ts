@@ -21,7 +21,9 @@ import { notificationContactRecords } from "@/modules/notifications/contact_reco
 import { queriesOfCustomer, queryContactRecords } from "@/modules/queries/contact_records.ts";
 import { callContactRecords } from "@/realtime/call_records.ts";
 import { createFaqService, type FaqService } from "@/modules/faq/service.ts";
-import { notifyQueryChanges } from "@/modules/notifications/listeners.ts";
+import { createLabelService, type LabelService } from "@/modules/labels/service.ts";
+import { createMacroService, type MacroService } from "@/modules/macros/service.ts";
+import { notifyMentions, notifyQueryChanges } from "@/modules/notifications/listeners.ts";
 import {
   createNotificationService,
   type NotificationService,
@@ -62,6 +64,8 @@ export interface Services {
   queries: QueryService;
   shifts: ShiftService;
   faq: FaqService;
+  labels: LabelService;
+  macros: MacroService;
   supportSettings: SupportSettingsService;
   chat: ChatService;
   attachments: AttachmentService;
@@ -101,7 +105,9 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const customFields = createCustomFieldService(deps);
   const queries = createQueryService(withEvents, { routing, chat, customFields });
   const shifts = createShiftService(deps, routing);
+  const macros = createMacroService(withEvents, { queries, chat, routing });
   const faq = createFaqService(deps);
+  const labels = createLabelService(deps);
   const supportSettings = createSupportSettingsService(deps);
 
   const calls = createCallService(withEvents, attachments);
@@ -136,6 +142,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
   events.on("message.created", ({ data }) => hub.offer(data.message));
   queryTimeline(events, deps, chat);
   notifyQueryChanges(events, deps, notifications);
+  notifyMentions(events, deps, notifications);
   trackReplies(events, queries);
   events.on("message.created", ({ data }) => email.replyTo(data.message, data.room));
   // An agent nobody can reach any more stops taking queries; theirs go back to the queue.
@@ -155,6 +162,8 @@ export async function buildServices(deps: Deps): Promise<Services> {
     queries,
     shifts,
     faq,
+    labels,
+    macros,
     supportSettings,
     chat,
     attachments,

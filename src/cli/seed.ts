@@ -18,6 +18,7 @@ import {
 import { newUser, type Role, type Skill, type User } from "@/modules/users/repository.ts";
 import { cliDeps, CliError, runCli } from "./common.ts";
 import { seedSupport } from "./seed_support.ts";
+import { seedWorkspace } from "./seed_workspace.ts";
 
 /** What the steps share: the demo tenant and everyone made so far. */
 export interface SeedContext {
@@ -86,7 +87,7 @@ export const seedPeople: SeedStep = async (ctx) => {
 };
 
 /** The steps run in order; each capability appends its own (queries, rooms, FAQ, ...). */
-export const seedSteps: SeedStep[] = [seedPeople, seedSupport];
+export const seedSteps: SeedStep[] = [seedPeople, seedSupport, seedWorkspace];
 
 /**
  * True when the store already holds an organization (and so tenant data). A SuperAdmin alone

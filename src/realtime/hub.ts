@@ -2,7 +2,7 @@ import type { Deps } from "@/deps.ts";
 import { channels } from "@/bus/bus.ts";
 import { AppError } from "@/errors.ts";
 import type { AuthContext } from "@/modules/auth/context.ts";
-import type { ChatService } from "@/modules/chat/service.ts";
+import { type ChatService, readSeqFor } from "@/modules/chat/service.ts";
 import type { Message } from "@/modules/chat/repository.ts";
 import { errorMessage } from "@/log.ts";
 import type { CallService } from "./calls.ts";
@@ -99,9 +99,17 @@ export function createHub(
       return;
     }
     const text = frame(e.event, e.data);
+    // A read position goes to a customer in their own seqs (which skip the notes).
+    let theirs: string | undefined;
+    const customerText = () => {
+      if (e.event !== "message-read") return text;
+      const { customerSeq, ...data } = e.data as { seq: number; customerSeq?: number };
+      return theirs ??= frame(e.event, { ...data, seq: customerSeq ?? data.seq });
+    };
     for (const conn of rooms.members(roomId)) {
       if (e.event === "user-typing" && e.data?.userId === conn.userId) continue;
-      send(conn, text);
+      if (conn.role === "Customer" && (e.data as { note?: unknown })?.note) continue;
+      send(conn, conn.role === "Customer" ? customerText() : text);
     }
   });
   const rooms = createRooms<Connection>(deps, roomChannels, send);
@@ -144,16 +152,18 @@ export function createHub(
         type: data.type,
         ...(data.fileId ? { fileId: data.fileId } : {}),
         ...(data.clientMessageId ? { clientMessageId: data.clientMessageId } : {}),
+        ...(data.mentions ? { mentions: data.mentions } : {}),
       });
-      return { messageId: message.id, seq: message.seq, roomId: message.roomId, duplicate };
+      const seq = conn.role === "Customer" ? message.customerSeq : message.seq;
+      return { messageId: message.id, seq, roomId: message.roomId, duplicate };
     },
     async typing(conn, data) {
-      await chat.typing(actor(conn), data.roomId, data.isTyping);
+      await chat.typing(actor(conn), data.roomId, data.isTyping, data.note);
       return {};
     },
     async "mark-read"(conn, data) {
       const read = await chat.markRead(actor(conn), data.roomId, data.seq);
-      return { roomId: read.roomId, seq: read.seq };
+      return { roomId: read.roomId, seq: readSeqFor(conn.role, read) };
     },
     async presence(conn, data) {
       await presence.setStatus(conn.orgId, conn.userId, data.status);

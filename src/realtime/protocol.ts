@@ -20,7 +20,9 @@ export const clientEvents = {
   "join-room": z.object({ roomId: Id, sinceSeq: z.number().int().min(0).optional() }).strict(),
   "leave-room": z.object({ roomId: Id }).strict(),
   "send-message": z.object({ roomId: Id, ...messageFields }).strict(),
-  "typing": z.object({ roomId: Id, isTyping: z.boolean() }).strict(),
+  /** `note`: typing a private note, shown to staff only. */
+  "typing": z.object({ roomId: Id, isTyping: z.boolean(), note: z.boolean().optional() })
+    .strict(),
   "mark-read": z.object({ roomId: Id, ...readFields }).strict(),
   "presence": z.object({ status: z.enum(["online", "away"]) }).strict(),
   "call-user": z.object({

@@ -1,6 +1,12 @@
 import type { Deps } from "@/deps.ts";
 import { channels as channelNames } from "@/bus/bus.ts";
-import { type Message, messageView, type Room } from "@/modules/chat/repository.ts";
+import {
+  customerView,
+  isNote,
+  type Message,
+  messageView,
+  type Room,
+} from "@/modules/chat/repository.ts";
 import type { Channels } from "./channels.ts";
 import { RoomFeed } from "./feed.ts";
 import { frame } from "./protocol.ts";
@@ -9,11 +15,15 @@ import { frame } from "./protocol.ts";
 export interface Reader {
   socket: WebSocket;
   userId: string;
+  /** A customer's socket never gets a note, and sees its own seqs (`customerSeq`). */
+  role: string;
 }
 
 /** Where a socket stands in a room: every seq up to `lastSeq` went out to it, in order. */
 interface Cursor {
   lastSeq: number;
+  /** The customer's seq at `lastSeq` (their position, for a customer's socket). */
+  customerSeq: number;
   /** Live messages go out as the feed emits them; otherwise a catch-up reads them from the store. */
   live: boolean;
   catching: Promise<void> | null;
@@ -31,11 +41,26 @@ export interface RoomState<C extends Reader> {
 }
 
 /** The frame of a message, built once however many sockets it goes to. */
-export const messageFrame = (message: Message) =>
+export const messageFrame = (message: Message, customer = false) =>
   frame("message-received", {
-    message: messageView(message),
+    message: customer ? customerView(message) : messageView(message),
     sender: { id: message.senderId, role: message.senderRole },
   });
+
+/**
+ * Moves the cursor past the message; the frame the socket gets for it, or null (a note, for a
+ * customer: passed over without a trace, their seqs have no hole for it).
+ */
+function pass(cursor: Cursor, customer: boolean, message: Message, frames: Frames) {
+  cursor.lastSeq = message.seq;
+  cursor.customerSeq = message.customerSeq;
+  if (!customer) return frames.staff ??= messageFrame(message);
+  if (isNote(message)) return null;
+  return frames.customer ??= messageFrame(message, true);
+}
+
+type Frames = { staff?: string; customer?: string };
+const isCustomer = (reader: Reader) => reader.role === "Customer";
 
 const page = 200;
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -78,7 +103,7 @@ export function createRooms<C extends Reader>(
   }
 
   function emit(state: RoomState<C>, message: Message) {
-    let text: string | undefined;
+    const frames: Frames = {};
     for (const [conn, cursor] of state.members) {
       if (!cursor.live || message.seq <= cursor.lastSeq) continue;
       if (
@@ -88,8 +113,8 @@ export function createRooms<C extends Reader>(
         void catchUp(conn, state, cursor);
         continue;
       }
-      cursor.lastSeq = message.seq;
-      send(conn, text ??= messageFrame(message));
+      const text = pass(cursor, isCustomer(conn), message, frames);
+      if (text) send(conn, text);
     }
   }
 
@@ -117,8 +142,8 @@ export function createRooms<C extends Reader>(
             }
             if ((++sent & 15) === 0 && !(await paced(conn))) return;
             if (!mine()) return;
-            cursor.lastSeq = m.seq;
-            conn.socket.send(messageFrame(m));
+            const text = pass(cursor, isCustomer(conn), m, {});
+            if (text) conn.socket.send(text);
           }
           if (cursor.lastSeq === before) {
             idle++;
@@ -162,6 +187,19 @@ export function createRooms<C extends Reader>(
     return state;
   }
 
+  /** The message a customer's seq names: theirs with that seq, or the last when past it. */
+  async function customerAt(state: RoomState<C>, customerSeq: number) {
+    if (customerSeq === 0) return null;
+    const [at] = await deps.store.messages.list(state.orgId, state.roomId, {
+      afterSeq: customerSeq - 1,
+      limit: 1,
+      customer: true,
+    });
+    return at?.customerSeq === customerSeq
+      ? at
+      : await deps.store.messages.last(state.orgId, state.roomId, { customer: true });
+  }
+
   async function leave(conn: C, roomId: string): Promise<void> {
     joined.get(conn)?.delete(roomId);
     const state = rooms.get(roomId);
@@ -172,21 +210,36 @@ export function createRooms<C extends Reader>(
   }
 
   return {
-    /** Joins the socket to the room from `sinceSeq` (else from now); resolves with its position. */
+    /**
+     * Joins the socket to the room from `sinceSeq` (else from now); resolves with its position.
+     * A customer's `sinceSeq` and position are in their own seqs.
+     */
     async join(conn: C, room: Room, sinceSeq?: number): Promise<number> {
       const state = rooms.get(room.id) ?? create(room);
-      const cursor: Cursor = { lastSeq: sinceSeq ?? 0, live: false, catching: null };
+      const customer = isCustomer(conn);
+      const cursor: Cursor = {
+        lastSeq: customer ? 0 : sinceSeq ?? 0,
+        customerSeq: 0,
+        live: false,
+        catching: null,
+      };
       state.members.set(conn, cursor);
       let mine = joined.get(conn);
       if (!mine) joined.set(conn, mine = new Set());
       mine.add(room.id);
       try {
         await state.ready;
-        if (sinceSeq === undefined) {
-          cursor.lastSeq = (await deps.store.messages.last(state.orgId, state.roomId))?.seq ?? 0;
+        const from = sinceSeq === undefined
+          ? await deps.store.messages.last(state.orgId, state.roomId)
+          : customer
+          ? await customerAt(state, sinceSeq)
+          : null;
+        if (from) {
+          cursor.lastSeq = from.seq;
+          cursor.customerSeq = from.customerSeq;
         }
         await catchUp(conn, state, cursor);
-        return cursor.lastSeq;
+        return customer ? cursor.customerSeq : cursor.lastSeq;
       } catch (err) {
         // A failed join leaves nothing behind: no cursor, no subscription, no room state.
         if (state.members.get(conn) === cursor) await leave(conn, room.id);

@@ -2,6 +2,7 @@ import type { Attachment } from "@/modules/chat/attachments.ts";
 import type { Room, RoomRead } from "@/modules/chat/repository.ts";
 import type { Mailbox, MailRecord, MailThread, OutgoingReply } from "@/modules/email/model.ts";
 import type { FaqEntry } from "@/modules/faq/service.ts";
+import type { Macro } from "@/modules/macros/model.ts";
 import type { Notification } from "@/modules/notifications/service.ts";
 import type { ReportSnapshot } from "@/modules/reports/service.ts";
 import type { Shift } from "@/modules/shifts/service.ts";
@@ -65,6 +66,7 @@ export interface DocumentTypes {
   mail_records: MailRecord;
   mail_threads: MailThread;
   mail_outbox: OutgoingReply;
+  macros: Macro;
   custom_fields: CustomField;
 }
 
@@ -82,6 +84,7 @@ export const documentCollections = [
   "mail_records",
   "mail_threads",
   "mail_outbox",
+  "macros",
   "custom_fields",
 ] as const;
 export type DocumentCollection = (typeof documentCollections)[number] & keyof DocumentTypes;

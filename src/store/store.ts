@@ -11,6 +11,7 @@ import type {
 import type { AgentStateRepository } from "@/modules/routing/repository.ts";
 import type { MessageRepository } from "@/modules/chat/repository.ts";
 import type { ReportRepository } from "@/modules/reports/repository.ts";
+import type { LabelRepository } from "@/modules/labels/repository.ts";
 import type { DocumentCollection, Documents, DocumentTypes } from "./documents.ts";
 
 /** Every repository, behind one handle; each capability adds its own. */
@@ -29,6 +30,7 @@ export interface Store {
   agentStates: AgentStateRepository;
   messages: MessageRepository;
   reports: ReportRepository;
+  labels: LabelRepository;
   /** The small resources kept as plain documents (notifications, FAQ, shifts, rooms…). */
   documents<N extends DocumentCollection>(name: N): Documents<DocumentTypes[N]>;
   /** Resolves when the store answers; rejects otherwise. */

@@ -128,6 +128,7 @@ export async function seedQueries(dataDir: string, count: number) {
       team: null,
       skill: null,
       tags: n % 10 === 0 ? ["vip"] : [],
+      labels: [],
       roomId: null,
       waitingOn: "agent",
       createdBy: admin.id,

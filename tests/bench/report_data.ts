@@ -114,6 +114,7 @@ export function* benchQueries(
       team: null,
       skill: null,
       tags: [],
+      labels: [],
       roomId: null,
       waitingOn: "agent",
       createdBy: `customer-${i % 500}`,

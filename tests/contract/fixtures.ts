@@ -78,6 +78,7 @@ export function aQuery(organizationId: string, overrides: Partial<Query> = {}): 
     team: null,
     skill: null,
     tags: [],
+    labels: [],
     roomId: null,
     waitingOn: "agent",
     createdBy: "customer-1",

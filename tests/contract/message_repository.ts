@@ -12,6 +12,7 @@ function aMessage(roomId: string, seq: number, overrides: Partial<Message> = {})
     organizationId: "o",
     roomId,
     seq,
+    customerSeq: seq,
     senderId: "u1",
     senderRole: "Customer",
     type: "text",
@@ -100,7 +101,7 @@ export function messageRepositoryContract(kind: StoreKind): void {
 
   storeTest(kind, "messages append gives the room's next seq; a repeat takes none", async (s) => {
     const unsequenced = (clientMessageId: string, roomId = "r1") => {
-      const { seq: _seq, ...rest } = aMessage(roomId, 0, { clientMessageId });
+      const { seq: _seq, customerSeq: _c, ...rest } = aMessage(roomId, 0, { clientMessageId });
       return rest;
     };
     const first = await s.messages.append(unsequenced("c1"));
@@ -120,7 +121,7 @@ export function messageRepositoryContract(kind: StoreKind): void {
     "messages append at once: consecutive seqs, a repeat alone refused",
     async (s) => {
       const unsequenced = (clientMessageId: string) => {
-        const { seq: _seq, ...rest } = aMessage("r1", 0, { clientMessageId });
+        const { seq: _seq, customerSeq: _c, ...rest } = aMessage("r1", 0, { clientMessageId });
         return rest;
       };
       await s.messages.append(unsequenced("c0"));
@@ -145,7 +146,7 @@ export function messageRepositoryContract(kind: StoreKind): void {
 
   storeTest(kind, "messages append: a repeat racing its original leaves no gap", async (s) => {
     const unsequenced = (clientMessageId: string) => {
-      const { seq: _seq, ...rest } = aMessage("r1", 0, { clientMessageId });
+      const { seq: _seq, customerSeq: _c, ...rest } = aMessage("r1", 0, { clientMessageId });
       return rest;
     };
     for (let round = 0; round < 5; round++) {
@@ -163,11 +164,47 @@ export function messageRepositoryContract(kind: StoreKind): void {
     assert.equal(new Set(stored.map((m) => m.clientMessageId)).size, 10);
   });
 
+  storeTest(kind, "messages append: notes take a room seq, never a customer seq", async (s) => {
+    const append = (type: Message["type"], clientMessageId: string) => {
+      const { seq: _s, customerSeq: _c, ...rest } = aMessage("r1", 0, { type, clientMessageId });
+      return s.messages.append(rest);
+    };
+    await s.messages.insert(aMessage("r1", 1, { clientMessageId: "old" }));
+    const kinds = ["note", "text", "note", "note", "text", "note"] as const;
+    const stored = [];
+    for (const [i, type] of kinds.entries()) stored.push(await append(type, `k${i}`));
+    assert.deepEqual(stored.map((m) => [m.seq, m.customerSeq]), [
+      [2, 1],
+      [3, 2],
+      [4, 2],
+      [5, 2],
+      [6, 3],
+      [7, 3],
+    ]);
+    const seen = await s.messages.list("o", "r1", { afterSeq: 0, limit: 10, customer: true });
+    assert.deepEqual(seen.map((m) => [m.seq, m.customerSeq]), [[1, 1], [3, 2], [6, 3]]);
+    assert.deepEqual(
+      (await s.messages.list("o", "r1", { afterSeq: 1, limit: 1, customer: true }))
+        .map((m) => m.seq),
+      [3],
+    );
+    assert.deepEqual(
+      (await s.messages.list("o", "r1", { beforeSeq: 3, limit: 5, customer: true }))
+        .map((m) => m.customerSeq),
+      [1, 2],
+    );
+    assert.equal((await s.messages.last("o", "r1"))?.seq, 7);
+    assert.equal((await s.messages.last("o", "r1", { customer: true }))?.seq, 6);
+    const lasts = await s.messages.lastOf("o", ["r1"], { customer: true });
+    assert.deepEqual(lasts.map((m) => m.seq), [6]);
+    assert.equal((await s.messages.list("o", "r1", { afterSeq: 0, limit: 10 })).length, 7);
+  });
+
   storeTest(kind, "messages append with markRead raises the sender's read position", async (s) => {
     const reads = s.documents("room_reads");
     const id = roomReadId("r1", "u1");
     const append = (clientMessageId: string, markRead: boolean) => {
-      const { seq: _seq, ...rest } = aMessage("r1", 0, { clientMessageId });
+      const { seq: _seq, customerSeq: _c, ...rest } = aMessage("r1", 0, { clientMessageId });
       return s.messages.append(rest, { markRead });
     };
     await append("c1", false);
@@ -179,6 +216,7 @@ export function messageRepositoryContract(kind: StoreKind): void {
       roomId: "r1",
       userId: "u1",
       seq: 2,
+      customerSeq: 2,
       at: second.createdAt,
     });
     await reads.update("o", id, { seq: 9 });

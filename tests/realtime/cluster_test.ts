@@ -329,3 +329,39 @@ redisTest(
     }
   },
 );
+
+redisTest(
+  "a mention in a note on instance A reaches the mentioned user's socket on B",
+  async () => {
+    const c = await twoInstances();
+    try {
+      const tlToken = await login(c.b, c.desk.users.TL.email);
+      const tl = await c.open(1, tlToken);
+      const customer = await c.open(0, c.desk.token.Customer);
+      await customer.request("join-room", { roomId: c.query.roomId });
+      const note = await expectStatus(
+        c.a.call("POST", `/api/v1/chat/rooms/${c.query.roomId}/messages`, {
+          token: c.agent.token,
+          json: { message: "@TL user please check the refund", type: "note" },
+        }),
+        201,
+      );
+      const live = await tl.next("notification", (d) => d.type === "mention");
+      assert.equal((live.data.data as Record<string, string>).messageId, note.id);
+      const found = await expectStatus(
+        c.b.call("GET", "/api/v1/notifications?type=mention", { token: tlToken }),
+        200,
+      );
+      assert.equal(found.data[0].id, live.data.id);
+      // The customer in the same room on A got nothing of it.
+      await customer.request("send-message", { roomId: c.query.roomId, message: "still there?" });
+      await customer.next(
+        "message-received",
+        (d) => (d.message as { text: string }).text === "still there?",
+      );
+      assert.equal(JSON.stringify(customer.frames).includes("refund"), false);
+    } finally {
+      await c.close();
+    }
+  },
+);

@@ -31,6 +31,28 @@ async function tenantB(t: T) {
     t.call("POST", "/api/v1/faq", { token: b.token.TL, json: { question: "B?", answer: "B!" } }),
     201,
   );
+  const label = await expectStatus(
+    t.call("POST", "/api/v1/labels", { token: b.token.Admin, json: { name: "B only" } }),
+    201,
+  );
+  await expectStatus(
+    t.call("PUT", `/api/v1/queries/${query.id}`, {
+      token: b.token.Admin,
+      json: { labels: [label.id] },
+    }),
+    200,
+  );
+  const macro = await expectStatus(
+    t.call("POST", "/api/v1/macros", {
+      token: b.token.Admin,
+      json: {
+        name: "B's macro",
+        visibility: "organization",
+        steps: [{ type: "labels", add: [label.id] }],
+      },
+    }),
+    201,
+  );
   const notes = await expectStatus(
     t.call("GET", "/api/v1/notifications", { token: agent.token }),
     200,
@@ -74,6 +96,8 @@ async function tenantB(t: T) {
       message: message.id as string,
       file: file.id as string,
       faq: faq.id as string,
+      label: label.id as string,
+      macro: macro.id as string,
       notification: notes.data[0].id as string,
       call: call.id,
       agent: agent.user.id,
@@ -94,6 +118,7 @@ async function snapshot(t: T, b: Desk, roomId: string) {
     messages: await s.messages.list(org, roomId, { afterSeq: 0, limit: 100 }),
     states: await s.agentStates.list(org),
     org: await s.organizations.findById(org),
+    labels: await s.labels.list(org, all),
     users: await s.users.list(org, { withMerged: true }, all),
     docs: await Promise.all(
       ([
@@ -104,6 +129,7 @@ async function snapshot(t: T, b: Desk, roomId: string) {
         "room_reads",
         "calls",
         "attachments",
+        "macros",
         "custom_fields",
       ] as const)
         .map((name) => s.documents(name).find(org, { sort: [], page: all })),
@@ -133,6 +159,13 @@ function routesOnB(
     ["GET", `/api/v1/faq/${ids.faq}`],
     ["PUT", `/api/v1/faq/${ids.faq}`, { answer: "pwned" }],
     ["DELETE", `/api/v1/faq/${ids.faq}`],
+    ["GET", `/api/v1/labels/${ids.label}`],
+    ["PUT", `/api/v1/labels/${ids.label}`, { name: "pwned" }],
+    ["DELETE", `/api/v1/labels/${ids.label}`],
+    ["GET", `/api/v1/macros/${ids.macro}`],
+    ["PUT", `/api/v1/macros/${ids.macro}`, { name: "pwned" }],
+    ["DELETE", `/api/v1/macros/${ids.macro}`],
+    ["POST", `${q}/macros/${ids.macro}`],
     ["GET", `${room}/messages`],
     ["POST", `${room}/messages`, { message: "pwned" }],
     ["PUT", `${room}/read`, { seq: 99 }],
@@ -164,6 +197,22 @@ function ownRoutes(ids: Awaited<ReturnType<typeof tenantB>>["ids"]) {
     ["PUT", "/api/v1/notifications/read-all"],
     ["GET", "/api/v1/faq?q=B"],
     ["POST", "/api/v1/faq", { question: "A?", answer: "A!" }],
+    ["GET", "/api/v1/labels"],
+    ["GET", "/api/v1/macros"],
+    ["POST", "/api/v1/macros", {
+      name: "x",
+      visibility: "personal",
+      steps: [{ type: "labels", add: [ids.label] }],
+    }],
+    ["POST", "/api/v1/labels", { name: "B only" }],
+    ["GET", `/api/v1/queries?label=${ids.label}`],
+    ["GET", "/api/v1/queries?label=B only"],
+    ["POST", "/api/v1/queries", {
+      title: "x",
+      description: "y",
+      customerId: ids.customer,
+      labels: [ids.label],
+    }],
     ["GET", `/api/v1/shifts?userId=${ids.agent}`],
     ["POST", "/api/v1/shifts/clock-in"],
     ["POST", "/api/v1/shifts/clock-out"],
@@ -221,6 +270,17 @@ const covered = new Set([
   "get /api/v1/faq/{id}",
   "put /api/v1/faq/{id}",
   "delete /api/v1/faq/{id}",
+  "get /api/v1/labels",
+  "post /api/v1/labels",
+  "get /api/v1/labels/{id}",
+  "put /api/v1/labels/{id}",
+  "delete /api/v1/labels/{id}",
+  "get /api/v1/macros",
+  "post /api/v1/macros",
+  "get /api/v1/macros/{id}",
+  "put /api/v1/macros/{id}",
+  "delete /api/v1/macros/{id}",
+  "post /api/v1/queries/{id}/macros/{macroId}",
   "get /api/v1/chat/rooms",
   "post /api/v1/chat/rooms",
   "get /api/v1/chat/rooms/{roomId}/messages",
@@ -330,6 +390,8 @@ Deno.test("support matrix: covers every support, chat and call route in /openapi
       "FAQ",
       "Chat",
       "Calls",
+      "Labels",
+      "Macros",
       "Contacts",
       "Custom fields",
     ]);
@@ -342,6 +404,37 @@ Deno.test("support matrix: covers every support, chat and call route in /openapi
       }
     }
     assert.deepEqual(missing, []);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("support matrix: another organization's label is refused on one's own queries (422), never listed", async () => {
+  const t = await testApp();
+  try {
+    const a = await aDesk(t);
+    const { ids } = await tenantB(t);
+    const mine = await openQuery(a);
+    const res = await t.call("PUT", `/api/v1/queries/${mine.id}`, {
+      token: a.token.Admin,
+      json: { labels: [ids.label] },
+    });
+    assert.equal(res.status, 422, await res.text());
+    const byId = await expectStatus(
+      t.call("GET", `/api/v1/queries?label=${ids.label}`, { token: a.token.Admin }),
+      200,
+    );
+    assert.equal(byId.meta.total, 0);
+    const run = await t.call("POST", `/api/v1/queries/${mine.id}/macros/${ids.macro}`, {
+      token: a.token.Admin,
+    });
+    assert.equal(run.status, 404, "another organization's macro is not there to run");
+    await run.body?.cancel();
+    const labels = await expectStatus(
+      t.call("GET", "/api/v1/labels", { token: a.token.Admin }),
+      200,
+    );
+    assert.deepEqual(labels.data, []);
   } finally {
     await t.close();
   }

@@ -2,7 +2,7 @@ import type { Deps } from "@/deps.ts";
 import { type ContactRecords, erasedMarker } from "@/modules/contacts/model.ts";
 import { findAll } from "@/store/documents.ts";
 import type { AttachmentService } from "./attachments.ts";
-import { messageView } from "./repository.ts";
+import { customerView, isNote } from "./repository.ts";
 
 /** Every message of the rooms, oldest first, read a page at a time. */
 async function allMessages(deps: Pick<Deps, "store">, orgId: string, roomIds: string[]) {
@@ -41,7 +41,9 @@ export function chatContactRecords(
       const files = await attachments.ofContact(orgId, contactId, roomIds);
       return {
         rooms: roomIds,
-        messages: (await allMessages(deps, orgId, roomIds)).map(messageView),
+        // Made to hand to the customer: no private note, and the seqs they know.
+        messages: (await allMessages(deps, orgId, roomIds)).filter((m) => !isNote(m))
+          .map(customerView),
         files: files.map((f) => ({
           id: f.id,
           name: f.name,

@@ -1,8 +1,11 @@
 import type { Role } from "@/modules/users/repository.ts";
 import type { PageRequest, PageResult } from "@/store/types.ts";
 
-export const messageTypes = ["text", "file", "system"] as const;
+export const messageTypes = ["text", "file", "system", "note"] as const;
 export type MessageType = (typeof messageTypes)[number];
+
+/** Whether a message is for staff only: a private note, never shown to the room's customer. */
+export const isNote = (m: Pick<Message, "type">) => m.type === "note";
 
 /** A conversation: a query's (its customer and the staff on it) or a direct staff room. */
 export interface Room {
@@ -34,6 +37,11 @@ export interface Message {
   roomId: string;
   /** Position in the room, from 1, with no gaps between stored messages. */
   seq: number;
+  /**
+   * Position among the messages a customer sees (every one but notes), from 1, with no gaps: a
+   * note keeps its predecessor's. Customers see it as their `seq`, so their view has no hole.
+   */
+  customerSeq: number;
   senderId: string;
   senderRole: Role | "system";
   type: MessageType;
@@ -42,14 +50,29 @@ export interface Message {
   /** The sender's id for this message: a retry with the same id stores nothing new. */
   clientMessageId: string;
   email: EmailDelivery | null;
+  /** Staff a note names (ids); absent on other messages. */
+  mentions?: string[];
   createdAt: string;
 }
 
 /** A message as clients see it, over REST and the socket alike: without its organization. */
-export type MessageView = Omit<Message, "organizationId">;
+export type MessageView = Omit<Message, "organizationId" | "customerSeq">;
 
-export function messageView({ organizationId: _org, ...view }: Message): MessageView {
+/** Staff's view of a message: its room seq. */
+export function messageView(
+  { organizationId: _org, customerSeq: _c, ...view }: Message,
+): MessageView {
   return view;
+}
+
+/** A customer's view of a (non-note) message: their own seq, which skips the notes. */
+export function customerView(message: Message): MessageView {
+  return { ...messageView(message), seq: message.customerSeq };
+}
+
+/** The view of a message for a caller of `role`. */
+export function viewFor(role: string): (message: Message) => MessageView {
+  return role === "Customer" ? customerView : messageView;
 }
 
 /** The last read position of a member in a room (the `room_reads` documents). */
@@ -59,11 +82,20 @@ export interface RoomRead {
   roomId: string;
   userId: string;
   seq: number;
+  /** The customer's seq at `seq` (absent on positions stored before notes: then equal). */
+  customerSeq?: number;
   at: string;
 }
 
 /** The id of a member's read position in a room. */
 export const roomReadId = (roomId: string, userId: string) => `${roomId}:${userId}`;
+
+/** Who reads: staff see every message; a customer never a note. */
+export interface Audience {
+  customer?: boolean;
+}
+
+export type MessageRange = { afterSeq?: number; beforeSeq?: number; limit: number } & Audience;
 
 /** Messages by room, in sequence. */
 export interface MessageRepository {
@@ -72,7 +104,10 @@ export interface MessageRepository {
    * the sender's read position up to it, in one write where the store allows. ConflictError,
    * with nothing stored, when the sender's clientMessageId is already stored.
    */
-  append(message: Omit<Message, "seq">, options?: { markRead?: boolean }): Promise<Message>;
+  append(
+    message: Omit<Message, "seq" | "customerSeq">,
+    options?: { markRead?: boolean },
+  ): Promise<Message>;
   /** Stores the message; ConflictError when its seq or the sender's clientMessageId is taken. */
   insert(message: Message): Promise<Message>;
   findByClientId(
@@ -82,21 +117,20 @@ export interface MessageRepository {
     clientMessageId: string,
   ): Promise<Message | null>;
   findById(orgId: string, id: string): Promise<Message | null>;
-  /** Messages after `afterSeq` ascending, or before `beforeSeq` (the latest ones) ascending. */
-  list(
-    orgId: string,
-    roomId: string,
-    range: { afterSeq?: number; beforeSeq?: number; limit: number },
-  ): Promise<Message[]>;
-  /** The room's last message, or null. */
-  last(orgId: string, roomId: string): Promise<Message | null>;
+  /**
+   * Messages after `afterSeq` ascending, or before `beforeSeq` (the latest ones) ascending. With
+   * `customer`, only what a customer sees (no notes), the range counted in `customerSeq`.
+   */
+  list(orgId: string, roomId: string, range: MessageRange): Promise<Message[]>;
+  /** The room's last message (with `customer`, the last one that is not a note), or null. */
+  last(orgId: string, roomId: string, audience?: Audience): Promise<Message | null>;
   /**
    * Moves a member's read position up to `read.seq`, never down: the position after, and whether
    * it moved. ConflictError when it keeps changing underneath.
    */
   raiseRead(read: RoomRead): Promise<{ read: RoomRead; raised: boolean }>;
   /** The last message of each of the rooms that has one (in no particular order). */
-  lastOf(orgId: string, roomIds: string[]): Promise<Message[]>;
+  lastOf(orgId: string, roomIds: string[], audience?: Audience): Promise<Message[]>;
   setEmail(orgId: string, id: string, email: EmailDelivery): Promise<Message | null>;
   /** Messages of these rooms, newest first, paged with a total. */
   listInRooms(orgId: string, roomIds: string[], page: PageRequest): Promise<PageResult<Message>>;

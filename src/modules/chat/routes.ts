@@ -5,9 +5,9 @@ import { requirePermission } from "@/http/rbac.ts";
 import { actorOf } from "@/http/env.ts";
 import { fileHeaders } from "@/modules/uploads.ts";
 import { type AttachmentService, roomFileTypes } from "./attachments.ts";
-import type { ChatService } from "./service.ts";
+import { type ChatService, readSeqFor } from "./service.ts";
 import { messageFields, MessageSchema, readFields } from "./schemas.ts";
-import { messageView } from "./repository.ts";
+import { viewFor } from "./repository.ts";
 import { textLine } from "@/modules/text.ts";
 
 const RoomSchema = z.object({
@@ -60,11 +60,13 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
         },
       }),
       async (c) => {
-        const rooms = await chat.rooms(actorOf(c));
+        const actor = actorOf(c);
+        const rooms = await chat.rooms(actor);
+        const view = viewFor(actor.role);
         return c.json({
           data: rooms.map((r) => ({
             ...withoutOrg(r),
-            lastMessage: r.lastMessage ? messageView(r.lastMessage) : null,
+            lastMessage: r.lastMessage ? view(r.lastMessage) : null,
           })),
         }, 200);
       },
@@ -119,12 +121,13 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
       }),
       async (c) => {
         const q = c.req.valid("query");
-        const messages = await chat.messages(actorOf(c), c.req.valid("param").roomId, {
+        const actor = actorOf(c);
+        const messages = await chat.messages(actor, c.req.valid("param").roomId, {
           limit: q.limit,
           ...(q.afterSeq !== undefined ? { afterSeq: q.afterSeq } : {}),
           ...(q.beforeSeq !== undefined ? { beforeSeq: q.beforeSeq } : {}),
         });
-        return c.json({ data: messages.map(messageView) }, 200);
+        return c.json({ data: messages.map(viewFor(actor.role)) }, 200);
       },
     )
     .openapi(
@@ -143,17 +146,20 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
           201: jsonResponse(MessageSchema, "Stored and sent"),
           200: jsonResponse(MessageSchema, "Already stored under this clientMessageId"),
           ...common,
+          422: errors[422],
         },
       }),
       async (c) => {
         const b = c.req.valid("json");
-        const { message, duplicate } = await chat.send(actorOf(c), c.req.valid("param").roomId, {
+        const actor = actorOf(c);
+        const { message, duplicate } = await chat.send(actor, c.req.valid("param").roomId, {
           text: b.message,
           type: b.type,
           ...(b.fileId ? { fileId: b.fileId } : {}),
           ...(b.clientMessageId ? { clientMessageId: b.clientMessageId } : {}),
+          ...(b.mentions ? { mentions: b.mentions } : {}),
         });
-        return c.json(messageView(message), duplicate ? 200 : 201);
+        return c.json(viewFor(actor.role)(message), duplicate ? 200 : 201);
       },
     )
     .openapi(
@@ -177,12 +183,13 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
         },
       }),
       async (c) => {
+        const actor = actorOf(c);
         const read = await chat.markRead(
-          actorOf(c),
+          actor,
           c.req.valid("param").roomId,
           c.req.valid("json").seq,
         );
-        return c.json({ roomId: read.roomId, seq: read.seq }, 200);
+        return c.json({ roomId: read.roomId, seq: readSeqFor(actor.role, read) }, 200);
       },
     )
     .openapi(

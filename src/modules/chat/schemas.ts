@@ -3,9 +3,12 @@ import { z } from "@hono/zod-openapi";
 /** What a client sends to post a message: the same over REST and the socket's `send-message`. */
 export const messageFields = {
   message: z.string().min(1).max(20_000),
-  type: z.enum(["text", "file"]).default("text"),
+  /** A note is for staff only: never shown to the customer, never mailed. */
+  type: z.enum(["text", "file", "note"]).default("text"),
   fileId: z.string().min(1).max(64).optional(),
   clientMessageId: z.string().min(1).max(100).optional(),
+  /** Staff a note names, by id (and `@name` in the text); only with type note. */
+  mentions: z.array(z.string().min(1).max(64)).max(50).optional(),
 };
 
 /** A read position: the same over REST (`PUT …/read`) and the socket's `mark-read`. */
@@ -18,7 +21,7 @@ export const MessageSchema = z.object({
   seq: z.number().int(),
   senderId: z.string(),
   senderRole: z.string(),
-  type: z.enum(["text", "file", "system"]),
+  type: z.enum(["text", "file", "system", "note"]),
   text: z.string(),
   fileId: z.string().nullable(),
   clientMessageId: z.string(),
@@ -29,5 +32,10 @@ export const MessageSchema = z.object({
     lastError: z.string().nullable(),
     updatedAt: z.string(),
   }).nullable(),
+  mentions: z.array(z.string()).optional().openapi({
+    description: "The staff a note mentions (notes only)",
+  }),
   createdAt: z.string(),
-}).openapi("Message");
+}).openapi("Message", {
+  description: "A customer sees no notes, and its seq counts only what it sees, with no gaps",
+});

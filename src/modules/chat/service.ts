@@ -14,21 +14,37 @@ import {
 } from "./repository.ts";
 import type { Attachment, AttachmentService } from "./attachments.ts";
 import { openStatuses } from "@/modules/queries/model.ts";
+import { resolveMentions } from "./mentions.ts";
 
 /** What travels on a room's bus channel; the hub forwards it to the sockets in the room. */
 export type RoomEvent =
   | { event: "message-received"; data: { message: Message; sender: { id: string; role: string } } }
-  | { event: "user-typing"; data: { userId: string; roomId: string; isTyping: boolean } }
-  | { event: "message-read"; data: { roomId: string; userId: string; seq: number } };
+  | {
+    event: "user-typing";
+    /** `note`: typing a private note; the hub shows it to staff only. */
+    data: { userId: string; roomId: string; isTyping: boolean; note?: true };
+  }
+  | {
+    event: "message-read";
+    /** `customerSeq` is the position in a customer's seqs, which the hub shows them instead. */
+    data: { roomId: string; userId: string; seq: number; customerSeq: number };
+  };
 
 export interface NewMessage {
   text: string;
   type?: Exclude<MessageType, "system">;
   fileId?: string | null;
   clientMessageId?: string;
+  /** Staff a note names, by id (besides the `@name`s in its text); notes only. */
+  mentions?: string[];
 }
 
 export type { RoomRead };
+
+/** A read position in the caller's seqs: a customer's count only what they see. */
+export function readSeqFor(role: Role, read: RoomRead): number {
+  return role === "Customer" ? read.customerSeq ?? read.seq : read.seq;
+}
 
 export type RoomSummary = Room & { lastMessage: Message | null; unread: number };
 
@@ -73,9 +89,13 @@ export interface ChatService {
     from?: { id: string; role: Role | "system" },
     options?: { clientMessageId?: string; fileId?: string | null; type?: MessageType },
   ): Promise<Message>;
-  /** Moves the caller's read position up to `seq`, clamped to the room's last message (never down). */
+  /**
+   * Moves the caller's read position up to `seq` (a customer's: in their seqs), clamped to the
+   * room's last message (never down).
+   */
   markRead(actor: Actor, roomId: string, seq: number): Promise<RoomRead>;
-  typing(actor: Actor, roomId: string, isTyping: boolean): Promise<void>;
+  /** Tells the room; typing a note (`note`) is for staff only, and only staff may. */
+  typing(actor: Actor, roomId: string, isTyping: boolean, note?: boolean): Promise<void>;
 }
 
 export function createChatService(
@@ -156,6 +176,7 @@ export function createChatService(
     type: MessageType;
     fileId: string | null;
     clientMessageId: string;
+    mentions?: string[];
   }, markRead = false) {
     return await store.messages.append({
       id: deps.ids.next(),
@@ -168,6 +189,7 @@ export function createChatService(
       fileId: input.fileId,
       clientMessageId: input.clientMessageId,
       email: null,
+      ...(input.mentions ? { mentions: input.mentions } : {}),
       createdAt: now(),
     }, { markRead });
   }
@@ -187,24 +209,46 @@ export function createChatService(
     }, { message, room });
   }
 
-  /** Moves a member's read position forward (never back) and tells the room. */
-  async function advanceRead(room: Room, userId: string, seq: number) {
+  /** Moves a member's read position forward (never back) to `at`, and tells the room. */
+  async function advanceRead(room: Room, userId: string, at: Message | null) {
+    const seq = at?.seq ?? 0;
+    const customerSeq = at?.customerSeq ?? 0;
     const { read, raised } = await store.messages.raiseRead({
       id: roomReadId(room.id, userId),
       organizationId: room.organizationId,
       roomId: room.id,
       userId,
       seq,
+      customerSeq,
       at: now(),
     });
     if (raised) {
-      await publish(room, { event: "message-read", data: { roomId: room.id, userId, seq } });
+      await publish(room, {
+        event: "message-read",
+        data: { roomId: room.id, userId, seq, customerSeq },
+      });
       await deps.events.emit("message.read", {
         organizationId: room.organizationId,
         actorId: userId,
       }, { roomId: room.id, userId, seq });
     }
     return read;
+  }
+
+  /** The room's last message a reader of `role` sees. */
+  const lastFor = (room: Room, role: Role) =>
+    store.messages.last(room.organizationId, room.id, { customer: role === "Customer" });
+
+  /** Who may write a note here: staff, in a query's room they may read. */
+  function mayNote(actor: Actor, room: Room) {
+    if (!can(actor.role, "chat.note")) {
+      throw new AppError("FORBIDDEN", `Role ${actor.role} may not write notes`);
+    }
+    if (room.kind !== "query") {
+      throw new AppError("VALIDATION_FAILED", "Request validation failed", {
+        details: [{ path: "type", message: "notes belong in a query's room" }],
+      });
+    }
   }
 
   const service: ChatService = {
@@ -288,27 +332,42 @@ export function createChatService(
       }
       // Last messages and read positions of all the rooms at once, not two reads per room.
       const ids = found.map((room) => room.id);
+      const customer = actor.role === "Customer";
       const [lastMessages, readPositions] = await Promise.all([
-        store.messages.lastOf(actor.orgId, ids),
+        store.messages.lastOf(actor.orgId, ids, { customer }),
         reads.getMany(actor.orgId, ids.map((id) => roomReadId(id, actor.userId))),
       ]);
       const lastByRoom = new Map(lastMessages.map((m) => [m.roomId, m]));
-      const readByRoom = new Map(readPositions.map((r) => [r.roomId, r.seq]));
+      const readByRoom = new Map(readPositions.map((r) => [r.roomId, readSeqFor(actor.role, r)]));
       return found.map((room) => {
         const lastMessage = lastByRoom.get(room.id) ?? null;
+        const lastSeq = (customer ? lastMessage?.customerSeq : lastMessage?.seq) ?? 0;
         return {
           ...room,
           lastMessage,
-          unread: Math.max(0, (lastMessage?.seq ?? 0) - (readByRoom.get(room.id) ?? 0)),
+          unread: Math.max(0, lastSeq - (readByRoom.get(room.id) ?? 0)),
         };
       });
     },
     async messages(actor, roomId, range) {
       await readable(actor, roomId);
-      return await store.messages.list(actor.orgId, roomId, range);
+      return await store.messages.list(actor.orgId, roomId, {
+        ...range,
+        customer: actor.role === "Customer",
+      });
     },
     async send(actor, roomId, input) {
-      const room = await writable(actor, roomId);
+      const note = input.type === "note";
+      const room = note ? await readable(actor, roomId) : await writable(actor, roomId);
+      if (note) mayNote(actor, room);
+      else if (input.mentions?.length) {
+        throw new AppError("UNPROCESSABLE", "Only notes mention staff", {
+          details: [{ path: "mentions", message: "send the message with type note" }],
+        });
+      }
+      const mentions = note
+        ? await resolveMentions(deps, room.organizationId, input.text, input.mentions ?? [])
+        : undefined;
       if ((input.type ?? "text") === "file") {
         const file = input.fileId ? await fileOf(actor.orgId, input.fileId) : null;
         if (!file || file.scope !== "room" || file.scopeId !== room.id) {
@@ -326,6 +385,7 @@ export function createChatService(
           type: input.type ?? "text",
           fileId: input.fileId ?? null,
           clientMessageId,
+          ...(mentions ? { mentions } : {}),
         }, true);
       } catch (err) {
         // A retry (or a retry racing its original): the stored one is answered, once.
@@ -366,14 +426,23 @@ export function createChatService(
     async markRead(actor, roomId, seq) {
       const room = await readable(actor, roomId);
       // A position past the room's last message would hide messages sent later: clamp it.
-      const last = (await store.messages.last(room.organizationId, room.id))?.seq ?? 0;
-      return await advanceRead(room, actor.userId, Math.min(seq, last));
+      const customer = actor.role === "Customer";
+      const last = await lastFor(room, actor.role);
+      const lastSeq = (customer ? last?.customerSeq : last?.seq) ?? 0;
+      const target = Math.min(seq, lastSeq);
+      const at = target === 0 ? null : target === lastSeq ? last : (await store.messages.list(
+        room.organizationId,
+        room.id,
+        { afterSeq: target - 1, limit: 1, customer },
+      ))[0] ?? null;
+      return await advanceRead(room, actor.userId, at);
     },
-    async typing(actor, roomId, isTyping) {
-      const room = await writable(actor, roomId);
+    async typing(actor, roomId, isTyping, note = false) {
+      const room = note ? await readable(actor, roomId) : await writable(actor, roomId);
+      if (note) mayNote(actor, room);
       await publish(room, {
         event: "user-typing",
-        data: { userId: actor.userId, roomId, isTyping },
+        data: { userId: actor.userId, roomId, isTyping, ...(note ? { note: true as const } : {}) },
       });
     },
   };

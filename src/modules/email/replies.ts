@@ -5,7 +5,7 @@ import type { AttachmentService } from "@/modules/chat/attachments.ts";
 import type { Outbound } from "@/net/egress.ts";
 import { sendSmtp } from "@/mail/smtp.ts";
 import { errorMessage } from "@/log.ts";
-import type { Message, Room } from "@/modules/chat/repository.ts";
+import { isNote, type Message, type Room } from "@/modules/chat/repository.ts";
 import type { OutgoingReply } from "./model.ts";
 import { type EmailRepository, recordId } from "./repository.ts";
 import { ownMessageIdPrefix } from "./importer.ts";
@@ -41,7 +41,8 @@ export async function queueReply(
   room: Room,
 ): Promise<OutgoingReply | null> {
   const { deps, repo } = ctx;
-  if (!room.queryId || message.email || message.type === "system") return null;
+  // A note is for staff only: it never leaves by mail.
+  if (!room.queryId || message.email || message.type === "system" || isNote(message)) return null;
   if (message.senderRole === "Customer" || message.senderRole === "system") return null;
   const orgId = room.organizationId;
   const query = await deps.store.queries.findById(orgId, room.queryId);

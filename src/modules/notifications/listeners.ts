@@ -2,6 +2,7 @@ import type { Deps } from "@/deps.ts";
 import type { Events } from "@/events.ts";
 import { type Query, slaTargetNames } from "@/modules/queries/model.ts";
 import type { NotificationService } from "./service.ts";
+import { isNote } from "@/modules/chat/repository.ts";
 
 /**
  * Tells the people of a query what changed: `query-updated` live to its customer and assignee,
@@ -72,4 +73,32 @@ async function teamLeads(deps: Pick<Deps, "store">, query: Query): Promise<strin
   });
   const sameTeam = all.data.filter((u) => assignee?.team && u.team === assignee.team);
   return (sameTeam.length ? sameTeam : all.data).map((u) => u.id);
+}
+
+/** Each staff member a note mentions gets a `mention` notification, live on every instance. */
+export function notifyMentions(
+  events: Events,
+  deps: Pick<Deps, "store">,
+  notifications: NotificationService,
+): void {
+  events.on("message.created", async ({ data: { message, room } }) => {
+    if (!isNote(message) || !message.mentions?.length) return;
+    const query = room.queryId
+      ? await deps.store.queries.findById(room.organizationId, room.queryId)
+      : null;
+    const author = await deps.store.users.findById(room.organizationId, message.senderId);
+    for (const userId of message.mentions) {
+      if (userId === message.senderId) continue;
+      await notifications.notify(room.organizationId, userId, {
+        type: "mention",
+        title: `${author?.name ?? "Someone"} mentioned you${query ? ` on ${query.reference}` : ""}`,
+        body: message.text.slice(0, 200),
+        data: {
+          roomId: room.id,
+          messageId: message.id,
+          ...(query ? { queryId: query.id } : {}),
+        },
+      });
+    }
+  });
 }

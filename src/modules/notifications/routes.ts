@@ -28,8 +28,14 @@ export function notificationRoutes(notifications: NotificationService) {
         path: "/",
         tags,
         security: bearer,
-        summary: "My notifications, unread first, newest first",
-        request: { query: PageQuery.strict() },
+        summary: "My notifications, unread first, newest first; ?type=mention for mentions",
+        request: {
+          query: PageQuery.extend({
+            type: z.string().min(1).max(50).optional().openapi({
+              description: "Only this type: mention, query-assigned, sla-warning, sla-breach",
+            }),
+          }).strict(),
+        },
         responses: {
           200: jsonResponse(
             pageOf(NotificationSchema).extend({
@@ -46,9 +52,9 @@ export function notificationRoutes(notifications: NotificationService) {
         },
       }),
       async (c) => {
-        const page = c.req.valid("query");
+        const { type, ...page } = c.req.valid("query");
         const [result, unread] = await Promise.all([
-          notifications.list(c.get("orgId"), c.get("auth").userId, page),
+          notifications.list(c.get("orgId"), c.get("auth").userId, page, type ? { type } : {}),
           notifications.unreadCount(c.get("orgId"), c.get("auth").userId),
         ]);
         return c.json({

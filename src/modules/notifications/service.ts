@@ -33,7 +33,13 @@ export interface NotificationService {
   ): Promise<Notification>;
   /** Pushes a live event to users (not stored): `query-assigned`, `query-updated`, … */
   push(userIds: Iterable<string>, event: string, data: unknown): Promise<void>;
-  list(orgId: string, userId: string, page: PageRequest): Promise<PageResult<Notification>>;
+  /** The user's notifications (of one `type`, when given), unread first, newest first. */
+  list(
+    orgId: string,
+    userId: string,
+    page: PageRequest,
+    filter?: { type?: string },
+  ): Promise<PageResult<Notification>>;
   unreadCount(orgId: string, userId: string): Promise<number>;
   markRead(orgId: string, userId: string, id: string): Promise<Notification>;
   markAllRead(orgId: string, userId: string): Promise<number>;
@@ -68,9 +74,9 @@ export function createNotificationService(
       return notification;
     },
     push,
-    list(orgId, userId, page) {
+    list(orgId, userId, page, filter = {}) {
       return docs.find(orgId, {
-        where: { userId },
+        where: filter.type ? { userId, type: filter.type } : { userId },
         sort: [["read", "asc"], ["createdAt", "desc"]],
         page,
       });

@@ -1,4 +1,5 @@
 import type { Events } from "@/events.ts";
+import { isNote } from "@/modules/chat/repository.ts";
 import type { QueryService } from "./service.ts";
 
 /**
@@ -7,7 +8,8 @@ import type { QueryService } from "./service.ts";
  */
 export function trackReplies(events: Events, queries: QueryService): void {
   events.on("message.created", async ({ data: { message, room } }) => {
-    if (!room.queryId) return;
+    // A note is between staff: it neither answers the customer nor waits on the agent.
+    if (!room.queryId || isNote(message)) return;
     if (message.senderRole === "Customer") {
       await queries.customerReplied(room.organizationId, room.queryId);
     } else if (message.senderRole !== "system") {

@@ -82,7 +82,10 @@ export interface Query {
   team: string | null;
   /** The skill (category) an agent needs to take it. */
   skill: string | null;
+  /** Free-text tags, kept for older clients; labels (`labels`) are the organization's set. */
   tags: string[];
+  /** Ids of the organization's labels it carries (names come from `GET /labels`). */
+  labels: string[];
   roomId: string | null;
   waitingOn: WaitingOn;
   createdBy: string;
@@ -125,6 +128,8 @@ export interface QueryHistoryEntry {
     | "sla-warning"
     | "sla-breach"
     | "csat"
+    /** A message a macro posted: `field` says reply or note, `to` is the message's id. */
+    | "message"
     | "customer-merged";
   field: string | null;
   from: unknown;

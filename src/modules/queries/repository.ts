@@ -10,6 +10,8 @@ export interface QueryFilter {
   customerId?: string;
   source?: QuerySource;
   tag?: string;
+  /** Carrying this label (its id). */
+  label?: string;
   team?: string;
   skill?: string;
   createdFrom?: string;
@@ -90,6 +92,8 @@ export interface QueryRepository {
   unansweredSince(orgId: string, before: string, limit: number): Promise<Query[]>;
   /** Active queries of one assignee. */
   activeOf(orgId: string, userId: string): Promise<Query[]>;
+  /** Takes a deleted label off every query of the organization; how many carried it. */
+  removeLabel(orgId: string, labelId: string): Promise<number>;
 }
 
 export interface QueryHistoryRepository {

@@ -36,6 +36,7 @@ const one = (description: string) => ({
   200: jsonResponse(QuerySchema, description),
   ...common,
   409: errors[409],
+  422: errors[422],
 });
 
 /** `/queries`: the ticket lifecycle. Mounted behind requireAuth and tenant. */
@@ -64,6 +65,7 @@ export function queryRoutes(queries: QueryService, clock: Clock) {
         if (q.assignedTo) filter.assignedTo = q.assignedTo === "none" ? null : q.assignedTo;
         if (q.source) filter.source = q.source;
         if (q.tag) filter.tag = q.tag;
+        if (q.label) filter.label = q.label;
         if (q.team) filter.team = q.team;
         if (q.skill) filter.skill = q.skill;
         if (q.customerId) filter.customerId = q.customerId;
@@ -95,7 +97,11 @@ export function queryRoutes(queries: QueryService, clock: Clock) {
           "offered at once to a free agent with its skill, or waits in the queue.",
         middleware: [requirePermission("queries.create")] as const,
         request: { body: jsonBody(CreateQueryBody) },
-        responses: { 201: jsonResponse(QuerySchema, "The new query"), ...common },
+        responses: {
+          201: jsonResponse(QuerySchema, "The new query"),
+          ...common,
+          422: errors[422],
+        },
       }),
       async (c) => {
         return c.json(await queries.create(actorOf(c), defined(c.req.valid("json"))), 201);
@@ -119,7 +125,7 @@ export function queryRoutes(queries: QueryService, clock: Clock) {
         path: "/{id}",
         tags,
         security: bearer,
-        summary: "Edit title, description, tags, skill, team or who it waits on",
+        summary: "Edit title, description, tags, labels, skill, team or who it waits on",
         middleware: [requirePermission("queries.work")] as const,
         request: { params: IdParam, body: jsonBody(EditQueryBody) },
         responses: one("The edited query"),

@@ -32,7 +32,12 @@ export const QuerySchema = z.object({
   assignedTo: z.string().nullable(),
   team: z.string().nullable(),
   skill: z.string().nullable(),
-  tags: z.array(z.string()),
+  tags: z.array(z.string()).openapi({
+    description: "Free-text tags, kept for older clients; prefer labels",
+  }),
+  labels: z.array(z.string()).openapi({
+    description: "Ids of the organization's labels it carries (GET /labels names them)",
+  }),
   roomId: z.string().nullable(),
   waitingOn: z.enum(["agent", "customer"]),
   createdBy: z.string(),
@@ -83,12 +88,18 @@ export const CreateQueryBody = z.object({
   team: Name.nullable().optional(),
   tags: z.array(Tag).max(20).optional(),
   customFields: CustomValuesBody.optional(),
+  labels: z.array(z.string().min(1).max(64)).max(20).optional().openapi({
+    description: "Label ids from the organization's set (422 for any other); staff only",
+  }),
 }).strict();
 
 export const EditQueryBody = z.object({
   title: textLine(200).optional(),
   description: Text(10_000).optional(),
   tags: z.array(Tag).max(20).optional(),
+  labels: z.array(z.string().min(1).max(64)).max(20).optional().openapi({
+    description: "Label ids from the organization's set (422 for any other); staff only",
+  }),
   skill: Name.nullable().optional(),
   team: Name.nullable().optional(),
   waitingOn: z.enum(["agent", "customer"]).optional().openapi({
@@ -146,6 +157,9 @@ export const ListQueriesQuery = PageQuery.extend({
   }),
   source: z.enum(sources).optional(),
   tag: Tag.optional(),
+  label: z.string().trim().min(1).max(64).optional().openapi({
+    description: "Carrying this label (its id or its name)",
+  }),
   team: Name.optional(),
   skill: Name.optional(),
   customerId: z.string().min(1).max(64).optional(),

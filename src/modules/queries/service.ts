@@ -22,7 +22,8 @@ import type { QueryFilter, QueryPatch, QuerySort } from "./repository.ts";
 import type { Events } from "@/events.ts";
 import { queryHistoryRecorder } from "./history.ts";
 import type { ChatService } from "@/modules/chat/service.ts";
-import { slaDueTimes, supportSettings } from "./settings.ts";
+import { slaDueTimes, type SupportSettings, supportSettings } from "./settings.ts";
+import { knownLabels, labelNamed } from "@/modules/labels/service.ts";
 
 export interface NewQuery {
   title: string;
@@ -35,12 +36,15 @@ export interface NewQuery {
   team?: string | null;
   tags?: string[];
   customFields?: CustomValuesInput;
+  /** Label ids from the organization's set; staff only. */
+  labels?: string[];
 }
 
 export interface QueryEdit {
   title?: string;
   description?: string;
   tags?: string[];
+  labels?: string[];
   skill?: string | null;
   team?: string | null;
   waitingOn?: WaitingOn;
@@ -151,6 +155,15 @@ export function createQueryService(
     return customer;
   }
 
+  /** Labels a caller sets: staff only, each from the organization's set (else 422). */
+  async function labelsFor(actor: Actor, ids: string[] | undefined) {
+    if (ids === undefined) return undefined;
+    if (actor.role === "Customer") {
+      throw new AppError("FORBIDDEN", "Customers may not label queries");
+    }
+    return await knownLabels(deps, actor.orgId, ids);
+  }
+
   /** Applies a change only if the query is still as read; 409 when someone changed it first. */
   async function change(query: Query, patch: QueryPatch): Promise<Query> {
     const updated = await store.queries.update(
@@ -168,6 +181,7 @@ export function createQueryService(
   const service: QueryService = {
     async create(actor, input) {
       const customer = await customerOf(actor, input.customerId);
+      const labels = await labelsFor(actor, input.labels);
       const org = await store.organizations.findById(actor.orgId);
       if (!org) throw notFound("Organization", actor.orgId);
       const priority = input.priority ?? "Medium";
@@ -202,6 +216,7 @@ export function createQueryService(
         team: input.team ?? null,
         skill: input.skill ?? null,
         tags: [...new Set(input.tags ?? [])],
+        labels: labels ?? [],
         roomId: room.id,
         waitingOn: "agent",
         createdBy: actor.userId,
@@ -250,6 +265,12 @@ export function createQueryService(
           field.raw,
         );
       }
+      if (filter.label !== undefined) {
+        // By id or name; a label the organization does not have matches nothing.
+        const label = await labelNamed(deps, actor.orgId, filter.label);
+        if (!label) return { data: [], total: 0 };
+        scoped.label = label.id;
+      }
       if (actor.role === "Customer") scoped.customerId = actor.userId;
       if (actor.role === "Agent") {
         scoped.agentView = { userId: actor.userId, skills: await agentSkills(actor) };
@@ -268,10 +289,21 @@ export function createQueryService(
     async edit(actor, id, edit) {
       const query = await visible(actor, id);
       mayWork(actor, query);
+      const labels = await labelsFor(actor, edit.labels);
+      const wanted: QueryEdit = labels ? { ...edit, labels } : edit;
       const patch: QueryPatch = {};
       const changed: [string, unknown, unknown][] = [];
-      for (const key of ["title", "description", "tags", "skill", "team", "waitingOn"] as const) {
-        const value = edit[key];
+      const fields = [
+        "title",
+        "description",
+        "tags",
+        "labels",
+        "skill",
+        "team",
+        "waitingOn",
+      ] as const;
+      for (const key of fields) {
+        const value = wanted[key];
         if (value === undefined || JSON.stringify(value) === JSON.stringify(query[key])) continue;
         Object.assign(patch, { [key]: value });
         changed.push([key, query[key], value]);
@@ -315,13 +347,7 @@ export function createQueryService(
           { details: { from: query.status, to: status, allowed } },
         );
       }
-      const at = now();
-      const patch: QueryPatch = { status };
-      if (status === "In Progress" && query.status === "Assigned" && !query.firstResponseAt) {
-        patch.firstResponseAt = at;
-      }
-      if (status === "Resolved") Object.assign(patch, { resolvedAt: at, slaPausedAt: null });
-      if (status === "Closed") patch.closedAt = at;
+      const patch = statusChange(query, status, now());
       const reopening = query.status === "Resolved" && status === "In Progress";
       if (reopening) {
         Object.assign(patch, { resolvedAt: null, waitingOn: "agent" });
@@ -362,27 +388,7 @@ export function createQueryService(
       const query = await visible(actor, id);
       if (query.priority === priority) return query;
       const org = await store.organizations.findById(actor.orgId);
-      const settings = supportSettings(org!);
-      const before = slaDueTimes(settings, query.priority, query.createdAt);
-      const after = slaDueTimes(settings, priority, query.createdAt);
-      // Keep time already paused (waiting on the customer) added to the new targets.
-      const shift = (due: string | null, old: string, next: string) =>
-        due === null ? null : new Date(Date.parse(next) + Date.parse(due) - Date.parse(old))
-          .toISOString();
-      const updated = await change(query, {
-        priority,
-        priorityRank: priorityRank[priority],
-        firstResponseDueAt: shift(
-          query.firstResponseDueAt,
-          before.firstResponseDueAt,
-          after.firstResponseDueAt,
-        ),
-        resolutionDueAt: shift(
-          query.resolutionDueAt,
-          before.resolutionDueAt,
-          after.resolutionDueAt,
-        ),
-      });
+      const updated = await change(query, priorityChange(query, priority, supportSettings(org!)));
       await record(updated, actor.userId, {
         action: "priority",
         field: "priority",
@@ -490,6 +496,40 @@ export function createQueryService(
   }
 
   return service;
+}
+
+/** A new priority and the SLA targets it sets, keeping time already paused added to them. */
+export function priorityChange(
+  query: Query,
+  priority: Priority,
+  settings: SupportSettings,
+): QueryPatch {
+  const before = slaDueTimes(settings, query.priority, query.createdAt);
+  const after = slaDueTimes(settings, priority, query.createdAt);
+  const shift = (due: string | null, old: string, next: string) =>
+    due === null ? null : new Date(Date.parse(next) + Date.parse(due) - Date.parse(old))
+      .toISOString();
+  return {
+    priority,
+    priorityRank: priorityRank[priority],
+    firstResponseDueAt: shift(
+      query.firstResponseDueAt,
+      before.firstResponseDueAt,
+      after.firstResponseDueAt,
+    ),
+    resolutionDueAt: shift(query.resolutionDueAt, before.resolutionDueAt, after.resolutionDueAt),
+  };
+}
+
+/** The fields a status change sets besides the status (times of first response, resolution…). */
+export function statusChange(query: Query, status: QueryStatus, at: string): QueryPatch {
+  const patch: QueryPatch = { status };
+  if (status === "In Progress" && query.status === "Assigned" && !query.firstResponseAt) {
+    patch.firstResponseAt = at;
+  }
+  if (status === "Resolved") Object.assign(patch, { resolvedAt: at, slaPausedAt: null });
+  if (status === "Closed") patch.closedAt = at;
+  return patch;
 }
 
 /** Stops the SLA clock while waiting on the customer; restarting moves the targets on. */

@@ -53,11 +53,19 @@ export const permissions = {
   "shifts.read": supervisorRoles,
   "faq.read": staffRoles,
   "faq.manage": leadRoles,
+  "labels.read": staffRoles,
+  "labels.manage": leadRoles,
+  /** See, run and keep personal macros. */
+  "macros.use": answeringRoles,
+  /** Keep the organization's macros. */
+  "macros.manage": leadRoles,
   "chat.read": [...staffRoles, "Customer"],
   /** Read every query room of the organization, not only those of one's own queries. */
   "chat.oversee": supervisorRoles,
   "chat.write": [...answeringRoles, "Customer"],
   "chat.direct": answeringRoles,
+  /** Write a private note (staff only, never shown to the customer) in a query's room. */
+  "chat.note": staffRoles,
   "calls.make": [...answeringRoles, "Customer"],
   "email.manage": ["SuperAdmin", "Admin"],
   "contacts.read": staffRoles,

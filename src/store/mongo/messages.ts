@@ -2,6 +2,8 @@ import { pageOffset } from "@/store/types.ts";
 import type { Filter } from "mongodb";
 import { ConflictError } from "@/errors.ts";
 import {
+  type Audience,
+  isNote,
   type Message,
   type MessageRepository,
   type RoomRead,
@@ -25,14 +27,37 @@ export async function ensureMessageIndexes(db: Db): Promise<void> {
   const messages = db.collection("messages");
   await messages.createIndex({ roomId: 1, seq: 1 }, { unique: true });
   await messages.createIndex({ roomId: 1, senderId: 1, clientMessageId: 1 }, { unique: true });
+  await messages.createIndex({ roomId: 1, customerSeq: 1 });
   await messages.createIndex({ organizationId: 1, senderId: 1 });
 }
+
+/**
+ * Messages stored before notes existed have no `customerSeq`; theirs is their room seq (no note
+ * came before them). Written in batches by the migration `0800_customer_seqs`, so range reads on
+ * it find them.
+ */
+export async function backfillCustomerSeqs(db: Db): Promise<void> {
+  const messages = db.collection<{ _id: string; seq: number }>("messages");
+  for (;;) {
+    const batch = await messages.find({ customerSeq: { $exists: false } })
+      .project<{ _id: string; seq: number }>({ seq: 1 }).limit(500).toArray();
+    if (batch.length === 0) return;
+    await messages.bulkWrite(batch.map((m) => ({
+      updateOne: { filter: { _id: m._id }, update: { $set: { customerSeq: m.seq } } },
+    })));
+  }
+}
+
+/** What a customer sees: every message but the notes. */
+const visibleTo = (audience: Audience): Filter<Stored<Message>> =>
+  audience.customer ? { type: { $ne: "note" as const } } : {};
 
 export function mongoMessageRepository(db: Db): MessageRepository {
   const messages = collection<Message>(db, "messages");
   const reads = mongoDocuments<RoomRead>(db, "room_reads");
-  const one = (doc: Stored<Message> | null) => doc ? fromStored<Message>(doc) : null;
-  const conflict = (m: Omit<Message, "seq">) => `Message ${m.clientMessageId} is already stored`;
+  const one = (doc: Stored<Message> | null) => doc ? toMessage(doc) : null;
+  const conflict = (m: Omit<Message, "seq" | "customerSeq">) =>
+    `Message ${m.clientMessageId} is already stored`;
 
   async function insert(message: Message): Promise<Message> {
     try {
@@ -62,9 +87,9 @@ export function mongoMessageRepository(db: Db): MessageRepository {
     throw new ConflictError("Read position changed meanwhile; retry");
   }
 
-  async function last(orgId: string, roomId: string): Promise<Message | null> {
-    const [doc] = await messages.find({ organizationId: orgId, roomId }).sort({ seq: -1 })
-      .limit(1).toArray();
+  async function last(orgId: string, roomId: string, audience: Audience = {}) {
+    const [doc] = await messages.find({ organizationId: orgId, roomId, ...visibleTo(audience) })
+      .sort({ seq: -1 }).limit(1).toArray();
     return one(doc ?? null);
   }
 
@@ -74,10 +99,15 @@ export function mongoMessageRepository(db: Db): MessageRepository {
       // The seq is taken by the insert itself: the room's last + 1, kept unique by the
       // (roomId, seq) index. There is no counter to move first, so neither a repeat racing its
       // original nor an instance dying half-way leaves a gap (FerretDB has no transactions).
-      let seq = ((await last(organizationId, roomId))?.seq ?? 0) + 1;
+      // The customer seq follows from the predecessor, which the unique seq makes exactly `last`.
+      const next = (prev: Message | null) => ({
+        seq: (prev?.seq ?? 0) + 1,
+        customerSeq: (prev?.customerSeq ?? 0) + (isNote(message) ? 0 : 1),
+      });
+      let { seq, customerSeq } = next(await last(organizationId, roomId));
       for (let attempt = 0;; attempt++) {
         try {
-          await messages.insertOne(toStored({ ...message, seq }));
+          await messages.insertOne(toStored({ ...message, seq, customerSeq }));
           break;
         } catch (err) {
           if (!isDuplicateKey(err)) throw err;
@@ -87,10 +117,10 @@ export function mongoMessageRepository(db: Db): MessageRepository {
           if (attempt >= appendAttempts) {
             throw new ConflictError(`Room ${roomId} is too busy right now; retry`);
           }
-          seq = ((await last(organizationId, roomId))?.seq ?? 0) + 1;
+          ({ seq, customerSeq } = next(await last(organizationId, roomId)));
         }
       }
-      const stored: Message = { ...message, seq };
+      const stored: Message = { ...message, seq, customerSeq };
       if (options.markRead) {
         await raiseRead({
           id: roomReadId(roomId, senderId),
@@ -98,6 +128,7 @@ export function mongoMessageRepository(db: Db): MessageRepository {
           roomId,
           userId: senderId,
           seq,
+          customerSeq,
           at: message.createdAt,
         });
       }
@@ -113,9 +144,10 @@ export function mongoMessageRepository(db: Db): MessageRepository {
       return one(await messages.findOne({ _id: id, organizationId: orgId }));
     },
     async list(orgId, roomId, range) {
-      const q: Filter<Stored<Message>> = { organizationId: orgId, roomId };
+      const q: Filter<Stored<Message>> = { organizationId: orgId, roomId, ...visibleTo(range) };
+      const field = range.customer ? "customerSeq" : "seq";
       if (range.afterSeq !== undefined || range.beforeSeq !== undefined) {
-        q.seq = {
+        q[field] = {
           ...(range.afterSeq !== undefined ? { $gt: range.afterSeq } : {}),
           ...(range.beforeSeq !== undefined ? { $lt: range.beforeSeq } : {}),
         };
@@ -123,15 +155,15 @@ export function mongoMessageRepository(db: Db): MessageRepository {
       const latest = range.afterSeq === undefined;
       const docs = await messages.find(q).sort({ seq: latest ? -1 : 1 }).limit(range.limit)
         .toArray();
-      const list = docs.map((d) => fromStored<Message>(d));
+      const list = docs.map(toMessage);
       return latest ? list.reverse() : list;
     },
     last,
     raiseRead,
-    async lastOf(orgId, roomIds) {
+    async lastOf(orgId, roomIds, audience = {}) {
       // One query per room, all in flight at once: the subset of MongoDB that FerretDB runs has
       // no $max accumulator to pick each room's last in one aggregation.
-      const found = await Promise.all(roomIds.map((roomId) => last(orgId, roomId)));
+      const found = await Promise.all(roomIds.map((roomId) => last(orgId, roomId, audience)));
       return found.filter((m): m is Message => m !== null);
     },
     async setEmail(orgId, id, email) {
@@ -148,7 +180,7 @@ export function mongoMessageRepository(db: Db): MessageRepository {
           .limit(page.limit).toArray(),
         messages.countDocuments(q),
       ]);
-      return { data: docs.map((d) => fromStored<Message>(d)), total };
+      return { data: docs.map(toMessage), total };
     },
     async moveSender(orgId, from, to) {
       const result = await messages.updateMany(
@@ -165,4 +197,11 @@ export function mongoMessageRepository(db: Db): MessageRepository {
       return result.modifiedCount;
     },
   };
+}
+
+/** A stored message; one from before notes existed has its room seq as its customer seq. */
+function toMessage(doc: Stored<Message>): Message {
+  const message = fromStored<Message>(doc);
+  message.customerSeq ??= message.seq;
+  return message;
 }

@@ -1,5 +1,7 @@
 import type { Db } from "./db.ts";
 import { isDuplicateKey } from "./db.ts";
+import { tagsToLabels } from "./labels.ts";
+import { backfillCustomerSeqs } from "./messages.ts";
 
 /** One versioned change to the stored data, applied once per database. */
 export interface MongoMigration {
@@ -36,6 +38,10 @@ export const mongoMigrations: MongoMigration[] = [
       }
     },
   },
+  // Messages from before notes get their customer seq (their room seq: no note came before).
+  { name: "0800_customer_seqs", up: backfillCustomerSeqs },
+  // Today's query tags become the organizations' labels, every value kept.
+  { name: "0800_labels", up: tagsToLabels },
 ];
 
 const claimStaleMs = 5 * 60_000;

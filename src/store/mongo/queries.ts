@@ -56,6 +56,7 @@ export async function ensureQueryIndexes(db: Db): Promise<void> {
     priorityRank: -1,
     createdAt: 1,
   });
+  await queries.createIndex({ organizationId: 1, labels: 1 });
   await queries.createIndex({ status: 1, firstResponseDueAt: 1 });
   await queries.createIndex({ status: 1, resolutionDueAt: 1 });
   await db.collection("query_history").createIndex({ organizationId: 1, queryId: 1, at: 1 });
@@ -81,6 +82,7 @@ function filterQuery(orgId: string, f: QueryFilter): Filter<QueryDoc> {
   if (f.team !== undefined) q.team = f.team;
   if (f.skill !== undefined) q.skill = f.skill;
   if (f.tag !== undefined) q.tags = f.tag;
+  if (f.label !== undefined) q.labels = f.label;
   if (f.createdFrom !== undefined || f.createdTo !== undefined) {
     q.createdAt = {
       ...(f.createdFrom !== undefined ? { $gte: f.createdFrom } : {}),
@@ -251,6 +253,13 @@ export function mongoQueryRepository(db: Db): QueryRepository {
         { createdAt: 1 },
         10_000,
       );
+    },
+    async removeLabel(orgId, labelId) {
+      const { modifiedCount } = await queries.updateMany(
+        { organizationId: orgId, labels: labelId },
+        { $pull: { labels: labelId } },
+      );
+      return modifiedCount;
     },
   };
 }

@@ -21,6 +21,7 @@ import { mongoDocuments } from "./documents.ts";
 import { ensureMessageIndexes, mongoMessageRepository } from "./messages.ts";
 import { documentCollections } from "@/store/documents.ts";
 import { ensureReportIndexes, mongoReportRepository } from "./reports.ts";
+import { ensureLabelIndexes, mongoLabelRepository } from "./labels.ts";
 import { migrateMongo } from "./migrations.ts";
 
 /** Collections and unique indexes each repository needs, ensured at start. */
@@ -32,6 +33,7 @@ const ensureIndexes = [
   ensureAuthSecretIndexes,
   ensureRevocationIndexes,
   ensureQueryIndexes,
+  ensureLabelIndexes,
   ensureMessageIndexes,
   ensureReportIndexes,
 ];
@@ -66,6 +68,7 @@ export async function openMongoStore(uri: string, dbName?: string): Promise<Stor
     documents: (name) => mongoDocuments(db, name),
     messages: mongoMessageRepository(db),
     reports: mongoReportRepository(db),
+    labels: mongoLabelRepository(db),
     async ping() {
       await db.command({ ping: 1 });
     },

@@ -1,4 +1,5 @@
 import {
+  isNote,
   type Message,
   type MessageRepository,
   type RoomRead,
@@ -18,7 +19,7 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
   // The room's last seq, from the (room_id, seq) index: under the write lock of the
   // transaction, one more is the next (messages are never deleted, so none is reused).
   const lastSeq = db.prepare(
-    "SELECT seq FROM messages WHERE room_id = ? ORDER BY seq DESC LIMIT 1",
+    "SELECT seq, customer_seq FROM messages WHERE room_id = ? ORDER BY seq DESC LIMIT 1",
   );
   // The `room_reads` document, raised and never lowered.
   const raiseRead = db.prepare(
@@ -30,7 +31,9 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
   const readOf = db.prepare(
     "SELECT doc FROM documents WHERE collection = 'room_reads' AND id = ? AND org_id = ?",
   );
-  const one = (row: unknown) => row ? docOf<Message>(row as Row) : null;
+  const one = (row: unknown) => row ? toMessage(row as Row) : null;
+  /** Only what a customer sees: no notes (`type` and `customer_seq` are columns of 0800). */
+  const visible = "type IS NOT 'note'";
   return {
     async append(message, options = {}) {
       const { id, organizationId, roomId, ...rest } = message;
@@ -38,8 +41,10 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
         // One transaction, one commit: the seq, the message and the read position; a refused
         // message takes no seq.
         return transaction(db, () => {
-          const seq = Number((lastSeq.get(roomId) as Row | undefined)?.seq ?? 0) + 1;
-          const stored: Message = { id, organizationId, roomId, seq, ...rest };
+          const last = lastSeq.get(roomId) as Row | undefined;
+          const seq = Number(last?.seq ?? 0) + 1;
+          const customerSeq = Number(last?.customer_seq ?? 0) + (isNote(message) ? 0 : 1);
+          const stored: Message = { ...rest, id, organizationId, roomId, seq, customerSeq };
           insert.run(id, JSON.stringify(stored));
           if (options.markRead) {
             const read: RoomRead = {
@@ -48,6 +53,7 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
               roomId,
               userId: message.senderId,
               seq,
+              customerSeq,
               at: message.createdAt,
             };
             raiseRead.run(read.id, organizationId, JSON.stringify(read));
@@ -84,34 +90,41 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
     },
     async list(orgId, roomId, range) {
       const w = new Where().add("org_id = ?", orgId).add("room_id = ?", roomId);
-      if (range.afterSeq !== undefined) w.add("seq > ?", range.afterSeq);
-      if (range.beforeSeq !== undefined) w.add("seq < ?", range.beforeSeq);
+      const col = range.customer ? "customer_seq" : "seq";
+      if (range.customer) w.add(visible);
+      if (range.afterSeq !== undefined) w.add(`${col} > ?`, range.afterSeq);
+      if (range.beforeSeq !== undefined) w.add(`${col} < ?`, range.beforeSeq);
       // Before a seq means the latest ones below it: take them descending, then turn around.
       const latest = range.afterSeq === undefined;
       const rows = prepared(
         db,
-        `SELECT doc FROM messages WHERE ${w.sql} ORDER BY seq ${latest ? "DESC" : "ASC"} LIMIT ?`,
+        `SELECT doc FROM messages WHERE ${w.sql} ORDER BY ${col} ${
+          latest ? "DESC" : "ASC"
+        } LIMIT ?`,
       ).all(...w.args, range.limit) as Row[];
-      const messages = rows.map((r) => docOf<Message>(r));
+      const messages = rows.map(toMessage);
       return latest ? messages.reverse() : messages;
     },
-    async last(orgId, roomId) {
+    async last(orgId, roomId, audience = {}) {
       return one(
         prepared(
           db,
-          "SELECT doc FROM messages WHERE org_id = ? AND room_id = ? ORDER BY seq DESC LIMIT 1",
+          `SELECT doc FROM messages WHERE org_id = ? AND room_id = ?${
+            audience.customer ? ` AND ${visible}` : ""
+          } ORDER BY seq DESC LIMIT 1`,
         ).get(orgId, roomId),
       );
     },
-    async lastOf(orgId, roomIds) {
+    async lastOf(orgId, roomIds, audience = {}) {
       if (roomIds.length === 0) return [];
       // One statement; for each room, a backward step on the (room_id, seq) index, like `last`.
       const rows = prepared(
         db,
         "SELECT (SELECT doc FROM messages WHERE room_id = r.value AND org_id = ? " +
+          `${audience.customer ? `AND ${visible} ` : ""}` +
           "ORDER BY seq DESC LIMIT 1) AS doc FROM json_each(?) AS r",
       ).all(orgId, JSON.stringify(roomIds)) as Row[];
-      return rows.filter((r) => r.doc !== null).map((r) => docOf<Message>(r));
+      return rows.filter((r) => r.doc !== null).map(toMessage);
     },
     async setEmail(orgId, id, email) {
       const set = jsonSet({ email });
@@ -151,4 +164,11 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
       return Number(changes);
     },
   };
+}
+
+/** A stored message; one stored before notes existed has its room seq as its customer seq. */
+function toMessage(row: Row): Message {
+  const message = docOf<Message>(row);
+  message.customerSeq ??= message.seq;
+  return message;
 }

@@ -315,4 +315,67 @@ export const migrations: { name: string; sql: string }[] = [
       CREATE INDEX messages_org_sender ON messages (org_id, sender_id);
     `,
   },
+  {
+    name: "0800_message_notes",
+    sql: `
+      ALTER TABLE messages ADD COLUMN type TEXT
+        GENERATED ALWAYS AS (json_extract(doc, '$.type')) VIRTUAL;
+      ALTER TABLE messages ADD COLUMN customer_seq INTEGER
+        GENERATED ALWAYS AS (coalesce(json_extract(doc, '$.customerSeq'), json_extract(doc, '$.seq'))) VIRTUAL;
+      CREATE INDEX messages_room_customer_seq ON messages (room_id, customer_seq);
+    `,
+  },
+  {
+    // Labels, an organization's set; each distinct tag (by case) of its queries becomes one, and
+    // every query carries the ids of its tags' labels. Ids are UUIDv7 like the app's.
+    name: "0800_labels",
+    sql: `
+      CREATE TABLE labels (
+        id TEXT PRIMARY KEY,
+        doc TEXT NOT NULL,
+        org_id TEXT GENERATED ALWAYS AS (json_extract(doc, '$.organizationId')) VIRTUAL,
+        name_key TEXT GENERATED ALWAYS AS (lower(json_extract(doc, '$.name'))) VIRTUAL
+      );
+      CREATE UNIQUE INDEX labels_org_name ON labels (org_id, name_key);
+      CREATE TEMP TABLE tag_labels AS
+        SELECT org_id, min(tag) AS name, lower(tag) AS name_key, lower(
+          substr(printf('%012x', CAST(unixepoch('subsec') * 1000 AS INTEGER)), 1, 8) || '-' ||
+          substr(printf('%012x', CAST(unixepoch('subsec') * 1000 AS INTEGER)), 9, 4) || '-7' ||
+          substr(hex(randomblob(2)), 2, 3) || '-' || substr('89ab', 1 + abs(random()) % 4, 1) ||
+          substr(hex(randomblob(2)), 2, 3) || '-' || hex(randomblob(6))
+        ) AS id,
+          strftime('%Y-%m-%dT%H:%M:%fZ', 'now') AS at
+        FROM query_tags GROUP BY org_id, lower(tag);
+      INSERT INTO labels (id, doc)
+        SELECT id, json_object('id', id, 'organizationId', org_id, 'name', name,
+          'color', '#6b7280', 'description', '', 'createdAt', at, 'updatedAt', at)
+        FROM tag_labels;
+      UPDATE queries SET doc = json_set(doc, '$.labels', json((
+        SELECT json_group_array(id) FROM (
+          SELECT DISTINCT l.id FROM json_each(queries.doc, '$.tags') t
+            JOIN tag_labels l ON l.org_id = queries.org_id AND l.name_key = lower(t.value)
+        )
+      )));
+      DROP TABLE tag_labels;
+      CREATE TABLE query_labels (
+        org_id TEXT NOT NULL,
+        label_id TEXT NOT NULL,
+        query_id TEXT NOT NULL,
+        PRIMARY KEY (org_id, label_id, query_id)
+      ) WITHOUT ROWID;
+      INSERT INTO query_labels (org_id, label_id, query_id)
+        SELECT q.org_id, l.value, q.id FROM queries q, json_each(q.doc, '$.labels') l;
+      CREATE TRIGGER queries_labels_insert AFTER INSERT ON queries BEGIN
+        INSERT OR IGNORE INTO query_labels (org_id, label_id, query_id)
+          SELECT new.org_id, value, new.id FROM json_each(new.doc, '$.labels');
+      END;
+      CREATE TRIGGER queries_labels_update AFTER UPDATE OF doc ON queries
+        WHEN json_extract(old.doc, '$.labels') IS NOT json_extract(new.doc, '$.labels')
+      BEGIN
+        DELETE FROM query_labels WHERE org_id = old.org_id AND query_id = old.id;
+        INSERT OR IGNORE INTO query_labels (org_id, label_id, query_id)
+          SELECT new.org_id, value, new.id FROM json_each(new.doc, '$.labels');
+      END;
+    `,
+  },
 ];

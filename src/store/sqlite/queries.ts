@@ -32,7 +32,8 @@ export function toQuery(row: Row): Query {
 }
 
 function filterWhere(orgId: string, f: QueryFilter, counting = false): Where {
-  const w = new Where().add(counting && f.tag !== undefined ? "+org_id = ?" : "org_id = ?", orgId);
+  const byTable = f.tag !== undefined || f.label !== undefined;
+  const w = new Where().add(counting && byTable ? "+org_id = ?" : "org_id = ?", orgId);
   if (f.statuses) w.in("status", f.statuses);
   if (f.priorities) w.in("priority_rank", f.priorities.map((p) => rank[p]));
   if (f.assignedTo !== undefined) w.is("assigned_to", f.assignedTo);
@@ -50,6 +51,13 @@ function filterWhere(orgId: string, f: QueryFilter, counting = false): Where {
   if (f.skill !== undefined) w.add("skill = ?", f.skill);
   if (f.tag !== undefined) {
     w.add("id IN (SELECT query_id FROM query_tags WHERE org_id = ? AND tag = ?)", orgId, f.tag);
+  }
+  if (f.label !== undefined) {
+    w.add(
+      "id IN (SELECT query_id FROM query_labels WHERE org_id = ? AND label_id = ?)",
+      orgId,
+      f.label,
+    );
   }
   if (f.createdFrom !== undefined) w.add("created_at >= ?", f.createdFrom);
   if (f.createdTo !== undefined) w.add("created_at < ?", f.createdTo);
@@ -251,6 +259,15 @@ export function sqliteQueryRepository(db: Db): QueryRepository {
         before,
         limit,
       );
+    },
+    async removeLabel(orgId, labelId) {
+      const { changes } = db.prepare(
+        `UPDATE queries SET doc = json_set(doc, '$.labels', json((
+           SELECT json_group_array(value) FROM json_each(queries.doc, '$.labels') WHERE value != ?
+         )))
+         WHERE id IN (SELECT query_id FROM query_labels WHERE org_id = ? AND label_id = ?)`,
+      ).run(labelId, orgId, labelId);
+      return Number(changes);
     },
     async activeOf(orgId, userId) {
       return rows(

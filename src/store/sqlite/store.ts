@@ -15,6 +15,7 @@ import { sqliteAgentStateRepository } from "./agent_states.ts";
 import { sqliteDocuments } from "./documents.ts";
 import { sqliteMessageRepository } from "./messages.ts";
 import { sqliteReportRepository } from "./reports.ts";
+import { sqliteLabelRepository } from "./labels.ts";
 import { backgroundCheckpoints } from "./checkpointer.ts";
 
 /** The embedded store: one SQLite file (or ":memory:"), migrated on open. */
@@ -44,6 +45,7 @@ export function openSqliteStore(path: string): Store {
       },
     },
     reports: sqliteReportRepository(db),
+    labels: sqliteLabelRepository(db),
     ping() {
       db.prepare("SELECT 1").get();
       return Promise.resolve();

@@ -115,6 +115,28 @@ mailTest(
 );
 
 mailTest(
+  "reply: a note on an email query is never mailed; the next reply is, alone",
+  async (m) => {
+    const query = await importedQuery(m);
+    const note = await expectStatus(
+      m.t.call("POST", `/api/v1/chat/rooms/${query.roomId}/messages`, {
+        token: m.desk.token.Admin,
+        json: { message: "Internal: the printer is under warranty", type: "note" },
+      }),
+      201,
+    );
+    await say(m, query, "A technician is on the way.");
+    const mail = await m.smtp.next();
+    assert.match(mail.raw, /A technician is on the way\./);
+    assert.doesNotMatch(mail.raw, /warranty/);
+    await m.t.services.email.settle();
+    assert.equal(await messageEmail(m, query, note.id), null, "the note has no delivery");
+    assert.equal(await m.t.deps.store.documents("mail_outbox").get(m.desk.org.id, note.id), null);
+    assert.equal(m.smtp.received().length, 1, "one mail: the reply");
+  },
+);
+
+mailTest(
   "reply: a failed send stays queued with its error, is retried with backoff, then sent",
   async (m, clock) => {
     const query = await importedQuery(m);

@@ -1,0 +1,17 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv, RouterServices } from "./env.ts";
+import { tenant } from "./rbac.ts";
+import { labelRoutes } from "@/modules/labels/routes.ts";
+import { macroRoutes, macroRunRoutes } from "@/modules/macros/routes.ts";
+
+/** The agent's workspace under /api/v1 (labels, macros), behind authentication and the tenant. */
+export function mountWorkspace(app: OpenAPIHono<AppEnv>, s: RouterServices): void {
+  for (const path of ["labels", "macros"]) {
+    app.use(`/api/v1/${path}`, s.authenticate, tenant());
+    app.use(`/api/v1/${path}/*`, s.authenticate, tenant());
+  }
+  app.route("/api/v1/labels", labelRoutes(s.labels));
+  app.route("/api/v1/macros", macroRoutes(s.macros));
+  // Beside the query routes (mounted with their authentication by mountSupport).
+  app.route("/api/v1/queries", macroRunRoutes(s.macros));
+}
