@@ -308,6 +308,7 @@ async function seedUsers(dataDir: string, agents: number) {
         allowedPlaces: [],
         lastLoginAt: null,
         customFields: {},
+        labels: [],
         mergedInto: null,
         createdAt: now,
         updatedAt: now,

@@ -58,6 +58,7 @@ export async function benchOrganization(store: Store, now: number): Promise<Benc
         allowedPlaces: [],
         lastLoginAt: null,
         customFields: {},
+        labels: [],
         mergedInto: null,
         createdAt: at,
         updatedAt: at,

@@ -49,6 +49,7 @@ export function aUser(organizationId: string | null, overrides: Partial<User> = 
     allowedPlaces: [],
     lastLoginAt: null,
     customFields: {},
+    labels: [],
     mergedInto: null,
     createdAt: now,
     updatedAt: now,

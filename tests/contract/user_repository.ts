@@ -151,6 +151,27 @@ export function userRepositoryContract(kind: StoreKind): void {
     },
   );
 
+  storeTest(
+    kind,
+    "users: contacts filter by label, and a label comes off every contact",
+    async (s) => {
+      const org = await s.organizations.create(anOrganization());
+      const vip = await s.users.create(
+        aUser(org.id, { role: "Customer", labels: ["l-vip", "l-b2b"] }),
+      );
+      const b2b = await s.users.create(aUser(org.id, { role: "Customer", labels: ["l-b2b"] }));
+      const page = { page: 1, limit: 10 };
+      const ids = async (label: string) =>
+        (await s.users.list(org.id, { label }, page)).data.map((u) => u.id);
+      assert.deepEqual(await ids("l-vip"), [vip.id]);
+      assert.deepEqual(await ids("l-b2b"), [vip.id, b2b.id]);
+      assert.equal(await s.users.removeLabel(org.id, "l-b2b"), 2);
+      assert.deepEqual((await s.users.findById(org.id, vip.id))?.labels, ["l-vip"]);
+      assert.deepEqual((await s.users.findById(org.id, b2b.id))?.labels, []);
+      assert.deepEqual(await ids("l-b2b"), []);
+    },
+  );
+
   storeTest(kind, "users.delete() removes a user of this organization only", async (s) => {
     const org = await s.organizations.create(anOrganization());
     const other = await s.organizations.create(anOrganization());

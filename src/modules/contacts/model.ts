@@ -14,6 +14,8 @@ export interface Contact {
   hasLogin: boolean;
   active: boolean;
   customFields: Record<string, CustomValue>;
+  /** Label ids from the organization's set. */
+  labels: string[];
   lastLoginAt: string | null;
   createdAt: string;
   updatedAt: string;
@@ -32,6 +34,7 @@ export function contactOf(user: User): Contact {
     hasLogin: user.passwordHash !== null,
     active: user.active,
     customFields: user.customFields,
+    labels: user.labels,
     lastLoginAt: user.lastLoginAt,
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,

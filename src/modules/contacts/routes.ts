@@ -54,6 +54,7 @@ export function contactRoutes(contacts: ContactService) {
           {
             ...(q.q ? { text: q.q } : {}),
             ...(q.field ? { field: fieldFilter(q.field) } : {}),
+            ...(q.label ? { label: q.label } : {}),
           },
           { field: q.sort, order: q.order },
           page,
@@ -76,6 +77,7 @@ export function contactRoutes(contacts: ContactService) {
           201: jsonResponse(ContactSchema, "The new contact"),
           ...common,
           409: errors[409],
+          422: errors[422],
         },
       }),
       async (c) => c.json(await contacts.create(actorOf(c), c.req.valid("json")), 201),
@@ -105,6 +107,7 @@ export function contactRoutes(contacts: ContactService) {
           200: jsonResponse(ContactSchema, "The contact as stored"),
           ...common,
           409: errors[409],
+          422: errors[422],
         },
       }),
       async (c) =>

@@ -17,6 +17,7 @@ export const ContactSchema = z.object({
   hasLogin: z.boolean().openapi({ description: "Whether the contact can sign in to the portal" }),
   active: z.boolean(),
   customFields: z.record(z.string(), CustomValueSchema),
+  labels: z.array(z.string()).openapi({ description: "Label ids from the organization's set" }),
   lastLoginAt: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -29,6 +30,9 @@ export const NewContactBody = z.strictObject({
   email: Email,
   phone: Phone.nullable().optional(),
   customFields: CustomValuesBody.optional(),
+  labels: z.array(z.string().min(1).max(64)).max(20).optional().openapi({
+    description: "Label ids from the organization's set (422 for any other)",
+  }),
 });
 
 export const ContactPatchBody = z.strictObject({
@@ -36,6 +40,9 @@ export const ContactPatchBody = z.strictObject({
   email: Email.optional(),
   phone: Phone.nullable().optional(),
   customFields: CustomValuesBody.optional(),
+  labels: z.array(z.string().min(1).max(64)).max(20).optional().openapi({
+    description: "Label ids from the organization's set (422 for any other)",
+  }),
 });
 
 export const ListContactsQuery = PageQuery.extend({
@@ -43,6 +50,7 @@ export const ListContactsQuery = PageQuery.extend({
     description: "Part of a name, email or phone number",
   }),
   field: FieldFilter.optional(),
+  label: z.string().min(1).max(64).optional().openapi({ description: "A label's id or name" }),
   sort: z.enum(userSortFields).default("createdAt"),
   order: z.enum(["asc", "desc"]).default("desc"),
 }).strict();

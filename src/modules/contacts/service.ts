@@ -16,6 +16,7 @@ import {
   type UserSort,
 } from "@/modules/users/repository.ts";
 import type { PageRequest, PageResult } from "@/store/types.ts";
+import { knownLabels, labelNamed } from "@/modules/labels/service.ts";
 import { type Contact, contactOf, type ContactRecords } from "./model.ts";
 
 export interface NewContact {
@@ -23,6 +24,7 @@ export interface NewContact {
   email: string;
   phone?: string | null | undefined;
   customFields?: CustomValuesInput | undefined;
+  labels?: string[] | undefined;
 }
 
 export type ContactPatch = { [K in keyof NewContact]?: NewContact[K] | undefined };
@@ -32,6 +34,8 @@ export interface ContactFilter {
   text?: string;
   /** A custom field holding this value, as the query string gives it. */
   field?: { key: string; raw: string };
+  /** A label's id or name. */
+  label?: string;
 }
 
 /** Everything stored about a contact, as one document (the GDPR right of access). */
@@ -130,6 +134,12 @@ export function createContactService(
           filter.field.raw,
         );
       }
+      if (filter.label !== undefined) {
+        // A label the organization does not have matches nothing.
+        const label = await labelNamed(deps, actor.orgId, filter.label);
+        if (!label) return { data: [], total: 0 };
+        f.label = label.id;
+      }
       if (!can(actor.role, "contacts.oversee")) f.ids = await services.queries.customersOf(actor);
       const result = await users.list(actor.orgId, f, page, sort);
       return { data: result.data.map(contactOf), total: result.total };
@@ -142,6 +152,7 @@ export function createContactService(
         {},
         input.customFields ?? {},
       );
+      const labels = await knownLabels(deps, actor.orgId, input.labels ?? []);
       const email = input.email.toLowerCase();
       if (await users.findByEmail(actor.orgId, email)) {
         throw new ConflictError(`A contact or colleague with email "${email}" exists`);
@@ -155,6 +166,7 @@ export function createContactService(
         role: "Customer",
         phone: input.phone ?? null,
         customFields,
+        labels,
         createdAt: now(),
       }));
       const contact = contactOf(user);
@@ -180,6 +192,9 @@ export function createContactService(
       if (patch.name !== undefined) change.name = patch.name;
       if (patch.email !== undefined) change.email = patch.email.toLowerCase();
       if (patch.phone !== undefined) change.phone = patch.phone;
+      if (patch.labels !== undefined) {
+        change.labels = await knownLabels(deps, actor.orgId, patch.labels);
+      }
       if (patch.customFields !== undefined) {
         change.customFields = await services.customFields.apply(
           actor.orgId,
@@ -251,6 +266,8 @@ export function createContactService(
       if (JSON.stringify(merged) !== JSON.stringify(keep.customFields)) {
         patch.customFields = merged;
       }
+      const labels = [...new Set([...keep.labels, ...other.labels])];
+      if (labels.length !== keep.labels.length) patch.labels = labels;
       const updated = Object.keys(patch).length
         ? await users.update(actor.orgId, id, patch, now()) ?? keep
         : keep;

@@ -12,7 +12,7 @@ export interface LabelService {
   create(orgId: string, input: Partial<LabelInput> & Pick<LabelInput, "name">): Promise<Label>;
   /** A rename shows on every query at once: they carry the label's id. */
   update(orgId: string, id: string, patch: Partial<LabelInput>): Promise<Label>;
-  /** Removes the label and takes it off every query that carried it. */
+  /** Removes the label and takes it off every query and contact that carried it. */
   remove(orgId: string, id: string): Promise<void>;
 }
 
@@ -76,6 +76,7 @@ export function createLabelService(deps: Pick<Deps, "store" | "clock" | "ids">):
     async remove(orgId, id) {
       if (!await store.labels.delete(orgId, id)) throw notFound("Label", id);
       await store.queries.removeLabel(orgId, id);
+      await store.users.removeLabel(orgId, id);
     },
   };
 }

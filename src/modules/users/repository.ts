@@ -38,6 +38,8 @@ export interface User {
   lastLoginAt: string | null;
   /** Values of the organization's contact fields, by field key. */
   customFields: Record<string, CustomValue>;
+  /** Label ids from the organization's set (contacts). */
+  labels: string[];
   /**
    * Set on a contact merged into another: it stays only so that its address still finds the
    * contact it became (mail threads, imports); it has no login and is never listed.
@@ -65,6 +67,7 @@ export function newUser(fields: NewUser): User {
     allowedPlaces: [],
     lastLoginAt: null,
     customFields: {},
+    labels: [],
     mergedInto: null,
     updatedAt: fields.createdAt,
     ...fields,
@@ -72,10 +75,16 @@ export function newUser(fields: NewUser): User {
 }
 
 /** A user as the API shows it: never the password hash; contact data is under /contacts. */
-export type PublicUser = Omit<User, "passwordHash" | "customFields" | "mergedInto">;
+export type PublicUser = Omit<User, "passwordHash" | "customFields" | "labels" | "mergedInto">;
 
 export function publicUser(user: User): PublicUser {
-  const { passwordHash: _hidden, customFields: _fields, mergedInto: _merged, ...rest } = user;
+  const {
+    passwordHash: _hidden,
+    customFields: _fields,
+    labels: _labels,
+    mergedInto: _merged,
+    ...rest
+  } = user;
   return rest;
 }
 
@@ -96,6 +105,7 @@ export type UserPatch = Partial<
     | "allowedPlaces"
     | "lastLoginAt"
     | "customFields"
+    | "labels"
     | "mergedInto"
   >
 >;
@@ -113,6 +123,8 @@ export interface UserFilter {
   withMerged?: boolean;
   /** A custom field holding exactly this value. */
   customField?: { key: string; value: CustomValue };
+  /** Carrying this label id. */
+  label?: string;
 }
 
 export const userSortFields = ["createdAt", "updatedAt", "name", "email"] as const;
@@ -146,6 +158,8 @@ export interface UserRepository {
     patch: UserPatch,
     updatedAt: string,
   ): Promise<User | null>;
+  /** Takes the label off every user of the organization that carries it. */
+  removeLabel(orgId: string, labelId: string): Promise<number>;
   /** Removes a custom field's value from every user of the organization. */
   unsetCustomField(orgId: string, key: string): Promise<number>;
   /** Removes the user for good (a contact's erasure); false when missing here. */

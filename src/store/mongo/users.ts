@@ -34,6 +34,7 @@ function filterQuery(orgId: string | null, filter: UserFilter): Filter<Stored<Us
   if (filter.ids) q._id = { $in: filter.ids };
   // Documents from before contacts have no mergedInto at all: null matches those too.
   if (!filter.withMerged) q.mergedInto = null;
+  if (filter.label !== undefined) q.labels = filter.label;
   if (filter.customField) {
     q[`customFields.${filter.customField.key}`] = filter.customField.value;
   }
@@ -43,7 +44,12 @@ function filterQuery(orgId: string | null, filter: UserFilter): Filter<Stored<Us
 /** A stored user as the domain sees it; documents from before contacts lack the new fields. */
 function toUser(doc: Stored<User> | User): User {
   const user = "_id" in doc ? fromStored<User>(doc) : doc;
-  return { ...user, customFields: user.customFields ?? {}, mergedInto: user.mergedInto ?? null };
+  return {
+    ...user,
+    customFields: user.customFields ?? {},
+    labels: user.labels ?? [],
+    mergedInto: user.mergedInto ?? null,
+  };
 }
 
 export function mongoUserRepository(db: Db): UserRepository {
@@ -95,6 +101,13 @@ export function mongoUserRepository(db: Db): UserRepository {
         `Email "${patch.email}" is already registered`,
       );
       return user && toUser(user);
+    },
+    async removeLabel(orgId, labelId) {
+      const result = await users.updateMany(
+        { organizationId: orgId, labels: labelId },
+        { $pull: { labels: labelId } },
+      );
+      return result.modifiedCount;
     },
     async unsetCustomField(orgId, key) {
       const field = `customFields.${key}`;

@@ -378,4 +378,10 @@ export const migrations: { name: string; sql: string }[] = [
       END;
     `,
   },
+  {
+    name: "0602_contact_labels",
+    sql: `
+      ALTER TABLE users ADD COLUMN labels TEXT NOT NULL DEFAULT '[]';
+    `,
+  },
 ];

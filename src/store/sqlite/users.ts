@@ -27,11 +27,12 @@ const columns: Record<string, string> = {
   allowedPlaces: "allowed_places",
   lastLoginAt: "last_login_at",
   customFields: "custom_fields",
+  labels: "labels",
   mergedInto: "merged_into",
 };
 
 function encode(key: string, value: unknown): SQLInputValue {
-  if (key === "skills" || key === "allowedPlaces" || key === "customFields") {
+  if (key === "skills" || key === "allowedPlaces" || key === "customFields" || key === "labels") {
     return JSON.stringify(value);
   }
   if (key === "active") return value ? 1 : 0;
@@ -56,6 +57,7 @@ function toUser(row: Row): User {
     allowedPlaces: json(row.allowed_places),
     lastLoginAt: nullableString(row.last_login_at),
     customFields: json(row.custom_fields),
+    labels: json(row.labels),
     mergedInto: nullableString(row.merged_into),
     createdAt: String(row.created_at),
     updatedAt: String(row.updated_at),
@@ -99,6 +101,10 @@ function filterSql(orgId: string | null, filter: UserFilter) {
     args.push(JSON.stringify(filter.ids));
   }
   if (!filter.withMerged) where.push("merged_into IS NULL");
+  if (filter.label !== undefined) {
+    where.push("EXISTS (SELECT 1 FROM json_each(labels) WHERE value = ?)");
+    args.push(filter.label);
+  }
   if (filter.customField) {
     const { key, value } = filter.customField;
     where.push("json_extract(custom_fields, ?) = ?");
@@ -125,8 +131,9 @@ export function sqliteUserRepository(db: Db): UserRepository {
         db.prepare(
           `INSERT INTO users (id, organization_id, name, email, password_hash, role, phone,
              avatar_file_id, team, skills, max_concurrent_queries, active, availability,
-             allowed_places, last_login_at, custom_fields, merged_into, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             allowed_places, last_login_at, custom_fields, labels, merged_into, created_at,
+             updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           user.id,
           user.organizationId,
@@ -144,6 +151,7 @@ export function sqliteUserRepository(db: Db): UserRepository {
           JSON.stringify(user.allowedPlaces),
           user.lastLoginAt,
           JSON.stringify(user.customFields),
+          JSON.stringify(user.labels),
           user.mergedInto,
           user.createdAt,
           user.updatedAt,
@@ -201,6 +209,15 @@ export function sqliteUserRepository(db: Db): UserRepository {
         rethrowConflict(err, `Email "${patch.email}" is already registered`);
       }
       return find(orgId, id);
+    },
+    async removeLabel(orgId, labelId) {
+      const { changes } = db.prepare(
+        `UPDATE users SET labels = (SELECT json_group_array(value) FROM json_each(users.labels)
+           WHERE value != ?1)
+         WHERE organization_id = ?2 AND EXISTS (SELECT 1 FROM json_each(users.labels)
+           WHERE value = ?1)`,
+      ).run(labelId, orgId);
+      return Number(changes);
     },
     async unsetCustomField(orgId, key) {
       const path = `$."${key.replaceAll('"', "")}"`;

@@ -356,3 +356,50 @@ Deno.test("custom fields on queries: set on create and edit, validated, filtered
     await t.close();
   }
 });
+
+Deno.test("contacts carry labels from the organization's set; GET /contacts?label= by id or name", async () => {
+  const t = await testApp();
+  try {
+    const desk = await aDesk(t);
+    const vip = await expectStatus(
+      t.call("POST", "/api/v1/labels", { token: desk.token.TL, json: { name: "VIP" } }),
+      201,
+    );
+    const tagged = await expectStatus(
+      addContact(desk, { name: "Very Important", email: "vip@x.test", labels: [vip.id] }),
+      201,
+    );
+    assert.deepEqual(tagged.labels, [vip.id]);
+    await expectStatus(addContact(desk, { name: "Plain", email: "plain@x.test" }), 201);
+    const unknown = await addContact(desk, {
+      name: "Bad",
+      email: "bad@x.test",
+      labels: ["no-such-label"],
+    });
+    assert.equal(unknown.status, 422);
+    await unknown.body?.cancel();
+    const list = async (label: string) =>
+      ids(
+        await expectStatus(
+          t.call("GET", `/api/v1/contacts?label=${encodeURIComponent(label)}`, {
+            token: desk.token.QA,
+          }),
+          200,
+        ),
+      );
+    assert.deepEqual(await list(vip.id), [tagged.id]);
+    assert.deepEqual(await list("vip"), [tagged.id], "by name, any case");
+    assert.deepEqual(await list("nothing"), []);
+    await expectStatus(
+      t.call("DELETE", `/api/v1/labels/${vip.id}`, { token: desk.token.Admin }),
+      204,
+    );
+    const after = await expectStatus(
+      t.call("GET", `/api/v1/contacts/${tagged.id}`, { token: desk.token.TL }),
+      200,
+    );
+    assert.deepEqual(after.labels, [], "a deleted label comes off its contacts");
+  } finally {
+    await t.close();
+  }
+});
