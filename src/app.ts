@@ -21,6 +21,7 @@ import { mountSupport } from "@/http/support.ts";
 import { mountEmail } from "@/http/email.ts";
 import { mountReports } from "@/http/reports.ts";
 import { mountRealtime } from "@/http/realtime.ts";
+import { mountWebhooks } from "@/http/webhooks.ts";
 
 /** The caller's own `X-Request-Id` when it is a sensible one (as hono's check), else a new id. */
 function incomingRequestId(c: Context): string {
@@ -97,4 +98,5 @@ function mountApi(app: OpenAPIHono<AppEnv>, deps: Deps, services: RouterServices
   mountEmail(app, deps, services);
   mountReports(app, deps, services);
   mountRealtime(app, deps, services);
+  mountWebhooks(app, deps, services);
 }

@@ -33,6 +33,8 @@ import { type CallService, createCallService } from "@/realtime/calls.ts";
 import { createHub, type Hub } from "@/realtime/hub.ts";
 import { endingSockets } from "@/modules/auth/socket_sessions.ts";
 import { createPresenceService, type PresenceService } from "@/realtime/presence.ts";
+import { createWebhookService, type WebhookService } from "@/modules/webhooks/service.ts";
+import { eventNames } from "@/events.ts";
 
 /** Every service of one process. The API, the jobs, `deno task worker` and the CLI share it. */
 export interface Services {
@@ -57,6 +59,7 @@ export interface Services {
   hub: Hub;
   email: EmailService;
   reports: ReportService;
+  webhooks: WebhookService;
   /** The SLA check, as its cron job runs it. */
   sla(): Promise<SlaRun>;
 }
@@ -96,6 +99,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const email = createEmailService(deps, { chat, queries, attachments });
   deps.onShutdown(() => email.settle());
   const reports = createReportService(deps);
+  const webhooks = createWebhookService(deps, notifications);
 
   // Listeners, in the order they run for one event: the room's line before the pushes.
   // This instance's own messages reach its sockets at once, without the bus (which may be down).
@@ -106,6 +110,8 @@ export async function buildServices(deps: Deps): Promise<Services> {
   events.on("message.created", ({ data }) => email.replyTo(data.message, data.room));
   // An agent nobody can reach any more stops taking queries; theirs go back to the queue.
   presence.onOffline((orgId, userId) => routing.unreachable(orgId, userId));
+  // The webhook outbox: a delivery row per subscribed endpoint, before any attempt (the job's).
+  events.on(eventNames, (event) => webhooks.enqueue(event).then(() => {}));
 
   return {
     events,
@@ -128,6 +134,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
     hub,
     email,
     reports,
+    webhooks,
     sla: () => checkSlas(withEvents),
   };
 }

@@ -2,6 +2,7 @@ import type { Deps } from "@/deps.ts";
 import { errorMessage } from "@/log.ts";
 import type { Services } from "@/services.ts";
 import { snapshotReports } from "./snapshot_reports.ts";
+import { deliverWebhooks } from "./webhook_deliveries.ts";
 
 /** A scheduled job: a plain async function over deps, run on a cron schedule. */
 export interface Job {
@@ -17,6 +18,11 @@ export function buildJobs(deps: Pick<Deps, "store" | "clock">, services: Service
     { name: "poll-mailboxes", schedule: "* * * * *", run: () => services.email.pollDue() },
     { name: "email-replies", schedule: "* * * * *", run: () => services.email.sendDue() },
     { name: "sla", schedule: "* * * * *", run: () => services.sla() },
+    {
+      name: "webhook-deliveries",
+      schedule: "* * * * *",
+      run: () => deliverWebhooks(services.webhooks),
+    },
     {
       name: "requeue-unanswered",
       schedule: "* * * * *",

@@ -6,6 +6,7 @@ import type { Notification } from "@/modules/notifications/service.ts";
 import type { ReportSnapshot } from "@/modules/reports/service.ts";
 import type { Shift } from "@/modules/shifts/service.ts";
 import type { CallRecord } from "@/realtime/calls.ts";
+import type { WebhookDelivery, WebhookEndpoint } from "@/modules/webhooks/model.ts";
 import type { PageRequest, PageResult } from "./types.ts";
 
 /** A small tenant-scoped resource kept as one document (notifications, FAQ entries, shifts). */
@@ -64,6 +65,8 @@ export interface DocumentTypes {
   mail_records: MailRecord;
   mail_threads: MailThread;
   mail_outbox: OutgoingReply;
+  webhooks: WebhookEndpoint;
+  webhook_deliveries: WebhookDelivery;
 }
 
 /** The names of the document collections, so both adapters agree. */
@@ -80,5 +83,7 @@ export const documentCollections = [
   "mail_records",
   "mail_threads",
   "mail_outbox",
+  "webhooks",
+  "webhook_deliveries",
 ] as const;
 export type DocumentCollection = (typeof documentCollections)[number] & keyof DocumentTypes;

@@ -52,6 +52,7 @@ export const permissions = {
   "chat.direct": answeringRoles,
   "calls.make": [...answeringRoles, "Customer"],
   "email.manage": ["SuperAdmin", "Admin"],
+  "webhooks.manage": ["Admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;
