@@ -83,3 +83,165 @@ Deno.test("a customer's new query reaches the webhook signed, as the Standard We
     await receiver.stop();
   }
 });
+
+Deno.test("a receiver that is down gets the delivery once it is back, after a retry, with the same webhook-id", async () => {
+  const receiver = webhookReceiver();
+  await receiver.stop();
+  const { t, clock, desk } = await hookApp();
+  try {
+    const hook = await aWebhook(desk, receiver.url);
+    await openQuery(desk);
+    assert.deepEqual(await deliverWebhooks(t.services.webhooks), {
+      attempted: 1,
+      delivered: 0,
+      retrying: 1,
+      failed: 0,
+    });
+    const [failed] = await deliveriesOf(t, desk, hook.id);
+    assert.equal(failed.status, "pending");
+    assert.equal(failed.attempts, 1);
+    assert.equal(failed.lastError, "connection refused");
+    assert.equal(failed.lastStatusCode, null);
+    const wait = Date.parse(failed.nextAttemptAt) - clock.now().getTime();
+    assert.ok(wait >= 5_000 && wait <= 6_000, `first retry after ${wait} ms`);
+    // Not due yet: the job leaves it.
+    assert.equal((await deliverWebhooks(t.services.webhooks)).attempted, 0);
+
+    receiver.start();
+    clock.advance(wait);
+    assert.equal((await deliverWebhooks(t.services.webhooks)).delivered, 1);
+    assert.equal(receiver.received.length, 1);
+    const got = receiver.received[0]!;
+    assert.equal(got.headers["webhook-id"], failed.id);
+    new Webhook(hook.secret).verify(got.body, got.headers);
+    const [done] = await deliveriesOf(t, desk, hook.id);
+    assert.equal(done.status, "delivered");
+    assert.equal(done.attempts, 2);
+  } finally {
+    await t.close();
+    await receiver.stop();
+  }
+});
+
+Deno.test("an instance that dies mid-delivery leaves it to another once its lease runs out; the repeat has the same id", async () => {
+  const receiver = webhookReceiver();
+  const clock = fixedClock(new Date());
+  const dataDir = await Deno.makeTempDir({ prefix: "chatcrm-hooks-" });
+  const env = { ...loopback, INSTANCE_ID: "doomed" };
+  const doomed = await testApp({ clock, dataDir, env });
+  const survivor = await testApp({ clock, dataDir, env: { ...loopback, INSTANCE_ID: "survivor" } });
+  let release = () => {};
+  try {
+    const desk = await aDesk(doomed);
+    const hook = await aWebhook(desk, receiver.url);
+    await openQuery(desk);
+    // The doomed instance sends the request, and never hears back (it "dies" waiting).
+    receiver.hold = new Promise((resolve) => release = resolve);
+    const inFlight = deliverWebhooks(doomed.services.webhooks);
+    await receiver.arrived(1);
+    receiver.hold = null;
+    // While its lease runs, nobody else takes the delivery.
+    assert.equal((await deliverWebhooks(survivor.services.webhooks)).attempted, 0);
+    clock.advance(61_000);
+    assert.equal((await deliverWebhooks(survivor.services.webhooks)).delivered, 1);
+    assert.equal(receiver.received.length, 2);
+    const [first, repeat] = receiver.received;
+    assert.equal(repeat!.headers["webhook-id"], first!.headers["webhook-id"]);
+    assert.equal(repeat!.body, first!.body);
+    new Webhook(hook.secret).verify(repeat!.body, repeat!.headers);
+    // The late answer to the dead holder changes nothing.
+    release();
+    await inFlight;
+    const [done] = await deliveriesOf(survivor, desk, hook.id);
+    assert.equal(done.status, "delivered");
+    assert.equal(done.attempts, 1);
+  } finally {
+    release();
+    await survivor.close();
+    await doomed.close();
+    await receiver.stop();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("an endpoint that answers 410 is disabled, its Admins are told, and no more is queued for it", async () => {
+  const receiver = webhookReceiver();
+  receiver.status = 410;
+  const { t, desk } = await hookApp();
+  try {
+    const hook = await aWebhook(desk, receiver.url);
+    await openQuery(desk);
+    assert.equal((await deliverWebhooks(t.services.webhooks)).failed, 1);
+    const shown = await expectStatus(
+      t.call("GET", `/api/v1/webhooks/${hook.id}`, { token: desk.token.Admin }),
+      200,
+    );
+    assert.equal(shown.active, false);
+    assert.equal(shown.disabledReason, "gone");
+    const [gone] = await deliveriesOf(t, desk, hook.id);
+    assert.equal(gone.status, "failed");
+    assert.equal(gone.lastStatusCode, 410);
+    const notes = await expectStatus(
+      t.call("GET", "/api/v1/notifications", { token: desk.token.Admin }),
+      200,
+    );
+    assert.equal(notes.data[0].type, "webhook.disabled");
+    assert.equal(notes.data[0].data.webhookId, hook.id);
+    await openQuery(desk);
+    assert.equal((await deliveriesOf(t, desk, hook.id)).length, 1);
+
+    // Turned on again by an Admin, it receives events again.
+    receiver.status = 204;
+    const revived = await expectStatus(
+      t.call("PUT", `/api/v1/webhooks/${hook.id}`, {
+        token: desk.token.Admin,
+        json: { active: true },
+      }),
+      200,
+    );
+    assert.equal(revived.disabledReason, null);
+    await openQuery(desk);
+    assert.equal((await deliverWebhooks(t.services.webhooks)).delivered, 1);
+  } finally {
+    await t.close();
+    await receiver.stop();
+  }
+});
+
+Deno.test("an endpoint failing every attempt for WEBHOOK_DISABLE_AFTER is disabled and its Admins told", async () => {
+  const receiver = webhookReceiver();
+  receiver.status = 500;
+  const { t, clock, desk } = await hookApp({ WEBHOOK_DISABLE_AFTER: "1h" });
+  try {
+    const hook = await aWebhook(desk, receiver.url);
+    await openQuery(desk);
+    await deliverWebhooks(t.services.webhooks);
+    const failing = await expectStatus(
+      t.call("GET", `/api/v1/webhooks/${hook.id}`, { token: desk.token.Admin }),
+      200,
+    );
+    assert.equal(failing.active, true);
+    assert.equal(failing.failingSince, clock.now().toISOString());
+    clock.advance(30 * 60_000);
+    await deliverWebhooks(t.services.webhooks);
+    assert.equal((await t.services.webhooks.get(desk.org.id, hook.id)).active, true);
+    clock.advance(30 * 60_000);
+    await deliverWebhooks(t.services.webhooks);
+    const off = await t.services.webhooks.get(desk.org.id, hook.id);
+    assert.equal(off.active, false);
+    assert.equal(off.disabledReason, "failing");
+    assert.equal(receiver.received.length, 3);
+    const notes = await t.services.notifications.list(desk.org.id, desk.users.Admin.id, {
+      page: 1,
+      limit: 10,
+    });
+    assert.equal(notes.data[0]?.type, "webhook.disabled");
+    // Its pending delivery is not attempted again.
+    clock.advance(24 * 3600_000);
+    await deliverWebhooks(t.services.webhooks);
+    assert.equal(receiver.received.length, 3);
+  } finally {
+    await t.close();
+    await receiver.stop();
+  }
+});
