@@ -7,6 +7,7 @@ import { documentsContract } from "./documents.ts";
 import { messageRepositoryContract } from "./message_repository.ts";
 import { agentStateRepositoryContract, queryRepositoryContract } from "./query_repository.ts";
 import { reportRepositoryContract } from "./report_repository.ts";
+import { webhookRepositoryContract } from "./webhook_repository.ts";
 
 /** Every repository contract; each capability adds its own here. */
 export function storeSuites(kind: StoreKind): void {
@@ -19,4 +20,5 @@ export function storeSuites(kind: StoreKind): void {
   messageRepositoryContract(kind);
   emailRepositoryContract(kind);
   reportRepositoryContract(kind);
+  webhookRepositoryContract(kind);
 }

@@ -21,6 +21,7 @@ import { mongoDocuments } from "./documents.ts";
 import { ensureMessageIndexes, mongoMessageRepository } from "./messages.ts";
 import { documentCollections } from "@/store/documents.ts";
 import { ensureReportIndexes, mongoReportRepository } from "./reports.ts";
+import { ensureWebhookIndexes } from "./webhooks.ts";
 
 /** Collections and unique indexes each repository needs, ensured at start. */
 const ensureIndexes = [
@@ -33,6 +34,7 @@ const ensureIndexes = [
   ensureQueryIndexes,
   ensureMessageIndexes,
   ensureReportIndexes,
+  ensureWebhookIndexes,
 ];
 
 /** The production store: MongoDB through the official driver. */

@@ -260,4 +260,12 @@ export const migrations: { name: string; sql: string }[] = [
       CREATE INDEX revocations_expiry ON revocations (expires_at);
     `,
   },
+  {
+    name: "0700_webhook_deliveries_due",
+    sql: `
+      CREATE INDEX documents_due ON documents (
+        collection, org_id, json_extract(doc, '$.status'), json_extract(doc, '$.nextAttemptAt')
+      );
+    `,
+  },
 ];
