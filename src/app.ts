@@ -22,6 +22,7 @@ import { mountEmail } from "@/http/email.ts";
 import { mountReports } from "@/http/reports.ts";
 import { mountRealtime } from "@/http/realtime.ts";
 import { mountWebhooks } from "@/http/webhooks.ts";
+import { httpMetrics, mountMetrics } from "@/http/metrics.ts";
 
 /** The caller's own `X-Request-Id` when it is a sensible one (as hono's check), else a new id. */
 function incomingRequestId(c: Context): string {
@@ -34,6 +35,8 @@ export function buildApp(deps: Deps, services: Services): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   // The id goes onto the response with the other headers (see responseHeaders), not here.
   app.use(requestId({ headerName: "", generator: incomingRequestId }));
+  const metricsToken = deps.config.metricsToken;
+  if (metricsToken) app.use(httpMetrics(services.metrics));
   app.use(responseHeaders(deps.config.trustProxy));
   app.use(clientAddress(deps.config.trustProxy));
   // Request lines are written at info: below that level the middleware would only discard them.
@@ -56,6 +59,7 @@ export function buildApp(deps: Deps, services: Services): OpenAPIHono<AppEnv> {
   app.use(noRepeatedParams());
 
   app.route("/health", healthRoutes(deps));
+  mountMetrics(app, services.metrics, metricsToken);
   mountApi(app, deps, {
     ...services,
     authenticate: authenticate(services.tokens, services.access),

@@ -35,6 +35,7 @@ import { endingSockets } from "@/modules/auth/socket_sessions.ts";
 import { createPresenceService, type PresenceService } from "@/realtime/presence.ts";
 import { createWebhookService, type WebhookService } from "@/modules/webhooks/service.ts";
 import { eventNames } from "@/events.ts";
+import { createMetrics, type Metrics } from "@/modules/metrics/registry.ts";
 
 /** Every service of one process. The API, the jobs, `deno task worker` and the CLI share it. */
 export interface Services {
@@ -60,6 +61,8 @@ export interface Services {
   email: EmailService;
   reports: ReportService;
   webhooks: WebhookService;
+  /** Prometheus instruments of this process (served at /metrics when METRICS_TOKEN is set). */
+  metrics: Metrics;
   /** The SLA check, as its cron job runs it. */
   sla(): Promise<SlaRun>;
 }
@@ -99,7 +102,11 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const email = createEmailService(deps, { chat, queries, attachments });
   deps.onShutdown(() => email.settle());
   const reports = createReportService(deps);
-  const webhooks = createWebhookService(deps, notifications);
+  const metrics = createMetrics();
+  const webhooks = createWebhookService(deps, notifications, {
+    onAttempt: (outcome) => metrics.webhookAttempt(outcome),
+  });
+  metrics.observe({ openSockets: () => hub.size(), webhookBacklog: () => webhooks.backlog() });
 
   // Listeners, in the order they run for one event: the room's line before the pushes.
   // This instance's own messages reach its sockets at once, without the bus (which may be down).
@@ -112,6 +119,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
   presence.onOffline((orgId, userId) => routing.unreachable(orgId, userId));
   // The webhook outbox: a delivery row per subscribed endpoint, before any attempt (the job's).
   events.on(eventNames, (event) => webhooks.enqueue(event).then(() => {}));
+  events.on("message.created", () => metrics.messageStored());
 
   return {
     events,
@@ -135,6 +143,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
     email,
     reports,
     webhooks,
+    metrics,
     sla: () => checkSlas(withEvents),
   };
 }

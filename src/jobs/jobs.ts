@@ -14,7 +14,7 @@ export interface Job {
 
 /** Every scheduled job, over the process's own services; each capability adds its own here. */
 export function buildJobs(deps: Pick<Deps, "store" | "clock">, services: Services): Job[] {
-  return [
+  const jobs: Job[] = [
     { name: "poll-mailboxes", schedule: "* * * * *", run: () => services.email.pollDue() },
     { name: "email-replies", schedule: "* * * * *", run: () => services.email.sendDue() },
     { name: "sla", schedule: "* * * * *", run: () => services.sla() },
@@ -35,6 +35,8 @@ export function buildJobs(deps: Pick<Deps, "store" | "clock">, services: Service
       run: () => snapshotReports(deps, services.reports),
     },
   ];
+  // Each run is counted (run, failed) and timed for /metrics.
+  return jobs.map((job) => ({ ...job, run: () => services.metrics.job(job.name, job.run) }));
 }
 
 /**
