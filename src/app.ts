@@ -23,6 +23,7 @@ import { mountReports } from "@/http/reports.ts";
 import { mountRealtime } from "@/http/realtime.ts";
 import { mountWebhooks } from "@/http/webhooks.ts";
 import { httpMetrics, mountMetrics } from "@/http/metrics.ts";
+import { mountApiKeys } from "@/http/api_keys.ts";
 
 /** The caller's own `X-Request-Id` when it is a sensible one (as hono's check), else a new id. */
 function incomingRequestId(c: Context): string {
@@ -62,7 +63,7 @@ export function buildApp(deps: Deps, services: Services): OpenAPIHono<AppEnv> {
   mountMetrics(app, services.metrics, metricsToken);
   mountApi(app, deps, {
     ...services,
-    authenticate: authenticate(services.tokens, services.access),
+    authenticate: authenticate(services.tokens, services.access, services.apiKeys),
   });
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
@@ -103,4 +104,5 @@ function mountApi(app: OpenAPIHono<AppEnv>, deps: Deps, services: RouterServices
   mountReports(app, deps, services);
   mountRealtime(app, deps, services);
   mountWebhooks(app, deps, services);
+  mountApiKeys(app, services);
 }

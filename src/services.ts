@@ -36,6 +36,7 @@ import { createPresenceService, type PresenceService } from "@/realtime/presence
 import { createWebhookService, type WebhookService } from "@/modules/webhooks/service.ts";
 import { eventNames } from "@/events.ts";
 import { createMetrics, type Metrics } from "@/modules/metrics/registry.ts";
+import { type ApiKeyService, createApiKeyService } from "@/modules/api_keys/service.ts";
 
 /** Every service of one process. The API, the jobs, `deno task worker` and the CLI share it. */
 export interface Services {
@@ -61,6 +62,7 @@ export interface Services {
   email: EmailService;
   reports: ReportService;
   webhooks: WebhookService;
+  apiKeys: ApiKeyService;
   /** Prometheus instruments of this process (served at /metrics when METRICS_TOKEN is set). */
   metrics: Metrics;
   /** The SLA check, as its cron job runs it. */
@@ -102,6 +104,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const email = createEmailService(deps, { chat, queries, attachments });
   deps.onShutdown(() => email.settle());
   const reports = createReportService(deps);
+  const apiKeys = createApiKeyService(deps);
   const metrics = createMetrics();
   const webhooks = createWebhookService(deps, notifications, {
     onAttempt: (outcome) => metrics.webhookAttempt(outcome),
@@ -143,6 +146,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
     email,
     reports,
     webhooks,
+    apiKeys,
     metrics,
     sla: () => checkSlas(withEvents),
   };

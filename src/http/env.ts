@@ -24,7 +24,11 @@ export interface AppEnv {
 export function actorOf(c: Context<AppEnv, string, object>): Actor {
   // `c.get` rather than `c.var`: Hono builds a fresh object from all variables on each `c.var`.
   const auth = c.get("auth");
-  return { userId: auth.userId, orgId: c.get("orgId"), role: auth.role };
+  const actor: Actor = { userId: auth.userId, orgId: c.get("orgId"), role: auth.role };
+  if (auth.integration) {
+    actor.integration = { keyId: auth.integration.keyId, name: auth.integration.name };
+  }
+  return actor;
 }
 
 /** What the routers are given: the process's services and the authentication built on them. */

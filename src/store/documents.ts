@@ -7,6 +7,7 @@ import type { ReportSnapshot } from "@/modules/reports/service.ts";
 import type { Shift } from "@/modules/shifts/service.ts";
 import type { CallRecord } from "@/realtime/calls.ts";
 import type { WebhookDelivery, WebhookEndpoint } from "@/modules/webhooks/model.ts";
+import type { ApiKey } from "@/modules/api_keys/model.ts";
 import type { PageRequest, PageResult } from "./types.ts";
 
 /** A small tenant-scoped resource kept as one document (notifications, FAQ entries, shifts). */
@@ -67,6 +68,7 @@ export interface DocumentTypes {
   mail_outbox: OutgoingReply;
   webhooks: WebhookEndpoint;
   webhook_deliveries: WebhookDelivery;
+  api_keys: ApiKey;
 }
 
 /** The names of the document collections, so both adapters agree. */
@@ -85,5 +87,6 @@ export const documentCollections = [
   "mail_outbox",
   "webhooks",
   "webhook_deliveries",
+  "api_keys",
 ] as const;
 export type DocumentCollection = (typeof documentCollections)[number] & keyof DocumentTypes;

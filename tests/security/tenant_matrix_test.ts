@@ -290,3 +290,39 @@ Deno.test("tenant matrix: another organization's Admin gets 404 on every webhook
     await t.close();
   }
 });
+
+Deno.test("tenant matrix: another organization's Admin cannot see or revoke an API key; covers every API-key route", async () => {
+  const t = await testApp();
+  try {
+    const a = await aTenant(t, "Alpha");
+    const b = await aTenant(t, "Beta");
+    const bAdmin = await login(t, b.users.Admin.email);
+    const made = await t.call("POST", "/api/v1/api-keys", {
+      token: bAdmin,
+      json: { name: "Beta's CRM", scopes: ["queries:read"] },
+    });
+    assert.equal(made.status, 201);
+    const key = await made.json();
+    for (const [role, token] of Object.entries(await tokensOf(t, a))) {
+      const res = await t.call("DELETE", `/api/v1/api-keys/${key.id}`, { token });
+      assert.equal(res.status, role === "Admin" ? 404 : 403, role);
+      await res.body?.cancel();
+      const list = await t.call("GET", "/api/v1/api-keys", { token });
+      assert.ok(!(await list.text()).includes(key.id), role);
+    }
+    assert.equal((await t.call("GET", "/api/v1/queries", { token: key.key })).status, 200);
+    const doc = await (await t.call("GET", "/openapi.json")).json();
+    const ops = Object.entries(doc.paths as Record<string, Record<string, { tags?: string[] }>>)
+      .flatMap(([path, item]) =>
+        Object.entries(item).filter(([, op]) => op.tags?.includes("API keys"))
+          .map(([method]) => `${method} ${path}`)
+      );
+    assert.deepEqual(ops.sort(), [
+      "delete /api/v1/api-keys/{id}",
+      "get /api/v1/api-keys",
+      "post /api/v1/api-keys",
+    ]);
+  } finally {
+    await t.close();
+  }
+});

@@ -5,6 +5,8 @@ export interface Actor {
   userId: string;
   orgId: string;
   role: Role;
+  /** Set when an API key acts (an integration, never a user; `userId` is `apikey:<id>`). */
+  integration?: { keyId: string; name: string };
 }
 
 /** The staff of an organization: everyone but its customers. */
@@ -53,6 +55,7 @@ export const permissions = {
   "calls.make": [...answeringRoles, "Customer"],
   "email.manage": ["SuperAdmin", "Admin"],
   "webhooks.manage": ["Admin"],
+  "apiKeys.manage": ["Admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;
@@ -60,4 +63,26 @@ export type Permission = keyof typeof permissions;
 /** Whether the role may perform the action. */
 export function can(role: Role, action: Permission): boolean {
   return (permissions[action] as readonly Role[]).includes(role);
+}
+
+/**
+ * The scope an API key needs for each action it may take at all (write scopes include the
+ * area's reads). Actions not listed are never an integration's (profiles, staff, settings).
+ */
+const integrationScopes: Partial<Record<Permission, readonly string[]>> = {
+  "queries.read": ["queries:read", "queries:write"],
+  "queries.create": ["queries:write"],
+  "queries.work": ["queries:write"],
+  "queries.lead": ["queries:write"],
+  "chat.read": ["chat:read"],
+  "chat.oversee": ["chat:read"],
+  "reports.read": ["reports:read"],
+  "faq.read": ["faq:read", "faq:write"],
+  "faq.manage": ["faq:write"],
+  "webhooks.manage": ["webhooks:write"],
+};
+
+/** Whether an API key with these scopes may perform the action. */
+export function integrationMay(scopes: readonly string[], action: Permission): boolean {
+  return (integrationScopes[action] ?? []).some((s) => scopes.includes(s));
 }
