@@ -30,13 +30,8 @@ export async function createSuperAdmin(
     throw new CliError(`Invalid --${String(issue.path[0])}: ${issue.message}`);
   }
   const input = parsed.data;
-  const existing = await deps.store.users.findByEmailForLogin(input.email);
-  if (existing) {
-    if (existing.role !== "SuperAdmin") {
-      throw new CliError(`"${input.email}" is already registered as ${existing.role}`);
-    }
-    return { outcome: "exists", id: existing.id, email: existing.email };
-  }
+  const existing = await deps.store.users.findByEmail(null, input.email);
+  if (existing) return { outcome: "exists", id: existing.id, email: existing.email };
   const at = deps.clock.now().toISOString();
   const user = await deps.store.users.create(newUser({
     id: deps.ids.next(),

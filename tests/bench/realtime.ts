@@ -307,6 +307,8 @@ async function seedUsers(dataDir: string, agents: number) {
         availability: "offline" as const,
         allowedPlaces: [],
         lastLoginAt: null,
+        customFields: {},
+        mergedInto: null,
         createdAt: now,
         updatedAt: now,
       });

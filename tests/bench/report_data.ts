@@ -57,6 +57,8 @@ export async function benchOrganization(store: Store, now: number): Promise<Benc
         availability: "online",
         allowedPlaces: [],
         lastLoginAt: null,
+        customFields: {},
+        mergedInto: null,
         createdAt: at,
         updatedAt: at,
       }),

@@ -45,7 +45,10 @@ Deno.test("after deno task seed: queries in every status with rooms; a new query
         }),
         201,
       );
-      const alice = (await t.deps.store.users.findByEmailForLogin(email("Alice Agent")))!;
+      const alice = (await t.deps.store.users.findAllByEmail(email("Alice Agent"), {
+        limit: 1,
+        withPassword: true,
+      }))[0]!;
       assert.equal(query.assignedTo, alice.id, "the free agent with the billing skill takes it");
       const agent = await login("Alice Agent");
       for (const status of ["In Progress", "Resolved"]) {

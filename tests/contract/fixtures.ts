@@ -48,6 +48,8 @@ export function aUser(organizationId: string | null, overrides: Partial<User> = 
     availability: "offline",
     allowedPlaces: [],
     lastLoginAt: null,
+    customFields: {},
+    mergedInto: null,
     createdAt: now,
     updatedAt: now,
     ...overrides,

@@ -26,6 +26,43 @@ function aMessage(roomId: string, seq: number, overrides: Partial<Message> = {})
 
 /** MessageRepository: rooms in sequence, duplicates refused, the same on every adapter. */
 export function messageRepositoryContract(kind: StoreKind): void {
+  storeTest(kind, "messages.listInRooms() pages the rooms' messages newest first", async (s) => {
+    const a1 = await s.messages.insert(aMessage("ra", 1));
+    const b1 = await s.messages.insert(aMessage("rb", 1));
+    const a2 = await s.messages.insert(aMessage("ra", 2));
+    await s.messages.insert(aMessage("rc", 1));
+    await s.messages.insert(aMessage("ra", 3, { organizationId: "elsewhere" }));
+    const first = await s.messages.listInRooms("o", ["ra", "rb"], { page: 1, limit: 2 });
+    assert.equal(first.total, 3);
+    assert.deepEqual(first.data.map((m) => m.id), [a2.id, b1.id]);
+    const second = await s.messages.listInRooms("o", ["ra", "rb"], { page: 2, limit: 2 });
+    assert.deepEqual(second.data.map((m) => m.id), [a1.id]);
+    assert.deepEqual(await s.messages.listInRooms("o", [], { page: 1, limit: 2 }), {
+      data: [],
+      total: 0,
+    });
+  });
+
+  storeTest(
+    kind,
+    "messages.moveSender() and eraseSender() touch one sender here only",
+    async (s) => {
+      const mine = await s.messages.insert(aMessage("rm", 1, { senderId: "old", fileId: "f1" }));
+      const staff = await s.messages.insert(aMessage("rm", 2, { senderId: "agent" }));
+      const away = await s.messages.insert(
+        aMessage("rm", 3, { senderId: "old", organizationId: "elsewhere" }),
+      );
+      assert.equal(await s.messages.moveSender("o", "old", "new"), 1);
+      assert.equal((await s.messages.findById("o", mine.id))?.senderId, "new");
+      assert.equal((await s.messages.findById("elsewhere", away.id))?.senderId, "old");
+      assert.equal(await s.messages.eraseSender("o", "new", "[erased]"), 1);
+      const erased = await s.messages.findById("o", mine.id);
+      assert.deepEqual(erased, { ...mine, senderId: "new", text: "[erased]", fileId: null });
+      assert.deepEqual(await s.messages.findById("o", staff.id), staff);
+      assert.equal((await s.messages.findById("elsewhere", away.id))?.text, away.text);
+    },
+  );
+
   storeTest(kind, "messages list by sequence after and before a seq", async (s) => {
     for (let seq = 1; seq <= 5; seq++) await s.messages.insert(aMessage("r1", seq));
     await s.messages.insert(aMessage("r2", 1));

@@ -36,6 +36,43 @@ export function queryRepositoryContract(kind: StoreKind): void {
     assert.equal(await s.queries.findByNumber("org-a", a.number + 1000), null);
   });
 
+  storeTest(
+    kind,
+    "queries.moveCustomer() and eraseCustomer() touch one customer here only",
+    async (s) => {
+      const rated = await s.queries.create(aQuery("org-a", {
+        customerId: "old",
+        title: "My card 4111",
+        csat: { rating: 4, comment: "Call me on 555", ratedAt: nextTime() },
+      }));
+      const open = await s.queries.create(aQuery("org-a", { customerId: "old", csat: null }));
+      const theirs = await s.queries.create(aQuery("org-a", { customerId: "someone" }));
+      const away = await s.queries.create(aQuery("org-b", { customerId: "old" }));
+      assert.equal(await s.queries.moveCustomer("org-a", "old", "new"), 2);
+      assert.equal((await s.queries.findById("org-b", away.id))?.customerId, "old");
+      assert.equal(await s.queries.eraseCustomer("org-a", "new", "[erased]"), 2);
+      assert.deepEqual(await s.queries.findById("org-a", rated.id), {
+        ...rated,
+        customerId: "new",
+        title: "[erased]",
+        description: "[erased]",
+        csat: { ...rated.csat!, comment: null },
+      });
+      assert.deepEqual(await s.queries.findById("org-a", open.id), {
+        ...open,
+        customerId: "new",
+        title: "[erased]",
+        description: "[erased]",
+      });
+      assert.deepEqual(await s.queries.findById("org-a", theirs.id), theirs);
+      const found = await s.queries.list("org-a", { text: "4111" }, {
+        field: "createdAt",
+        order: "asc",
+      }, { page: 1, limit: 10 });
+      assert.equal(found.total, 0, "the erased text is not searchable any more");
+    },
+  );
+
   storeTest(kind, "counters.next() counts per organization, never repeating", async (s) => {
     const first = await Promise.all(Array.from({ length: 10 }, () => s.counters.next("o1", "q")));
     assert.deepEqual([...first].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);

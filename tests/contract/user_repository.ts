@@ -26,17 +26,68 @@ export function userRepositoryContract(kind: StoreKind): void {
     assert.deepEqual(list.data.map((u) => u.id), [admin.id]);
   });
 
-  storeTest(kind, "users.create() rejects a registered email with ConflictError", async (s) => {
+  storeTest(kind, "users.create() rejects an email taken in the same organization", async (s) => {
     const org = await s.organizations.create(anOrganization());
     const user = await s.users.create(aUser(org.id));
-    await assert.rejects(s.users.create(aUser(null, { email: user.email })), ConflictError);
+    await assert.rejects(s.users.create(aUser(org.id, { email: user.email })), ConflictError);
+    const admin = await s.users.create(aUser(null, { role: "SuperAdmin" }));
+    await assert.rejects(
+      s.users.create(aUser(null, { role: "SuperAdmin", email: admin.email })),
+      ConflictError,
+    );
   });
 
-  storeTest(kind, "users.findByEmailForLogin() finds across organizations", async (s) => {
+  storeTest(kind, "users: one email may have an account in each organization", async (s) => {
     const org = await s.organizations.create(anOrganization());
-    const user = await s.users.create(aUser(org.id));
-    assert.deepEqual(await s.users.findByEmailForLogin(user.email), user);
-    assert.equal(await s.users.findByEmailForLogin("nobody@example.com"), null);
+    const other = await s.organizations.create(anOrganization());
+    const here = await s.users.create(aUser(org.id, { role: "Customer" }));
+    const there = await s.users.create(aUser(other.id, { email: here.email, role: "Agent" }));
+    const platform = await s.users.create(aUser(null, { email: here.email, role: "SuperAdmin" }));
+    assert.deepEqual(await s.users.findByEmail(org.id, here.email), here);
+    assert.deepEqual(await s.users.findByEmail(other.id, here.email), there);
+    assert.deepEqual(await s.users.findByEmail(null, here.email), platform);
+    assert.equal(await s.users.findByEmail(org.id, "nobody@example.com"), null);
+    const colleague = await s.users.create(aUser(other.id));
+    await assert.rejects(
+      s.users.update(other.id, colleague.id, { email: there.email }, nextTime()),
+      ConflictError,
+    );
+    assert.deepEqual(await s.users.update(org.id, here.id, { name: "Moved" }, here.updatedAt), {
+      ...here,
+      name: "Moved",
+    });
+  });
+
+  storeTest(
+    kind,
+    "users.findAllByEmail() lists every organization's account, latest login first",
+    async (s) => {
+      const orgs = await Promise.all([1, 2, 3].map(() => s.organizations.create(anOrganization())));
+      const email = "many@example.com";
+      const old = await s.users.create(
+        aUser(orgs[0]!.id, { email, lastLoginAt: "2026-01-01T00:00:00.000Z" }),
+      );
+      const recent = await s.users.create(
+        aUser(orgs[1]!.id, { email, lastLoginAt: "2026-06-01T00:00:00.000Z" }),
+      );
+      const contact = await s.users.create(aUser(orgs[2]!.id, { email, passwordHash: null }));
+      const never = await s.users.create(aUser(null, { email, role: "SuperAdmin" }));
+      const ids = async (limit: number, withPassword: boolean) =>
+        (await s.users.findAllByEmail(email, { limit, withPassword })).map((u) => u.id);
+      assert.deepEqual(await ids(10, true), [recent.id, old.id, never.id]);
+      assert.deepEqual(await ids(10, false), [recent.id, old.id, contact.id, never.id]);
+      assert.deepEqual(await ids(1, true), [recent.id]);
+      assert.deepEqual(
+        await s.users.findAllByEmail("nobody@example.com", { limit: 10, withPassword: false }),
+        [],
+      );
+    },
+  );
+
+  storeTest(kind, "users: a contact without a password reads back with a null hash", async (s) => {
+    const org = await s.organizations.create(anOrganization());
+    const contact = await s.users.create(aUser(org.id, { role: "Customer", passwordHash: null }));
+    assert.deepEqual(await s.users.findById(org.id, contact.id), contact);
   });
 
   storeTest(kind, "users.list() filters by role, active, team, skill and text", async (s) => {
@@ -59,6 +110,56 @@ export function userRepositoryContract(kind: StoreKind): void {
     assert.deepEqual(await ids({ text: "tina" }), [tl.id]);
     assert.deepEqual(await ids({ text: "100%" }), [off.id]);
     assert.equal((await s.users.list(org.id, {}, { page: 2, limit: 2 })).total, 3);
+  });
+
+  storeTest(
+    kind,
+    "users.list() finds contacts by phone, ids and custom field, sorted",
+    async (s) => {
+      const org = await s.organizations.create(anOrganization());
+      const customer = (name: string, extra: Partial<Parameters<typeof aUser>[1]> = {}) =>
+        s.users.create(aUser(org.id, { role: "Customer", name, ...extra }));
+      const bea = await customer("Bea", {
+        phone: "+44 20 7946 0018",
+        customFields: { plan: "gold", seats: 12, vip: true },
+      });
+      const al = await customer("Al", { customFields: { plan: "free" } });
+      const cy = await customer("Cy", { customFields: { seats: 12 } });
+      const merged = await customer("Abe", { mergedInto: bea.id });
+      const page = { page: 1, limit: 10 };
+      const ids = async (
+        f: Parameters<typeof s.users.list>[1],
+        sort?: Parameters<typeof s.users.list>[3],
+      ) =>
+        (await s.users.list(org.id, { roles: ["Customer"], ...f }, page, sort)).data.map((u) =>
+          u.id
+        );
+      assert.deepEqual(await ids({}), [bea.id, al.id, cy.id], "a merged contact is left out");
+      assert.deepEqual(await ids({ withMerged: true }), [bea.id, al.id, cy.id, merged.id]);
+      assert.deepEqual(await ids({ text: "7946" }), [bea.id]);
+      assert.deepEqual(await ids({ ids: [cy.id, al.id, "missing"] }), [al.id, cy.id]);
+      assert.deepEqual(await ids({ customField: { key: "plan", value: "gold" } }), [bea.id]);
+      assert.deepEqual(await ids({ customField: { key: "seats", value: 12 } }), [bea.id, cy.id]);
+      assert.deepEqual(await ids({ customField: { key: "vip", value: true } }), [bea.id]);
+      assert.deepEqual(await ids({}, { field: "name", order: "asc" }), [al.id, bea.id, cy.id]);
+      assert.deepEqual(await ids({}, { field: "name", order: "desc" }), [cy.id, bea.id, al.id]);
+      assert.deepEqual(await ids({}, { field: "createdAt", order: "desc" }), [
+        cy.id,
+        al.id,
+        bea.id,
+      ]);
+    },
+  );
+
+  storeTest(kind, "users.delete() removes a user of this organization only", async (s) => {
+    const org = await s.organizations.create(anOrganization());
+    const other = await s.organizations.create(anOrganization());
+    const user = await s.users.create(aUser(org.id, { role: "Customer" }));
+    assert.equal(await s.users.delete(other.id, user.id), false);
+    assert.ok(await s.users.findById(org.id, user.id));
+    assert.equal(await s.users.delete(org.id, user.id), true);
+    assert.equal(await s.users.findById(org.id, user.id), null);
+    assert.equal(await s.users.delete(org.id, user.id), false);
   });
 
   storeTest(kind, "users.update() patches within the organization only", async (s) => {

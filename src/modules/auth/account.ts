@@ -13,7 +13,8 @@ import {
   type UserPatch,
 } from "@/modules/users/repository.ts";
 import { hashPassword, keyedHash, randomCode, verifyPassword } from "./passwords.ts";
-import type { Session, SessionService } from "./service.ts";
+import type { AuthSecret } from "./repository.ts";
+import { accountsFor, type OrganizationRef, type Session, type SessionService } from "./service.ts";
 import type { TokenService } from "./tokens.ts";
 
 const codeTtlMs = 10 * 60 * 1000;
@@ -65,6 +66,39 @@ export function createAccountService(
     return id;
   }
 
+  async function mailResetCode(user: User): Promise<void> {
+    const code = randomCode();
+    const at = deps.clock.now();
+    await deps.store.authSecrets.consumeAll("reset", user.id, at.toISOString());
+    await deps.store.authSecrets.create({
+      id: deps.ids.next(),
+      kind: "reset",
+      userId: user.id,
+      organizationId: user.organizationId,
+      hash: await keyedHash(deps.jwtKey, `${user.id}:${code}`),
+      sessionId: null,
+      expiresAt: new Date(at.getTime() + codeTtlMs).toISOString(),
+      attempts: 0,
+      usedAt: null,
+      createdAt: at.toISOString(),
+    });
+    const org = user.organizationId
+      ? await deps.store.organizations.findById(user.organizationId)
+      : null;
+    const where = org ? ` for ${org.name}` : "";
+    try {
+      const sent = await sendMail(deps.config, {
+        to: user.email,
+        subject: `Your ChatCRM password reset code${where}`,
+        text: `Your password reset code is ${code}${where}. It is valid for 10 minutes.\n\n` +
+          "If you did not ask to reset your password, ignore this message.",
+      });
+      if (!sent) deps.log.warn("SMTP_HOST is not set: password reset code not sent");
+    } catch (err) {
+      deps.log.error("password reset mail failed", { error: String(err) });
+    }
+  }
+
   return {
     me,
     /** Signs a customer up into an active organization and opens a session. */
@@ -112,7 +146,7 @@ export function createAccountService(
       if (patch.phone !== undefined) change.phone = patch.phone;
       if (patch.newPassword !== undefined) {
         if (
-          !patch.currentPassword ||
+          !patch.currentPassword || !user.passwordHash ||
           !await verifyPassword(patch.currentPassword, user.passwordHash)
         ) {
           throw new AppError("BAD_REQUEST", "Current password is wrong", {
@@ -155,59 +189,44 @@ export function createAccountService(
       return user.avatarFileId ? await deps.files.get(user.avatarFileId) : null;
     },
     /**
-     * Mails a 6-digit code valid for 10 minutes to an active account. Answers the same
-     * whether or not the email is registered.
+     * Mails a 6-digit code valid for 10 minutes to each active account the email names (one
+     * per organization, each mail naming its organization). Answers the same whether or not the
+     * email is registered.
      */
-    async forgotPassword(email: string): Promise<void> {
-      const user = await deps.store.users.findByEmailForLogin(email.toLowerCase());
-      if (!user?.active) return;
-      const code = randomCode();
-      const at = deps.clock.now();
-      await deps.store.authSecrets.consumeAll("reset", user.id, at.toISOString());
-      await deps.store.authSecrets.create({
-        id: deps.ids.next(),
-        kind: "reset",
-        userId: user.id,
-        organizationId: user.organizationId,
-        hash: await keyedHash(deps.jwtKey, `${user.id}:${code}`),
-        sessionId: null,
-        expiresAt: new Date(at.getTime() + codeTtlMs).toISOString(),
-        attempts: 0,
-        usedAt: null,
-        createdAt: at.toISOString(),
-      });
-      try {
-        const sent = await sendMail(deps.config, {
-          to: user.email,
-          subject: "Your ChatCRM password reset code",
-          text: `Your password reset code is ${code}. It is valid for 10 minutes.\n\n` +
-            "If you did not ask to reset your password, ignore this message.",
-        });
-        if (!sent) deps.log.warn("SMTP_HOST is not set: password reset code not sent");
-      } catch (err) {
-        deps.log.error("password reset mail failed", { error: String(err) });
-      }
+    async forgotPassword(input: { email: string } & OrganizationRef): Promise<void> {
+      const accounts = await accountsFor(deps, input.email.toLowerCase(), input, false);
+      for (const user of accounts.filter((u) => u.active)) await mailResetCode(user);
     },
     /** Sets a new password with the emailed code; 5 wrong codes and it is spent. */
     async resetPassword(
-      input: { email: string; code: string; newPassword: string },
+      input: { email: string; code: string; newPassword: string } & OrganizationRef,
       ip: string,
     ): Promise<void> {
       const invalid = () =>
         new AppError("BAD_REQUEST", "Invalid or expired code", {
           details: [{ path: "code", message: "request a new code" }],
         });
-      const user = await deps.store.users.findByEmailForLogin(input.email.toLowerCase());
-      const secret = user ? await deps.store.authSecrets.latestUnused("reset", user.id) : null;
       const at = now();
-      if (!user || !secret || secret.expiresAt <= at || secret.attempts >= codeTries) {
+      const open: { user: User; secret: AuthSecret }[] = [];
+      for (const user of await accountsFor(deps, input.email.toLowerCase(), input, false)) {
+        const secret = await deps.store.authSecrets.latestUnused("reset", user.id);
+        if (secret && secret.expiresAt > at && secret.attempts < codeTries) {
+          open.push({ user, secret });
+        }
+      }
+      let found: { user: User; secret: AuthSecret } | undefined;
+      for (const entry of open) {
+        const expected = await keyedHash(deps.jwtKey, `${entry.user.id}:${input.code}`);
+        if (entry.secret.hash === expected) found = entry;
+      }
+      if (!found) {
+        for (const { secret } of open) {
+          const tries = await deps.store.authSecrets.addAttempt(secret.id);
+          if (tries >= codeTries) await deps.store.authSecrets.consume(secret.id, at);
+        }
         throw invalid();
       }
-      if (secret.hash !== await keyedHash(deps.jwtKey, `${user.id}:${input.code}`)) {
-        const tries = await deps.store.authSecrets.addAttempt(secret.id);
-        if (tries >= codeTries) await deps.store.authSecrets.consume(secret.id, at);
-        throw invalid();
-      }
+      const { user, secret } = found;
       if (!await deps.store.authSecrets.consume(secret.id, at)) throw invalid();
       await deps.store.users.update(user.organizationId, user.id, {
         passwordHash: await hashPassword(input.newPassword, deps.config.bcryptCost),

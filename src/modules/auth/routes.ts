@@ -22,16 +22,31 @@ const SessionSchema = z.object({
   user: UserSchema,
 }).openapi("Session");
 
+/** Names the organization to sign in to; needed only when an email has several accounts. */
+const OrganizationRef = {
+  organizationId: z.string().min(1).max(64).optional(),
+  organizationSlug: z.string().min(1).max(64).optional(),
+};
+const atMostOneOrganization = {
+  check: (b: { organizationId?: string | undefined; organizationSlug?: string | undefined }) =>
+    b.organizationId === undefined || b.organizationSlug === undefined,
+  issue: {
+    message: "give at most one of organizationId and organizationSlug",
+    path: ["organizationId"],
+  },
+};
+
 const LoginBody = z.strictObject({
   email: Email,
   password: z.string().min(1).max(1024),
+  ...OrganizationRef,
   latitude: Latitude.optional(),
   longitude: Longitude.optional(),
   accuracy: z.number().min(0).max(1_000_000).optional(),
 }).refine((b) => (b.latitude === undefined) === (b.longitude === undefined), {
   message: "latitude and longitude come together",
   path: ["longitude"],
-});
+}).refine(atMostOneOrganization.check, atMostOneOrganization.issue);
 
 const RegisterBody = z.strictObject({
   name: Name,
@@ -245,11 +260,18 @@ export function authRoutes(deps: Deps, s: Services) {
       path: "/forgot-password",
       tags: ["auth"],
       summary: "Mail a 6-digit reset code (same answer for unknown emails)",
-      request: { body: jsonBody(z.strictObject({ email: Email })) },
+      request: {
+        body: jsonBody(
+          z.strictObject({ email: Email, ...OrganizationRef }).refine(
+            atMostOneOrganization.check,
+            atMostOneOrganization.issue,
+          ),
+        ),
+      },
       responses: { 200: jsonResponse(Message, "Sent when registered"), 400: errors[400] },
     }),
     async (c) => {
-      await s.accounts.forgotPassword(c.req.valid("json").email);
+      await s.accounts.forgotPassword(c.req.valid("json"));
       return c.json({ message: "If the email is registered, a code has been sent" }, 200);
     },
   );
@@ -261,11 +283,14 @@ export function authRoutes(deps: Deps, s: Services) {
       tags: ["auth"],
       summary: "Set a new password with the mailed code",
       request: {
-        body: jsonBody(z.strictObject({
-          email: Email,
-          code: z.string().regex(/^\d{6}$/, "expected 6 digits"),
-          newPassword: Password,
-        })),
+        body: jsonBody(
+          z.strictObject({
+            email: Email,
+            code: z.string().regex(/^\d{6}$/, "expected 6 digits"),
+            newPassword: Password,
+            ...OrganizationRef,
+          }).refine(atMostOneOrganization.check, atMostOneOrganization.issue),
+        ),
       },
       responses: { 200: jsonResponse(Message, "Password changed"), 400: errors[400] },
     }),

@@ -22,7 +22,16 @@ export interface Session {
   user: PublicUser;
 }
 
-export interface LoginInput {
+/** Names one organization; a login, reset or sign-up may give its id or its slug. */
+export interface OrganizationRef {
+  organizationId?: string | undefined;
+  organizationSlug?: string | undefined;
+}
+
+/** How many accounts one email may try in a login naming no organization. */
+export const loginCandidateLimit = 5;
+
+export interface LoginInput extends OrganizationRef {
   email: string;
   password: string;
   latitude?: number | undefined;
@@ -31,6 +40,38 @@ export interface LoginInput {
 }
 
 const badLogin = () => new AppError("UNAUTHORIZED", "Invalid email or password");
+const ambiguousLogin = () =>
+  new AppError("UNAUTHORIZED", "Name the organization to sign in to", {
+    details: [{
+      path: "organizationSlug",
+      message: "this email signs in to several organizations",
+    }],
+  });
+
+/**
+ * The accounts a login or a password reset by email may mean: the one in the named
+ * organization, or, when none is named, every account with that email (at most
+ * `loginCandidateLimit`). A login wants only accounts with a password; a reset also finds the
+ * contacts without one, so a customer known by mail sets a first password by proving the address.
+ */
+export async function accountsFor(
+  deps: Pick<Deps, "store">,
+  email: string,
+  ref: OrganizationRef,
+  withPassword = true,
+): Promise<User[]> {
+  if (ref.organizationId === undefined && ref.organizationSlug === undefined) {
+    return await deps.store.users.findAllByEmail(email, {
+      limit: loginCandidateLimit,
+      withPassword,
+    });
+  }
+  const org = ref.organizationId !== undefined
+    ? await deps.store.organizations.findById(ref.organizationId)
+    : await deps.store.organizations.findBySlug(ref.organizationSlug ?? "");
+  const user = org ? await deps.store.users.findByEmail(org.id, email) : null;
+  return user && (user.passwordHash || !withPassword) ? [user] : [];
+}
 
 /** Sessions: login with every access policy, refresh rotation, logout. */
 export function createSessionService(
@@ -137,14 +178,16 @@ export function createSessionService(
      */
     async login(input: LoginInput, ip: string): Promise<Session> {
       const email = input.email.toLowerCase();
-      const user = await deps.store.users.findByEmailForLogin(email);
+      const candidates = await accountsFor(deps, email, input);
       const position: Position | null =
         input.latitude !== undefined && input.longitude !== undefined
           ? { latitude: input.latitude, longitude: input.longitude }
           : null;
+      // A failure is the account's own business only when the email names one account.
+      const only = candidates.length === 1 ? candidates[0] : undefined;
       const attempt: Omit<LoginAttempt, "id" | "at" | "country" | "city"> = {
-        organizationId: user?.organizationId ?? null,
-        userId: user?.id ?? null,
+        organizationId: only?.organizationId ?? null,
+        userId: only?.id ?? null,
         email,
         ip,
         latitude: position?.latitude ?? null,
@@ -160,8 +203,8 @@ export function createSessionService(
           organizationId: attempt.organizationId,
           action: outcome === "failure" ? "login.failure" : "login.denied",
           actor: null,
-          targetType: user ? "user" : null,
-          targetId: user?.id ?? null,
+          targetType: attempt.userId ? "user" : null,
+          targetId: attempt.userId,
           ip,
           details: { email, reason: err.code, distanceMeters: attempt.distanceMeters },
         });
@@ -172,14 +215,22 @@ export function createSessionService(
       } catch (err) {
         throw err instanceof AppError ? await deny(err) : err;
       }
-      const matches = await verifyPassword(
-        input.password,
-        user?.passwordHash ?? await dummyHash(deps.config.bcryptCost),
-      );
-      if (!user || !matches) {
+      const matching: User[] = [];
+      for (const candidate of candidates) {
+        if (await verifyPassword(input.password, candidate.passwordHash!)) matching.push(candidate);
+      }
+      // An unknown email costs one comparison, as a known one does.
+      if (!candidates.length) {
+        await verifyPassword(input.password, await dummyHash(deps.config.bcryptCost));
+      }
+      const user = matching[0];
+      if (!user) {
         await countFailure(ip, email);
         throw await deny(badLogin(), "failure");
       }
+      if (matching.length > 1) throw await deny(ambiguousLogin(), "failure");
+      attempt.organizationId = user.organizationId;
+      attempt.userId = user.id;
       if (!user.active) throw await deny(new AppError("FORBIDDEN", "This account is deactivated"));
       let org: Organization | null;
       try {

@@ -1,4 +1,5 @@
 import type { Role } from "@/modules/users/repository.ts";
+import type { PageRequest, PageResult } from "@/store/types.ts";
 
 export const messageTypes = ["text", "file", "system"] as const;
 export type MessageType = (typeof messageTypes)[number];
@@ -97,4 +98,10 @@ export interface MessageRepository {
   /** The last message of each of the rooms that has one (in no particular order). */
   lastOf(orgId: string, roomIds: string[]): Promise<Message[]>;
   setEmail(orgId: string, id: string, email: EmailDelivery): Promise<Message | null>;
+  /** Messages of these rooms, newest first, paged with a total. */
+  listInRooms(orgId: string, roomIds: string[], page: PageRequest): Promise<PageResult<Message>>;
+  /** Every message `from` sent in the organization names `to` as its sender (a merge). */
+  moveSender(orgId: string, from: string, to: string): Promise<number>;
+  /** Replaces the text of every message `senderId` sent with `marker` and drops its file. */
+  eraseSender(orgId: string, senderId: string, marker: string): Promise<number>;
 }

@@ -69,9 +69,6 @@ export function createOrganizationService(deps: Deps & { events: Events }, acces
       ip: string,
     ): Promise<{ organization: Organization; admin: PublicUser }> {
       const email = input.admin.email.toLowerCase();
-      if (await deps.store.users.findByEmailForLogin(email)) {
-        throw new ConflictError(`Email "${email}" is already registered`);
-      }
       if (input.slug && await deps.store.organizations.findBySlug(input.slug)) {
         throw new ConflictError(`Slug "${input.slug}" is taken`);
       }

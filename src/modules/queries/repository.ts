@@ -50,6 +50,13 @@ export interface QueryRepository {
   findById(orgId: string, id: string): Promise<Query | null>;
   /** By its per-organization number (the `Q-000123` reference), in that organization only. */
   findByNumber(orgId: string, number: number): Promise<Query | null>;
+  /** Every query of customer `from` becomes customer `to`'s (a merge); how many moved. */
+  moveCustomer(orgId: string, from: string, to: string): Promise<number>;
+  /**
+   * Replaces what the customer wrote in their queries (title, description, rating comment)
+   * with `marker`, keeping numbers, statuses and ratings (an erasure); how many changed.
+   */
+  eraseCustomer(orgId: string, customerId: string, marker: string): Promise<number>;
   list(
     orgId: string,
     filter: QueryFilter,

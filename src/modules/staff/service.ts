@@ -87,7 +87,7 @@ export function createStaffService(deps: Deps & { events: Events }, tokens: Toke
     async create(orgId: string, input: NewAgent, actor: AuthContext, ip: string) {
       const at = now();
       const email = input.email.toLowerCase();
-      if (await deps.store.users.findByEmailForLogin(email)) {
+      if (await deps.store.users.findByEmail(orgId, email)) {
         throw new ConflictError(`Email "${email}" is already registered`);
       }
       const user = await deps.store.users.create(newUser({

@@ -6,6 +6,9 @@ export type Role = (typeof roles)[number];
 
 export type Availability = "online" | "away" | "offline";
 
+/** A contact's value for one of its organization's custom fields (a date is `YYYY-MM-DD`). */
+export type CustomValue = string | number | boolean;
+
 export interface Skill {
   name: string;
   level: number;
@@ -16,9 +19,13 @@ export interface User {
   id: string;
   organizationId: string | null;
   name: string;
-  /** Lower-cased; unique across the platform since login names no organization. */
+  /**
+   * Lower-cased; unique within the organization (the SuperAdmins count as one), so the same
+   * person may be a customer, or staff, of several organizations.
+   */
   email: string;
-  passwordHash: string;
+  /** Null for a contact without a login (made by mail or by staff). */
+  passwordHash: string | null;
   role: Role;
   phone: string | null;
   avatarFileId: string | null;
@@ -29,6 +36,13 @@ export interface User {
   availability: Availability;
   allowedPlaces: AllowedPlace[];
   lastLoginAt: string | null;
+  /** Values of the organization's contact fields, by field key. */
+  customFields: Record<string, CustomValue>;
+  /**
+   * Set on a contact merged into another: it stays only so that its address still finds the
+   * contact it became (mail threads, imports); it has no login and is never listed.
+   */
+  mergedInto: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -50,6 +64,8 @@ export function newUser(fields: NewUser): User {
     availability: "offline",
     allowedPlaces: [],
     lastLoginAt: null,
+    customFields: {},
+    mergedInto: null,
     updatedAt: fields.createdAt,
     ...fields,
   };
@@ -79,6 +95,8 @@ export type UserPatch = Partial<
     | "availability"
     | "allowedPlaces"
     | "lastLoginAt"
+    | "customFields"
+    | "mergedInto"
   >
 >;
 
@@ -87,19 +105,40 @@ export interface UserFilter {
   active?: boolean;
   team?: string;
   skill?: string;
+  /** Matched case-insensitively against name, email and phone. */
   text?: string;
+  /** Only these users. */
+  ids?: string[];
+  /** Contacts merged into another are left out unless this is true. */
+  withMerged?: boolean;
+  /** A custom field holding exactly this value. */
+  customField?: { key: string; value: CustomValue };
 }
+
+export const userSortFields = ["createdAt", "updatedAt", "name", "email"] as const;
+export type UserSort = { field: (typeof userSortFields)[number]; order: "asc" | "desc" };
 
 /** Storage of users. `orgId` null addresses platform users (SuperAdmins). */
 export interface UserRepository {
-  /** Stores a new user; ConflictError when the email is taken. */
+  /** Stores a new user; ConflictError when the email is taken in its organization. */
   create(user: User): Promise<User>;
   /** The user in this organization, or null. */
   findById(orgId: string | null, id: string): Promise<User | null>;
-  /** The user with this email in any organization: login names no organization. */
-  findByEmailForLogin(email: string): Promise<User | null>;
-  /** Users of the organization, sorted by creation. */
-  list(orgId: string | null, filter: UserFilter, page: PageRequest): Promise<PageResult<User>>;
+  /** The user with this email in this organization (null: the SuperAdmins), or null. */
+  findByEmail(orgId: string | null, email: string): Promise<User | null>;
+  /**
+   * The accounts with this email in any organization (only those with a password when
+   * `withPassword`), most recently signed-in first, at most `limit`: a login or password reset
+   * that names no organization tries each.
+   */
+  findAllByEmail(email: string, options: { limit: number; withPassword: boolean }): Promise<User[]>;
+  /** Users of the organization, sorted by creation unless `sort` says otherwise. */
+  list(
+    orgId: string | null,
+    filter: UserFilter,
+    page: PageRequest,
+    sort?: UserSort,
+  ): Promise<PageResult<User>>;
   /** Applies the patch and returns the new state, or null when missing in this organization. */
   update(
     orgId: string | null,
@@ -107,4 +146,6 @@ export interface UserRepository {
     patch: UserPatch,
     updatedAt: string,
   ): Promise<User | null>;
+  /** Removes the user for good (a contact's erasure); false when missing here. */
+  delete(orgId: string, id: string): Promise<boolean>;
 }

@@ -1,3 +1,4 @@
+import { pageOffset } from "@/store/types.ts";
 import type { Filter } from "mongodb";
 import { ConflictError } from "@/errors.ts";
 import {
@@ -24,6 +25,7 @@ export async function ensureMessageIndexes(db: Db): Promise<void> {
   const messages = db.collection("messages");
   await messages.createIndex({ roomId: 1, seq: 1 }, { unique: true });
   await messages.createIndex({ roomId: 1, senderId: 1, clientMessageId: 1 }, { unique: true });
+  await messages.createIndex({ organizationId: 1, senderId: 1 });
 }
 
 export function mongoMessageRepository(db: Db): MessageRepository {
@@ -138,6 +140,29 @@ export function mongoMessageRepository(db: Db): MessageRepository {
           returnDocument: "after",
         }),
       );
+    },
+    async listInRooms(orgId, roomIds, page) {
+      const q: Filter<Stored<Message>> = { organizationId: orgId, roomId: { $in: roomIds } };
+      const [docs, total] = await Promise.all([
+        messages.find(q).sort({ createdAt: -1, _id: -1 }).skip(pageOffset(page))
+          .limit(page.limit).toArray(),
+        messages.countDocuments(q),
+      ]);
+      return { data: docs.map((d) => fromStored<Message>(d)), total };
+    },
+    async moveSender(orgId, from, to) {
+      const result = await messages.updateMany(
+        { organizationId: orgId, senderId: from },
+        { $set: { senderId: to } },
+      );
+      return result.modifiedCount;
+    },
+    async eraseSender(orgId, senderId, marker) {
+      const result = await messages.updateMany(
+        { organizationId: orgId, senderId },
+        { $set: { text: marker, fileId: null } },
+      );
+      return result.modifiedCount;
     },
   };
 }

@@ -137,6 +137,24 @@ export function mongoQueryRepository(db: Db): QueryRepository {
       const doc = await queries.findOne({ organizationId: orgId, number });
       return doc ? toQuery(doc) : null;
     },
+    async moveCustomer(orgId, from, to) {
+      const result = await queries.updateMany(
+        { organizationId: orgId, customerId: from },
+        { $set: { customerId: to } },
+      );
+      return result.modifiedCount;
+    },
+    async eraseCustomer(orgId, customerId, marker) {
+      const mine = { organizationId: orgId, customerId };
+      const result = await queries.updateMany(mine, {
+        $set: { title: marker, description: marker },
+      });
+      // A dotted $set needs an object to set into: only rated queries have one.
+      await queries.updateMany({ ...mine, csat: { $type: "object" } }, {
+        $set: { "csat.comment": null },
+      });
+      return result.modifiedCount;
+    },
     async list(orgId, filter, sort, page) {
       const q = filterQuery(orgId, filter);
       const dir = sort.order === "asc" ? 1 : -1;

@@ -22,6 +22,7 @@ import { ensureMessageIndexes, mongoMessageRepository } from "./messages.ts";
 import { documentCollections } from "@/store/documents.ts";
 import { ensureReportIndexes, mongoReportRepository } from "./reports.ts";
 import { ensureWebhookIndexes } from "./webhooks.ts";
+import { migrateMongo } from "./migrations.ts";
 
 /** Collections and unique indexes each repository needs, ensured at start. */
 const ensureIndexes = [
@@ -46,6 +47,7 @@ export async function openMongoStore(uri: string, dbName?: string): Promise<Stor
   });
   await client.connect();
   const db = client.db(dbName ?? databaseInUri(uri) ?? "chatcrm");
+  await migrateMongo(db);
   for (const ensure of ensureIndexes) await ensure(db);
   for (const name of documentCollections) {
     await db.collection(name).createIndex({ organizationId: 1, userId: 1, createdAt: 1 });

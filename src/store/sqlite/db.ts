@@ -17,11 +17,11 @@ export function openSqlite(path: string): Db {
 }
 
 /** Applies, in name order and each in its own transaction, the migrations not applied yet. */
-export function migrate(db: Db): void {
+export function migrate(db: Db, list: { name: string; sql: string }[] = migrations): void {
   db.exec(
     "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
   );
-  const sorted = [...migrations].sort((a, b) => a.name.localeCompare(b.name));
+  const sorted = [...list].sort((a, b) => a.name.localeCompare(b.name));
   for (const m of sorted) {
     transaction(db, () => {
       const done = db.prepare("SELECT 1 FROM schema_migrations WHERE name = ?").get(m.name);

@@ -6,6 +6,7 @@ import {
 } from "@/modules/chat/repository.ts";
 import { ConflictError } from "@/errors.ts";
 import { type Db, prepared, rethrowConflict, type Row, transaction } from "./db.ts";
+import { pageOffset } from "@/store/types.ts";
 import { docOf, jsonSet, Where } from "./docs.ts";
 
 export function sqliteMessageRepository(db: Db): MessageRepository {
@@ -121,6 +122,33 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
         )
           .get(...set.values, id, orgId),
       );
+    },
+    async listInRooms(orgId, roomIds, page) {
+      if (roomIds.length === 0) return { data: [], total: 0 };
+      const where = "org_id = ? AND room_id IN (SELECT value FROM json_each(?))";
+      const args = [orgId, JSON.stringify(roomIds)];
+      const total = prepared(db, `SELECT count(*) AS n FROM messages WHERE ${where}`).get(
+        ...args,
+      ) as Row;
+      const rows = prepared(
+        db,
+        `SELECT doc FROM messages WHERE ${where}
+         ORDER BY json_extract(doc, '$.createdAt') DESC, id DESC LIMIT ? OFFSET ?`,
+      ).all(...args, page.limit, pageOffset(page)) as Row[];
+      return { data: rows.map((r) => docOf<Message>(r)), total: Number(total.n) };
+    },
+    async moveSender(orgId, from, to) {
+      const { changes } = db.prepare(
+        "UPDATE messages SET doc = json_set(doc, '$.senderId', ?) WHERE org_id = ? AND sender_id = ?",
+      ).run(to, orgId, from);
+      return Number(changes);
+    },
+    async eraseSender(orgId, senderId, marker) {
+      const { changes } = db.prepare(
+        `UPDATE messages SET doc = json_set(doc, '$.text', ?, '$.fileId', json('null'))
+         WHERE org_id = ? AND sender_id = ?`,
+      ).run(marker, orgId, senderId);
+      return Number(changes);
     },
   };
 }

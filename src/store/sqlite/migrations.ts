@@ -1,7 +1,7 @@
 /**
  * Versioned schema changes, applied once each in name order. Names are prefixed by the
  * capability that owns them (0001 core, 0100 identity, 0200 queries, 0300 chat, 0400 email,
- * 0500 reports); never edit an applied migration, add a new one.
+ * 0500 reports, 0600 contacts); never edit an applied migration, add a new one.
  */
 export const migrations: { name: string; sql: string }[] = [
   {
@@ -258,6 +258,61 @@ export const migrations: { name: string; sql: string }[] = [
       );
       CREATE INDEX revocations_user ON revocations (user_id, expires_at);
       CREATE INDEX revocations_expiry ON revocations (expires_at);
+    `,
+  },
+  {
+    // Customers become contacts of one organization: an email is unique within its
+    // organization (the SuperAdmins count as one), and a contact may have no password. The
+    // `local+ORGID@domain` logins that mail import made get back their real address.
+    name: "0600_contacts",
+    sql: `
+      CREATE TABLE users_by_org (
+        id TEXT PRIMARY KEY,
+        organization_id TEXT REFERENCES organizations(id),
+        name TEXT NOT NULL,
+        email TEXT NOT NULL,
+        password_hash TEXT,
+        role TEXT NOT NULL,
+        phone TEXT,
+        avatar_file_id TEXT,
+        team TEXT,
+        skills TEXT NOT NULL,
+        max_concurrent_queries INTEGER NOT NULL,
+        active INTEGER NOT NULL,
+        availability TEXT NOT NULL,
+        allowed_places TEXT NOT NULL,
+        last_login_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      INSERT INTO users_by_org SELECT id, organization_id, name, email, password_hash, role, phone,
+        avatar_file_id, team, skills, max_concurrent_queries, active, availability,
+        allowed_places, last_login_at, created_at, updated_at FROM users;
+      DROP TABLE users;
+      ALTER TABLE users_by_org RENAME TO users;
+      CREATE INDEX users_org_role ON users (organization_id, role, active);
+      CREATE UNIQUE INDEX users_org_email ON users (ifnull(organization_id, ''), email);
+      CREATE INDEX users_email_login ON users (email, last_login_at);
+      UPDATE users AS u
+        SET email = substr(u.email, 1, instr(u.email, '+' || u.organization_id || '@') - 1) ||
+          substr(u.email, instr(u.email, '+' || u.organization_id || '@') + 1 +
+            length(u.organization_id))
+        WHERE u.role = 'Customer' AND u.organization_id IS NOT NULL
+          AND instr(u.email, '+' || u.organization_id || '@') > 1
+          AND NOT EXISTS (
+            SELECT 1 FROM users AS o WHERE o.organization_id = u.organization_id
+              AND o.email = substr(u.email, 1, instr(u.email, '+' || u.organization_id || '@') - 1)
+                || substr(u.email, instr(u.email, '+' || u.organization_id || '@') + 1 +
+                  length(u.organization_id))
+          );
+    `,
+  },
+  {
+    name: "0601_contact_fields",
+    sql: `
+      ALTER TABLE users ADD COLUMN custom_fields TEXT NOT NULL DEFAULT '{}';
+      ALTER TABLE users ADD COLUMN merged_into TEXT;
+      CREATE INDEX messages_org_sender ON messages (org_id, sender_id);
     `,
   },
   {

@@ -118,6 +118,21 @@ export function sqliteQueryRepository(db: Db): QueryRepository {
       ) as Row | undefined;
       return row ? docOf<Query>(row) : null;
     },
+    async moveCustomer(orgId, from, to) {
+      const { changes } = db.prepare(
+        "UPDATE queries SET doc = json_set(doc, '$.customerId', ?) WHERE org_id = ? AND customer_id = ?",
+      ).run(to, orgId, from);
+      return Number(changes);
+    },
+    async eraseCustomer(orgId, customerId, marker) {
+      const { changes } = db.prepare(
+        `UPDATE queries SET doc = CASE WHEN json_type(doc, '$.csat') = 'object'
+             THEN json_set(doc, '$.title', ?1, '$.description', ?1, '$.csat.comment', json('null'))
+             ELSE json_set(doc, '$.title', ?1, '$.description', ?1) END
+         WHERE org_id = ?2 AND customer_id = ?3`,
+      ).run(marker, orgId, customerId);
+      return Number(changes);
+    },
     async list(orgId, filter, sort, page) {
       const w = filterWhere(orgId, filter);
       const c = filterWhere(orgId, filter, true);

@@ -26,10 +26,14 @@ const columns: Record<string, string> = {
   availability: "availability",
   allowedPlaces: "allowed_places",
   lastLoginAt: "last_login_at",
+  customFields: "custom_fields",
+  mergedInto: "merged_into",
 };
 
 function encode(key: string, value: unknown): SQLInputValue {
-  if (key === "skills" || key === "allowedPlaces") return JSON.stringify(value);
+  if (key === "skills" || key === "allowedPlaces" || key === "customFields") {
+    return JSON.stringify(value);
+  }
   if (key === "active") return value ? 1 : 0;
   return value as SQLInputValue;
 }
@@ -40,7 +44,7 @@ function toUser(row: Row): User {
     organizationId: nullableString(row.organization_id),
     name: String(row.name),
     email: String(row.email),
-    passwordHash: String(row.password_hash),
+    passwordHash: nullableString(row.password_hash),
     role: String(row.role) as User["role"],
     phone: nullableString(row.phone),
     avatarFileId: nullableString(row.avatar_file_id),
@@ -51,6 +55,8 @@ function toUser(row: Row): User {
     availability: String(row.availability) as User["availability"],
     allowedPlaces: json(row.allowed_places),
     lastLoginAt: nullableString(row.last_login_at),
+    customFields: json(row.custom_fields),
+    mergedInto: nullableString(row.merged_into),
     createdAt: String(row.created_at),
     updatedAt: String(row.updated_at),
   };
@@ -83,8 +89,23 @@ function filterSql(orgId: string | null, filter: UserFilter) {
     args.push(filter.skill);
   }
   if (filter.text) {
-    where.push("(lower(name) LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')");
-    args.push(likePattern(filter.text), likePattern(filter.text));
+    where.push(
+      "(lower(name) LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\' OR phone LIKE ? ESCAPE '\\')",
+    );
+    args.push(likePattern(filter.text), likePattern(filter.text), likePattern(filter.text));
+  }
+  if (filter.ids) {
+    where.push(`id IN (SELECT value FROM json_each(?))`);
+    args.push(JSON.stringify(filter.ids));
+  }
+  if (!filter.withMerged) where.push("merged_into IS NULL");
+  if (filter.customField) {
+    const { key, value } = filter.customField;
+    where.push("json_extract(custom_fields, ?) = ?");
+    args.push(
+      `$."${key.replaceAll('"', "")}"`,
+      typeof value === "boolean" ? (value ? 1 : 0) : value,
+    );
   }
   return { sql: where.join(" AND "), args };
 }
@@ -104,8 +125,8 @@ export function sqliteUserRepository(db: Db): UserRepository {
         db.prepare(
           `INSERT INTO users (id, organization_id, name, email, password_hash, role, phone,
              avatar_file_id, team, skills, max_concurrent_queries, active, availability,
-             allowed_places, last_login_at, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             allowed_places, last_login_at, custom_fields, merged_into, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           user.id,
           user.organizationId,
@@ -122,6 +143,8 @@ export function sqliteUserRepository(db: Db): UserRepository {
           user.availability,
           JSON.stringify(user.allowedPlaces),
           user.lastLoginAt,
+          JSON.stringify(user.customFields),
+          user.mergedInto,
           user.createdAt,
           user.updatedAt,
         );
@@ -133,17 +156,35 @@ export function sqliteUserRepository(db: Db): UserRepository {
     async findById(orgId, id) {
       return find(orgId, id);
     },
-    async findByEmailForLogin(email) {
-      const row = db.prepare("SELECT * FROM users WHERE email = ?").get(email) as Row | undefined;
+    async findByEmail(orgId, email) {
+      const org = orgCondition(orgId);
+      const row = db.prepare(`SELECT * FROM users WHERE email = ? AND ${org.sql}`).get(
+        email,
+        ...org.args,
+      ) as Row | undefined;
       return row ? toUser(row) : null;
     },
-    async list(orgId, filter, page) {
+    async findAllByEmail(email, { limit, withPassword }) {
+      const rows = db.prepare(
+        `SELECT * FROM users WHERE email = ?${withPassword ? " AND password_hash IS NOT NULL" : ""}
+         ORDER BY last_login_at IS NULL, last_login_at DESC, created_at, id LIMIT ?`,
+      ).all(email, limit) as Row[];
+      return rows.map(toUser);
+    },
+    async list(orgId, filter, page, sort = { field: "createdAt", order: "asc" }) {
       const f = filterSql(orgId, filter);
       const total = db.prepare(`SELECT count(*) AS n FROM users WHERE ${f.sql}`).get(
         ...f.args,
       ) as Row;
+      const order = sort.order === "desc" ? "DESC" : "ASC";
+      const key = {
+        createdAt: "created_at",
+        updatedAt: "updated_at",
+        name: "name",
+        email: "email",
+      }[sort.field];
       const rows = db.prepare(
-        `SELECT * FROM users WHERE ${f.sql} ORDER BY created_at, id LIMIT ? OFFSET ?`,
+        `SELECT * FROM users WHERE ${f.sql} ORDER BY ${key} ${order}, id ${order} LIMIT ? OFFSET ?`,
       ).all(...f.args, page.limit, pageOffset(page)) as Row[];
       return { data: rows.map(toUser), total: Number(total.n) };
     },
@@ -160,6 +201,13 @@ export function sqliteUserRepository(db: Db): UserRepository {
         rethrowConflict(err, `Email "${patch.email}" is already registered`);
       }
       return find(orgId, id);
+    },
+    async delete(orgId, id) {
+      const result = db.prepare("DELETE FROM users WHERE id = ? AND organization_id = ?").run(
+        id,
+        orgId,
+      );
+      return Number(result.changes) > 0;
     },
   };
 }

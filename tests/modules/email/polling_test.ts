@@ -104,6 +104,38 @@ mailTest(
 );
 
 mailTest(
+  "poll: a sender who has an account in another organization becomes a plain contact here",
+  async (m) => {
+    const now = m.t.deps.clock.now().toISOString();
+    const elsewhere = await m.t.deps.store.organizations.create({
+      ...m.desk.org,
+      id: m.t.deps.ids.next(),
+      slug: `elsewhere-${crypto.randomUUID().slice(0, 8)}`,
+    });
+    const theirs = await m.t.deps.store.users.create({
+      ...m.desk.users.Customer,
+      id: m.t.deps.ids.next(),
+      organizationId: elsewhere.id,
+      email: "sam@customer.test",
+      createdAt: now,
+      updatedAt: now,
+    });
+    await m.deliver({ from: "Sam <sam@customer.test>", subject: "Hello", text: "Hi there" });
+    await m.poll();
+    const [query] = await queriesOf(m);
+    const contact = await m.t.deps.store.users.findById(m.desk.org.id, query!.customerId);
+    assert.equal(contact?.email, "sam@customer.test", "the real address, no +ORGID form");
+    assert.equal(contact?.passwordHash, null, "a contact made by mail has no login");
+    assert.notEqual(contact?.id, theirs.id);
+    assert.equal(
+      (await m.t.deps.store.users.findById(elsewhere.id, theirs.id))?.email,
+      "sam@customer.test",
+      "the other organization's account is untouched",
+    );
+  },
+);
+
+mailTest(
   "poll: replies join their query by In-Reply-To, References or [Q-…] from its customer",
   async (m) => {
     await m.deliver({

@@ -51,10 +51,21 @@ Deno.test("a SuperAdmin creates an organization whose Admin creates agents who l
 
     const dup = await t.call("POST", "/api/v1/superadmin/organizations", {
       token: sa,
-      json: { name: "Other", admin: { name: "G", email: "gina@globex.test", password } },
+      json: {
+        name: "Other",
+        slug: organization.slug,
+        admin: { name: "G", email: "gina@other.test", password },
+      },
     });
     assert.equal(dup.status, 409);
     assert.equal((await t.deps.store.organizations.list({}, { page: 1, limit: 10 })).total, 1);
+    // An email is unique within its organization: Gina may run a second one too.
+    const second = await t.call("POST", "/api/v1/superadmin/organizations", {
+      token: sa,
+      json: { name: "Other", admin: { name: "G", email: "gina@globex.test", password } },
+    });
+    assert.equal(second.status, 201);
+    assert.equal((await t.deps.store.organizations.list({}, { page: 1, limit: 10 })).total, 2);
   } finally {
     await t.close();
   }
