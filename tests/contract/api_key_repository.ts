@@ -10,12 +10,11 @@ export function apiKeyRepositoryContract(kind: StoreKind): void {
     kind,
     "api keys: a key authenticates until revoked, in its own organization only",
     async (s) => {
-      const keys = createApiKeyService({
-        store: s,
-        clock: systemClock,
-        ids: systemIds(systemClock),
-      });
-      const made = await keys.create("o1", "u1", {
+      const log = { debug() {}, info() {}, warn() {}, error() {} };
+      const ids = systemIds(systemClock);
+      const keys = createApiKeyService({ store: s, clock: systemClock, ids, log });
+      const by = { userId: "u1", role: "Admin" as const };
+      const made = await keys.create("o1", by, {
         name: "Bot",
         scopes: ["chat:read"],
         expiresAt: null,
@@ -27,8 +26,8 @@ export function apiKeyRepositoryContract(kind: StoreKind): void {
       // The same key id named under another organization is unknown.
       assert.equal(await keys.authenticate(made.key.replace("ccrm_o1_", "ccrm_o2_"), "x"), null);
       assert.deepEqual((await keys.list("o2", { page: 1, limit: 10 })).data, []);
-      await assert.rejects(keys.remove("o2", made.id));
-      await keys.remove("o1", made.id);
+      await assert.rejects(keys.remove("o2", by, made.id));
+      await keys.remove("o1", by, made.id);
       assert.equal(await keys.authenticate(made.key, "x"), null);
     },
   );

@@ -77,7 +77,7 @@ export function apiKeyRoutes(apiKeys: ApiKeyService) {
       async (c) => {
         const made = await apiKeys.create(
           c.get("orgId"),
-          c.get("auth").userId,
+          c.get("auth"),
           c.req.valid("json"),
         );
         return c.json(made, 201);
@@ -95,7 +95,7 @@ export function apiKeyRoutes(apiKeys: ApiKeyService) {
         responses: { 204: { description: "Revoked" }, ...common },
       }),
       async (c) => {
-        await apiKeys.remove(c.get("orgId"), c.req.valid("param").id);
+        await apiKeys.remove(c.get("orgId"), c.get("auth"), c.req.valid("param").id);
         return c.body(null, 204);
       },
     );

@@ -2,6 +2,8 @@ import { timingSafeEqual } from "node:crypto";
 import type { Deps } from "@/deps.ts";
 import { AppError, notFound } from "@/errors.ts";
 import type { PageRequest, PageResult } from "@/store/types.ts";
+import { audit } from "@/modules/audit/service.ts";
+import type { AuthContext } from "@/modules/auth/context.ts";
 import { type ApiKey, apiKeyPrefix, type ApiKeyScope } from "./model.ts";
 
 /** A key as the API shows it: never its hash. */
@@ -21,12 +23,15 @@ export interface IntegrationCaller {
   scopes: ApiKeyScope[];
 }
 
+/** Who makes or revokes a key, for the audit log. */
+export type Changer = Pick<AuthContext, "userId" | "role">;
+
 export interface ApiKeyService {
   list(orgId: string, page: PageRequest): Promise<PageResult<ApiKeyView>>;
   /** A new key; the key itself is in this answer only. */
-  create(orgId: string, createdBy: string, input: NewApiKey): Promise<ApiKeyView & { key: string }>;
+  create(orgId: string, by: Changer, input: NewApiKey): Promise<ApiKeyView & { key: string }>;
   /** Revokes the key: it stops working at once, on every instance (each use reads the store). */
-  remove(orgId: string, id: string): Promise<void>;
+  remove(orgId: string, by: Changer, id: string): Promise<void>;
   /** The caller a presented key stands for, or null (unknown, revoked, expired, wrong secret). */
   authenticate(key: string, ip: string): Promise<IntegrationCaller | null>;
 }
@@ -50,15 +55,25 @@ export function apiKeyView({ secretHash: _h, ...view }: ApiKey): ApiKeyView {
 
 /** Integration keys: made and revoked by Admins, checked on every request that presents one. */
 export function createApiKeyService(
-  deps: Pick<Deps, "store" | "clock" | "ids">,
+  deps: Pick<Deps, "store" | "clock" | "ids" | "log">,
 ): ApiKeyService {
   const keys = deps.store.documents("api_keys");
+  const record = (orgId: string, by: Changer, action: "created" | "revoked", key: ApiKey) =>
+    audit(deps, {
+      organizationId: orgId,
+      action: `api_key.${action}`,
+      actor: by,
+      targetType: "api_key",
+      targetId: key.id,
+      ip: null,
+      details: { name: key.name, scopes: key.scopes },
+    });
   return {
     async list(orgId, page) {
       const r = await keys.find(orgId, { sort: [["createdAt", "asc"]], page });
       return { data: r.data.map(apiKeyView), total: r.total };
     },
-    async create(orgId, createdBy, input) {
+    async create(orgId, by, input) {
       if (input.expiresAt && Date.parse(input.expiresAt) <= deps.clock.now().getTime()) {
         throw new AppError("VALIDATION_FAILED", "Request validation failed", {
           details: [{ path: "expiresAt", message: "must be in the future" }],
@@ -77,13 +92,16 @@ export function createApiKeyService(
         expiresAt: input.expiresAt,
         lastUsedAt: null,
         lastUsedIp: null,
-        createdBy,
+        createdBy: by.userId,
         createdAt: deps.clock.now().toISOString(),
       });
+      await record(orgId, by, "created", stored);
       return { ...apiKeyView(stored), key };
     },
-    async remove(orgId, id) {
-      if (!await keys.delete(orgId, id)) throw notFound("API key", id);
+    async remove(orgId, by, id) {
+      const stored = await keys.get(orgId, id);
+      if (!stored || !await keys.delete(orgId, id)) throw notFound("API key", id);
+      await record(orgId, by, "revoked", stored);
     },
     async authenticate(presented, ip) {
       const parsed = parseKey(presented);

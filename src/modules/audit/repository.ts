@@ -22,6 +22,12 @@ export const auditActions = [
   "email_config.created",
   "email_config.updated",
   "email_config.removed",
+  "webhook.created",
+  "webhook.updated",
+  "webhook.removed",
+  "webhook.secret_rotated",
+  "api_key.created",
+  "api_key.revoked",
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 
@@ -33,7 +39,7 @@ export interface AuditEvent {
   action: AuditAction;
   actorId: string | null;
   actorRole: Role | null;
-  targetType: "user" | "organization" | "ip_rule" | "mailbox" | null;
+  targetType: "user" | "organization" | "ip_rule" | "mailbox" | "webhook" | "api_key" | null;
   targetId: string | null;
   ip: string | null;
   details: Record<string, unknown>;

@@ -55,7 +55,8 @@ export function webhookRoutes(webhooks: WebhookService) {
         request: { body: jsonBody(WebhookBody) },
         responses: { 201: jsonResponse(WebhookWithSecretSchema, "The new endpoint"), ...common },
       }),
-      async (c) => c.json(await webhooks.create(c.get("orgId"), c.req.valid("json")), 201),
+      async (c) =>
+        c.json(await webhooks.create(c.get("orgId"), c.get("auth"), c.req.valid("json")), 201),
     )
     .openapi(
       createRoute({
@@ -83,7 +84,8 @@ export function webhookRoutes(webhooks: WebhookService) {
       }),
       async (c) => {
         const patch = defined(c.req.valid("json"));
-        return c.json(await webhooks.update(c.get("orgId"), c.req.valid("param").id, patch), 200);
+        const id = c.req.valid("param").id;
+        return c.json(await webhooks.update(c.get("orgId"), c.get("auth"), id, patch), 200);
       },
     )
     .openapi(
@@ -98,7 +100,7 @@ export function webhookRoutes(webhooks: WebhookService) {
         responses: { 204: { description: "Removed" }, ...common },
       }),
       async (c) => {
-        await webhooks.remove(c.get("orgId"), c.req.valid("param").id);
+        await webhooks.remove(c.get("orgId"), c.get("auth"), c.req.valid("param").id);
         return c.body(null, 204);
       },
     )
@@ -118,7 +120,10 @@ export function webhookRoutes(webhooks: WebhookService) {
         },
       }),
       async (c) =>
-        c.json(await webhooks.rotateSecret(c.get("orgId"), c.req.valid("param").id), 200),
+        c.json(
+          await webhooks.rotateSecret(c.get("orgId"), c.get("auth"), c.req.valid("param").id),
+          200,
+        ),
     )
     .openapi(
       createRoute({

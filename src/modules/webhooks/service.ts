@@ -1,6 +1,8 @@
 import type { Deps } from "@/deps.ts";
 import type { DomainEvent } from "@/events.ts";
 import { AppError, notFound } from "@/errors.ts";
+import { audit } from "@/modules/audit/service.ts";
+import type { AuthContext } from "@/modules/auth/context.ts";
 import { egressPolicy } from "@/net/egress.ts";
 import { activeOrganizations } from "@/modules/organizations/repository.ts";
 import type { NotificationService } from "@/modules/notifications/service.ts";
@@ -38,16 +40,24 @@ export interface DeliveryRun {
   failed: number;
 }
 
+/** Who changes an endpoint, for the audit log. */
+export type Changer = Pick<AuthContext, "userId" | "role">;
+
 export interface WebhookService {
   list(orgId: string, page: PageRequest): Promise<PageResult<WebhookView>>;
   get(orgId: string, id: string): Promise<WebhookView>;
   /** A new endpoint; its secret is in this answer only. */
-  create(orgId: string, input: NewWebhook): Promise<WebhookWithSecret>;
+  create(orgId: string, by: Changer, input: NewWebhook): Promise<WebhookWithSecret>;
   /** Changes fields; turning it active again clears why it was disabled. */
-  update(orgId: string, id: string, patch: Partial<NewWebhook>): Promise<WebhookView>;
-  remove(orgId: string, id: string): Promise<void>;
+  update(
+    orgId: string,
+    by: Changer,
+    id: string,
+    patch: Partial<NewWebhook>,
+  ): Promise<WebhookView>;
+  remove(orgId: string, by: Changer, id: string): Promise<void>;
   /** A new secret (answered once); the old one keeps signing for the grace period. */
-  rotateSecret(orgId: string, id: string): Promise<WebhookWithSecret>;
+  rotateSecret(orgId: string, by: Changer, id: string): Promise<WebhookWithSecret>;
   deliveries(orgId: string, id: string, page: PageRequest): Promise<PageResult<DeliveryView>>;
   /** Attempts the delivery again now (same webhook-id), whatever its state. */
   retry(orgId: string, id: string, deliveryId: string): Promise<DeliveryView>;
@@ -97,6 +107,22 @@ export function createWebhookService(
     ...(hooks.onAttempt ? { onAttempt: hooks.onAttempt } : {}),
   };
   const now = () => deps.clock.now().toISOString();
+  const record = (
+    orgId: string,
+    by: Changer,
+    action: "created" | "updated" | "removed" | "secret_rotated",
+    id: string,
+    details: Record<string, unknown> = {},
+  ) =>
+    audit(deps, {
+      organizationId: orgId,
+      action: `webhook.${action}`,
+      actor: by,
+      targetType: "webhook",
+      targetId: id,
+      ip: null,
+      details,
+    });
 
   async function found(orgId: string, id: string) {
     const endpoint = await repo.endpoints.get(orgId, id);
@@ -152,7 +178,7 @@ export function createWebhookService(
     async get(orgId, id) {
       return webhookView(await found(orgId, id));
     },
-    async create(orgId, input) {
+    async create(orgId, by, input) {
       const id = deps.ids.next();
       const at = now();
       const secret = newWebhookSecret();
@@ -172,9 +198,10 @@ export function createWebhookService(
         createdAt: at,
         updatedAt: at,
       });
+      await record(orgId, by, "created", id, { url: endpoint.url, events: endpoint.events });
       return { ...webhookView(endpoint), secret };
     },
-    async update(orgId, id, patch) {
+    async update(orgId, by, id, patch) {
       const current = await found(orgId, id);
       const revived = patch.active === true && !current.active;
       const next: Partial<WebhookEndpoint> = {
@@ -185,12 +212,14 @@ export function createWebhookService(
       };
       const updated = await repo.endpoints.update(orgId, id, next);
       if (!updated) throw notFound("Webhook", id);
+      await record(orgId, by, "updated", id, { fields: Object.keys(patch) });
       return webhookView(updated);
     },
-    async remove(orgId, id) {
+    async remove(orgId, by, id) {
       if (!await repo.endpoints.delete(orgId, id)) throw notFound("Webhook", id);
+      await record(orgId, by, "removed", id);
     },
-    async rotateSecret(orgId, id) {
+    async rotateSecret(orgId, by, id) {
       const current = await found(orgId, id);
       const at = deps.clock.now();
       const secret = newWebhookSecret();
@@ -202,6 +231,7 @@ export function createWebhookService(
         updatedAt: at.toISOString(),
       }, { secret: current.secret });
       if (!updated) throw new AppError("CONFLICT", "The secret was rotated at the same time");
+      await record(orgId, by, "secret_rotated", id);
       return await withSecret(updated);
     },
     async deliveries(orgId, id, page) {

@@ -116,6 +116,14 @@ Deno.test("API keys: shown once, stored as a hash, last use recorded; a wrong, r
       t.call("DELETE", `/api/v1/api-keys/${live.id}`, { token: desk.token.Admin }),
       404,
     );
+    const audit = await expectStatus(
+      t.call("GET", "/api/v1/admin/audit?limit=100", { token: desk.token.Admin }),
+      200,
+    );
+    const actions = audit.data.filter((e: { targetId: string }) => e.targetId === live.id)
+      .map((e: { action: string }) => e.action).sort();
+    assert.deepEqual(actions, ["api_key.created", "api_key.revoked"]);
+    assert.ok(!JSON.stringify(audit).includes(live.key), "no key in the audit log");
   } finally {
     await t.close();
   }

@@ -213,6 +213,18 @@ Deno.test("/webhooks: validation, Admin only, CRUD", async () => {
     await expectStatus(t.call("DELETE", `/api/v1/webhooks/${made.id}`, { token }), 204);
     await expectStatus(t.call("GET", `/api/v1/webhooks/${made.id}`, { token }), 404);
     await expectStatus(t.call("DELETE", `/api/v1/webhooks/${made.id}`, { token }), 404);
+    const audit = await expectStatus(
+      t.call("GET", "/api/v1/admin/audit?limit=100", { token }),
+      200,
+    );
+    const mine = audit.data.filter((e: { targetId: string }) => e.targetId === made.id);
+    assert.deepEqual(mine.map((e: { action: string }) => e.action).sort(), [
+      "webhook.created",
+      "webhook.removed",
+      "webhook.updated",
+    ]);
+    assert.ok(mine.every((e: { actorId: string }) => e.actorId === desk.users.Admin.id));
+    assert.ok(!JSON.stringify(audit).includes("whsec_"), "no secret in the audit log");
   } finally {
     await t.close();
   }
