@@ -15,7 +15,15 @@ export interface Job {
 /** Every scheduled job, over the process's own services; each capability adds its own here. */
 export function buildJobs(deps: Pick<Deps, "store" | "clock">, services: Services): Job[] {
   const jobs: Job[] = [
-    { name: "poll-mailboxes", schedule: "* * * * *", run: () => services.email.pollDue() },
+    {
+      name: "poll-mailboxes",
+      schedule: "* * * * *",
+      run: async () => {
+        const run = await services.email.pollDue();
+        services.metrics.mailboxPolls(run);
+        return run;
+      },
+    },
     { name: "email-replies", schedule: "* * * * *", run: () => services.email.sendDue() },
     { name: "sla", schedule: "* * * * *", run: () => services.sla() },
     {

@@ -136,3 +136,36 @@ Deno.test("a failing job is counted as failed", async () => {
     await t.close();
   }
 });
+
+Deno.test("GET /metrics counts mailbox polls by result", async () => {
+  // A port nothing listens on: the poll fails (connection refused).
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (closed.addr as Deno.NetAddr).port;
+  closed.close();
+  const t = await testApp({
+    env: { METRICS_TOKEN: token, OUTBOUND_ALLOWED_CIDRS: "127.0.0.0/8", IMAP_TIMEOUT_SECONDS: "5" },
+  });
+  try {
+    const desk = await aDesk(t);
+    await expectStatus(
+      t.call("POST", "/api/v1/email-config", {
+        token: desk.token.Admin,
+        json: {
+          name: "Support",
+          email: "support@desk.test",
+          imap: { host: "127.0.0.1", port, secure: false, user: "u", password: "p" },
+          smtp: { host: "127.0.0.1", port, secure: false },
+        },
+      }),
+      201,
+    );
+    const job = buildJobs(t.deps, t.services).find((j) => j.name === "poll-mailboxes")!;
+    await job.run();
+    const text = await scrape(t);
+    assert.equal(sample(text, 'mailbox_polls_total{result="failed"}'), 1);
+    assert.equal(sample(text, 'mailbox_polls_total{result="ok"}'), 0);
+    assert.equal(sample(text, 'jobs_runs_total{job="poll-mailboxes",result="ok"}'), 1);
+  } finally {
+    await t.close();
+  }
+});

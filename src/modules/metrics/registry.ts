@@ -12,6 +12,8 @@ export interface Metrics {
   request(route: string, method: string, status: number, seconds: number): void;
   /** One message stored (any channel). */
   messageStored(): void;
+  /** What one mailbox-poll run did: mailboxes polled, of which failed or busy elsewhere. */
+  mailboxPolls(run: { polled: number; failed: number; busy: number }): void;
   /** One webhook attempt's outcome. */
   webhookAttempt(outcome: AttemptOutcome): void;
   /** Runs a job, counting it as run or failed and timing it; rethrows its failure. */
@@ -51,6 +53,12 @@ export function createMetrics(): Metrics {
     labelNames: ["outcome"] as const,
     registers,
   });
+  const polls = new Counter({
+    name: "mailbox_polls_total",
+    help: "Mailbox polls by result (ok, failed, busy: another instance was polling it)",
+    labelNames: ["result"] as const,
+    registers,
+  });
   const jobRuns = new Counter({
     name: "jobs_runs_total",
     help: "Scheduled job runs by job and result",
@@ -73,6 +81,11 @@ export function createMetrics(): Metrics {
     },
     messageStored: () => messages.inc(),
     webhookAttempt: (outcome) => deliveries.inc({ outcome }),
+    mailboxPolls(run) {
+      polls.inc({ result: "ok" }, run.polled - run.failed - run.busy);
+      polls.inc({ result: "failed" }, run.failed);
+      polls.inc({ result: "busy" }, run.busy);
+    },
     async job(name, run) {
       const end = jobDuration.startTimer({ job: name });
       try {
