@@ -98,14 +98,20 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const calls = createCallService(withEvents, attachments);
   const presence = createPresenceService(deps);
   // A socket closes once its session ends or its user is refused (logout, deactivation).
-  const hub = endingSockets(createHub(deps, { chat, calls, presence }), tokens, deps.log);
+  const metrics = createMetrics();
+  // Frames are counted only where metrics are served (the hub is the hot path).
+  const frames = deps.config.metricsToken ? metrics.frames : undefined;
+  const hub = endingSockets(
+    createHub(deps, { chat, calls, presence, ...(frames ? { frames } : {}) }),
+    tokens,
+    deps.log,
+  );
   deps.onShutdown(() => hub.close());
 
   const email = createEmailService(deps, { chat, queries, attachments });
   deps.onShutdown(() => email.settle());
   const reports = createReportService(deps);
   const apiKeys = createApiKeyService(deps);
-  const metrics = createMetrics();
   const webhooks = createWebhookService(deps, notifications, {
     onAttempt: (outcome) => metrics.webhookAttempt(outcome),
   });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { buildJobs } from "@/jobs/jobs.ts";
-import { testApp } from "@tests/helpers/app.ts";
+import { serve, testApp } from "@tests/helpers/app.ts";
+import { connect } from "@tests/helpers/ws.ts";
 import { aDesk, expectStatus, openQuery } from "@tests/helpers/support.ts";
 import { webhookReceiver } from "@tests/helpers/webhook_receiver.ts";
 
@@ -166,6 +167,27 @@ Deno.test("GET /metrics counts mailbox polls by result", async () => {
     assert.equal(sample(text, 'mailbox_polls_total{result="ok"}'), 0);
     assert.equal(sample(text, 'jobs_runs_total{job="poll-mailboxes",result="ok"}'), 1);
   } finally {
+    await t.close();
+  }
+});
+
+Deno.test("GET /metrics counts open WebSockets and their frames", async () => {
+  const t = await testApp({ env: { METRICS_TOKEN: token } });
+  const server = serve(t.app);
+  try {
+    const desk = await aDesk(t);
+    const ws = await connect(server.wsUrl, desk.token.Agent);
+    await ws.request("typing", { roomId: "nowhere", isTyping: true }).catch(() => {});
+    let text = await scrape(t);
+    assert.equal(sample(text, "websockets_open"), 1);
+    assert.ok((sample(text, "websocket_frames_received_total") ?? 0) >= 1, text);
+    // `connected` and the answer to the frame.
+    assert.ok((sample(text, "websocket_frames_sent_total") ?? 0) >= 2, text);
+    await ws.close();
+    text = await scrape(t);
+    assert.equal(sample(text, "websockets_open"), 0);
+  } finally {
+    await server.close();
     await t.close();
   }
 });

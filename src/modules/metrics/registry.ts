@@ -10,6 +10,8 @@ export interface Metrics {
   registry: Registry;
   /** One finished HTTP request: its route template (`/api/v1/queries/:id`), method, status. */
   request(route: string, method: string, status: number, seconds: number): void;
+  /** WebSocket frames in and out (live pushes; a reconnect's catch-up is not counted). */
+  frames: { received(): void; sent(): void };
   /** One message stored (any channel). */
   messageStored(): void;
   /** What one mailbox-poll run did: mailboxes polled, of which failed or busy elsewhere. */
@@ -40,6 +42,16 @@ export function createMetrics(): Metrics {
     help: "HTTP request latency by route template and method",
     labelNames: ["route", "method"] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+  const framesIn = new Counter({
+    name: "websocket_frames_received_total",
+    help: "WebSocket frames received from clients",
+    registers,
+  });
+  const framesOut = new Counter({
+    name: "websocket_frames_sent_total",
+    help: "WebSocket frames sent to clients (live pushes and answers)",
     registers,
   });
   const messages = new Counter({
@@ -79,6 +91,7 @@ export function createMetrics(): Metrics {
       requests.inc({ route, method: m, status: String(status) });
       duration.observe({ route, method: m }, seconds);
     },
+    frames: { received: () => framesIn.inc(), sent: () => framesOut.inc() },
     messageStored: () => messages.inc(),
     webhookAttempt: (outcome) => deliveries.inc({ outcome }),
     mailboxPolls(run) {
