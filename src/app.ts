@@ -24,6 +24,7 @@ import { mountRealtime } from "@/http/realtime.ts";
 import { mountWebhooks } from "@/http/webhooks.ts";
 import { httpMetrics, mountMetrics } from "@/http/metrics.ts";
 import { mountApiKeys } from "@/http/api_keys.ts";
+import { spanDetails } from "@/http/tracing.ts";
 
 /** The caller's own `X-Request-Id` when it is a sensible one (as hono's check), else a new id. */
 function incomingRequestId(c: Context): string {
@@ -36,6 +37,7 @@ export function buildApp(deps: Deps, services: Services): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   // The id goes onto the response with the other headers (see responseHeaders), not here.
   app.use(requestId({ headerName: "", generator: incomingRequestId }));
+  app.use(spanDetails());
   const metricsToken = deps.config.metricsToken;
   if (metricsToken) app.use(httpMetrics(services.metrics));
   app.use(responseHeaders(deps.config.trustProxy));
