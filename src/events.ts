@@ -4,6 +4,7 @@ import { errorMessage, type Logger } from "@/log.ts";
 import type { Message, Room } from "@/modules/chat/repository.ts";
 import type { Query, QueryStatus, SlaTarget } from "@/modules/queries/model.ts";
 import type { CallRecord } from "@/realtime/calls.ts";
+import type { Contact } from "@/modules/contacts/model.ts";
 
 /**
  * The domain events: what happened, named as a support desk says it, with the resource as
@@ -40,6 +41,12 @@ export interface EventCatalog {
   "call.ended": { call: CallRecord };
   "user.changed": { userId: string; fields: string[] };
   "organization.changed": { fields: string[] };
+  "contact.created": { contact: Contact };
+  "contact.updated": { contact: Contact; fields: string[] };
+  /** `mergedId`'s queries, rooms, messages and files now belong to `contact`. */
+  "contact.merged": { contact: Contact; mergedId: string };
+  /** The contact's personal data is gone; only its id is told. */
+  "contact.erased": { contactId: string };
 }
 
 export type EventName = keyof EventCatalog;
@@ -59,6 +66,10 @@ export const eventNames = [
   "call.ended",
   "user.changed",
   "organization.changed",
+  "contact.created",
+  "contact.updated",
+  "contact.merged",
+  "contact.erased",
 ] as const satisfies readonly EventName[];
 
 /** One event: its name and data, where (organization), who caused it, and when. */

@@ -9,6 +9,16 @@ import { type AttachmentService, createAttachmentService } from "@/modules/chat/
 import { type ChatService, createChatService } from "@/modules/chat/service.ts";
 import { queryTimeline } from "@/modules/chat/timeline.ts";
 import { createEmailService, type EmailService } from "@/modules/email/service.ts";
+import { emailContactRecords } from "@/modules/email/contact_records.ts";
+import { chatContactRecords } from "@/modules/chat/contact_records.ts";
+import { type ContactService, createContactService } from "@/modules/contacts/service.ts";
+import {
+  createCustomFieldService,
+  type CustomFieldService,
+} from "@/modules/custom_fields/service.ts";
+import { notificationContactRecords } from "@/modules/notifications/contact_records.ts";
+import { queriesOfCustomer, queryContactRecords } from "@/modules/queries/contact_records.ts";
+import { callContactRecords } from "@/realtime/call_records.ts";
 import { createFaqService, type FaqService } from "@/modules/faq/service.ts";
 import { notifyQueryChanges } from "@/modules/notifications/listeners.ts";
 import {
@@ -61,6 +71,8 @@ export interface Services {
   hub: Hub;
   email: EmailService;
   reports: ReportService;
+  customFields: CustomFieldService;
+  contacts: ContactService;
   webhooks: WebhookService;
   apiKeys: ApiKeyService;
   /** Prometheus instruments of this process (served at /metrics when METRICS_TOKEN is set). */
@@ -108,7 +120,25 @@ export async function buildServices(deps: Deps): Promise<Services> {
   );
   deps.onShutdown(() => hub.close());
 
-  const email = createEmailService(deps, { chat, queries, attachments });
+  const customFields = createCustomFieldService(deps);
+  const contacts = createContactService(withEvents, {
+    queries,
+    customFields,
+    tokens,
+    records: [
+      queryContactRecords(withEvents, routing),
+      chatContactRecords(deps, attachments),
+      emailContactRecords(
+        deps,
+        async (orgId, customerId) =>
+          (await queriesOfCustomer(deps, orgId, customerId)).map((q) => q.id),
+      ),
+      notificationContactRecords(deps),
+      callContactRecords(deps),
+    ],
+  });
+
+  const email = createEmailService(deps, { chat, queries, attachments, contacts });
   deps.onShutdown(() => email.settle());
   const reports = createReportService(deps);
   const apiKeys = createApiKeyService(deps);
@@ -151,6 +181,8 @@ export async function buildServices(deps: Deps): Promise<Services> {
     hub,
     email,
     reports,
+    customFields,
+    contacts,
     webhooks,
     apiKeys,
     metrics,

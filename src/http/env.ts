@@ -24,7 +24,12 @@ export interface AppEnv {
 export function actorOf(c: Context<AppEnv, string, object>): Actor {
   // `c.get` rather than `c.var`: Hono builds a fresh object from all variables on each `c.var`.
   const auth = c.get("auth");
-  const actor: Actor = { userId: auth.userId, orgId: c.get("orgId"), role: auth.role };
+  const actor: Actor = {
+    userId: auth.userId,
+    orgId: c.get("orgId"),
+    role: auth.role,
+    ip: c.get("ip"),
+  };
   if (auth.integration) {
     actor.integration = { keyId: auth.integration.keyId, name: auth.integration.name };
   }

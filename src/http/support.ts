@@ -7,10 +7,21 @@ import { agentRoutes, supportSettingsRoutes } from "@/modules/routing/routes.ts"
 import { notificationRoutes } from "@/modules/notifications/routes.ts";
 import { shiftRoutes } from "@/modules/shifts/routes.ts";
 import { faqRoutes } from "@/modules/faq/routes.ts";
+import { contactRoutes } from "@/modules/contacts/routes.ts";
+import { customFieldRoutes } from "@/modules/custom_fields/routes.ts";
 
 /** Support desk routers under /api/v1, all behind authentication and the tenant. */
 export function mountSupport(app: OpenAPIHono<AppEnv>, deps: Deps, s: RouterServices): void {
-  const paths = ["queries", "agents", "notifications", "shifts", "faq", "admin/support-settings"];
+  const paths = [
+    "queries",
+    "agents",
+    "notifications",
+    "shifts",
+    "faq",
+    "admin/support-settings",
+    "contacts",
+    "custom-fields",
+  ];
   for (const path of paths) {
     app.use(`/api/v1/${path}`, s.authenticate, tenant());
     app.use(`/api/v1/${path}/*`, s.authenticate, tenant());
@@ -20,6 +31,8 @@ export function mountSupport(app: OpenAPIHono<AppEnv>, deps: Deps, s: RouterServ
   app.route("/api/v1/notifications", notificationRoutes(s.notifications));
   app.route("/api/v1/shifts", shiftRoutes(s.shifts));
   app.route("/api/v1/faq", faqRoutes(s.faq));
+  app.route("/api/v1/contacts", contactRoutes(s.contacts));
+  app.route("/api/v1/custom-fields", customFieldRoutes(s.customFields));
   app.route(
     "/api/v1/admin/support-settings",
     supportSettingsRoutes(s.supportSettings),

@@ -30,6 +30,11 @@ export function textBlock(max: number, min = 1) {
   ).trim().min(min).max(max);
 }
 
+/** Whether a line holds none of the unsafe characters (for values checked outside zod). */
+export function isSafeLine(value: string): boolean {
+  return !unsafeInLine.test(value);
+}
+
 /** Removes the unsafe characters from a line that comes from outside (a mail's subject or sender). */
 export function cleanLine(value: string): string {
   return value.replace(new RegExp(unsafeInLine.source, "g"), " ").replace(/\s+/g, " ").trim();

@@ -6,6 +6,7 @@ import type { Notification } from "@/modules/notifications/service.ts";
 import type { ReportSnapshot } from "@/modules/reports/service.ts";
 import type { Shift } from "@/modules/shifts/service.ts";
 import type { CallRecord } from "@/realtime/calls.ts";
+import type { CustomField } from "@/modules/custom_fields/service.ts";
 import type { WebhookDelivery, WebhookEndpoint } from "@/modules/webhooks/model.ts";
 import type { ApiKey } from "@/modules/api_keys/model.ts";
 import type { PageRequest, PageResult } from "./types.ts";
@@ -66,6 +67,7 @@ export interface DocumentTypes {
   mail_records: MailRecord;
   mail_threads: MailThread;
   mail_outbox: OutgoingReply;
+  custom_fields: CustomField;
   webhooks: WebhookEndpoint;
   webhook_deliveries: WebhookDelivery;
   api_keys: ApiKey;
@@ -85,8 +87,27 @@ export const documentCollections = [
   "mail_records",
   "mail_threads",
   "mail_outbox",
+  "custom_fields",
   "webhooks",
   "webhook_deliveries",
   "api_keys",
 ] as const;
 export type DocumentCollection = (typeof documentCollections)[number] & keyof DocumentTypes;
+
+/** Every document matching `where`, oldest first, read a page at a time. */
+export async function findAll<T extends TenantDocument>(
+  docs: Documents<T>,
+  orgId: string,
+  where: Where<T>,
+): Promise<T[]> {
+  const all: T[] = [];
+  for (let page = 1;; page++) {
+    const got = await docs.find(orgId, {
+      where,
+      sort: [["id" as keyof T & string, "asc"]],
+      page: { page, limit: 500 },
+    });
+    all.push(...got.data);
+    if (got.data.length === 0 || all.length >= got.total) return all;
+  }
+}

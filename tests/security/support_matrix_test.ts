@@ -49,10 +49,26 @@ async function tenantB(t: T) {
     durationSeconds: 0,
     snapshots: [],
   });
+  const field = await expectStatus(
+    t.call("POST", "/api/v1/custom-fields", {
+      token: b.token.Admin,
+      json: { key: "plan", label: "Plan", type: "text" },
+    }),
+    201,
+  );
+  const contact = await expectStatus(
+    t.call("POST", "/api/v1/contacts", {
+      token: b.token.TL,
+      json: { name: "B's contact", email: "contact@b.test", customFields: { plan: "gold" } },
+    }),
+    201,
+  );
   return {
     b,
     agent,
     ids: {
+      field: field.id as string,
+      contact: contact.id as string,
       query: query.id as string,
       room: query.roomId as string,
       message: message.id as string,
@@ -78,15 +94,30 @@ async function snapshot(t: T, b: Desk, roomId: string) {
     messages: await s.messages.list(org, roomId, { afterSeq: 0, limit: 100 }),
     states: await s.agentStates.list(org),
     org: await s.organizations.findById(org),
+    users: await s.users.list(org, { withMerged: true }, all),
     docs: await Promise.all(
-      (["notifications", "faq", "shifts", "rooms", "room_reads", "calls", "attachments"] as const)
+      ([
+        "notifications",
+        "faq",
+        "shifts",
+        "rooms",
+        "room_reads",
+        "calls",
+        "attachments",
+        "custom_fields",
+      ] as const)
         .map((name) => s.documents(name).find(org, { sort: [], page: all })),
     ),
   });
 }
 
-function routesOnB(ids: Awaited<ReturnType<typeof tenantB>>["ids"], aAgentId: string) {
+function routesOnB(
+  ids: Awaited<ReturnType<typeof tenantB>>["ids"],
+  aAgentId: string,
+  aCustomerId: string,
+) {
   const q = `/api/v1/queries/${ids.query}`;
+  const contact = `/api/v1/contacts/${ids.customer}`;
   const room = `/api/v1/chat/rooms/${ids.room}`;
   return [
     ["GET", q],
@@ -108,6 +139,17 @@ function routesOnB(ids: Awaited<ReturnType<typeof tenantB>>["ids"], aAgentId: st
     ["GET", `/api/v1/chat/files/${ids.file}`],
     ["POST", "/api/v1/chat/rooms", { queryId: ids.query }],
     ["GET", `/api/v1/presence/${ids.agent}`],
+    ["GET", contact],
+    ["PUT", contact, { name: "pwned", customFields: { plan: "free" } }],
+    ["GET", `${contact}/queries`],
+    ["GET", `${contact}/conversations`],
+    ["POST", `${contact}/merge`, { otherId: ids.contact }],
+    ["POST", `/api/v1/contacts/${aCustomerId}/merge`, { otherId: ids.contact }],
+    ["GET", `${contact}/export`],
+    ["DELETE", contact],
+    ["DELETE", `/api/v1/contacts/${ids.contact}`],
+    ["PUT", `/api/v1/custom-fields/${ids.field}`, { label: "pwned" }],
+    ["DELETE", `/api/v1/custom-fields/${ids.field}`],
   ] as const;
 }
 
@@ -144,6 +186,11 @@ function ownRoutes(ids: Awaited<ReturnType<typeof tenantB>>["ids"]) {
     ["GET", "/api/v1/chat/rooms"],
     ["POST", "/api/v1/chat/rooms", { members: [ids.agent] }],
     ["GET", "/api/v1/calls"],
+    ["GET", "/api/v1/contacts?q=b.test"],
+    ["GET", "/api/v1/contacts?field=plan:gold"],
+    ["POST", "/api/v1/contacts", { name: "x", email: "contact@b.test" }],
+    ["GET", "/api/v1/custom-fields"],
+    ["POST", "/api/v1/custom-fields", { key: "plan", label: "Plan", type: "text" }],
   ] as const;
 }
 
@@ -184,6 +231,19 @@ const covered = new Set([
   "get /api/v1/calls",
   "post /api/v1/calls/{callId}/snapshots",
   "get /api/v1/presence/{userId}",
+  "get /api/v1/contacts",
+  "post /api/v1/contacts",
+  "get /api/v1/contacts/{id}",
+  "put /api/v1/contacts/{id}",
+  "delete /api/v1/contacts/{id}",
+  "get /api/v1/contacts/{id}/queries",
+  "get /api/v1/contacts/{id}/conversations",
+  "post /api/v1/contacts/{id}/merge",
+  "get /api/v1/contacts/{id}/export",
+  "get /api/v1/custom-fields",
+  "post /api/v1/custom-fields",
+  "put /api/v1/custom-fields/{id}",
+  "delete /api/v1/custom-fields/{id}",
 ]);
 
 Deno.test("support matrix: every role of tenant A on tenant B's queries, rooms and more: 403/404, B unchanged", async () => {
@@ -197,7 +257,7 @@ Deno.test("support matrix: every role of tenant A on tenant B's queries, rooms a
     const bIds = Object.values(ids);
     const tokens = { ...a.token, ExtraAgent: aAgent.token };
     for (const [role, token] of Object.entries(tokens)) {
-      for (const [method, path, json] of routesOnB(ids, aAgent.user.id)) {
+      for (const [method, path, json] of routesOnB(ids, aAgent.user.id, a.users.Customer.id)) {
         const res = await t.call(method, path, { token, ...(json ? { json } : {}) });
         const text = await res.text();
         assert.ok(
@@ -262,7 +322,17 @@ Deno.test("support matrix: covers every support, chat and call route in /openapi
   const t = await testApp();
   try {
     const doc = await (await t.call("GET", "/openapi.json")).json();
-    const tags = new Set(["Queries", "Routing", "Notifications", "Shifts", "FAQ", "Chat", "Calls"]);
+    const tags = new Set([
+      "Queries",
+      "Routing",
+      "Notifications",
+      "Shifts",
+      "FAQ",
+      "Chat",
+      "Calls",
+      "Contacts",
+      "Custom fields",
+    ]);
     const missing: string[] = [];
     for (const [path, ops] of Object.entries(doc.paths as Record<string, object>)) {
       for (const [method, op] of Object.entries(ops as Record<string, { tags?: string[] }>)) {

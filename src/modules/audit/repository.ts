@@ -22,6 +22,11 @@ export const auditActions = [
   "email_config.created",
   "email_config.updated",
   "email_config.removed",
+  "contact.created",
+  "contact.updated",
+  "contact.merged",
+  "contact.exported",
+  "contact.erased",
   "webhook.created",
   "webhook.updated",
   "webhook.removed",
@@ -39,7 +44,15 @@ export interface AuditEvent {
   action: AuditAction;
   actorId: string | null;
   actorRole: Role | null;
-  targetType: "user" | "organization" | "ip_rule" | "mailbox" | "webhook" | "api_key" | null;
+  targetType:
+    | "user"
+    | "contact"
+    | "organization"
+    | "ip_rule"
+    | "mailbox"
+    | "webhook"
+    | "api_key"
+    | null;
   targetId: string | null;
   ip: string | null;
   details: Record<string, unknown>;

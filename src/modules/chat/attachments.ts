@@ -1,3 +1,4 @@
+import { findAll } from "@/store/documents.ts";
 import type { Deps } from "@/deps.ts";
 import { AppError, ConflictError, notFound } from "@/errors.ts";
 import { contentMismatch } from "@/modules/uploads.ts";
@@ -48,6 +49,12 @@ export interface AttachmentService {
   /** The file's record, or null when there is none. */
   find(orgId: string, id: string): Promise<Attachment | null>;
   bytes(attachment: Attachment): Promise<Uint8Array>;
+  /** The files of these rooms or calls and every file the user uploaded (a contact's files). */
+  ofContact(orgId: string, userId: string, scopeIds: string[]): Promise<Attachment[]>;
+  /** A merge: the files `from` uploaded name `to` as their uploader. */
+  moveUploader(orgId: string, from: string, to: string): Promise<void>;
+  /** An erasure: deletes the files the user uploaded, bytes and record; how many. */
+  eraseUploader(orgId: string, userId: string): Promise<number>;
 }
 
 export function createAttachmentService(
@@ -115,6 +122,26 @@ export function createAttachmentService(
       return found;
     },
     find: (orgId, id) => docs.get(orgId, id),
+    async ofContact(orgId, userId, scopeIds) {
+      const found = new Map<string, Attachment>();
+      for (const a of await findAll(docs, orgId, { uploadedBy: userId })) found.set(a.id, a);
+      for (const scopeId of scopeIds) {
+        for (const a of await findAll(docs, orgId, { scopeId })) found.set(a.id, a);
+      }
+      return [...found.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    },
+    async moveUploader(orgId, from, to) {
+      await docs.updateMany(orgId, { uploadedBy: from }, { uploadedBy: to });
+    },
+    async eraseUploader(orgId, userId) {
+      const files = await findAll(docs, orgId, { uploadedBy: userId });
+      for (const file of files) {
+        // The bytes first: a record without bytes answers 404, bytes without a record leak.
+        await deps.files.delete(file.id);
+        await docs.delete(orgId, file.id);
+      }
+      return files.length;
+    },
     async bytes(attachment) {
       const data = await deps.files.get(attachment.id);
       if (!data) throw notFound("File", attachment.id);

@@ -6,29 +6,9 @@ import { actorOf } from "@/http/env.ts";
 import { fileHeaders } from "@/modules/uploads.ts";
 import { type AttachmentService, roomFileTypes } from "./attachments.ts";
 import type { ChatService } from "./service.ts";
-import { messageFields, readFields } from "./schemas.ts";
+import { messageFields, MessageSchema, readFields } from "./schemas.ts";
 import { messageView } from "./repository.ts";
 import { textLine } from "@/modules/text.ts";
-
-const MessageSchema = z.object({
-  id: z.string(),
-  roomId: z.string(),
-  seq: z.number().int(),
-  senderId: z.string(),
-  senderRole: z.string(),
-  type: z.enum(["text", "file", "system"]),
-  text: z.string(),
-  fileId: z.string().nullable(),
-  clientMessageId: z.string(),
-  email: z.object({
-    status: z.enum(["queued", "sent", "failed", "received"]),
-    messageId: z.string().nullable(),
-    attempts: z.number().int(),
-    lastError: z.string().nullable(),
-    updatedAt: z.string(),
-  }).nullable(),
-  createdAt: z.string(),
-}).openapi("Message");
 
 const RoomSchema = z.object({
   id: z.string(),

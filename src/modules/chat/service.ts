@@ -86,7 +86,10 @@ export function createChatService(
   const rooms = store.documents("rooms");
   const reads = store.documents("room_reads");
   const now = () => deps.clock.now().toISOString();
-  /** Rooms are written once and never changed, so each is read from the store once (bounded). */
+  /**
+   * Rooms are written once and never changed but by a merge of contacts (which `mayRead` allows
+   * for), so each is read from the store once (bounded).
+   */
   const known = new Map<string, Room>();
 
   async function roomOf(orgId: string, roomId: string): Promise<Room | null> {
@@ -108,7 +111,11 @@ export function createChatService(
   async function mayRead(actor: Actor, room: Room): Promise<boolean> {
     if (room.organizationId !== actor.orgId) return false;
     if (room.kind === "direct") return room.members.includes(actor.userId);
-    if (actor.role === "Customer") return room.customerId === actor.userId;
+    if (actor.role === "Customer") {
+      // A merge moves a room to another customer; a cached room may name the one before.
+      return room.customerId === actor.userId ||
+        (await queryOf(room))?.customerId === actor.userId;
+    }
     if (can(actor.role, "chat.oversee")) return true;
     const query = await queryOf(room);
     return query?.assignedTo === actor.userId;

@@ -15,9 +15,15 @@ export async function customerFor(
 ): Promise<User | null> {
   const users = deps.store.users;
   const email = from.address.toLowerCase();
-  const known = (user: User | null) => user && (user.role === "Customer" ? user : null);
+  const known = async (user: User | null): Promise<User | null> => {
+    // A contact merged into another: its address finds the contact it became.
+    for (let hops = 0; user?.mergedInto && hops < 10; hops++) {
+      user = await users.findById(orgId, user.mergedInto);
+    }
+    return user && (user.role === "Customer" ? user : null);
+  };
   const own = await users.findByEmail(orgId, email);
-  if (own) return known(own);
+  if (own) return await known(own);
   const now = deps.clock.now().toISOString();
   const local = email.slice(0, Math.max(0, email.lastIndexOf("@")));
   try {
@@ -34,7 +40,7 @@ export async function customerFor(
     // Another import made the same contact first: use theirs.
     if (!(err instanceof ConflictError)) throw err;
     const made = await users.findByEmail(orgId, email);
-    if (made) return known(made);
+    if (made) return await known(made);
     throw err;
   }
 }

@@ -1,3 +1,4 @@
+import type { ContactService } from "@/modules/contacts/service.ts";
 import type { Deps } from "@/deps.ts";
 import { type InboundMail, parseMail } from "@/mail/parse.ts";
 import { errorMessage } from "@/log.ts";
@@ -18,6 +19,7 @@ export interface ImportContext {
   chat: ChatService;
   queries: QueryService;
   attachments: Pick<AttachmentService, "keep" | "find">;
+  contacts: Pick<ContactService, "settleMerge">;
 }
 
 /** What became of one fetched mail. */
@@ -211,6 +213,9 @@ async function deliver(
     updatedAt: at,
   });
   await rememberThread(ctx, mailbox, mail, query, messageId);
+  // The sender's contact may have been merged while this mail was written: what it wrote
+  // moves to the contact it became (the merge itself moved everything written before).
+  await ctx.contacts.settleMerge(orgId, customer.id);
   await repo.records.update(orgId, record.id, {
     state: "done",
     owner: null,

@@ -1,3 +1,4 @@
+import type { ContactService } from "@/modules/contacts/service.ts";
 import { activeOrganizations } from "@/modules/organizations/repository.ts";
 import type { Deps } from "@/deps.ts";
 import { AppError } from "@/errors.ts";
@@ -61,6 +62,7 @@ export function createEmailService(
     chat: ChatService;
     queries: QueryService;
     attachments: Pick<AttachmentService, "keep" | "find">;
+    contacts: Pick<ContactService, "settleMerge">;
   },
 ): EmailService {
   const repo = emailRepository(deps.store);
@@ -76,6 +78,7 @@ export function createEmailService(
     chat: support.chat,
     queries: support.queries,
     attachments: support.attachments,
+    contacts: support.contacts,
     box,
     instanceId: deps.instanceId,
     outbound,

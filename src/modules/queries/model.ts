@@ -121,7 +121,8 @@ export interface QueryHistoryEntry {
     | "requeued"
     | "sla-warning"
     | "sla-breach"
-    | "csat";
+    | "csat"
+    | "customer-merged";
   field: string | null;
   from: unknown;
   to: unknown;

@@ -50,6 +50,8 @@ export interface QueryRepository {
   findById(orgId: string, id: string): Promise<Query | null>;
   /** By its per-organization number (the `Q-000123` reference), in that organization only. */
   findByNumber(orgId: string, number: number): Promise<Query | null>;
+  /** The distinct customers of the queries matching the filter (the contacts an agent serves). */
+  customerIds(orgId: string, filter: QueryFilter): Promise<string[]>;
   /** Every query of customer `from` becomes customer `to`'s (a merge); how many moved. */
   moveCustomer(orgId: string, from: string, to: string): Promise<number>;
   /**

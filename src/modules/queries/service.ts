@@ -56,6 +56,8 @@ export interface QueryService {
     sort: QuerySort,
     page: PageRequest,
   ): Promise<PageResult<Query>>;
+  /** The customers of the queries the caller may see (the contacts an agent serves). */
+  customersOf(actor: Actor): Promise<string[]>;
   edit(actor: Actor, id: string, edit: QueryEdit): Promise<Query>;
   setStatus(actor: Actor, id: string, status: QueryStatus, reason?: string): Promise<Query>;
   setPriority(actor: Actor, id: string, priority: Priority, reason?: string): Promise<Query>;
@@ -236,6 +238,14 @@ export function createQueryService(
         scoped.agentView = { userId: actor.userId, skills: await agentSkills(actor) };
       }
       return await store.queries.list(actor.orgId, scoped, sort, page);
+    },
+
+    async customersOf(actor) {
+      if (actor.role === "Customer") return [actor.userId];
+      const scoped: QueryFilter = actor.role === "Agent"
+        ? { agentView: { userId: actor.userId, skills: await agentSkills(actor) } }
+        : {};
+      return await store.queries.customerIds(actor.orgId, scoped);
     },
 
     async edit(actor, id, edit) {

@@ -5,6 +5,8 @@ export interface Actor {
   userId: string;
   orgId: string;
   role: Role;
+  /** The caller's address, for the audit log (absent for jobs and the server's own work). */
+  ip?: string | undefined;
   /** Set when an API key acts (an integration, never a user; `userId` is `apikey:<id>`). */
   integration?: { keyId: string; name: string };
 }
@@ -54,6 +56,15 @@ export const permissions = {
   "chat.direct": answeringRoles,
   "calls.make": [...answeringRoles, "Customer"],
   "email.manage": ["SuperAdmin", "Admin"],
+  "contacts.read": staffRoles,
+  /** Every contact of the organization; others see the contacts of queries they may see. */
+  "contacts.oversee": supervisorRoles,
+  "contacts.write": answeringRoles,
+  "contacts.merge": leadRoles,
+  /** The GDPR rights: a contact's export and erasure. */
+  "contacts.privacy": ["Admin"],
+  "customFields.read": staffRoles,
+  "customFields.manage": ["Admin"],
   "webhooks.manage": ["Admin"],
   "apiKeys.manage": ["Admin"],
 } as const satisfies Record<string, readonly Role[]>;

@@ -71,11 +71,11 @@ export function newUser(fields: NewUser): User {
   };
 }
 
-/** A user as the API shows it: never the password hash. */
-export type PublicUser = Omit<User, "passwordHash">;
+/** A user as the API shows it: never the password hash; contact data is under /contacts. */
+export type PublicUser = Omit<User, "passwordHash" | "customFields" | "mergedInto">;
 
 export function publicUser(user: User): PublicUser {
-  const { passwordHash: _hidden, ...rest } = user;
+  const { passwordHash: _hidden, customFields: _fields, mergedInto: _merged, ...rest } = user;
   return rest;
 }
 
@@ -146,6 +146,8 @@ export interface UserRepository {
     patch: UserPatch,
     updatedAt: string,
   ): Promise<User | null>;
+  /** Removes a custom field's value from every user of the organization. */
+  unsetCustomField(orgId: string, key: string): Promise<number>;
   /** Removes the user for good (a contact's erasure); false when missing here. */
   delete(orgId: string, id: string): Promise<boolean>;
 }

@@ -137,6 +137,9 @@ export function mongoQueryRepository(db: Db): QueryRepository {
       const doc = await queries.findOne({ organizationId: orgId, number });
       return doc ? toQuery(doc) : null;
     },
+    async customerIds(orgId, filter) {
+      return (await queries.distinct("customerId", filterQuery(orgId, filter))).map(String);
+    },
     async moveCustomer(orgId, from, to) {
       const result = await queries.updateMany(
         { organizationId: orgId, customerId: from },

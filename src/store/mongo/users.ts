@@ -96,6 +96,14 @@ export function mongoUserRepository(db: Db): UserRepository {
       );
       return user && toUser(user);
     },
+    async unsetCustomField(orgId, key) {
+      const field = `customFields.${key}`;
+      const result = await users.updateMany(
+        { organizationId: orgId, [field]: { $exists: true } },
+        { $unset: { [field]: "" } },
+      );
+      return result.modifiedCount;
+    },
     async delete(orgId, id) {
       const result = await users.deleteOne({ _id: id, organizationId: orgId });
       return result.deletedCount > 0;

@@ -118,6 +118,13 @@ export function sqliteQueryRepository(db: Db): QueryRepository {
       ) as Row | undefined;
       return row ? docOf<Query>(row) : null;
     },
+    async customerIds(orgId, filter) {
+      const w = filterWhere(orgId, filter);
+      const rows = db.prepare(`SELECT DISTINCT customer_id FROM queries WHERE ${w.sql}`).all(
+        ...w.args,
+      ) as Row[];
+      return rows.map((r) => String(r.customer_id));
+    },
     async moveCustomer(orgId, from, to) {
       const { changes } = db.prepare(
         "UPDATE queries SET doc = json_set(doc, '$.customerId', ?) WHERE org_id = ? AND customer_id = ?",

@@ -202,6 +202,14 @@ export function sqliteUserRepository(db: Db): UserRepository {
       }
       return find(orgId, id);
     },
+    async unsetCustomField(orgId, key) {
+      const path = `$."${key.replaceAll('"', "")}"`;
+      const { changes } = db.prepare(
+        `UPDATE users SET custom_fields = json_remove(custom_fields, ?)
+         WHERE organization_id = ? AND json_type(custom_fields, ?) IS NOT NULL`,
+      ).run(path, orgId, path);
+      return Number(changes);
+    },
     async delete(orgId, id) {
       const result = db.prepare("DELETE FROM users WHERE id = ? AND organization_id = ?").run(
         id,

@@ -560,6 +560,7 @@ mailTest(
     const broken = createEmailService(m.t.deps, {
       chat: support.chat,
       attachments: support.attachments,
+      contacts: support.contacts,
       queries: {
         ...support.queries,
         create: () => Promise.reject(new Error("the store said no")),
