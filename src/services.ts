@@ -144,7 +144,10 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const apiKeys = createApiKeyService(deps);
   const webhooks = createWebhookService(deps, notifications, {
     onAttempt: (outcome) => metrics.webhookAttempt(outcome),
+    // The process that runs the jobs also attempts each new delivery at once.
+    attemptAtOnce: deps.config.cronsEnabled,
   });
+  deps.onShutdown(() => webhooks.settle());
   metrics.observe({ openSockets: () => hub.size(), webhookBacklog: () => webhooks.backlog() });
 
   // Listeners, in the order they run for one event: the room's line before the pushes.

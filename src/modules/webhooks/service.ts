@@ -69,11 +69,18 @@ export interface WebhookService {
   deliverDue(): Promise<DeliveryRun>;
   /** Deliveries still pending, over every organization (the outbox backlog). */
   backlog(): Promise<number>;
+  /** Resolves once the attempts started by `enqueue` have ended (tests, shutdown). */
+  settle(): Promise<void>;
 }
 
-/** What the rest of the process may watch (metrics). */
+/** What the rest of the process may watch (metrics), and how it delivers. */
 export interface WebhookHooks {
   onAttempt?: (outcome: AttemptOutcome) => void;
+  /**
+   * Attempt each new delivery at once, in the background (the process that runs the jobs);
+   * otherwise the delivery job finds it within a minute.
+   */
+  attemptAtOnce?: boolean;
 }
 
 export function deliveryView(d: WebhookDelivery): DeliveryView {
@@ -107,6 +114,14 @@ export function createWebhookService(
     ...(hooks.onAttempt ? { onAttempt: hooks.onAttempt } : {}),
   };
   const now = () => deps.clock.now().toISOString();
+  const pending = new Set<Promise<unknown>>();
+  /** The first attempt, right after the outbox row is written; a failure is left to the job. */
+  function attemptSoon(d: WebhookDelivery) {
+    const attempt = claimAndAttempt(ctx, d).catch((err) =>
+      deps.log.error("webhook attempt failed", { deliveryId: d.id, error: String(err) })
+    ).finally(() => pending.delete(attempt));
+    pending.add(attempt);
+  }
   const record = (
     orgId: string,
     by: Changer,
@@ -275,8 +290,15 @@ export function createWebhookService(
       );
       if (wanted.length === 0) return 0;
       const body = webhookBody(event.name, event.at, eventData(event));
-      for (const endpoint of wanted) await outbox(endpoint, event.id, event.name, body);
+      const written = [];
+      for (const endpoint of wanted) {
+        written.push(await outbox(endpoint, event.id, event.name, body));
+      }
+      if (hooks.attemptAtOnce) written.forEach(attemptSoon);
       return wanted.length;
+    },
+    async settle() {
+      while (pending.size) await Promise.allSettled([...pending]);
     },
     async deliverDue() {
       const run: DeliveryRun = { attempted: 0, delivered: 0, retrying: 0, failed: 0 };

@@ -245,3 +245,26 @@ Deno.test("an endpoint failing every attempt for WEBHOOK_DISABLE_AFTER is disabl
     await receiver.stop();
   }
 });
+
+Deno.test("where the jobs run (CRONS_ENABLED), a new delivery is attempted at once, without waiting for the job", async () => {
+  const receiver = webhookReceiver();
+  const { t, desk } = await hookApp({ CRONS_ENABLED: "true" });
+  try {
+    const hook = await aWebhook(desk, receiver.url);
+    await openQuery(desk);
+    await t.services.webhooks.settle();
+    assert.equal(receiver.received.length, 1);
+    const got = receiver.received[0]!;
+    assert.equal(
+      (new Webhook(hook.secret).verify(got.body, got.headers) as { type: string }).type,
+      "query.created",
+    );
+    const [done] = await deliveriesOf(t, desk, hook.id);
+    assert.equal(done.status, "delivered");
+    // Nothing is left for the job.
+    assert.equal((await deliverWebhooks(t.services.webhooks)).attempted, 0);
+  } finally {
+    await t.close();
+    await receiver.stop();
+  }
+});
