@@ -20,6 +20,9 @@ import {
 } from "./delivery.ts";
 
 /** An endpoint as the API shows it: no secret (only on create and rotation). */
+/** How long finished deliveries stay listed (and stored). */
+export const deliveryRetentionDays = 30;
+
 export type WebhookView = Omit<WebhookEndpoint, "secret" | "previousSecret">;
 export type WebhookWithSecret = WebhookView & { secret: string };
 
@@ -67,6 +70,8 @@ export interface WebhookService {
   enqueue(event: DomainEvent): Promise<number>;
   /** The job: attempts every due delivery of every organization. */
   deliverDue(): Promise<DeliveryRun>;
+  /** Deletes finished deliveries older than `deliveryRetentionDays`; how many went. */
+  prune(): Promise<number>;
   /** Deliveries still pending, over every organization (the outbox backlog). */
   backlog(): Promise<number>;
   /** Resolves once the attempts started by `enqueue` have ended (tests, shutdown). */
@@ -232,6 +237,12 @@ export function createWebhookService(
     },
     async remove(orgId, by, id) {
       if (!await repo.endpoints.delete(orgId, id)) throw notFound("Webhook", id);
+      await repo.deliveries.updateMany(orgId, { endpointId: id, status: "pending" }, {
+        status: "failed",
+        nextAttemptAt: null,
+        lastError: "Endpoint removed",
+        updatedAt: now(),
+      });
       await record(orgId, by, "removed", id);
     },
     async rotateSecret(orgId, by, id) {
@@ -318,6 +329,25 @@ export function createWebhookService(
         }
       }
       return run;
+    },
+    async prune() {
+      const cutoff = new Date(deps.clock.now().getTime() - deliveryRetentionDays * 86400_000)
+        .toISOString();
+      let pruned = 0;
+      for await (const org of activeOrganizations(deps.store.organizations)) {
+        for (const status of ["delivered", "failed"] as const) {
+          const oldest = await repo.deliveries.find(org.id, {
+            where: { status },
+            sort: [["createdAt", "asc"]],
+            page: { page: 1, limit: 500 },
+          });
+          for (const d of oldest.data) {
+            if (d.createdAt >= cutoff) break;
+            if (await repo.deliveries.delete(org.id, d.id)) pruned++;
+          }
+        }
+      }
+      return pruned;
     },
     async backlog() {
       let total = 0;

@@ -52,7 +52,7 @@ Deno.test("a customer's new query reaches the webhook signed, as the Standard We
     assert.equal(receiver.received.length, 0);
 
     const run = await deliverWebhooks(t.services.webhooks);
-    assert.deepEqual(run, { attempted: 1, delivered: 1, retrying: 0, failed: 0 });
+    assert.deepEqual(run, { attempted: 1, delivered: 1, retrying: 0, failed: 0, pruned: 0 });
     assert.equal(receiver.received.length, 1);
     const got = receiver.received[0]!;
     const verified = new Webhook(hook.secret).verify(got.body, got.headers) as {
@@ -96,6 +96,7 @@ Deno.test("a receiver that is down gets the delivery once it is back, after a re
       delivered: 0,
       retrying: 1,
       failed: 0,
+      pruned: 0,
     });
     const [failed] = await deliveriesOf(t, desk, hook.id);
     assert.equal(failed.status, "pending");

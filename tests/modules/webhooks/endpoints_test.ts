@@ -229,3 +229,49 @@ Deno.test("/webhooks: validation, Admin only, CRUD", async () => {
     await t.close();
   }
 });
+
+Deno.test("the webhook job deletes finished deliveries after 30 days; removing an endpoint ends its pending ones", async () => {
+  const receiver = webhookReceiver();
+  const clock = fixedClock(new Date());
+  const t = await testApp({ clock, env: loopback });
+  try {
+    const desk = await aDesk(t);
+    const token = desk.token.Admin;
+    const kept = await expectStatus(
+      t.call("POST", "/api/v1/webhooks", { token, json: { url: receiver.url } }),
+      201,
+    );
+    const removed = await expectStatus(
+      t.call("POST", "/api/v1/webhooks", { token, json: { url: receiver.url } }),
+      201,
+    );
+    const opened = await openQuery(desk);
+    const list = (id: string) =>
+      t.services.webhooks.deliveries(desk.org.id, id, { page: 1, limit: 100 });
+    assert.equal((await list(removed.id)).total, 1);
+    const pendingId = (await list(removed.id)).data[0]!.id;
+    await expectStatus(t.call("DELETE", `/api/v1/webhooks/${removed.id}`, { token }), 204);
+    const ended = await t.deps.store.documents("webhook_deliveries").get(desk.org.id, pendingId);
+    assert.equal(ended?.status, "failed");
+    assert.equal(ended?.lastError, "Endpoint removed");
+
+    assert.equal((await deliverWebhooks(t.services.webhooks)).delivered, 1);
+    clock.advance(29 * 86400_000);
+    // A later event (staff tokens would have expired by now: straight through the events).
+    const query = (await t.deps.store.queries.findById(desk.org.id, opened.id))!;
+    await t.services.events.emit("query.created", {
+      organizationId: desk.org.id,
+      actorId: "system",
+    }, { query });
+    assert.equal((await deliverWebhooks(t.services.webhooks)).pruned, 0);
+    clock.advance(2 * 86400_000);
+    // The first two (delivered, and ended by the removal) are past 30 days; the second is not.
+    assert.equal((await deliverWebhooks(t.services.webhooks)).pruned, 2);
+    const left = await list(kept.id);
+    assert.equal(left.total, 1);
+    assert.equal(left.data[0]!.status, "delivered");
+  } finally {
+    await t.close();
+    await receiver.stop();
+  }
+});
