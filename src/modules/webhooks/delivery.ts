@@ -79,17 +79,17 @@ async function attempt(ctx: DeliveryContext, d: WebhookDelivery): Promise<Webhoo
   let statusCode: number | null = null;
   let failure: string | null = null;
   const started = performance.now();
-  try {
-    const headers = await webhookHeaders(
-      await signingSecrets(ctx, endpoint, now),
-      d.id,
-      Math.floor(now.getTime() / 1000),
-      d.payload,
-    );
-    statusCode = await postOnce(endpoint.url, headers, d.payload, ctx.outbound);
-  } catch (err) {
-    failure = connectionFailure(err);
-    ctx.deps.log.debug("webhook attempt failed", { deliveryId: d.id, error: errorMessage(err) });
+  const secrets = await signingSecrets(ctx, endpoint, now).catch(() => null);
+  if (!secrets) failure = "secret unreadable (ENCRYPTION_KEY changed since it was saved)";
+  else {
+    try {
+      const ts = Math.floor(now.getTime() / 1000);
+      const headers = await webhookHeaders(secrets, d.id, ts, d.payload);
+      statusCode = await postOnce(endpoint.url, headers, d.payload, ctx.outbound);
+    } catch (err) {
+      failure = connectionFailure(err);
+      ctx.deps.log.debug("webhook attempt failed", { deliveryId: d.id, error: errorMessage(err) });
+    }
   }
   const common = {
     attempts: d.attempts + 1,

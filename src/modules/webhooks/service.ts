@@ -317,8 +317,14 @@ export function createWebhookService(
         for (;;) {
           const due = await repo.due(org.id, now(), 20);
           if (due.length === 0) break;
-          const results = await Promise.all(due.map((d) => claimAndAttempt(ctx, d)));
-          for (const r of results) {
+          const settled = await Promise.allSettled(due.map((d) => claimAndAttempt(ctx, d)));
+          for (const s of settled) {
+            // A store failure mid-attempt: the lease runs out and a later run tries again.
+            if (s.status === "rejected") {
+              deps.log.error("webhook attempt failed", { error: String(s.reason) });
+              continue;
+            }
+            const r = s.value;
             if (!r) continue;
             run.attempted++;
             if (r.status === "delivered") run.delivered++;

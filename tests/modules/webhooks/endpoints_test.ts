@@ -275,3 +275,37 @@ Deno.test("the webhook job deletes finished deliveries after 30 days; removing a
     await receiver.stop();
   }
 });
+
+Deno.test("a webhook whose secret cannot be opened (ENCRYPTION_KEY changed) fails in words and sends nothing", async () => {
+  const receiver = webhookReceiver();
+  const dataDir = await Deno.makeTempDir({ prefix: "chatcrm-hooks-" });
+  const before = await testApp({ dataDir, env: loopback });
+  const desk = await aDesk(before);
+  await expectStatus(
+    before.call("POST", "/api/v1/webhooks", {
+      token: desk.token.Admin,
+      json: { url: receiver.url },
+    }),
+    201,
+  );
+  await openQuery(desk);
+  await before.close();
+  const after = await testApp({
+    dataDir,
+    env: { ...loopback, ENCRYPTION_KEY: "another-encryption-key-of-32-chars-or-more" },
+  });
+  try {
+    assert.equal((await deliverWebhooks(after.services.webhooks)).retrying, 1);
+    const [hook] = (await after.services.webhooks.list(desk.org.id, { page: 1, limit: 1 })).data;
+    const [d] = (await after.services.webhooks.deliveries(desk.org.id, hook!.id, {
+      page: 1,
+      limit: 1,
+    })).data;
+    assert.match(d!.lastError!, /^secret unreadable/);
+    assert.equal(receiver.received.length, 0);
+  } finally {
+    await after.close();
+    await receiver.stop();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
