@@ -3,7 +3,8 @@ import type { DomainEvent } from "@/events.ts";
 import { AppError, notFound } from "@/errors.ts";
 import { audit } from "@/modules/audit/service.ts";
 import type { AuthContext } from "@/modules/auth/context.ts";
-import { egressPolicy } from "@/net/egress.ts";
+import { egressPolicy, EgressRefused } from "@/net/egress.ts";
+import ipaddr from "ipaddr.js";
 import { activeOrganizations } from "@/modules/organizations/repository.ts";
 import type { NotificationService } from "@/modules/notifications/service.ts";
 import { encryptionKey, type SecretBox, secretBox } from "@/modules/email/secrets.ts";
@@ -144,6 +145,20 @@ export function createWebhookService(
       details,
     });
 
+  /** A URL naming an address the egress policy refuses is refused now (names: at delivery). */
+  async function reachable(url: string) {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
+    if (!ipaddr.isValid(host)) return;
+    try {
+      await ctx.outbound.egress.check({ host, port: 443 });
+    } catch (err) {
+      if (!(err instanceof EgressRefused)) throw err;
+      throw new AppError("VALIDATION_FAILED", "Request validation failed", {
+        details: [{ path: "url", message: `refused by the egress policy (${err.range} address)` }],
+      });
+    }
+  }
+
   async function found(orgId: string, id: string) {
     const endpoint = await repo.endpoints.get(orgId, id);
     if (!endpoint) throw notFound("Webhook", id);
@@ -199,6 +214,7 @@ export function createWebhookService(
       return webhookView(await found(orgId, id));
     },
     async create(orgId, by, input) {
+      await reachable(input.url);
       const id = deps.ids.next();
       const at = now();
       const secret = newWebhookSecret();
@@ -223,6 +239,7 @@ export function createWebhookService(
     },
     async update(orgId, by, id, patch) {
       const current = await found(orgId, id);
+      if (patch.url) await reachable(patch.url);
       const revived = patch.active === true && !current.active;
       const next: Partial<WebhookEndpoint> = {
         ...patch,

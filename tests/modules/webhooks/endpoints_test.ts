@@ -110,8 +110,19 @@ Deno.test("webhook deliveries go through the egress policy: loopback is refused 
   try {
     const desk = await aDesk(t);
     const token = desk.token.Admin;
+    // An address the policy refuses is refused at once; a name is checked at each delivery.
+    for (const url of [receiver.url, "http://[::1]/x", "http://169.254.169.254/latest"]) {
+      const refused = await expectStatus(
+        t.call("POST", "/api/v1/webhooks", { token, json: { url } }),
+        400,
+      );
+      assert.match(refused.error.details[0].message, /refused by the egress policy/);
+    }
     const hook = await expectStatus(
-      t.call("POST", "/api/v1/webhooks", { token, json: { url: receiver.url } }),
+      t.call("POST", "/api/v1/webhooks", {
+        token,
+        json: { url: receiver.url.replace("127.0.0.1", "localhost") },
+      }),
       201,
     );
     const ping = await expectStatus(
