@@ -102,7 +102,8 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const attachments = createAttachmentService(deps);
   const chat = createChatService(withEvents, attachments);
   const routing = createRoutingService(withEvents);
-  const queries = createQueryService(withEvents, { routing, chat });
+  const customFields = createCustomFieldService(deps);
+  const queries = createQueryService(withEvents, { routing, chat, customFields });
   const shifts = createShiftService(deps, routing);
   const faq = createFaqService(deps);
   const supportSettings = createSupportSettingsService(deps);
@@ -120,7 +121,6 @@ export async function buildServices(deps: Deps): Promise<Services> {
   );
   deps.onShutdown(() => hub.close());
 
-  const customFields = createCustomFieldService(deps);
   const contacts = createContactService(withEvents, {
     queries,
     customFields,

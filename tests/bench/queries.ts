@@ -146,6 +146,7 @@ export async function seedQueries(dataDir: string, count: number) {
       resolutionBreachedAt: null,
       breached: n % 7 === 0,
       csat: null,
+      customFields: {},
     });
   }
   await store.close();

@@ -138,6 +138,7 @@ export function* benchQueries(
           ratedAt: iso(resolved! + 30 * minute),
         }
         : null,
+      customFields: {},
     };
     const history: QueryHistoryEntry[] = [];
     const entry = (at: number, e: Partial<QueryHistoryEntry>): QueryHistoryEntry => ({

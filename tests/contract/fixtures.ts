@@ -96,6 +96,7 @@ export function aQuery(organizationId: string, overrides: Partial<Query> = {}): 
     resolutionBreachedAt: null,
     breached: false,
     csat: null,
+    customFields: {},
     ...overrides,
   };
 }

@@ -11,6 +11,7 @@ import {
 } from "@/http/openapi.ts";
 import { requirePermission } from "@/http/rbac.ts";
 import { MessageSchema } from "@/modules/chat/schemas.ts";
+import { fieldFilter } from "@/modules/custom_fields/schemas.ts";
 import { messageView } from "@/modules/chat/repository.ts";
 import { QuerySchema } from "@/modules/queries/schemas.ts";
 import type { ContactService } from "./service.ts";
@@ -48,14 +49,11 @@ export function contactRoutes(contacts: ContactService) {
       async (c) => {
         const q = c.req.valid("query");
         const page = { page: q.page, limit: q.limit };
-        const at = q.field?.indexOf(":") ?? -1;
         const result = await contacts.list(
           actorOf(c),
           {
             ...(q.q ? { text: q.q } : {}),
-            ...(q.field
-              ? { field: { key: q.field.slice(0, at), raw: q.field.slice(at + 1) } }
-              : {}),
+            ...(q.field ? { field: fieldFilter(q.field) } : {}),
           },
           { field: q.sort, order: q.order },
           page,

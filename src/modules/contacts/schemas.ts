@@ -2,8 +2,11 @@ import { z } from "@hono/zod-openapi";
 import { PageQuery } from "@/http/openapi.ts";
 import { userSortFields } from "@/modules/users/repository.ts";
 import { Email, Name } from "@/modules/users/schemas.ts";
-
-const Value = z.union([z.string(), z.number(), z.boolean()]);
+import {
+  CustomValuesBody,
+  CustomValueSchema,
+  FieldFilter,
+} from "@/modules/custom_fields/schemas.ts";
 
 export const ContactSchema = z.object({
   id: z.string(),
@@ -13,38 +16,33 @@ export const ContactSchema = z.object({
   phone: z.string().nullable(),
   hasLogin: z.boolean().openapi({ description: "Whether the contact can sign in to the portal" }),
   active: z.boolean(),
-  customFields: z.record(z.string(), Value),
+  customFields: z.record(z.string(), CustomValueSchema),
   lastLoginAt: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 }).openapi("Contact");
 
 const Phone = z.string().trim().regex(/^[+0-9 ()-]{3,32}$/, "expected a phone number");
-const FieldValues = z.record(
-  z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, "expected a field key"),
-  Value.nullable(),
-).openapi({ description: "Values by field key; null removes a value" });
 
 export const NewContactBody = z.strictObject({
   name: Name,
   email: Email,
   phone: Phone.nullable().optional(),
-  customFields: FieldValues.optional(),
+  customFields: CustomValuesBody.optional(),
 });
 
 export const ContactPatchBody = z.strictObject({
   name: Name.optional(),
   email: Email.optional(),
   phone: Phone.nullable().optional(),
-  customFields: FieldValues.optional(),
+  customFields: CustomValuesBody.optional(),
 });
 
 export const ListContactsQuery = PageQuery.extend({
   q: z.string().trim().min(1).max(200).optional().openapi({
     description: "Part of a name, email or phone number",
   }),
-  field: z.string().regex(/^[a-z][a-z0-9_]{0,39}:.{0,200}$/, "expected key:value").optional()
-    .openapi({ description: "A custom field's value, as `key:value` (`plan:gold`)" }),
+  field: FieldFilter.optional(),
   sort: z.enum(userSortFields).default("createdAt"),
   order: z.enum(["asc", "desc"]).default("desc"),
 }).strict();

@@ -5,7 +5,7 @@ import { isSafeLine } from "@/modules/text.ts";
 
 export const fieldTypes = ["text", "number", "date", "list", "boolean"] as const;
 export type FieldType = (typeof fieldTypes)[number];
-export const fieldEntities = ["contact"] as const;
+export const fieldEntities = ["contact", "query"] as const;
 export type FieldEntity = (typeof fieldEntities)[number];
 
 /** A typed field an organization adds to its contacts or its queries. */
@@ -143,7 +143,8 @@ export function createCustomFieldService(
     async remove(orgId, id) {
       const field = await docs.get(orgId, id);
       if (!field) throw notFound("Custom field", id);
-      await deps.store.users.unsetCustomField(orgId, field.key);
+      if (field.entity === "contact") await deps.store.users.unsetCustomField(orgId, field.key);
+      else await deps.store.queries.unsetCustomField(orgId, field.key);
       await docs.delete(orgId, id);
     },
     async apply(orgId, entity, current, input) {

@@ -1,3 +1,4 @@
+import type { CustomValue } from "@/modules/users/repository.ts";
 /** The ticket lifecycle and its vocabulary: one place for every rule about states. */
 export const queryStatuses = ["Open", "Assigned", "In Progress", "Resolved", "Closed"] as const;
 export type QueryStatus = (typeof queryStatuses)[number];
@@ -101,6 +102,8 @@ export interface Query {
   resolutionBreachedAt: string | null;
   breached: boolean;
   csat: Csat | null;
+  /** Values of the organization's query fields, by field key. */
+  customFields: Record<string, CustomValue>;
 }
 
 /** One change to a query: who, when, what moved from where to where, and why. */

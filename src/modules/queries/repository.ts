@@ -1,3 +1,4 @@
+import type { CustomValue } from "@/modules/users/repository.ts";
 import type { PageRequest, PageResult } from "@/store/types.ts";
 import type { Priority, Query, QueryHistoryEntry, QuerySource, QueryStatus } from "./model.ts";
 
@@ -18,6 +19,8 @@ export interface QueryFilter {
   breached?: boolean;
   /** Open queries with an SLA target due before this time and not yet breached. */
   dueBefore?: string;
+  /** A custom field holding exactly this value. */
+  customField?: { key: string; value: CustomValue };
   /** An agent's view: assigned to this user, or waiting and needing one of `skills` (or none). */
   agentView?: { userId: string; skills: string[] };
 }
@@ -52,6 +55,8 @@ export interface QueryRepository {
   findByNumber(orgId: string, number: number): Promise<Query | null>;
   /** The distinct customers of the queries matching the filter (the contacts an agent serves). */
   customerIds(orgId: string, filter: QueryFilter): Promise<string[]>;
+  /** Removes a custom field's value from every query of the organization. */
+  unsetCustomField(orgId: string, key: string): Promise<number>;
   /** Every query of customer `from` becomes customer `to`'s (a merge); how many moved. */
   moveCustomer(orgId: string, from: string, to: string): Promise<number>;
   /**

@@ -12,7 +12,8 @@ import {
 import { requirePermission } from "@/http/rbac.ts";
 import type { QueryService } from "./service.ts";
 import { actorOf } from "@/http/env.ts";
-import type { QueryFilter } from "./repository.ts";
+import type { QueryListFilter } from "./service.ts";
+import { fieldFilter } from "@/modules/custom_fields/schemas.ts";
 import {
   AssignBody,
   CreateQueryBody,
@@ -57,7 +58,7 @@ export function queryRoutes(queries: QueryService, clock: Clock) {
       }),
       async (c) => {
         const q = c.req.valid("query");
-        const filter: QueryFilter = {};
+        const filter: QueryListFilter = {};
         if (q.status) filter.statuses = q.status;
         if (q.priority) filter.priorities = q.priority;
         if (q.assignedTo) filter.assignedTo = q.assignedTo === "none" ? null : q.assignedTo;
@@ -69,6 +70,7 @@ export function queryRoutes(queries: QueryService, clock: Clock) {
         if (q.from) filter.createdFrom = new Date(q.from).toISOString();
         if (q.to) filter.createdTo = new Date(q.to).toISOString();
         if (q.q) filter.text = q.q;
+        if (q.field) filter.field = fieldFilter(q.field);
         if (q.breached !== undefined) filter.breached = q.breached;
         if (q.dueWithinMinutes !== undefined) {
           filter.dueBefore = new Date(clock.now().getTime() + q.dueWithinMinutes * 60_000)

@@ -1,3 +1,8 @@
+import {
+  CustomValuesBody,
+  CustomValueSchema,
+  FieldFilter,
+} from "@/modules/custom_fields/schemas.ts";
 import { z } from "@hono/zod-openapi";
 import { PageQuery } from "@/http/openapi.ts";
 import { priorities, queryStatuses, sources } from "./model.ts";
@@ -45,6 +50,7 @@ export const QuerySchema = z.object({
   breached: z.boolean(),
   csat: z.object({ rating: z.number().int(), comment: z.string().nullable(), ratedAt: Iso })
     .nullable(),
+  customFields: z.record(z.string(), CustomValueSchema),
 }).openapi("Query");
 
 export const QueryViewSchema = QuerySchema.extend({
@@ -76,6 +82,7 @@ export const CreateQueryBody = z.object({
   skill: Name.nullable().optional(),
   team: Name.nullable().optional(),
   tags: z.array(Tag).max(20).optional(),
+  customFields: CustomValuesBody.optional(),
 }).strict();
 
 export const EditQueryBody = z.object({
@@ -87,6 +94,7 @@ export const EditQueryBody = z.object({
   waitingOn: z.enum(["agent", "customer"]).optional().openapi({
     description: "customer stops the SLA clock until it is set back to agent",
   }),
+  customFields: CustomValuesBody.optional(),
 }).strict();
 
 export const StatusBody = z.object({
@@ -150,6 +158,7 @@ export const ListQueriesQuery = PageQuery.extend({
   dueWithinMinutes: z.coerce.number().int().min(0).max(60 * 24 * 30).optional().openapi({
     description: "Only queries with an SLA target due within this many minutes",
   }),
+  field: FieldFilter.optional(),
   sort: z.enum(querySortFields).default("createdAt"),
   order: z.enum(["asc", "desc"]).default("desc"),
 }).strict();

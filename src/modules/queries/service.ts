@@ -1,3 +1,4 @@
+import type { CustomFieldService, CustomValuesInput } from "@/modules/custom_fields/service.ts";
 import type { Deps } from "@/deps.ts";
 import { AppError, notFound } from "@/errors.ts";
 import type { User } from "@/modules/users/repository.ts";
@@ -33,6 +34,7 @@ export interface NewQuery {
   skill?: string | null;
   team?: string | null;
   tags?: string[];
+  customFields?: CustomValuesInput;
 }
 
 export interface QueryEdit {
@@ -42,7 +44,11 @@ export interface QueryEdit {
   skill?: string | null;
   team?: string | null;
   waitingOn?: WaitingOn;
+  customFields?: CustomValuesInput;
 }
+
+/** A list's filter as a request gives it: a custom field's value is still text. */
+export type QueryListFilter = QueryFilter & { field?: { key: string; raw: string } };
 
 /** A query as its caller sees it: a waiting one also says where it stands in the queue. */
 export type QueryView = Query & { queuePosition: number | null };
@@ -52,7 +58,7 @@ export interface QueryService {
   get(actor: Actor, id: string): Promise<QueryView>;
   list(
     actor: Actor,
-    filter: QueryFilter,
+    filter: QueryListFilter,
     sort: QuerySort,
     page: PageRequest,
   ): Promise<PageResult<Query>>;
@@ -78,9 +84,10 @@ export interface QueryService {
 
 export function createQueryService(
   deps: Pick<Deps, "store" | "clock" | "ids"> & { events: Events },
-  { routing, chat }: {
+  { routing, chat, customFields }: {
     routing: RoutingService;
     chat: Pick<ChatService, "openQueryRoom" | "discardQueryRoom">;
+    customFields: Pick<CustomFieldService, "apply" | "filterValue">;
   },
 ): QueryService {
   const { store, events } = deps;
@@ -164,6 +171,7 @@ export function createQueryService(
       const org = await store.organizations.findById(actor.orgId);
       if (!org) throw notFound("Organization", actor.orgId);
       const priority = input.priority ?? "Medium";
+      const fields = await customFields.apply(actor.orgId, "query", {}, input.customFields ?? {});
       const createdAt = now();
       const number = await store.counters.next(actor.orgId, "query");
       const id = deps.ids.next();
@@ -211,6 +219,7 @@ export function createQueryService(
         resolutionBreachedAt: null,
         breached: false,
         csat: null,
+        customFields: fields,
       }).catch(async (err) => {
         await chat.discardQueryRoom(actor.orgId, room.id);
         throw err;
@@ -231,8 +240,16 @@ export function createQueryService(
       };
     },
 
-    async list(actor, filter, sort, page) {
+    async list(actor, { field, ...filter }, sort, page) {
       const scoped: QueryFilter = { ...filter };
+      if (field) {
+        scoped.customField = await customFields.filterValue(
+          actor.orgId,
+          "query",
+          field.key,
+          field.raw,
+        );
+      }
       if (actor.role === "Customer") scoped.customerId = actor.userId;
       if (actor.role === "Agent") {
         scoped.agentView = { userId: actor.userId, skills: await agentSkills(actor) };
@@ -258,6 +275,18 @@ export function createQueryService(
         if (value === undefined || JSON.stringify(value) === JSON.stringify(query[key])) continue;
         Object.assign(patch, { [key]: value });
         changed.push([key, query[key], value]);
+      }
+      if (edit.customFields) {
+        const values = await customFields.apply(
+          actor.orgId,
+          "query",
+          query.customFields,
+          edit.customFields,
+        );
+        if (JSON.stringify(values) !== JSON.stringify(query.customFields)) {
+          patch.customFields = values;
+          changed.push(["customFields", query.customFields, values]);
+        }
       }
       if (edit.waitingOn && edit.waitingOn !== query.waitingOn) {
         Object.assign(patch, slaClockChange(query, edit.waitingOn, now()));

@@ -26,7 +26,10 @@ type QueryDoc = Stored<Query> & { version?: number };
 /** The query without the adapter's own `version` field. */
 function toQuery(doc: QueryDoc): Query {
   const { version: _version, ...rest } = doc;
-  return fromStored<Query>(rest);
+  const query = fromStored<Query>(rest);
+  // Queries stored before custom fields existed have none.
+  query.customFields ??= {};
+  return query;
 }
 
 /** Whether the stored query holds what a conditional update expects. */
@@ -73,6 +76,7 @@ function filterQuery(orgId: string, f: QueryFilter): Filter<QueryDoc> {
   if (f.priorities) q.priorityRank = { $in: f.priorities.map((p) => priorityRank[p]) };
   if (f.assignedTo !== undefined) q.assignedTo = f.assignedTo;
   if (f.customerId !== undefined) q.customerId = f.customerId;
+  if (f.customField) q[`customFields.${f.customField.key}`] = f.customField.value;
   if (f.source !== undefined) q.source = f.source;
   if (f.team !== undefined) q.team = f.team;
   if (f.skill !== undefined) q.skill = f.skill;
@@ -139,6 +143,14 @@ export function mongoQueryRepository(db: Db): QueryRepository {
     },
     async customerIds(orgId, filter) {
       return (await queries.distinct("customerId", filterQuery(orgId, filter))).map(String);
+    },
+    async unsetCustomField(orgId, key) {
+      const field = `customFields.${key}`;
+      const result = await queries.updateMany(
+        { organizationId: orgId, [field]: { $exists: true } },
+        { $unset: { [field]: "" } },
+      );
+      return result.modifiedCount;
     },
     async moveCustomer(orgId, from, to) {
       const result = await queries.updateMany(

@@ -1,4 +1,5 @@
-import { type Query, type QueryStatus, queryStatuses } from "@/modules/queries/model.ts";
+import { toQuery } from "./queries.ts";
+import { type QueryStatus, queryStatuses } from "@/modules/queries/model.ts";
 import type {
   CountedEvent,
   QueryFacts,
@@ -6,7 +7,6 @@ import type {
   ShiftSpan,
 } from "@/modules/reports/repository.ts";
 import type { Db, Row } from "./db.ts";
-import { docOf } from "./docs.ts";
 
 const eventColumns: Record<CountedEvent, string> = {
   createdAt: "created_at",
@@ -155,7 +155,7 @@ export function sqliteReportRepository(db: Db): ReportRepository {
           `SELECT doc FROM queries WHERE org_id = ? AND created_at >= ? AND created_at < ?
            ORDER BY created_at, id LIMIT ?`,
         ).all(orgId, range.from, range.to, limit);
-      return (rows as Row[]).map((r) => docOf<Query>(r));
+      return (rows as Row[]).map((r) => toQuery(r));
     },
     async createdCount(orgId, range) {
       const row = db.prepare(

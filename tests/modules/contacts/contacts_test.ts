@@ -296,3 +296,63 @@ Deno.test("GET /contacts/{id}/queries and /conversations: the history, newest fi
     await t.close();
   }
 });
+
+Deno.test("custom fields on queries: set on create and edit, validated, filtered, in history", async () => {
+  const t = await testApp();
+  try {
+    const desk = await aDesk(t);
+    const agent = await anAgent(desk);
+    await field(desk, { entity: "query", key: "order_no", label: "Order", type: "number" });
+    await field(desk, {
+      entity: "query",
+      key: "channel",
+      label: "Channel",
+      type: "list",
+      options: ["web", "app"],
+    });
+    const bad = await t.call("POST", "/api/v1/queries", {
+      token: desk.token.Customer,
+      json: { title: "Late", description: "Order late", customFields: { order_no: "A1" } },
+    });
+    assert.equal(bad.status, 400);
+    await bad.body?.cancel();
+    const page = await expectStatus(
+      t.call("GET", "/api/v1/queries", { token: desk.token.TL }),
+      200,
+    );
+    assert.equal(page.meta.total, 0, "nothing was stored for the refused query");
+    const query = await openQuery(desk, { customFields: { order_no: 4711, channel: "web" } });
+    assert.deepEqual(query.customFields, { order_no: 4711, channel: "web" });
+    const edited = await expectStatus(
+      t.call("PUT", `/api/v1/queries/${query.id}`, {
+        token: agent.token,
+        json: { customFields: { channel: "app" } },
+      }),
+      200,
+    );
+    assert.deepEqual(edited.customFields, { order_no: 4711, channel: "app" });
+    const found = await expectStatus(
+      t.call("GET", "/api/v1/queries?field=channel:app", { token: desk.token.TL }),
+      200,
+    );
+    assert.deepEqual(ids(found), [query.id]);
+    const none = await expectStatus(
+      t.call("GET", "/api/v1/queries?field=order_no:1", { token: desk.token.TL }),
+      200,
+    );
+    assert.equal(none.meta.total, 0);
+    const history = await expectStatus(
+      t.call("GET", `/api/v1/queries/${query.id}/history`, { token: desk.token.TL }),
+      200,
+    );
+    assert.ok(history.data.some((e: { field: string }) => e.field === "customFields"));
+    const contactField = await t.call("POST", "/api/v1/queries", {
+      token: desk.token.Customer,
+      json: { title: "x", description: "y", customFields: { plan: "gold" } },
+    });
+    assert.equal(contactField.status, 400, "a contact field is not a query field");
+    await contactField.body?.cancel();
+  } finally {
+    await t.close();
+  }
+});
