@@ -22,6 +22,10 @@ import { mountWorkspace } from "@/http/workspace.ts";
 import { mountEmail } from "@/http/email.ts";
 import { mountReports } from "@/http/reports.ts";
 import { mountRealtime } from "@/http/realtime.ts";
+import { mountWebhooks } from "@/http/webhooks.ts";
+import { httpMetrics, mountMetrics } from "@/http/metrics.ts";
+import { mountApiKeys } from "@/http/api_keys.ts";
+import { spanDetails } from "@/http/tracing.ts";
 
 /** The caller's own `X-Request-Id` when it is a sensible one (as hono's check), else a new id. */
 function incomingRequestId(c: Context): string {
@@ -34,6 +38,9 @@ export function buildApp(deps: Deps, services: Services): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   // The id goes onto the response with the other headers (see responseHeaders), not here.
   app.use(requestId({ headerName: "", generator: incomingRequestId }));
+  app.use(spanDetails());
+  const metricsToken = deps.config.metricsToken;
+  if (metricsToken) app.use(httpMetrics(services.metrics));
   app.use(responseHeaders(deps.config.trustProxy));
   app.use(clientAddress(deps.config.trustProxy));
   // Request lines are written at info: below that level the middleware would only discard them.
@@ -56,9 +63,10 @@ export function buildApp(deps: Deps, services: Services): OpenAPIHono<AppEnv> {
   app.use(noRepeatedParams());
 
   app.route("/health", healthRoutes(deps));
+  mountMetrics(app, services.metrics, metricsToken);
   mountApi(app, deps, {
     ...services,
-    authenticate: authenticate(services.tokens, services.access),
+    authenticate: authenticate(services.tokens, services.access, services.apiKeys),
   });
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
@@ -99,4 +107,6 @@ function mountApi(app: OpenAPIHono<AppEnv>, deps: Deps, services: RouterServices
   mountEmail(app, deps, services);
   mountReports(app, deps, services);
   mountRealtime(app, deps, services);
+  mountWebhooks(app, deps, services);
+  mountApiKeys(app, services);
 }

@@ -79,6 +79,9 @@ const envSchema = z.object({
   IMAP_POLL_SECONDS: int(5, 86400).default(60),
   IMAP_TIMEOUT_SECONDS: int(1, 600).default(30),
   OUTBOUND_ALLOWED_CIDRS: cidrs.default([]),
+  WEBHOOK_DISABLE_AFTER: duration.default("5d"),
+  WEBHOOK_SECRET_GRACE: duration.default("24h"),
+  METRICS_TOKEN: z.string().min(16, "expected at least 16 characters").optional(),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -121,6 +124,14 @@ export interface Config {
   imap: { pollSeconds: number; timeoutSeconds: number };
   /** Internal networks tenants' mail servers (and webhooks) may reach despite the egress policy. */
   outboundAllowedCidrs: string[];
+  webhooks: {
+    /** An endpoint failing every attempt for this long is disabled and its Admins told. */
+    disableAfterSeconds: number;
+    /** How long the secret before a rotation still signs deliveries. */
+    secretGraceSeconds: number;
+  };
+  /** The Bearer token `/metrics` asks for; the route is absent when it is not set. */
+  metricsToken: string | undefined;
   realtime: {
     ratePerSecond: number;
     rateBurst: number;
@@ -142,7 +153,7 @@ export function loadConfig(env: Env): Config {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0]);
     // Secrets and connection strings (which may hold a password) are named, never echoed.
-    const shown = /SECRET|PASS|KEY|URI|URL/.test(name) ? "" : ` "${present[name] ?? ""}"`;
+    const shown = /SECRET|PASS|KEY|TOKEN|URI|URL/.test(name) ? "" : ` "${present[name] ?? ""}"`;
     throw new ConfigError(`Invalid ${name}${shown}: ${issue.message}`);
   }
   const e = parsed.data;
@@ -187,6 +198,11 @@ export function loadConfig(env: Env): Config {
     },
     imap: { pollSeconds: e.IMAP_POLL_SECONDS, timeoutSeconds: e.IMAP_TIMEOUT_SECONDS },
     outboundAllowedCidrs: e.OUTBOUND_ALLOWED_CIDRS,
+    webhooks: {
+      disableAfterSeconds: durationSeconds(e.WEBHOOK_DISABLE_AFTER),
+      secretGraceSeconds: durationSeconds(e.WEBHOOK_SECRET_GRACE),
+    },
+    metricsToken: e.METRICS_TOKEN,
     realtime: {
       ratePerSecond: e.WS_RATE_PER_SECOND,
       rateBurst: e.WS_RATE_BURST,

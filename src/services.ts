@@ -46,6 +46,10 @@ import { type CallService, createCallService } from "@/realtime/calls.ts";
 import { createHub, type Hub } from "@/realtime/hub.ts";
 import { endingSockets } from "@/modules/auth/socket_sessions.ts";
 import { createPresenceService, type PresenceService } from "@/realtime/presence.ts";
+import { createWebhookService, type WebhookService } from "@/modules/webhooks/service.ts";
+import { eventNames } from "@/events.ts";
+import { createMetrics, type Metrics } from "@/modules/metrics/registry.ts";
+import { type ApiKeyService, createApiKeyService } from "@/modules/api_keys/service.ts";
 
 /** Every service of one process. The API, the jobs, `deno task worker` and the CLI share it. */
 export interface Services {
@@ -76,6 +80,10 @@ export interface Services {
   reports: ReportService;
   customFields: CustomFieldService;
   contacts: ContactService;
+  webhooks: WebhookService;
+  apiKeys: ApiKeyService;
+  /** Prometheus instruments of this process (served at /metrics when METRICS_TOKEN is set). */
+  metrics: Metrics;
   /** The SLA check, as its cron job runs it. */
   sla(): Promise<SlaRun>;
 }
@@ -113,7 +121,14 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const calls = createCallService(withEvents, attachments);
   const presence = createPresenceService(deps);
   // A socket closes once its session ends or its user is refused (logout, deactivation).
-  const hub = endingSockets(createHub(deps, { chat, calls, presence }), tokens, deps.log);
+  const metrics = createMetrics();
+  // Frames are counted only where metrics are served (the hub is the hot path).
+  const frames = deps.config.metricsToken ? metrics.frames : undefined;
+  const hub = endingSockets(
+    createHub(deps, { chat, calls, presence, ...(frames ? { frames } : {}) }),
+    tokens,
+    deps.log,
+  );
   deps.onShutdown(() => hub.close());
 
   const contacts = createContactService(withEvents, {
@@ -136,6 +151,14 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const email = createEmailService(deps, { chat, queries, attachments, contacts });
   deps.onShutdown(() => email.settle());
   const reports = createReportService(deps);
+  const apiKeys = createApiKeyService(deps);
+  const webhooks = createWebhookService(deps, notifications, {
+    onAttempt: (outcome) => metrics.webhookAttempt(outcome),
+    // The process that runs the jobs also attempts each new delivery at once.
+    attemptAtOnce: deps.config.cronsEnabled,
+  });
+  deps.onShutdown(() => webhooks.settle());
+  metrics.observe({ openSockets: () => hub.size(), webhookBacklog: () => webhooks.backlog() });
 
   // Listeners, in the order they run for one event: the room's line before the pushes.
   // This instance's own messages reach its sockets at once, without the bus (which may be down).
@@ -147,6 +170,9 @@ export async function buildServices(deps: Deps): Promise<Services> {
   events.on("message.created", ({ data }) => email.replyTo(data.message, data.room));
   // An agent nobody can reach any more stops taking queries; theirs go back to the queue.
   presence.onOffline((orgId, userId) => routing.unreachable(orgId, userId));
+  // The webhook outbox: a delivery row per subscribed endpoint, before any attempt (the job's).
+  events.on(eventNames, (event) => webhooks.enqueue(event).then(() => {}));
+  events.on("message.created", () => metrics.messageStored());
 
   return {
     events,
@@ -174,6 +200,9 @@ export async function buildServices(deps: Deps): Promise<Services> {
     reports,
     customFields,
     contacts,
+    webhooks,
+    apiKeys,
+    metrics,
     sla: () => checkSlas(withEvents),
   };
 }

@@ -24,7 +24,16 @@ export interface AppEnv {
 export function actorOf(c: Context<AppEnv, string, object>): Actor {
   // `c.get` rather than `c.var`: Hono builds a fresh object from all variables on each `c.var`.
   const auth = c.get("auth");
-  return { userId: auth.userId, orgId: c.get("orgId"), role: auth.role, ip: c.get("ip") };
+  const actor: Actor = {
+    userId: auth.userId,
+    orgId: c.get("orgId"),
+    role: auth.role,
+    ip: c.get("ip"),
+  };
+  if (auth.integration) {
+    actor.integration = { keyId: auth.integration.keyId, name: auth.integration.name };
+  }
+  return actor;
 }
 
 /** The caller of a platform route, where no organization is in play. */

@@ -1,11 +1,18 @@
 import type { MiddlewareHandler } from "hono";
 import { AppError } from "@/errors.ts";
-import { can, type Permission } from "@/modules/users/actor.ts";
+import { can, integrationMay, type Permission } from "@/modules/users/actor.ts";
 import type { AppEnv } from "./env.ts";
 
 /** 403 unless the caller's role may perform `action`. Needs `requireAuth` before it. */
 export function requirePermission(action: Permission): MiddlewareHandler<AppEnv> {
   return function requirePermission(c, next) {
+    const integration = c.get("auth").integration;
+    if (integration) {
+      if (!integrationMay(integration.scopes, action)) {
+        throw new AppError("FORBIDDEN", `This API key's scopes do not allow ${action}`);
+      }
+      return next();
+    }
     if (!can(c.get("auth").role, action)) {
       throw new AppError("FORBIDDEN", `Role ${c.get("auth").role} may not ${action}`);
     }

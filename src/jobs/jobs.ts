@@ -2,6 +2,7 @@ import type { Deps } from "@/deps.ts";
 import { errorMessage } from "@/log.ts";
 import type { Services } from "@/services.ts";
 import { snapshotReports } from "./snapshot_reports.ts";
+import { deliverWebhooks } from "./webhook_deliveries.ts";
 
 /** A scheduled job: a plain async function over deps, run on a cron schedule. */
 export interface Job {
@@ -13,10 +14,23 @@ export interface Job {
 
 /** Every scheduled job, over the process's own services; each capability adds its own here. */
 export function buildJobs(deps: Pick<Deps, "store" | "clock">, services: Services): Job[] {
-  return [
-    { name: "poll-mailboxes", schedule: "* * * * *", run: () => services.email.pollDue() },
+  const jobs: Job[] = [
+    {
+      name: "poll-mailboxes",
+      schedule: "* * * * *",
+      run: async () => {
+        const run = await services.email.pollDue();
+        services.metrics.mailboxPolls(run);
+        return run;
+      },
+    },
     { name: "email-replies", schedule: "* * * * *", run: () => services.email.sendDue() },
     { name: "sla", schedule: "* * * * *", run: () => services.sla() },
+    {
+      name: "webhook-deliveries",
+      schedule: "* * * * *",
+      run: () => deliverWebhooks(services.webhooks),
+    },
     {
       name: "requeue-unanswered",
       schedule: "* * * * *",
@@ -29,6 +43,8 @@ export function buildJobs(deps: Pick<Deps, "store" | "clock">, services: Service
       run: () => snapshotReports(deps, services.reports),
     },
   ];
+  // Each run is counted (run, failed) and timed for /metrics.
+  return jobs.map((job) => ({ ...job, run: () => services.metrics.job(job.name, job.run) }));
 }
 
 /**

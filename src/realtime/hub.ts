@@ -62,9 +62,15 @@ function messageOf(payload: unknown, roomId: string): Message | null {
 
 export function createHub(
   deps: Pick<Deps, "bus" | "config" | "log" | "clock" | "store" | "shared">,
-  services: { chat: ChatService; calls: CallService; presence: PresenceService },
+  services: {
+    chat: ChatService;
+    calls: CallService;
+    presence: PresenceService;
+    /** Told about every frame in and out (metrics), when given. */
+    frames?: { received(): void; sent(): void };
+  },
 ): Hub {
-  const { chat, calls, presence } = services;
+  const { chat, calls, presence, frames } = services;
   const limits = deps.config.realtime;
   const connections = new Set<Connection>();
   const byUser = new Map<string, Set<Connection>>();
@@ -83,6 +89,7 @@ export function createHub(
       return;
     }
     conn.socket.send(text);
+    frames?.sent();
   }
 
   const roomChannels = new Channels<RoomState<Connection>>(deps.bus, deps.log, (channel, p) => {
@@ -327,6 +334,7 @@ export function createHub(
         }, { once: true });
       });
       socket.addEventListener("message", (e) => {
+        frames?.received();
         // The rate is judged on arrival, before the frame waits its turn.
         const verdict = flood.judge(conn.userId);
         if (verdict !== "allow") {

@@ -8,6 +8,8 @@ import type { ReportSnapshot } from "@/modules/reports/service.ts";
 import type { Shift } from "@/modules/shifts/service.ts";
 import type { CallRecord } from "@/realtime/calls.ts";
 import type { CustomField } from "@/modules/custom_fields/service.ts";
+import type { WebhookDelivery, WebhookEndpoint } from "@/modules/webhooks/model.ts";
+import type { ApiKey } from "@/modules/api_keys/model.ts";
 import type { PageRequest, PageResult } from "./types.ts";
 
 /** A small tenant-scoped resource kept as one document (notifications, FAQ entries, shifts). */
@@ -68,6 +70,9 @@ export interface DocumentTypes {
   mail_outbox: OutgoingReply;
   macros: Macro;
   custom_fields: CustomField;
+  webhooks: WebhookEndpoint;
+  webhook_deliveries: WebhookDelivery;
+  api_keys: ApiKey;
 }
 
 /** The names of the document collections, so both adapters agree. */
@@ -86,6 +91,9 @@ export const documentCollections = [
   "mail_outbox",
   "macros",
   "custom_fields",
+  "webhooks",
+  "webhook_deliveries",
+  "api_keys",
 ] as const;
 export type DocumentCollection = (typeof documentCollections)[number] & keyof DocumentTypes;
 

@@ -8,6 +8,8 @@ import { messageRepositoryContract } from "./message_repository.ts";
 import { agentStateRepositoryContract, queryRepositoryContract } from "./query_repository.ts";
 import { reportRepositoryContract } from "./report_repository.ts";
 import { labelRepositoryContract } from "./label_repository.ts";
+import { webhookRepositoryContract } from "./webhook_repository.ts";
+import { apiKeyRepositoryContract } from "./api_key_repository.ts";
 
 /** Every repository contract; each capability adds its own here. */
 export function storeSuites(kind: StoreKind): void {
@@ -21,4 +23,6 @@ export function storeSuites(kind: StoreKind): void {
   emailRepositoryContract(kind);
   reportRepositoryContract(kind);
   labelRepositoryContract(kind);
+  webhookRepositoryContract(kind);
+  apiKeyRepositoryContract(kind);
 }

@@ -63,6 +63,7 @@ Deno.test("buildJobs() schedules every job on the process's own services", async
         "poll-mailboxes",
         "email-replies",
         "report-snapshots",
+        "webhook-deliveries",
       ]
     ) {
       assert.ok(names.includes(name), `${name} in ${names.join(", ")}`);
@@ -74,6 +75,7 @@ Deno.test("buildJobs() schedules every job on the process's own services", async
       ["email", "sendDue"],
       ["routing", "requeueUnanswered"],
       ["reports", "snapshotDay"],
+      ["webhooks", "deliverDue"],
     ]);
     const sla = t.services.sla;
     t.services.sla = () => (called.push("sla"), sla());
@@ -84,6 +86,7 @@ Deno.test("buildJobs() schedules every job on the process's own services", async
       "reports.snapshotDay",
       "routing.requeueUnanswered",
       "sla",
+      "webhooks.deliverDue",
     ]);
   } finally {
     await t.close();

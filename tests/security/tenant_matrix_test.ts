@@ -208,3 +208,121 @@ Deno.test("tenant matrix: covers every identity route in /openapi.json", async (
     await t.close();
   }
 });
+
+/** Every webhook route, aimed at tenant B's endpoint and delivery. */
+function webhookRoutesOnB(hookId: string, deliveryId: string) {
+  return [
+    ["GET", `/api/v1/webhooks/${hookId}`],
+    ["PUT", `/api/v1/webhooks/${hookId}`, { url: "https://evil.example/x", active: true }],
+    ["DELETE", `/api/v1/webhooks/${hookId}`],
+    ["POST", `/api/v1/webhooks/${hookId}/rotate-secret`],
+    ["GET", `/api/v1/webhooks/${hookId}/deliveries`],
+    ["POST", `/api/v1/webhooks/${hookId}/deliveries/${deliveryId}/retry`],
+    ["POST", `/api/v1/webhooks/${hookId}/test`],
+  ] as const;
+}
+
+const webhookRoutes = new Set([
+  "get /api/v1/webhooks",
+  "post /api/v1/webhooks",
+  "get /api/v1/webhooks/{id}",
+  "put /api/v1/webhooks/{id}",
+  "delete /api/v1/webhooks/{id}",
+  "post /api/v1/webhooks/{id}/rotate-secret",
+  "get /api/v1/webhooks/{id}/deliveries",
+  "post /api/v1/webhooks/{id}/deliveries/{deliveryId}/retry",
+  "post /api/v1/webhooks/{id}/test",
+]);
+
+Deno.test("tenant matrix: another organization's Admin gets 404 on every webhook route, B unchanged", async () => {
+  const t = await testApp();
+  try {
+    const a = await aTenant(t, "Alpha");
+    const b = await aTenant(t, "Beta");
+    const bAdmin = await login(t, b.users.Admin.email);
+    const made = await t.call("POST", "/api/v1/webhooks", {
+      token: bAdmin,
+      json: { url: "https://hooks.beta.example/in" },
+    });
+    assert.equal(made.status, 201);
+    const hook = await made.json();
+    const opened = await t.call("POST", "/api/v1/queries", {
+      token: await login(t, b.users.Customer.email),
+      json: { title: "Beta's query", description: "Only Beta sees this" },
+    });
+    assert.equal(opened.status, 201);
+    const [delivery] = (await t.services.webhooks.deliveries(b.org.id, hook.id, {
+      page: 1,
+      limit: 10,
+    })).data;
+    assert.ok(delivery);
+    const docs = (name: "webhooks" | "webhook_deliveries") =>
+      t.deps.store.documents(name).find(b.org.id, { sort: [], page: { page: 1, limit: 100 } });
+    const before = JSON.stringify([await docs("webhooks"), await docs("webhook_deliveries")]);
+
+    for (const [role, token] of Object.entries(await tokensOf(t, a))) {
+      for (const [method, path, json] of webhookRoutesOnB(hook.id, delivery.id)) {
+        const res = await t.call(method, path, { token, ...(json ? { json } : {}) });
+        const expected = role === "Admin" ? 404 : 403;
+        assert.equal(res.status, expected, `${role} ${method} ${path}`);
+        assert.ok(!(await res.text()).includes(b.org.id), `${role} ${method} ${path}`);
+      }
+      const list = await t.call("GET", "/api/v1/webhooks", { token });
+      const text = await list.text();
+      assert.ok(!text.includes(hook.id), `${role} sees B's webhook: ${text}`);
+    }
+    assert.equal(
+      JSON.stringify([await docs("webhooks"), await docs("webhook_deliveries")]),
+      before,
+      "tenant B's webhooks and deliveries are unchanged",
+    );
+    const doc = await (await t.call("GET", "/openapi.json")).json();
+    const missing: string[] = [];
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, object>)) {
+      for (const [method, op] of Object.entries(ops as Record<string, { tags?: string[] }>)) {
+        if (op.tags?.includes("Webhooks") && !webhookRoutes.has(`${method} ${path}`)) {
+          missing.push(`${method} ${path}`);
+        }
+      }
+    }
+    assert.deepEqual(missing, []);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("tenant matrix: another organization's Admin cannot see or revoke an API key; covers every API-key route", async () => {
+  const t = await testApp();
+  try {
+    const a = await aTenant(t, "Alpha");
+    const b = await aTenant(t, "Beta");
+    const bAdmin = await login(t, b.users.Admin.email);
+    const made = await t.call("POST", "/api/v1/api-keys", {
+      token: bAdmin,
+      json: { name: "Beta's CRM", scopes: ["queries:read"] },
+    });
+    assert.equal(made.status, 201);
+    const key = await made.json();
+    for (const [role, token] of Object.entries(await tokensOf(t, a))) {
+      const res = await t.call("DELETE", `/api/v1/api-keys/${key.id}`, { token });
+      assert.equal(res.status, role === "Admin" ? 404 : 403, role);
+      await res.body?.cancel();
+      const list = await t.call("GET", "/api/v1/api-keys", { token });
+      assert.ok(!(await list.text()).includes(key.id), role);
+    }
+    assert.equal((await t.call("GET", "/api/v1/queries", { token: key.key })).status, 200);
+    const doc = await (await t.call("GET", "/openapi.json")).json();
+    const ops = Object.entries(doc.paths as Record<string, Record<string, { tags?: string[] }>>)
+      .flatMap(([path, item]) =>
+        Object.entries(item).filter(([, op]) => op.tags?.includes("API keys"))
+          .map(([method]) => `${method} ${path}`)
+      );
+    assert.deepEqual(ops.sort(), [
+      "delete /api/v1/api-keys/{id}",
+      "get /api/v1/api-keys",
+      "post /api/v1/api-keys",
+    ]);
+  } finally {
+    await t.close();
+  }
+});

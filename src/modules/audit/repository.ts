@@ -27,6 +27,12 @@ export const auditActions = [
   "contact.merged",
   "contact.exported",
   "contact.erased",
+  "webhook.created",
+  "webhook.updated",
+  "webhook.removed",
+  "webhook.secret_rotated",
+  "api_key.created",
+  "api_key.revoked",
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 
@@ -38,7 +44,15 @@ export interface AuditEvent {
   action: AuditAction;
   actorId: string | null;
   actorRole: Role | null;
-  targetType: "user" | "contact" | "organization" | "ip_rule" | "mailbox" | null;
+  targetType:
+    | "user"
+    | "contact"
+    | "organization"
+    | "ip_rule"
+    | "mailbox"
+    | "webhook"
+    | "api_key"
+    | null;
   targetId: string | null;
   ip: string | null;
   details: Record<string, unknown>;

@@ -14,7 +14,16 @@ const AuditEventSchema = z.object({
   action: z.enum(auditActions),
   actorId: z.string().nullable(),
   actorRole: z.enum(roles).nullable(),
-  targetType: z.enum(["user", "contact", "organization", "ip_rule", "mailbox"]).nullable(),
+  targetType: z.enum([
+    "user",
+    "contact",
+    "organization",
+    "ip_rule",
+    "mailbox",
+    "webhook",
+    "api_key",
+  ])
+    .nullable(),
   targetId: z.string().nullable(),
   ip: z.string().nullable(),
   details: z.record(z.string(), z.unknown()),

@@ -14,4 +14,6 @@ export interface AuthContext {
   expiresAt: number;
   /** When the token was issued, in milliseconds (per-user revocation compares it). */
   issuedAtMs?: number;
+  /** Set when the caller presented an API key: it acts as an integration, within its scopes. */
+  integration?: { keyId: string; name: string; scopes: readonly string[] };
 }

@@ -7,6 +7,8 @@ export interface Actor {
   role: Role;
   /** The caller's address, for the audit log (absent for jobs and the server's own work). */
   ip?: string | undefined;
+  /** Set when an API key acts (an integration, never a user; `userId` is `apikey:<id>`). */
+  integration?: { keyId: string; name: string };
 }
 
 /**
@@ -77,6 +79,8 @@ export const permissions = {
   "contacts.privacy": ["Admin"],
   "customFields.read": staffRoles,
   "customFields.manage": ["Admin"],
+  "webhooks.manage": ["Admin"],
+  "apiKeys.manage": ["Admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;
@@ -84,4 +88,26 @@ export type Permission = keyof typeof permissions;
 /** Whether the role may perform the action. */
 export function can(role: Role, action: Permission): boolean {
   return (permissions[action] as readonly Role[]).includes(role);
+}
+
+/**
+ * The scope an API key needs for each action it may take at all (write scopes include the
+ * area's reads). Actions not listed are never an integration's (profiles, staff, settings).
+ */
+const integrationScopes: Partial<Record<Permission, readonly string[]>> = {
+  "queries.read": ["queries:read", "queries:write"],
+  "queries.create": ["queries:write"],
+  "queries.work": ["queries:write"],
+  "queries.lead": ["queries:write"],
+  "chat.read": ["chat:read"],
+  "chat.oversee": ["chat:read"],
+  "reports.read": ["reports:read"],
+  "faq.read": ["faq:read", "faq:write"],
+  "faq.manage": ["faq:write"],
+  "webhooks.manage": ["webhooks:write"],
+};
+
+/** Whether an API key with these scopes may perform the action. */
+export function integrationMay(scopes: readonly string[], action: Permission): boolean {
+  return (integrationScopes[action] ?? []).some((s) => scopes.includes(s));
 }

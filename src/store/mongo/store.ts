@@ -22,6 +22,7 @@ import { ensureMessageIndexes, mongoMessageRepository } from "./messages.ts";
 import { documentCollections } from "@/store/documents.ts";
 import { ensureReportIndexes, mongoReportRepository } from "./reports.ts";
 import { ensureLabelIndexes, mongoLabelRepository } from "./labels.ts";
+import { ensureWebhookIndexes } from "./webhooks.ts";
 import { migrateMongo } from "./migrations.ts";
 
 /** Collections and unique indexes each repository needs, ensured at start. */
@@ -36,6 +37,7 @@ const ensureIndexes = [
   ensureLabelIndexes,
   ensureMessageIndexes,
   ensureReportIndexes,
+  ensureWebhookIndexes,
 ];
 
 /** The production store: MongoDB through the official driver. */

@@ -384,4 +384,12 @@ export const migrations: { name: string; sql: string }[] = [
       ALTER TABLE users ADD COLUMN labels TEXT NOT NULL DEFAULT '[]';
     `,
   },
+  {
+    name: "0700_webhook_deliveries_due",
+    sql: `
+      CREATE INDEX documents_due ON documents (
+        collection, org_id, json_extract(doc, '$.status'), json_extract(doc, '$.nextAttemptAt')
+      );
+    `,
+  },
 ];
