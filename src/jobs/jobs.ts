@@ -36,6 +36,12 @@ export function buildJobs(deps: Pick<Deps, "store" | "clock">, services: Service
       schedule: "* * * * *",
       run: () => services.routing.requeueUnanswered(),
     },
+    // A merge an instance left half-way is completed within minutes.
+    {
+      name: "settle-contact-merges",
+      schedule: "*/5 * * * *",
+      run: () => services.contacts.settleMerges(),
+    },
     // Hourly, so each organization's midnight (in its own time zone) is covered within the hour.
     {
       name: "report-snapshots",
