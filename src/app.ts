@@ -12,7 +12,7 @@ import { docsRoutes } from "@/http/docs.ts";
 import { serveDocument } from "@/http/openapi_document.ts";
 import { guardPlatform } from "@/http/platform.ts";
 import { healthRoutes } from "@/modules/health/routes.ts";
-import { rateLimit } from "@/http/rate_limit.ts";
+import { perCaller, rateLimit } from "@/http/rate_limit.ts";
 import { mountIdentity } from "@/http/identity.ts";
 import { authenticate } from "@/http/authenticate.ts";
 import type { Context } from "hono";
@@ -66,7 +66,18 @@ export function buildApp(deps: Deps, services: Services): OpenAPIHono<AppEnv> {
   mountMetrics(app, services.metrics, metricsToken);
   mountApi(app, deps, {
     ...services,
-    authenticate: authenticate(services.tokens, services.access, services.apiKeys),
+    authenticate: perCaller(
+      authenticate(services.tokens, services.access, services.apiKeys),
+      deps.shared,
+      {
+        windowSeconds: deps.config.rateLimit.windowSeconds,
+        max: deps.config.rateLimit.userMax,
+        onUnavailable: (err) =>
+          deps.log.warn("rate limit not counted: shared state unavailable", {
+            error: String(err),
+          }),
+      },
+    ),
   });
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

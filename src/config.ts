@@ -54,8 +54,10 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
   UPLOAD_LIMIT_BYTES: int(1024, 1024 * 1024 * 1024).default(10 * 1024 * 1024),
   AVATAR_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(2 * 1024 * 1024),
-  RATE_LIMIT_WINDOW_SECONDS: int(1, 86400).default(900),
-  RATE_LIMIT_MAX: int(1, 1_000_000).default(100),
+  RATE_LIMIT_WINDOW_SECONDS: int(1, 86400).default(60),
+  RATE_LIMIT_MAX: int(1, 1_000_000).default(3000),
+  RATE_LIMIT_USER_MAX: int(1, 1_000_000).default(600),
+  LOGIN_FAILURE_WINDOW_SECONDS: int(1, 86400).default(900),
   LOGIN_FAILURE_LIMIT: int(1, 10_000).default(10),
   LOGIN_IP_FAILURE_LIMIT: int(1, 100_000).default(20),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
@@ -106,7 +108,12 @@ export interface Config {
   avatarLimitBytes: number;
   rateLimit: {
     windowSeconds: number;
+    /** Requests per window from one address, signed in or not. */
     max: number;
+    /** Requests per window of one signed-in user or API key, wherever they come from. */
+    userMax: number;
+    /** The window failed logins are counted in (longer than the API's: guessing is slow). */
+    loginWindowSeconds: number;
     loginFailures: number;
     /** Failed logins per window from one address, whatever the emails. */
     addressLoginFailures: number;
@@ -183,6 +190,8 @@ export function loadConfig(env: Env): Config {
     rateLimit: {
       windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
       max: e.RATE_LIMIT_MAX,
+      userMax: e.RATE_LIMIT_USER_MAX,
+      loginWindowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
       loginFailures: e.LOGIN_FAILURE_LIMIT,
       addressLoginFailures: e.LOGIN_IP_FAILURE_LIMIT,
     },

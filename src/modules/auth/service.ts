@@ -80,7 +80,7 @@ export function createSessionService(
 ) {
   const { tokens, access } = services;
   const refreshTtl = durationSeconds(deps.config.jwt.refreshExpiresIn);
-  const failWindowMs = deps.config.rateLimit.windowSeconds * 1000;
+  const failWindowMs = deps.config.rateLimit.loginWindowSeconds * 1000;
   const failLimit = deps.config.rateLimit.loginFailures;
   const addressFailLimit = deps.config.rateLimit.addressLoginFailures;
 
