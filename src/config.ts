@@ -80,6 +80,15 @@ const envSchema = z.object({
   WS_RESYNC_SECONDS: int(1, 3600).default(5),
   IMAP_POLL_SECONDS: int(5, 86400).default(60),
   IMAP_TIMEOUT_SECONDS: int(1, 600).default(30),
+  /** One mailbox configured by environment (the seed's way), made or updated at start. */
+  IMAP_HOST: z.string().min(1).max(253).optional(),
+  IMAP_PORT: int(1, 65535).optional(),
+  IMAP_SECURE: bool.optional(),
+  IMAP_USER: z.string().min(1).max(320).optional(),
+  IMAP_PASS: z.string().min(1).max(1024).optional(),
+  IMAP_PASSWORD: z.string().min(1).max(1024).optional(),
+  IMAP_ORGANIZATION: z.string().min(1).max(64).optional(),
+  IMAP_EMAIL: z.email().max(254).optional(),
   OUTBOUND_ALLOWED_CIDRS: cidrs.default([]),
   WEBHOOK_DISABLE_AFTER: duration.default("5d"),
   WEBHOOK_SECRET_GRACE: duration.default("24h"),
@@ -129,6 +138,18 @@ export interface Config {
     from: string;
   };
   imap: { pollSeconds: number; timeoutSeconds: number };
+  /** The mailbox of `IMAP_*`, for the organization of `IMAP_ORGANIZATION` (its slug). */
+  envMailbox:
+    | {
+      organization: string;
+      email: string;
+      host: string;
+      port: number;
+      secure: boolean;
+      user: string;
+      password: string;
+    }
+    | undefined;
   /** Internal networks tenants' mail servers (and webhooks) may reach despite the egress policy. */
   outboundAllowedCidrs: string[];
   webhooks: {
@@ -164,6 +185,20 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError(`Invalid ${name}${shown}: ${issue.message}`);
   }
   const e = parsed.data;
+  const imapPassword = e.IMAP_PASSWORD ?? e.IMAP_PASS;
+  if (e.IMAP_HOST) {
+    const missing = [
+      ["IMAP_USER", e.IMAP_USER],
+      ["IMAP_PASS", imapPassword],
+      ["IMAP_ORGANIZATION", e.IMAP_ORGANIZATION],
+    ].filter(([, v]) => !v).map(([k]) => k);
+    if (missing.length) {
+      throw new ConfigError(`IMAP_HOST is set, so ${missing.join(", ")} must be set too`);
+    }
+    if (!e.IMAP_EMAIL && !e.IMAP_USER!.includes("@")) {
+      throw new ConfigError("IMAP_USER is not an email address, so IMAP_EMAIL must name one");
+    }
+  }
   if (e.NODE_ENV === "production") {
     for (const name of ["JWT_SECRET", "ENCRYPTION_KEY"] as const) {
       if ((e[name]?.length ?? 0) < 32) {
@@ -206,6 +241,17 @@ export function loadConfig(env: Env): Config {
       from: e.SMTP_FROM,
     },
     imap: { pollSeconds: e.IMAP_POLL_SECONDS, timeoutSeconds: e.IMAP_TIMEOUT_SECONDS },
+    envMailbox: e.IMAP_HOST
+      ? {
+        organization: e.IMAP_ORGANIZATION!,
+        email: (e.IMAP_EMAIL ?? e.IMAP_USER!).toLowerCase(),
+        host: e.IMAP_HOST,
+        port: e.IMAP_PORT ?? ((e.IMAP_SECURE ?? true) ? 993 : 143),
+        secure: e.IMAP_SECURE ?? (e.IMAP_PORT === undefined || e.IMAP_PORT === 993),
+        user: e.IMAP_USER!,
+        password: imapPassword!,
+      }
+      : undefined,
     outboundAllowedCidrs: e.OUTBOUND_ALLOWED_CIDRS,
     webhooks: {
       disableAfterSeconds: durationSeconds(e.WEBHOOK_DISABLE_AFTER),

@@ -1,3 +1,4 @@
+import { ensureEnvMailbox } from "@/modules/email/env_mailbox.ts";
 import { type Config, ConfigError, loadConfig } from "@/config.ts";
 import { buildDeps, type Deps } from "@/deps.ts";
 import { buildApp } from "@/app.ts";
@@ -63,6 +64,7 @@ export async function main(): Promise<void> {
   const deps = await buildDeps(config);
   guardProcess(deps.log);
   const services = await buildServices(deps);
+  await ensureEnvMailbox(deps, services.email);
   const app = buildApp(deps, services);
   const server = serveOrExplain(config, {
     port: config.port,
