@@ -77,6 +77,7 @@ const envSchema = z.object({
   WS_MAX_BUFFERED_BYTES: int(16 * 1024, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
   CALL_RING_SECONDS: int(1, 600).default(30),
   PRESENCE_TTL_SECONDS: int(1, 3600).default(30),
+  AGENT_RECONNECT_GRACE_SECONDS: int(0, 86400).default(120),
   WS_RESYNC_SECONDS: int(1, 3600).default(5),
   IMAP_POLL_SECONDS: int(5, 86400).default(60),
   IMAP_TIMEOUT_SECONDS: int(1, 600).default(30),
@@ -166,6 +167,8 @@ export interface Config {
     maxBufferedBytes: number;
     callRingSeconds: number;
     presenceTtlSeconds: number;
+    /** How long an agent whose connection dropped keeps her queries, waiting for her back. */
+    reconnectGraceSeconds: number;
     /** How often rooms with members here are compared with the store (messages never published). */
     resyncSeconds: number;
   };
@@ -264,6 +267,7 @@ export function loadConfig(env: Env): Config {
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
       callRingSeconds: e.CALL_RING_SECONDS,
       presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
+      reconnectGraceSeconds: e.AGENT_RECONNECT_GRACE_SECONDS,
       resyncSeconds: e.WS_RESYNC_SECONDS,
     },
   };

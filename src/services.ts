@@ -100,16 +100,17 @@ export async function buildServices(deps: Deps): Promise<Services> {
   await tokens.start();
   const access = createAccessService(deps);
   await access.start();
-  const sessions = createSessionService(deps, { tokens, access });
-  const accounts = createAccountService(withEvents, sessions, tokens);
+  // First: user objects show availability as routing keeps it.
+  const routing = createRoutingService(withEvents);
+  const sessions = createSessionService(deps, { tokens, access, routing });
+  const accounts = createAccountService(withEvents, sessions, tokens, routing);
   const organizations = createOrganizationService(withEvents, access);
   const auditLog = createAuditService(deps);
-  const staff = createStaffService(withEvents, tokens);
+  const staff = createStaffService(withEvents, tokens, routing);
 
   const notifications = createNotificationService(deps);
   const attachments = createAttachmentService(deps);
   const chat = createChatService(withEvents, attachments);
-  const routing = createRoutingService(withEvents);
   const customFields = createCustomFieldService(deps);
   const queries = createQueryService(withEvents, { routing, chat, customFields });
   const shifts = createShiftService(deps, routing);
@@ -168,8 +169,11 @@ export async function buildServices(deps: Deps): Promise<Services> {
   notifyMentions(events, deps, notifications);
   trackReplies(events, queries);
   events.on("message.created", ({ data }) => email.replyTo(data.message, data.room));
-  // An agent nobody can reach any more stops taking queries; theirs go back to the queue.
+  // An agent nobody can reach any more stops taking queries; hers go back to the queue when
+  // the reconnect grace has passed (the requeue job).
   presence.onOffline((orgId, userId) => routing.unreachable(orgId, userId));
+  // Back within the grace, she has her queries and her availability again.
+  presence.onOnline((orgId, userId) => routing.reachable(orgId, userId));
   // The webhook outbox: a delivery row per subscribed endpoint, before any attempt (the job's).
   events.on(eventNames, (event) => webhooks.enqueue(event).then(() => {}));
   events.on("message.created", () => metrics.messageStored());
