@@ -1,8 +1,8 @@
 import { join } from "node:path";
-import type { Config } from "@/config.ts";
+import { type Config, ConfigError } from "@/config.ts";
 import { type Clock, systemClock } from "@/clock.ts";
 import { type Ids, systemIds, uuidv7 } from "@/ids.ts";
-import { jsonLogger, type Logger } from "@/log.ts";
+import { errorMessage, jsonLogger, type Logger } from "@/log.ts";
 import { openStore, type Store } from "@/store/store.ts";
 import { diskFileStore, type FileStore } from "@/store/files.ts";
 import type { Bus, SharedState } from "@/bus/bus.ts";
@@ -35,16 +35,37 @@ export type DepsOverrides = Partial<
   Pick<Deps, "store" | "bus" | "shared" | "clock" | "ids" | "log">
 >;
 
+/**
+ * The embedded store in DATA_DIR. A directory this process may not write (a root-owned bind
+ * mount for the image's uid 1993, a path that is a file) is explained in words that say what to
+ * do, instead of SQLite's "unable to open database file".
+ */
+async function openDataDir(dataDir: string): Promise<Store> {
+  try {
+    await Deno.mkdir(dataDir, { recursive: true });
+    return await openStore({ kind: "sqlite", path: join(dataDir, "chatcrm.db") });
+  } catch (err) {
+    const unwritable = err instanceof Deno.errors.PermissionDenied ||
+      err instanceof Deno.errors.AlreadyExists || err instanceof Deno.errors.NotADirectory ||
+      /unable to open database file|readonly database|not a directory/i.test(String(err));
+    if (!unwritable) throw err;
+    const uid = Deno.uid();
+    throw new ConfigError(
+      `Cannot open the database in DATA_DIR "${dataDir}": it must be a directory this process ` +
+        `(uid ${uid ?? "unknown"}) can write. In the container (uid 1993, "deno"), use a named ` +
+        `volume, or make a bind-mounted directory writable first: chown -R 1993 <dir>. ` +
+        `(${errorMessage(err)})`,
+    );
+  }
+}
+
 /** Opens the store, bus and files the configuration names. */
 export async function buildDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
   const clock = overrides.clock ?? systemClock;
-  const embedded = !config.mongo;
-  if (embedded && !overrides.store) await Deno.mkdir(config.dataDir, { recursive: true });
-  const store = overrides.store ?? await openStore(
-    config.mongo
-      ? { kind: "mongo", uri: config.mongo.uri, db: config.mongo.db }
-      : { kind: "sqlite", path: join(config.dataDir, "chatcrm.db") },
-  );
+  const store = overrides.store ??
+    (config.mongo
+      ? await openStore({ kind: "mongo", uri: config.mongo.uri, db: config.mongo.db })
+      : await openDataDir(config.dataDir));
   const log = overrides.log ?? jsonLogger(config.logLevel);
   let bus = overrides.bus;
   let shared = overrides.shared;
