@@ -78,6 +78,7 @@ const envSchema = z.object({
   CALL_RING_SECONDS: int(1, 600).default(30),
   PRESENCE_TTL_SECONDS: int(1, 3600).default(30),
   AGENT_RECONNECT_GRACE_SECONDS: int(0, 86400).default(120),
+  FILES_STORE: z.enum(["auto", "disk", "store"]).default("auto"),
   WS_RESYNC_SECONDS: int(1, 3600).default(5),
   IMAP_POLL_SECONDS: int(5, 86400).default(60),
   IMAP_TIMEOUT_SECONDS: int(1, 600).default(30),
@@ -104,6 +105,8 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /** Where uploads go: `disk` (DATA_DIR/uploads), `store` (GridFS on MongoDB), `auto`. */
+  filesStore: "auto" | "disk" | "store";
   instanceId: string | undefined;
   mongo: { uri: string; db: string | undefined } | undefined;
   redisUrl: string | undefined;
@@ -214,6 +217,7 @@ export function loadConfig(env: Env): Config {
     port: e.PORT,
     host: e.HOST,
     dataDir: e.DATA_DIR,
+    filesStore: e.FILES_STORE,
     instanceId: e.INSTANCE_ID,
     mongo: e.MONGODB_URI ? { uri: e.MONGODB_URI, db: e.MONGODB_DB } : undefined,
     redisUrl: e.REDIS_URL,

@@ -59,6 +59,19 @@ async function openDataDir(dataDir: string): Promise<Store> {
   }
 }
 
+/**
+ * Where uploads go: in the store (GridFS) when it has file storage and FILES_STORE is not
+ * `disk`, so instances on MongoDB share no volume; on disk under DATA_DIR otherwise.
+ */
+function filesFor(config: Config, store: Store): FileStore {
+  if (config.filesStore === "store" && !store.files) {
+    throw new ConfigError("FILES_STORE=store needs MONGODB_URI: only MongoDB keeps files (GridFS)");
+  }
+  return config.filesStore !== "disk" && store.files
+    ? store.files
+    : diskFileStore(join(config.dataDir, "uploads"));
+}
+
 /** Opens the store, bus and files the configuration names. */
 export async function buildDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
   const clock = overrides.clock ?? systemClock;
@@ -88,7 +101,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     store,
     bus,
     shared,
-    files: diskFileStore(join(config.dataDir, "uploads")),
+    files: filesFor(config, store),
     clock,
     ids: overrides.ids ?? systemIds(clock),
     log,
