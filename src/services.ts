@@ -124,10 +124,15 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const metrics = createMetrics();
   // Frames are counted only where metrics are served (the hub is the hot path).
   const frames = deps.config.metricsToken ? metrics.frames : undefined;
+  // A revoked key's sockets close like those of an ended session, on every instance.
+  const apiKeys = createApiKeyService(deps, {
+    revoked: (keyId) => tokens.changed(`apikey:${keyId}`),
+  });
   const hub = endingSockets(
     createHub(deps, { chat, calls, presence, ...(frames ? { frames } : {}) }),
     tokens,
     deps.log,
+    (auth) => apiKeys.stillValid(auth.orgId!, auth.integration!.keyId),
   );
   deps.onShutdown(() => hub.close());
 
@@ -151,7 +156,6 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const email = createEmailService(deps, { chat, queries, attachments, contacts });
   deps.onShutdown(() => email.settle());
   const reports = createReportService(deps);
-  const apiKeys = createApiKeyService(deps);
   const webhooks = createWebhookService(deps, notifications, {
     onAttempt: (outcome) => metrics.webhookAttempt(outcome),
     // The process that runs the jobs also attempts each new delivery at once.
