@@ -45,6 +45,7 @@ import { createStaffService, type StaffService } from "@/modules/staff/service.t
 import { type CallService, createCallService } from "@/realtime/calls.ts";
 import { createHub, type Hub } from "@/realtime/hub.ts";
 import { endingSockets } from "@/modules/auth/socket_sessions.ts";
+import { recordBotMessages } from "@/modules/api_keys/bot_records.ts";
 import { createPresenceService, type PresenceService } from "@/realtime/presence.ts";
 import { createWebhookService, type WebhookService } from "@/modules/webhooks/service.ts";
 import { eventNames } from "@/events.ts";
@@ -171,6 +172,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
   notifyQueryChanges(events, deps, notifications);
   notifyMentions(events, deps, notifications);
   trackReplies(events, queries);
+  recordBotMessages(events, deps);
   events.on("message.created", ({ data }) => email.replyTo(data.message, data.room));
   // An agent nobody can reach any more stops taking queries; theirs go back to the queue.
   presence.onOffline((orgId, userId) => routing.unreachable(orgId, userId));
