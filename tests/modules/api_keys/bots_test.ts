@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { conversation } from "@tests/helpers/conversation.ts";
-import { type Desk, expectStatus } from "@tests/helpers/support.ts";
+import { aDesk, type Desk, expectStatus, openQuery } from "@tests/helpers/support.ts";
 
 async function aKey(desk: Desk, scopes: string[], name = "Helper bot") {
   return await expectStatus(
@@ -89,6 +89,16 @@ Deno.test({
           json: { members: [c.agent.user.id] },
         }),
         403,
+      );
+
+      // Another organization's room is as unknown as a missing one.
+      const theirs = await openQuery(await aDesk(c.t));
+      await expectStatus(
+        c.t.call("POST", `/api/v1/chat/rooms/${theirs.roomId}/messages`, {
+          token: bot.key,
+          json: { message: "Hello there" },
+        }),
+        404,
       );
 
       // As Chatwoot's agent bots: a bot's answer is not the first response; an agent's is.
