@@ -45,6 +45,8 @@ import { createStaffService, type StaffService } from "@/modules/staff/service.t
 import { type CallService, createCallService } from "@/realtime/calls.ts";
 import { createHub, type Hub } from "@/realtime/hub.ts";
 import { endingSockets } from "@/modules/auth/socket_sessions.ts";
+import { recordBotMessages } from "@/modules/api_keys/bot_records.ts";
+import { watchedBus, watchedStore } from "@/modules/metrics/failures.ts";
 import { createPresenceService, type PresenceService } from "@/realtime/presence.ts";
 import { createWebhookService, type WebhookService } from "@/modules/webhooks/service.ts";
 import { eventNames } from "@/events.ts";
@@ -92,7 +94,16 @@ export interface Services {
  * The composition root: builds every service once, subscribes every listener once, and starts
  * what listens on the bus. Nothing else constructs a service.
  */
-export async function buildServices(deps: Deps): Promise<Services> {
+export async function buildServices(given: Deps): Promise<Services> {
+  const metrics = createMetrics();
+  // Where metrics are served, every service's store and bus calls count their failures.
+  const deps: Deps = given.config.metricsToken
+    ? {
+      ...given,
+      store: watchedStore(given.store, (r) => metrics.storeError(r)),
+      bus: watchedBus(given.bus, (o) => metrics.busError(o)),
+    }
+    : given;
   const events = createEvents(deps);
   const withEvents = { ...deps, events };
 
@@ -122,13 +133,17 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const calls = createCallService(withEvents, attachments);
   const presence = createPresenceService(deps);
   // A socket closes once its session ends or its user is refused (logout, deactivation).
-  const metrics = createMetrics();
   // Frames are counted only where metrics are served (the hub is the hot path).
   const frames = deps.config.metricsToken ? metrics.frames : undefined;
+  // A revoked key's sockets close like those of an ended session, on every instance.
+  const apiKeys = createApiKeyService(deps, {
+    revoked: (keyId) => tokens.changed(`apikey:${keyId}`),
+  });
   const hub = endingSockets(
     createHub(deps, { chat, calls, presence, ...(frames ? { frames } : {}) }),
     tokens,
     deps.log,
+    (auth) => apiKeys.stillValid(auth.orgId!, auth.integration!.keyId),
   );
   deps.onShutdown(() => hub.close());
 
@@ -152,7 +167,6 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const email = createEmailService(deps, { chat, queries, attachments, contacts });
   deps.onShutdown(() => email.settle());
   const reports = createReportService(deps);
-  const apiKeys = createApiKeyService(deps);
   const webhooks = createWebhookService(deps, notifications, {
     onAttempt: (outcome) => metrics.webhookAttempt(outcome),
     // The process that runs the jobs also attempts each new delivery at once.
@@ -168,6 +182,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
   notifyQueryChanges(events, deps, notifications);
   notifyMentions(events, deps, notifications);
   trackReplies(events, queries);
+  recordBotMessages(events, deps);
   events.on("message.created", ({ data }) => email.replyTo(data.message, data.room));
   // An agent nobody can reach any more stops taking queries; hers go back to the queue when
   // the reconnect grace has passed (the requeue job).

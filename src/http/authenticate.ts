@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler, Next } from "hono";
 import { AppError } from "@/errors.ts";
 import type { AccessService } from "@/modules/access/service.ts";
 import type { TokenService } from "@/modules/auth/tokens.ts";
-import { apiKeyAreas, apiKeyPrefix } from "@/modules/api_keys/model.ts";
+import { apiKeyAreas, apiKeyPrefix, socketScopes } from "@/modules/api_keys/model.ts";
 import type { ApiKeyService } from "@/modules/api_keys/service.ts";
 import { requestToken, requireAuth } from "./auth.ts";
 import type { AppEnv } from "./env.ts";
@@ -45,7 +45,11 @@ async function integration(
 ) {
   const caller = await apiKeys.authenticate(key, c.get("ip"));
   if (!caller) throw new AppError("UNAUTHORIZED", "Unknown, expired or revoked API key");
-  if (!integrationPaths.test(c.req.path)) {
+  const socket = c.req.path === "/ws";
+  if (socket && !caller.scopes.some((s) => socketScopes.includes(s))) {
+    throw new AppError("FORBIDDEN", `The socket needs a key with ${socketScopes.join(" or ")}`);
+  }
+  if (!socket && !integrationPaths.test(c.req.path)) {
     throw new AppError("FORBIDDEN", `API keys reach /api/v1/{${apiKeyAreas.join(",")}} only`);
   }
   // Inside the services an integration has an Admin's reach in its organization; what it may

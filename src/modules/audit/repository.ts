@@ -33,6 +33,7 @@ export const auditActions = [
   "webhook.secret_rotated",
   "api_key.created",
   "api_key.revoked",
+  "bot.message_posted",
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

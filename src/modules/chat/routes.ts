@@ -36,6 +36,12 @@ const common = { 400: errors[400], 401: errors[401], 403: errors[403], 404: erro
 export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
   const app = router();
   app.use("*", requirePermission("chat.read"));
+  // A key writes (messages, files) only with chat:write; staff's writes are the service's call.
+  const keyWrites = requirePermission("chat.write");
+  app.use(
+    "*",
+    (c, next) => c.req.method === "POST" && c.get("auth").integration ? keyWrites(c, next) : next(),
+  );
   return app
     .openapi(
       createRoute({
