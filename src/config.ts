@@ -44,6 +44,12 @@ const envSchema = z.object({
   MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, "expected a database name").optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'expected a URL such as "redis://host:6379"')
     .optional(),
+  /** Redis Sentinel: the sentinels to ask for the current primary (REDIS_URL then gives its login). */
+  REDIS_SENTINELS: z.string().regex(
+    /^\s*[^\s:,]+:\d{1,5}\s*(,\s*[^\s:,]+:\d{1,5}\s*)*$/,
+    'expected sentinels such as "sentinel-1:26379,sentinel-2:26379"',
+  ).optional(),
+  REDIS_SENTINEL_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default("mymaster"),
   JWT_SECRET: z.string().min(1).optional(),
   JWT_EXPIRE: duration.default("1h"),
   REFRESH_EXPIRE: duration.default("30d"),
@@ -110,6 +116,8 @@ export interface Config {
   instanceId: string | undefined;
   mongo: { uri: string; db: string | undefined } | undefined;
   redisUrl: string | undefined;
+  /** Set when Redis is reached through Sentinel: the sentinels and the primary's name. */
+  redisSentinel: { sentinels: { host: string; port: number }[]; name: string } | undefined;
   jwt: { secret: string | undefined; expiresIn: string; refreshExpiresIn: string };
   encryptionKey: string | undefined;
   bcryptCost: number;
@@ -221,6 +229,15 @@ export function loadConfig(env: Env): Config {
     instanceId: e.INSTANCE_ID,
     mongo: e.MONGODB_URI ? { uri: e.MONGODB_URI, db: e.MONGODB_DB } : undefined,
     redisUrl: e.REDIS_URL,
+    redisSentinel: e.REDIS_SENTINELS
+      ? {
+        sentinels: e.REDIS_SENTINELS.split(",").map((s) => {
+          const [host, port] = s.trim().split(":");
+          return { host: host!, port: Number(port) };
+        }),
+        name: e.REDIS_SENTINEL_NAME,
+      }
+      : undefined,
     jwt: { secret: e.JWT_SECRET, expiresIn: e.JWT_EXPIRE, refreshExpiresIn: e.REFRESH_EXPIRE },
     encryptionKey: e.ENCRYPTION_KEY,
     bcryptCost: e.BCRYPT_COST,

@@ -82,9 +82,14 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const log = overrides.log ?? jsonLogger(config.logLevel);
   let bus = overrides.bus;
   let shared = overrides.shared;
-  if (!bus && config.redisUrl) {
+  if (!bus && (config.redisUrl || config.redisSentinel)) {
     const { redisBus } = await import("@/bus/redis.ts");
-    const redis = await redisBus(config.redisUrl, log);
+    const redis = await redisBus(
+      config.redisSentinel
+        ? { url: config.redisUrl, sentinel: config.redisSentinel }
+        : config.redisUrl!,
+      log,
+    );
     bus = redis;
     shared ??= redis.shared;
   }
