@@ -60,7 +60,10 @@ async function integration(
     role: "Admin",
     tokenId: caller.keyId,
     sessionId: caller.keyId,
-    expiresAt: Number.MAX_SAFE_INTEGER,
+    // In seconds, as a token's: an open socket of the key closes when it expires.
+    expiresAt: caller.expiresAt
+      ? Math.ceil(Date.parse(caller.expiresAt) / 1000)
+      : Number.MAX_SAFE_INTEGER,
     integration: { keyId: caller.keyId, name: caller.name, scopes: caller.scopes },
   });
   const pending = access.enforce(caller.orgId, "Admin", c.get("ip"));

@@ -21,6 +21,8 @@ export interface IntegrationCaller {
   orgId: string;
   name: string;
   scopes: ApiKeyScope[];
+  /** When the key stops working (ISO), or null. */
+  expiresAt: string | null;
 }
 
 /** Who makes or revokes a key, for the audit log. */
@@ -136,6 +138,7 @@ export function createApiKeyService(
         orgId: stored.organizationId,
         name: stored.name,
         scopes: stored.scopes,
+        expiresAt: stored.expiresAt,
       };
     },
   };

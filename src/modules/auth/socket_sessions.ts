@@ -35,7 +35,14 @@ export function endingSockets(
       let mine = open.get(auth.userId);
       if (!mine) open.set(auth.userId, mine = new Set());
       mine.add(entry);
+      // A key that expires while its socket is open: the socket goes with it. (A user's socket
+      // outlives its access token, as a session does; keys have no refresh.)
+      const left = auth.integration ? auth.expiresAt * 1000 - Date.now() : Infinity;
+      const expiry = left < 2 ** 31 - 1
+        ? setTimeout(() => socket.close(1008, "Key expired"), Math.max(0, left))
+        : undefined;
       socket.addEventListener("close", () => {
+        clearTimeout(expiry);
         mine.delete(entry);
         if (mine.size === 0 && open.get(auth.userId) === mine) open.delete(auth.userId);
       });

@@ -116,3 +116,28 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a key that expires while its socket is open closes the socket (1008) when it expires",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const c = await conversation();
+    try {
+      const expiresAt = new Date(Date.now() + 1500).toISOString();
+      const key = await expectStatus(
+        c.t.call("POST", "/api/v1/api-keys", {
+          token: c.desk.token.Admin,
+          json: { name: "Short-lived", scopes: ["chat:read"], expiresAt },
+        }),
+        201,
+      );
+      const bot = await c.open(key.key);
+      await bot.request("join-room", { roomId: c.query.roomId });
+      assert.equal(await bot.closed, 1008);
+      assert.ok(Date.now() >= Date.parse(expiresAt) - 50, "not before it expired");
+    } finally {
+      await c.close();
+    }
+  },
+});
