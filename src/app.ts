@@ -25,6 +25,7 @@ import { mountRealtime } from "@/http/realtime.ts";
 import { mountWebhooks } from "@/http/webhooks.ts";
 import { httpMetrics, mountMetrics } from "@/http/metrics.ts";
 import { mountApiKeys } from "@/http/api_keys.ts";
+import { mountWidget } from "@/http/widget.ts";
 import { spanDetails } from "@/http/tracing.ts";
 
 /** The caller's own `X-Request-Id` when it is a sensible one (as hono's check), else a new id. */
@@ -109,4 +110,5 @@ function mountApi(app: OpenAPIHono<AppEnv>, deps: Deps, services: RouterServices
   mountRealtime(app, deps, services);
   mountWebhooks(app, deps, services);
   mountApiKeys(app, services);
+  mountWidget(app, services);
 }

@@ -50,6 +50,7 @@ import { createWebhookService, type WebhookService } from "@/modules/webhooks/se
 import { eventNames } from "@/events.ts";
 import { createMetrics, type Metrics } from "@/modules/metrics/registry.ts";
 import { type ApiKeyService, createApiKeyService } from "@/modules/api_keys/service.ts";
+import { createWebInboxService, type WebInboxService } from "@/modules/widget/inboxes.ts";
 
 /** Every service of one process. The API, the jobs, `deno task worker` and the CLI share it. */
 export interface Services {
@@ -82,6 +83,7 @@ export interface Services {
   contacts: ContactService;
   webhooks: WebhookService;
   apiKeys: ApiKeyService;
+  webInboxes: WebInboxService;
   /** Prometheus instruments of this process (served at /metrics when METRICS_TOKEN is set). */
   metrics: Metrics;
   /** The SLA check, as its cron job runs it. */
@@ -152,6 +154,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
   deps.onShutdown(() => email.settle());
   const reports = createReportService(deps);
   const apiKeys = createApiKeyService(deps);
+  const webInboxes = createWebInboxService(deps);
   const webhooks = createWebhookService(deps, notifications, {
     onAttempt: (outcome) => metrics.webhookAttempt(outcome),
     // The process that runs the jobs also attempts each new delivery at once.
@@ -202,6 +205,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
     contacts,
     webhooks,
     apiKeys,
+    webInboxes,
     metrics,
     sla: () => checkSlas(withEvents),
   };

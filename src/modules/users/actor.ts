@@ -81,6 +81,8 @@ export const permissions = {
   "customFields.manage": ["Admin"],
   "webhooks.manage": ["Admin"],
   "apiKeys.manage": ["Admin"],
+  /** Web inboxes: the website chat channels and their widget settings. */
+  "widget.manage": ["Admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;
