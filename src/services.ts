@@ -51,6 +51,7 @@ import { eventNames } from "@/events.ts";
 import { createMetrics, type Metrics } from "@/modules/metrics/registry.ts";
 import { type ApiKeyService, createApiKeyService } from "@/modules/api_keys/service.ts";
 import { createWebInboxService, type WebInboxService } from "@/modules/widget/inboxes.ts";
+import { createVisitorService, type VisitorService } from "@/modules/widget/visitors.ts";
 
 /** Every service of one process. The API, the jobs, `deno task worker` and the CLI share it. */
 export interface Services {
@@ -84,6 +85,8 @@ export interface Services {
   webhooks: WebhookService;
   apiKeys: ApiKeyService;
   webInboxes: WebInboxService;
+  /** Website visitors of the web inboxes, and their tokens. */
+  visitors: VisitorService;
   /** Prometheus instruments of this process (served at /metrics when METRICS_TOKEN is set). */
   metrics: Metrics;
   /** The SLA check, as its cron job runs it. */
@@ -155,6 +158,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const reports = createReportService(deps);
   const apiKeys = createApiKeyService(deps);
   const webInboxes = createWebInboxService(deps);
+  const visitors = createVisitorService(deps, webInboxes);
   const webhooks = createWebhookService(deps, notifications, {
     onAttempt: (outcome) => metrics.webhookAttempt(outcome),
     // The process that runs the jobs also attempts each new delivery at once.
@@ -206,6 +210,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
     webhooks,
     apiKeys,
     webInboxes,
+    visitors,
     metrics,
     sla: () => checkSlas(withEvents),
   };

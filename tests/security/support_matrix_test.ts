@@ -97,6 +97,7 @@ async function tenantB(t: T) {
     agent,
     ids: {
       webInbox: webInbox.id as string,
+      websiteToken: webInbox.websiteToken as string,
       field: field.id as string,
       contact: contact.id as string,
       query: query.id as string,
@@ -140,6 +141,8 @@ async function snapshot(t: T, b: Desk, roomId: string) {
         "macros",
         "custom_fields",
         "web_inboxes",
+        "web_visitors",
+        "web_identities",
       ] as const)
         .map((name) => s.documents(name).find(org, { sort: [], page: all })),
     ),
@@ -195,6 +198,8 @@ function routesOnB(
     ["GET", `/api/v1/inboxes/web/${ids.webInbox}`],
     ["PUT", `/api/v1/inboxes/web/${ids.webInbox}`, { allowedOrigins: ["https://evil.example"] }],
     ["DELETE", `/api/v1/inboxes/web/${ids.webInbox}`],
+    // No page origin: refused before any visitor of B is made.
+    ["POST", "/api/v1/widget/sessions", { websiteToken: ids.websiteToken, name: "x" }],
   ] as const;
 }
 
@@ -253,6 +258,9 @@ function ownRoutes(ids: Awaited<ReturnType<typeof tenantB>>["ids"]) {
     ["GET", "/api/v1/custom-fields"],
     ["POST", "/api/v1/custom-fields", { key: "plan", label: "Plan", type: "text" }],
     ["GET", "/api/v1/inboxes/web"],
+    ["GET", "/api/v1/widget/conversations"],
+    ["POST", "/api/v1/widget/conversations", { message: "x" }],
+    ["DELETE", "/api/v1/widget/sessions/current"],
     ["POST", "/api/v1/inboxes/web", { name: "A's site", allowedOrigins: ["https://a.example"] }],
   ] as const;
 }
@@ -323,6 +331,10 @@ const covered = new Set([
   "get /api/v1/inboxes/web/{id}",
   "put /api/v1/inboxes/web/{id}",
   "delete /api/v1/inboxes/web/{id}",
+  "post /api/v1/widget/sessions",
+  "get /api/v1/widget/conversations",
+  "post /api/v1/widget/conversations",
+  "delete /api/v1/widget/sessions/current",
 ]);
 
 Deno.test("support matrix: every role of tenant A on tenant B's queries, rooms and more: 403/404, B unchanged", async () => {
@@ -414,6 +426,7 @@ Deno.test("support matrix: covers every support, chat and call route in /openapi
       "Contacts",
       "Custom fields",
       "Web inboxes",
+      "Web chat",
     ]);
     const missing: string[] = [];
     for (const [path, ops] of Object.entries(doc.paths as Record<string, object>)) {

@@ -9,6 +9,8 @@ export interface Actor {
   ip?: string | undefined;
   /** Set when an API key acts (an integration, never a user; `userId` is `apikey:<id>`). */
   integration?: { keyId: string; name: string };
+  /** Set when a widget visitor acts: a Customer contact through a web inbox's visitor token. */
+  visitor?: { sessionId: string; inboxId: string };
 }
 
 /**

@@ -25,3 +25,29 @@ export interface WebInbox {
 
 /** Every website token starts so, then names its organization and inbox. */
 export const websiteTokenPrefix = "ccw_";
+
+/** One widget visitor's session: its token's hash, the contact it acts as, the inbox it came by. */
+export interface WebVisitor {
+  id: string;
+  organizationId: string;
+  inboxId: string;
+  contactId: string;
+  /** SHA-256 (hex) of the token's secret part; the token itself is never stored. */
+  secretHash: string;
+  /** What the visitor typed as email when another contact has it: a field, never a join. */
+  typedEmail: string | null;
+  createdAt: string;
+}
+
+/** A website's own user id, verified once, joined to the contact it stands for. */
+export interface WebIdentity {
+  /** SHA-256 (hex) of the identifier, so one lookup finds it on either store. */
+  id: string;
+  organizationId: string;
+  identifier: string;
+  contactId: string;
+  createdAt: string;
+}
+
+/** Every visitor token starts so, then names its organization and session. */
+export const visitorTokenPrefix = "ccv_";
