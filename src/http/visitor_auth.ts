@@ -69,7 +69,7 @@ export function widgetCors(
   });
   return function widgetCors(c, next) {
     const origin = c.req.header("origin")!;
-    const widgetPath = c.req.path === "/api/v1/widget/sessions" || visitorPaths.test(c.req.path);
+    const widgetPath = visitorPaths.test(c.req.path);
     return widgetPath && !configured.has(origin) && !configured.has("*")
       ? open(c, next)
       : apiCors(c, next);

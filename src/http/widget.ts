@@ -9,6 +9,8 @@ import { widgetSessionRoutes, widgetVisitorRoutes } from "@/modules/widget/visit
 /** Visitor starts per address and minute: a page load makes one, a reload another. */
 const sessionStartsPerMinute = 30;
 
+const publicPaths = new Set(["POST /api/v1/widget/sessions", "GET /api/v1/widget/settings"]);
+
 /**
  * Web chat: the Admin's web inboxes under /api/v1/inboxes/web, and the widget's own routes under
  * /api/v1/widget (a public session start, then the visitor token).
@@ -26,15 +28,15 @@ export function mountWidget(app: OpenAPIHono<AppEnv>, deps: Deps, s: RouterServi
       prefix: "rl:widget-sessions",
     }),
   );
-  app.route("/api/v1/widget/sessions", widgetSessionRoutes(s.visitors));
   const inTenant = tenant();
   app.use("/api/v1/widget/*", async (c, next) => {
-    // The session start is public; everything else under /widget is the visitor's.
-    if (c.req.path === "/api/v1/widget/sessions" && c.req.method === "POST") return await next();
+    // The settings and the session start are public; everything else is the visitor's.
+    if (publicPaths.has(`${c.req.method} ${c.req.path}`)) return await next();
     await s.authenticate(c, async () => {
       await inTenant(c, next);
     });
   });
+  app.route("/api/v1/widget", widgetSessionRoutes(s.visitors));
   app.route(
     "/api/v1/widget",
     widgetVisitorRoutes(s.visitors, s.queries, s.chat, deps.store.users),

@@ -200,6 +200,7 @@ function routesOnB(
     ["DELETE", `/api/v1/inboxes/web/${ids.webInbox}`],
     // No page origin: refused before any visitor of B is made.
     ["POST", "/api/v1/widget/sessions", { websiteToken: ids.websiteToken, name: "x" }],
+    ["GET", `/api/v1/widget/settings?websiteToken=${ids.websiteToken}`],
   ] as const;
 }
 
@@ -332,6 +333,7 @@ const covered = new Set([
   "put /api/v1/inboxes/web/{id}",
   "delete /api/v1/inboxes/web/{id}",
   "post /api/v1/widget/sessions",
+  "get /api/v1/widget/settings",
   "get /api/v1/widget/conversations",
   "post /api/v1/widget/conversations",
   "delete /api/v1/widget/sessions/current",

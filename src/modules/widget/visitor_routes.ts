@@ -72,12 +72,28 @@ const visitorOnly: MiddlewareHandler<AppEnv> = function visitorOnly(c, next) {
   return next();
 };
 
-/** `/widget/sessions`: the public start of a visitor (no token, an allowed Origin). */
+const InboxSettings = SessionSchema.shape.inbox.openapi("WidgetSettings");
+
+/** The public `/widget` routes (no token, an allowed Origin): the inbox's settings, a start. */
 export function widgetSessionRoutes(visitors: VisitorService) {
   return router().openapi(
     createRoute({
+      method: "get",
+      path: "/settings",
+      tags,
+      summary: "The web inbox's public settings, for a page on one of its origins",
+      request: { query: z.object({ websiteToken: z.string().min(1).max(200) }) },
+      responses: { 200: jsonResponse(InboxSettings, "What the widget shows"), ...common },
+    }),
+    async (c) =>
+      c.json(
+        await visitors.settings(c.req.valid("query").websiteToken, c.req.header("origin")),
+        200,
+      ),
+  ).openapi(
+    createRoute({
       method: "post",
-      path: "/",
+      path: "/sessions",
       tags,
       summary: "Start or resume a website visitor",
       description: "From a page on one of the inbox's allowed origins (others: 403). With a " +

@@ -35,6 +35,8 @@ export interface VisitorCaller {
 }
 
 export interface VisitorService {
+  /** The inbox's public settings for a page on one of its origins (what the widget shows). */
+  settings(websiteToken: string, origin: string | undefined): Promise<VisitorSession["inbox"]>;
   /** Starts a visitor, or resumes one (its token, or a verified identifier). */
   start(input: VisitorStart): Promise<VisitorSession>;
   /** The caller a presented visitor token stands for, or null (unknown, revoked, inbox gone). */
@@ -162,20 +164,29 @@ export function createVisitorService(
     return `${visitorTokenPrefix}${inbox.organizationId}_${id}_${secret}`;
   }
 
+  async function embedded(websiteToken: string, origin: string | undefined) {
+    const inbox = await inboxes.byWebsiteToken(websiteToken);
+    if (!inbox) throw new AppError("NOT_FOUND", "Unknown website token");
+    if (!origin || !inbox.allowedOrigins.includes(origin)) {
+      throw new AppError("FORBIDDEN", "This page's origin may not embed this inbox's widget");
+    }
+    return inbox;
+  }
+  const publicView = (inbox: WebInbox) => ({
+    id: inbox.id,
+    name: inbox.name,
+    greeting: inbox.greeting,
+    outOfHoursMessage: inbox.outOfHoursMessage,
+    preChat: inbox.preChat,
+  });
+
   return {
+    async settings(websiteToken, origin) {
+      return publicView(await embedded(websiteToken, origin));
+    },
     async start(input) {
-      const inbox = await inboxes.byWebsiteToken(input.websiteToken);
-      if (!inbox) throw new AppError("NOT_FOUND", "Unknown website token");
-      if (!input.origin || !inbox.allowedOrigins.includes(input.origin)) {
-        throw new AppError("FORBIDDEN", "This page's origin may not embed this inbox's widget");
-      }
-      const view = {
-        id: inbox.id,
-        name: inbox.name,
-        greeting: inbox.greeting,
-        outOfHoursMessage: inbox.outOfHoursMessage,
-        preChat: inbox.preChat,
-      };
+      const inbox = await embedded(input.websiteToken, input.origin);
+      const view = publicView(inbox);
       const verified = await identified(inbox, input);
       const earlier = await resumed(inbox, input.visitorToken);
       let contactId: string;

@@ -44,6 +44,14 @@ Deno.test("POST /widget/sessions: from an allowed origin only; the inbox's pre-c
       await res.body?.cancel();
     }
     await expectStatus(startSession(desk, { websiteToken: "ccw_x_y_z", name: "Ann" }), 404);
+    const settings = `/api/v1/widget/settings?websiteToken=${websiteToken}`;
+    const shown = await expectStatus(t.call("GET", settings, { headers: { origin: site } }), 200);
+    assert.deepEqual(shown.preChat, { name: "required", email: "off" });
+    assert.equal(shown.hmacSecret, undefined);
+    await expectStatus(
+      t.call("GET", settings, { headers: { origin: "https://evil.example" } }),
+      403,
+    );
     await expectStatus(startSession(desk, { websiteToken }), 400);
     const made = await expectStatus(
       startSession(desk, { websiteToken, name: "Ann", email: "ann@example.com" }),
