@@ -334,6 +334,7 @@ const covered = new Set([
   "delete /api/v1/inboxes/web/{id}",
   "post /api/v1/widget/sessions",
   "get /api/v1/widget/settings",
+  "get /widget.js",
   "get /api/v1/widget/conversations",
   "post /api/v1/widget/conversations",
   "delete /api/v1/widget/sessions/current",
