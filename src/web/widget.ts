@@ -88,12 +88,10 @@ async function boot() {
     if (e.key === "Escape") toggle(false);
   });
 
-  const log = el("ol", {
-    class: "log",
-    role: "log",
-    "aria-live": "polite",
-    "aria-label": "Messages",
-  });
+  // The live region is a wrapper: a role on the list itself would hide its items' list semantics.
+  const logRegion = el("div", { role: "log", "aria-live": "polite", "aria-label": "Messages" });
+  const log = el("ol", { class: "log" });
+  logRegion.append(log);
   const notice = (text: string) => body.append(el("p", { class: "notice" }, text));
   const showAgent = () => {
     agent.textContent = state.conversation?.agentName
@@ -193,9 +191,17 @@ async function boot() {
     file.addEventListener("change", async () => {
       const chosen = file.files?.[0];
       if (chosen && state.conversation?.roomId) {
-        await api.upload(state.conversation.roomId, chosen).catch(() =>
-          notice("The file could not be sent")
-        );
+        const roomId = state.conversation.roomId;
+        try {
+          const stored = await api.upload(roomId, chosen);
+          state.socket?.send(JSON.stringify({
+            event: "send-message",
+            data: { roomId, message: chosen.name, type: "file", fileId: stored.id },
+            id: crypto.randomUUID(),
+          }));
+        } catch {
+          notice("The file could not be sent");
+        }
         file.value = "";
       }
     });
@@ -237,7 +243,7 @@ async function boot() {
     state.conversation = conversation;
     body.replaceChildren();
     if (settings.greeting) notice(settings.greeting);
-    body.append(log);
+    body.append(logRegion);
     showAgent();
     if (conversation.roomId) {
       const page = await api.messages(conversation.roomId, 0);

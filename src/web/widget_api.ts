@@ -78,7 +78,7 @@ export function widgetApi(base: string) {
     upload: (roomId: string, file: File) => {
       const form = new FormData();
       form.set("file", file);
-      return call("POST", `/chat/rooms/${roomId}/files`, form);
+      return call<{ id: string }>("POST", `/chat/rooms/${roomId}/files`, form);
     },
     rate: (queryId: string, rating: number) => call("POST", `/queries/${queryId}/csat`, { rating }),
   };

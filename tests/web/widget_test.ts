@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { chromium as playwright } from "playwright-core";
+import AxeBuilder from "@axe-core/playwright";
+import { onePixelPng } from "@tests/helpers/files.ts";
 import { serve, testApp } from "@tests/helpers/app.ts";
 import { findBinary, skipWithout } from "@tests/helpers/servers.ts";
 import { aDesk, anAgent, expectStatus } from "@tests/helpers/support.ts";
@@ -49,7 +52,7 @@ function hostPage(apiUrl: string, websiteToken: string) {
 
 Deno.test({
   name:
-    "the widget in headless Chromium: pre-chat, live answer, history after a reload; nothing on other origins",
+    "the widget in headless Chromium: pre-chat, live answer, history after a reload, a file, axe, CSAT; nothing on other origins",
   ignore: skipChromium,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -84,7 +87,8 @@ Deno.test({
         }),
         200,
       );
-      const page = await browser.newPage({ viewport: { width: 390, height: 800 } });
+      const context = await browser.newContext({ viewport: { width: 390, height: 800 } });
+      const page = await context.newPage();
       await page.goto(allowed.url);
       const launcher = page.locator("#chatcrm-widget button.launcher");
       await launcher.click();
@@ -125,6 +129,33 @@ Deno.test({
         .waitFor();
       assert.equal(await page.locator("#chatcrm-widget ol.log li:not(.system)").count(), 2);
       await page.screenshot({ path: await Deno.makeTempFile({ suffix: ".png" }) });
+
+      // A file goes up from the panel and comes back into the log over the socket.
+      await page.locator("#chatcrm-widget input[type=file]").setInputFiles({
+        name: "receipt.png",
+        mimeType: "image/png",
+        buffer: Buffer.from(onePixelPng),
+      });
+      await page.locator("#chatcrm-widget ol.log li.mine", { hasText: "📎" }).waitFor();
+
+      const axe = await new AxeBuilder({ page }).include("#chatcrm-widget").analyze();
+      const serious = axe.violations.filter((v) => ["serious", "critical"].includes(v.impact!));
+      assert.deepEqual(serious.map((v) => `${v.id}: ${v.help}`), []);
+
+      // Resolved: the widget asks for a rating, and the rating is the query's.
+      for (const status of ["In Progress", "Resolved"]) {
+        await expectStatus(
+          t.call("PUT", `/api/v1/queries/${query.id}/status`, {
+            token: agent.token,
+            json: { status },
+          }),
+          200,
+        );
+      }
+      await page.getByRole("button", { name: "4 of 5" }).click();
+      await page.getByText("Thank you for your rating!").waitFor();
+      const rated = await t.deps.store.queries.findById(desk.org.id, query.id);
+      assert.equal(rated?.csat?.rating, 4);
 
       // Another origin loads the script and gets nothing.
       const other = hostPage(api.url, inbox.websiteToken);
