@@ -335,6 +335,7 @@ const covered = new Set([
   "post /api/v1/widget/sessions",
   "get /api/v1/widget/settings",
   "get /widget.js",
+  "get /widget/demo",
   "get /api/v1/widget/conversations",
   "post /api/v1/widget/conversations",
   "delete /api/v1/widget/sessions/current",
