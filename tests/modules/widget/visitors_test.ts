@@ -136,6 +136,12 @@ Deno.test("a visitor chats in its own conversation over REST and /ws, never sees
     assert.ok(texts.includes("On its way!"));
     assert.ok(!JSON.stringify(history).includes("Secret"), "a note never reaches a visitor");
     assert.ok(!socket.frames.some((f) => JSON.stringify(f).includes("Secret")));
+    const agentSocket = await connect(server.wsUrl, agent.token);
+    await agentSocket.request("join-room", { roomId: opened.roomId, sinceSeq: 0 });
+    await socket.request("typing", { roomId: opened.roomId, isTyping: true });
+    const typing = await agentSocket.next("user-typing", (d) => d.userId === visitor.contactId);
+    assert.equal(typing.data.isTyping, true);
+    await agentSocket.close();
     await socket.request("send-message", { roomId: opened.roomId, message: "Thanks" });
     await expectStatus(asVisitor(desk, token, "PUT", `${room}/read`, { seq: 1 }), 200);
 
@@ -204,7 +210,34 @@ Deno.test("a visitor token reaches nothing else: staff routes 403, another visit
       t.call("GET", "/api/v1/widget/conversations", { token: desk.token.Customer }),
       403,
     );
+    // Another organization's query room is as unknown as a missing one.
+    const elsewhere = await aDesk(t);
+    const bInbox = await anInbox(elsewhere);
+    const bVisitor = await expectStatus(
+      startSession(elsewhere, { websiteToken: bInbox.websiteToken }),
+      201,
+    );
+    const bOpened = await expectStatus(
+      asVisitor(elsewhere, bVisitor.visitorToken, "POST", "/api/v1/widget/conversations", {
+        message: "B's secret",
+      }),
+      201,
+    );
+    for (
+      const path of [
+        `/api/v1/chat/rooms/${bOpened.roomId}/messages`,
+        `/api/v1/queries/${bOpened.id}`,
+      ]
+    ) {
+      const res = await asVisitor(desk, mine, "GET", path);
+      assert.equal(res.status, 404, path);
+      assert.ok(!(await res.text()).includes("B's secret"));
+    }
     const socket = await connect(server.wsUrl, mine);
+    await assert.rejects(
+      socket.request("join-room", { roomId: bOpened.roomId, sinceSeq: 0 }),
+      /NOT_FOUND/,
+    );
     await assert.rejects(
       socket.request("join-room", { roomId: other.roomId, sinceSeq: 0 }),
       /NOT_FOUND/,
