@@ -52,6 +52,8 @@ import { createWebhookService, type WebhookService } from "@/modules/webhooks/se
 import { eventNames } from "@/events.ts";
 import { createMetrics, type Metrics } from "@/modules/metrics/registry.ts";
 import { type ApiKeyService, createApiKeyService } from "@/modules/api_keys/service.ts";
+import { createWebInboxService, type WebInboxService } from "@/modules/widget/inboxes.ts";
+import { createVisitorService, type VisitorService } from "@/modules/widget/visitors.ts";
 
 /** Every service of one process. The API, the jobs, `deno task worker` and the CLI share it. */
 export interface Services {
@@ -84,6 +86,9 @@ export interface Services {
   contacts: ContactService;
   webhooks: WebhookService;
   apiKeys: ApiKeyService;
+  webInboxes: WebInboxService;
+  /** Website visitors of the web inboxes, and their tokens. */
+  visitors: VisitorService;
   /** Prometheus instruments of this process (served at /metrics when METRICS_TOKEN is set). */
   metrics: Metrics;
   /** The SLA check, as its cron job runs it. */
@@ -167,6 +172,8 @@ export async function buildServices(given: Deps): Promise<Services> {
   const email = createEmailService(deps, { chat, queries, attachments, contacts });
   deps.onShutdown(() => email.settle());
   const reports = createReportService(deps);
+  const webInboxes = createWebInboxService(deps);
+  const visitors = createVisitorService(deps, webInboxes);
   const webhooks = createWebhookService(deps, notifications, {
     onAttempt: (outcome) => metrics.webhookAttempt(outcome),
     // The process that runs the jobs also attempts each new delivery at once.
@@ -221,6 +228,8 @@ export async function buildServices(given: Deps): Promise<Services> {
     contacts,
     webhooks,
     apiKeys,
+    webInboxes,
+    visitors,
     metrics,
     sla: () => checkSlas(withEvents),
   };

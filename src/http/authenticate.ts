@@ -4,7 +4,9 @@ import type { AccessService } from "@/modules/access/service.ts";
 import type { TokenService } from "@/modules/auth/tokens.ts";
 import { apiKeyAreas, apiKeyPrefix, socketScopes } from "@/modules/api_keys/model.ts";
 import type { ApiKeyService } from "@/modules/api_keys/service.ts";
+import type { VisitorService } from "@/modules/widget/visitors.ts";
 import { requestToken, requireAuth } from "./auth.ts";
+import { isVisitorToken, visitor } from "./visitor_auth.ts";
 import type { AppEnv } from "./env.ts";
 
 const integrationPaths = new RegExp(`^/api/v1/(${apiKeyAreas.join("|")})(/|$)`);
@@ -19,6 +21,7 @@ export function authenticate(
   tokens: TokenService,
   access: AccessService,
   apiKeys?: Pick<ApiKeyService, "authenticate">,
+  visitors?: Pick<VisitorService, "authenticate" | "inboxOf">,
 ): MiddlewareHandler<AppEnv> {
   const auth = requireAuth(tokens);
   // Not async on purpose: on the usual path (a known token, cached rules) nothing is awaited
@@ -28,6 +31,7 @@ export function authenticate(
     if (apiKeys && presented?.startsWith(apiKeyPrefix)) {
       return integration(c, next, presented, apiKeys, access);
     }
+    if (visitors && isVisitorToken(presented)) return visitor(c, next, presented, visitors);
     return auth(c, () => {
       const { orgId, role } = c.get("auth");
       const pending = orgId ? access.enforce(orgId, role, c.get("ip")) : undefined;

@@ -9,6 +9,8 @@ export interface Actor {
   ip?: string | undefined;
   /** Set when an API key acts (an integration, never a user; `userId` is `apikey:<id>`). */
   integration?: { keyId: string; name: string };
+  /** Set when a widget visitor acts: a Customer contact through a web inbox's visitor token. */
+  visitor?: { sessionId: string; inboxId: string };
 }
 
 /**
@@ -81,6 +83,8 @@ export const permissions = {
   "customFields.manage": ["Admin"],
   "webhooks.manage": ["Admin"],
   "apiKeys.manage": ["Admin"],
+  /** Web inboxes: the website chat channels and their widget settings. */
+  "widget.manage": ["Admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;
