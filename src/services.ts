@@ -23,6 +23,7 @@ import { callContactRecords } from "@/realtime/call_records.ts";
 import { createFaqService, type FaqService } from "@/modules/faq/service.ts";
 import { createLabelService, type LabelService } from "@/modules/labels/service.ts";
 import { createMacroService, type MacroService } from "@/modules/macros/service.ts";
+import { createTeamService, type TeamService } from "@/modules/teams/service.ts";
 import { notifyMentions, notifyQueryChanges } from "@/modules/notifications/listeners.ts";
 import {
   createNotificationService,
@@ -70,6 +71,7 @@ export interface Services {
   faq: FaqService;
   labels: LabelService;
   macros: MacroService;
+  teams: TeamService;
   supportSettings: SupportSettingsService;
   chat: ChatService;
   attachments: AttachmentService;
@@ -116,6 +118,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const macros = createMacroService(withEvents, { queries, chat, routing });
   const faq = createFaqService(deps);
   const labels = createLabelService(deps);
+  const teams = createTeamService(deps);
   const supportSettings = createSupportSettingsService(deps);
 
   const calls = createCallService(withEvents, attachments);
@@ -190,6 +193,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
     faq,
     labels,
     macros,
+    teams,
     supportSettings,
     chat,
     attachments,

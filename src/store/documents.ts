@@ -3,6 +3,7 @@ import type { Room, RoomRead } from "@/modules/chat/repository.ts";
 import type { Mailbox, MailRecord, MailThread, OutgoingReply } from "@/modules/email/model.ts";
 import type { FaqEntry } from "@/modules/faq/service.ts";
 import type { Macro } from "@/modules/macros/model.ts";
+import type { Team } from "@/modules/teams/model.ts";
 import type { Notification } from "@/modules/notifications/service.ts";
 import type { ReportSnapshot } from "@/modules/reports/service.ts";
 import type { Shift } from "@/modules/shifts/service.ts";
@@ -73,6 +74,7 @@ export interface DocumentTypes {
   webhooks: WebhookEndpoint;
   webhook_deliveries: WebhookDelivery;
   api_keys: ApiKey;
+  teams: Team;
 }
 
 /** The names of the document collections, so both adapters agree. */
@@ -94,6 +96,7 @@ export const documentCollections = [
   "webhooks",
   "webhook_deliveries",
   "api_keys",
+  "teams",
 ] as const;
 export type DocumentCollection = (typeof documentCollections)[number] & keyof DocumentTypes;
 

@@ -42,6 +42,17 @@ async function tenantB(t: T) {
     }),
     200,
   );
+  const team = await expectStatus(
+    t.call("POST", "/api/v1/teams", {
+      token: b.token.Admin,
+      json: { name: "B team", members: [agent.user.id] },
+    }),
+    201,
+  );
+  await expectStatus(
+    t.call("PUT", `/api/v1/queries/${query.id}`, { token: b.token.Admin, json: { team: team.id } }),
+    200,
+  );
   const macro = await expectStatus(
     t.call("POST", "/api/v1/macros", {
       token: b.token.Admin,
@@ -97,6 +108,7 @@ async function tenantB(t: T) {
       file: file.id as string,
       faq: faq.id as string,
       label: label.id as string,
+      team: team.id as string,
       macro: macro.id as string,
       notification: notes.data[0].id as string,
       call: call.id,
@@ -131,6 +143,7 @@ async function snapshot(t: T, b: Desk, roomId: string) {
         "attachments",
         "macros",
         "custom_fields",
+        "teams",
       ] as const)
         .map((name) => s.documents(name).find(org, { sort: [], page: all })),
     ),
@@ -162,6 +175,10 @@ function routesOnB(
     ["GET", `/api/v1/labels/${ids.label}`],
     ["PUT", `/api/v1/labels/${ids.label}`, { name: "pwned" }],
     ["DELETE", `/api/v1/labels/${ids.label}`],
+    ["GET", `/api/v1/teams/${ids.team}`],
+    ["GET", `/api/v1/teams/${ids.team}/queue`],
+    ["PUT", `/api/v1/teams/${ids.team}`, { name: "pwned", members: [aAgentId] }],
+    ["DELETE", `/api/v1/teams/${ids.team}`],
     ["GET", `/api/v1/macros/${ids.macro}`],
     ["PUT", `/api/v1/macros/${ids.macro}`, { name: "pwned" }],
     ["DELETE", `/api/v1/macros/${ids.macro}`],
@@ -198,6 +215,16 @@ function ownRoutes(ids: Awaited<ReturnType<typeof tenantB>>["ids"]) {
     ["GET", "/api/v1/faq?q=B"],
     ["POST", "/api/v1/faq", { question: "A?", answer: "A!" }],
     ["GET", "/api/v1/labels"],
+    ["GET", "/api/v1/teams"],
+    ["POST", "/api/v1/teams", { name: "B team", members: [ids.agent] }],
+    ["GET", `/api/v1/queries?team=${ids.team}`],
+    ["GET", "/api/v1/queries?team=B team"],
+    ["POST", "/api/v1/queries", {
+      title: "x",
+      description: "y",
+      customerId: ids.customer,
+      team: ids.team,
+    }],
     ["GET", "/api/v1/macros"],
     ["POST", "/api/v1/macros", {
       name: "x",
@@ -275,6 +302,12 @@ const covered = new Set([
   "get /api/v1/labels/{id}",
   "put /api/v1/labels/{id}",
   "delete /api/v1/labels/{id}",
+  "get /api/v1/teams",
+  "post /api/v1/teams",
+  "get /api/v1/teams/{id}",
+  "get /api/v1/teams/{id}/queue",
+  "put /api/v1/teams/{id}",
+  "delete /api/v1/teams/{id}",
   "get /api/v1/macros",
   "post /api/v1/macros",
   "get /api/v1/macros/{id}",
@@ -391,6 +424,7 @@ Deno.test("support matrix: covers every support, chat and call route in /openapi
       "Chat",
       "Calls",
       "Labels",
+      "Teams",
       "Macros",
       "Contacts",
       "Custom fields",
@@ -435,6 +469,14 @@ Deno.test("support matrix: another organization's label is refused on one's own 
       200,
     );
     assert.deepEqual(labels.data, []);
+    const transfer = await t.call("POST", `/api/v1/queries/${mine.id}/transfer`, {
+      token: a.token.TL,
+      json: { toTeam: ids.team, reason: "to B" },
+    });
+    assert.equal(transfer.status, 422, "another organization's team is not there to take it");
+    await transfer.body?.cancel();
+    const teams = await expectStatus(t.call("GET", "/api/v1/teams", { token: a.token.Admin }), 200);
+    assert.deepEqual(teams.data, []);
   } finally {
     await t.close();
   }

@@ -2,6 +2,7 @@ import type { Deps } from "@/deps.ts";
 import { AppError } from "@/errors.ts";
 import { type Actor, can } from "@/modules/users/actor.ts";
 import { knownLabels } from "@/modules/labels/service.ts";
+import { teamIdOf } from "@/modules/teams/model.ts";
 import { canTransition, type Query, type QueryStatus } from "@/modules/queries/model.ts";
 import type { QueryPatch } from "@/modules/queries/repository.ts";
 import { priorityChange, statusChange } from "@/modules/queries/service.ts";
@@ -102,7 +103,7 @@ async function stepPatch(
       return { labels: [...new Set([...draft.labels, ...add])].filter((id) => !drop.has(id)) };
     }
     case "team":
-      return { team: step.team };
+      return { team: await teamIdOf(deps, actor.orgId, step.team) };
     case "reply":
     case "note": {
       const permission = step.type === "reply" ? "chat.write" : "chat.note";

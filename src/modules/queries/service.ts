@@ -24,6 +24,7 @@ import { queryHistoryRecorder } from "./history.ts";
 import type { ChatService } from "@/modules/chat/service.ts";
 import { slaDueTimes, type SupportSettings, supportSettings } from "./settings.ts";
 import { knownLabels, labelNamed } from "@/modules/labels/service.ts";
+import { teamIdOf, teamNamed } from "@/modules/teams/model.ts";
 
 export interface NewQuery {
   title: string;
@@ -182,6 +183,7 @@ export function createQueryService(
     async create(actor, input) {
       const customer = await customerOf(actor, input.customerId);
       const labels = await labelsFor(actor, input.labels);
+      const team = await teamIdOf(deps, actor.orgId, input.team ?? null);
       const org = await store.organizations.findById(actor.orgId);
       if (!org) throw notFound("Organization", actor.orgId);
       const priority = input.priority ?? "Medium";
@@ -213,7 +215,7 @@ export function createQueryService(
         source: input.source ?? (actor.role === "Customer" ? "Chat" : "Manual"),
         customerId: customer.id,
         assignedTo: null,
-        team: input.team ?? null,
+        team,
         skill: input.skill ?? null,
         tags: [...new Set(input.tags ?? [])],
         labels: labels ?? [],
@@ -271,6 +273,12 @@ export function createQueryService(
         if (!label) return { data: [], total: 0 };
         scoped.label = label.id;
       }
+      if (filter.team !== undefined) {
+        // By id or name, as labels are.
+        const team = await teamNamed(deps, actor.orgId, filter.team);
+        if (!team) return { data: [], total: 0 };
+        scoped.team = team.id;
+      }
       if (actor.role === "Customer") scoped.customerId = actor.userId;
       if (actor.role === "Agent") {
         scoped.agentView = { userId: actor.userId, skills: await agentSkills(actor) };
@@ -290,7 +298,8 @@ export function createQueryService(
       const query = await visible(actor, id);
       mayWork(actor, query);
       const labels = await labelsFor(actor, edit.labels);
-      const wanted: QueryEdit = labels ? { ...edit, labels } : edit;
+      const wanted: QueryEdit = labels ? { ...edit, labels } : { ...edit };
+      if (edit.team !== undefined) wanted.team = await teamIdOf(deps, actor.orgId, edit.team);
       const patch: QueryPatch = {};
       const changed: [string, unknown, unknown][] = [];
       const fields = [
@@ -429,7 +438,8 @@ export function createQueryService(
           reason,
         });
       }
-      return await routing.requeue(query, actor.userId, reason, to.team ?? null);
+      const team = await teamIdOf(deps, actor.orgId, to.team ?? null, "toTeam");
+      return await routing.requeue(query, actor.userId, reason, team);
     },
 
     async history(actor, id, page) {

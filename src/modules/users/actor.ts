@@ -57,6 +57,8 @@ export const permissions = {
   "faq.manage": leadRoles,
   "labels.read": staffRoles,
   "labels.manage": leadRoles,
+  "teams.read": staffRoles,
+  "teams.manage": leadRoles,
   /** See, run and keep personal macros. */
   "macros.use": answeringRoles,
   /** Keep the organization's macros. */
