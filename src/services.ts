@@ -24,6 +24,11 @@ import { createFaqService, type FaqService } from "@/modules/faq/service.ts";
 import { createLabelService, type LabelService } from "@/modules/labels/service.ts";
 import { createMacroService, type MacroService } from "@/modules/macros/service.ts";
 import { createTeamService, type TeamService } from "@/modules/teams/service.ts";
+import {
+  type BusinessHoursService,
+  createBusinessHoursService,
+  replyOutOfHours,
+} from "@/modules/business_hours/service.ts";
 import { notifyMentions, notifyQueryChanges } from "@/modules/notifications/listeners.ts";
 import {
   createNotificationService,
@@ -72,6 +77,7 @@ export interface Services {
   labels: LabelService;
   macros: MacroService;
   teams: TeamService;
+  businessHours: BusinessHoursService;
   supportSettings: SupportSettingsService;
   chat: ChatService;
   attachments: AttachmentService;
@@ -119,6 +125,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const faq = createFaqService(deps);
   const labels = createLabelService(deps);
   const teams = createTeamService(deps);
+  const businessHours = createBusinessHoursService(deps);
   const supportSettings = createSupportSettingsService(deps);
 
   const calls = createCallService(withEvents, attachments);
@@ -169,6 +176,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
   queryTimeline(events, deps, chat);
   notifyQueryChanges(events, deps, notifications);
   notifyMentions(events, deps, notifications);
+  replyOutOfHours(events, deps, chat);
   trackReplies(events, queries);
   events.on("message.created", ({ data }) => email.replyTo(data.message, data.room));
   // An agent nobody can reach any more stops taking queries; theirs go back to the queue.
@@ -194,6 +202,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
     labels,
     macros,
     teams,
+    businessHours,
     supportSettings,
     chat,
     attachments,

@@ -33,6 +33,15 @@ export const seedWorkspace: SeedStep = async (ctx: SeedContext) => {
       u.id === lead.id || (u.role === "Agent" && u.skills.some((s) => s.name === "billing"))
     ),
   });
+  // Weekday hours for the demo; no target counts business time and no out-of-hours reply is
+  // set, so the demo answers the same at any hour (an Admin turns them on).
+  const weekday = [{ from: "08:00", to: "18:00" }];
+  await services.businessHours.replace(as(admin), {
+    timezone: "Europe/Berlin",
+    weekly: { mon: weekday, tue: weekday, wed: weekday, thu: weekday, fri: weekday },
+    exceptions: [{ date: "2026-12-25", name: "Christmas Day", hours: [] }],
+    outOfHoursReply: null,
+  });
   const labels = new Map<string, string>();
   for (const label of demoLabels) {
     labels.set(label.name, (await services.labels.create(org.id, label)).id);
@@ -65,6 +74,6 @@ export const seedWorkspace: SeedStep = async (ctx: SeedContext) => {
     });
   }
   ctx.report.push(
-    `  2 teams, ${demoLabels.length} labels on the queries, the macro "Escalate billing", a note for Tom`,
+    `  2 teams, business hours, ${demoLabels.length} labels on the queries, the macro "Escalate billing", a note for Tom`,
   );
 };

@@ -15,7 +15,10 @@ Deno.test({
     try {
       const seeded = await runScript("seed.ts", [], { DATA_DIR: dataDir });
       assert.equal(seeded.code, 0, seeded.stderr);
-      assert.match(seeded.stdout, /2 teams, 4 labels on the queries, the macro "Escalate billing"/);
+      assert.match(
+        seeded.stdout,
+        /2 teams, business hours, 4 labels on the queries, the macro "Escalate billing"/,
+      );
       const t = await testApp({ dataDir });
       const server = serve(t.app);
       try {
@@ -36,6 +39,11 @@ Deno.test({
           teams.data.map((x: { name: string; members: string[] }) => [x.name, x.members.length]),
           [["billing", 3], ["support", 5]],
         );
+        const hours = await expectStatus(
+          t.call("GET", "/api/v1/business-hours", { token: tl }),
+          200,
+        );
+        assert.equal(hours.businessHours.timezone, "Europe/Berlin");
         const labels = await expectStatus(t.call("GET", "/api/v1/labels", { token: tl }), 200);
         assert.deepEqual(labels.data.map((l: { name: string }) => l.name), [
           "billing",

@@ -25,6 +25,8 @@ import type { ChatService } from "@/modules/chat/service.ts";
 import { slaDueTimes, type SupportSettings, supportSettings } from "./settings.ts";
 import { knownLabels, labelNamed } from "@/modules/labels/service.ts";
 import { teamIdOf, teamNamed } from "@/modules/teams/model.ts";
+import { businessHoursOf } from "@/modules/business_hours/service.ts";
+import type { BusinessHours } from "@/modules/business_hours/clock.ts";
 
 export interface NewQuery {
   title: string;
@@ -228,7 +230,7 @@ export function createQueryService(
         firstResponseAt: null,
         resolvedAt: null,
         closedAt: null,
-        ...slaDueTimes(supportSettings(org), priority, createdAt),
+        ...slaDueTimes(supportSettings(org), priority, createdAt, businessHoursOf(org)),
         slaPausedAt: null,
         firstResponseWarnedAt: null,
         resolutionWarnedAt: null,
@@ -397,7 +399,10 @@ export function createQueryService(
       const query = await visible(actor, id);
       if (query.priority === priority) return query;
       const org = await store.organizations.findById(actor.orgId);
-      const updated = await change(query, priorityChange(query, priority, supportSettings(org!)));
+      const updated = await change(
+        query,
+        priorityChange(query, priority, supportSettings(org!), businessHoursOf(org!)),
+      );
       await record(updated, actor.userId, {
         action: "priority",
         field: "priority",
@@ -513,9 +518,10 @@ export function priorityChange(
   query: Query,
   priority: Priority,
   settings: SupportSettings,
+  hours: BusinessHours | null = null,
 ): QueryPatch {
-  const before = slaDueTimes(settings, query.priority, query.createdAt);
-  const after = slaDueTimes(settings, priority, query.createdAt);
+  const before = slaDueTimes(settings, query.priority, query.createdAt, hours);
+  const after = slaDueTimes(settings, priority, query.createdAt, hours);
   const shift = (due: string | null, old: string, next: string) =>
     due === null ? null : new Date(Date.parse(next) + Date.parse(due) - Date.parse(old))
       .toISOString();

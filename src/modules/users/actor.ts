@@ -59,6 +59,7 @@ export const permissions = {
   "labels.manage": leadRoles,
   "teams.read": staffRoles,
   "teams.manage": leadRoles,
+  "business_hours.read": staffRoles,
   /** See, run and keep personal macros. */
   "macros.use": answeringRoles,
   /** Keep the organization's macros. */
