@@ -26,7 +26,11 @@ import { slaDueTimes, type SupportSettings, supportSettings } from "./settings.t
 import { knownLabels, labelNamed } from "@/modules/labels/service.ts";
 import { teamIdOf, teamNamed } from "@/modules/teams/model.ts";
 import { businessHoursOf } from "@/modules/business_hours/service.ts";
-import type { BusinessHours } from "@/modules/business_hours/clock.ts";
+import {
+  addBusinessTime,
+  type BusinessHours,
+  businessTimeBetween,
+} from "@/modules/business_hours/clock.ts";
 
 export interface NewQuery {
   title: string;
@@ -181,6 +185,14 @@ export function createQueryService(
     return updated;
   }
 
+  /** The business hours a paused query's targets resume on, when its priority counts them. */
+  async function businessClock(query: Query): Promise<BusinessHours | null> {
+    if (!query.slaPausedAt) return null;
+    const org = await store.organizations.findById(query.organizationId);
+    if (!org || !supportSettings(org).sla[query.priority].businessHoursOnly) return null;
+    return businessHoursOf(org);
+  }
+
   const service: QueryService = {
     async create(actor, input) {
       const customer = await customerOf(actor, input.customerId);
@@ -332,7 +344,10 @@ export function createQueryService(
         }
       }
       if (edit.waitingOn && edit.waitingOn !== query.waitingOn) {
-        Object.assign(patch, slaClockChange(query, edit.waitingOn, now()));
+        Object.assign(
+          patch,
+          slaClockChange(query, edit.waitingOn, now(), await businessClock(query)),
+        );
       }
       if (changed.length === 0) return query;
       const updated = await change(query, patch);
@@ -490,7 +505,7 @@ export function createQueryService(
         assignedTo: query.assignedTo,
       }, {
         waitingOn: "agent",
-        ...slaClockChange(query, "agent", at),
+        ...slaClockChange(query, "agent", at, await businessClock(query)),
         updatedAt: at,
       });
     },
@@ -549,12 +564,27 @@ export function statusChange(query: Query, status: QueryStatus, at: string): Que
 }
 
 /** Stops the SLA clock while waiting on the customer; restarting moves the targets on. */
-export function slaClockChange(query: Query, waitingOn: WaitingOn, at: string): QueryPatch {
+export function slaClockChange(
+  query: Query,
+  waitingOn: WaitingOn,
+  at: string,
+  business: BusinessHours | null = null,
+): QueryPatch {
   if (waitingOn === "customer") return { slaPausedAt: query.slaPausedAt ?? at };
   if (!query.slaPausedAt) return {};
-  const paused = Date.parse(at) - Date.parse(query.slaPausedAt);
+  const pausedAt = Date.parse(query.slaPausedAt);
+  const paused = Date.parse(at) - pausedAt;
+  // In business time, what was left of a target at the pause is left of it again now.
   const later = (due: string | null) =>
-    due === null ? null : new Date(Date.parse(due) + paused).toISOString();
+    due === null ? null : new Date(
+      business && Date.parse(due) > pausedAt
+        ? addBusinessTime(
+          business,
+          Date.parse(at),
+          businessTimeBetween(business, pausedAt, Date.parse(due)),
+        )
+        : Date.parse(due) + paused,
+    ).toISOString();
   return {
     slaPausedAt: null,
     firstResponseDueAt: later(query.firstResponseDueAt),

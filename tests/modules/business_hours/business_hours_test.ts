@@ -129,3 +129,35 @@ Deno.test("a query arriving out of hours gets the out-of-hours reply; its target
     await t.close();
   }
 });
+
+Deno.test("a business-time target paused while waiting on the customer resumes with the open time it had left", async () => {
+  // Monday 30 March 2026, 10:00 in Berlin (CEST): first response due at 11:00.
+  const { clock, t, desk } = await aBusinessDesk("2026-03-30T08:00:00.000Z");
+  try {
+    const agent = await anAgent(desk);
+    const q = await openQuery(desk);
+    assert.equal(q.firstResponseDueAt, "2026-03-30T09:00:00.000Z");
+    clock.set("2026-03-30T08:30:00.000Z");
+    await expectStatus(
+      t.call("PUT", `/api/v1/queries/${q.id}`, {
+        token: agent.token,
+        json: { waitingOn: "customer" },
+      }),
+      200,
+    );
+    // The customer answers on Tuesday at 08:00, before opening: 30 open minutes were left.
+    clock.set("2026-03-31T06:00:00.000Z");
+    await expectStatus(
+      t.call("POST", `/api/v1/chat/rooms/${q.roomId}/messages`, {
+        token: await login(t, desk.users.Customer.email),
+        json: { message: "Here is the screenshot" },
+      }),
+      201,
+    );
+    const got = await t.deps.store.queries.findById(desk.org.id, q.id);
+    assert.equal(got!.slaPausedAt, null);
+    assert.equal(got!.firstResponseDueAt, "2026-03-31T07:30:00.000Z", "09:30 CEST on Tuesday");
+  } finally {
+    await t.close();
+  }
+});
