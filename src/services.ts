@@ -24,6 +24,7 @@ import { createFaqService, type FaqService } from "@/modules/faq/service.ts";
 import { createLabelService, type LabelService } from "@/modules/labels/service.ts";
 import { createMacroService, type MacroService } from "@/modules/macros/service.ts";
 import { createTeamService, type TeamService } from "@/modules/teams/service.ts";
+import { createSearchService, type SearchService } from "@/modules/search/service.ts";
 import {
   type BusinessHoursService,
   createBusinessHoursService,
@@ -78,6 +79,7 @@ export interface Services {
   macros: MacroService;
   teams: TeamService;
   businessHours: BusinessHoursService;
+  search: SearchService;
   supportSettings: SupportSettingsService;
   chat: ChatService;
   attachments: AttachmentService;
@@ -126,6 +128,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const labels = createLabelService(deps);
   const teams = createTeamService(deps);
   const businessHours = createBusinessHoursService(deps);
+  const search = createSearchService(deps, chat);
   const supportSettings = createSupportSettingsService(deps);
 
   const calls = createCallService(withEvents, attachments);
@@ -203,6 +206,7 @@ export async function buildServices(deps: Deps): Promise<Services> {
     macros,
     teams,
     businessHours,
+    search,
     supportSettings,
     chat,
     attachments,

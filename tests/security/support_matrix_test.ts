@@ -217,6 +217,7 @@ function ownRoutes(ids: Awaited<ReturnType<typeof tenantB>>["ids"]) {
     ["GET", "/api/v1/labels"],
     ["GET", "/api/v1/teams"],
     ["GET", "/api/v1/business-hours"],
+    ["GET", "/api/v1/search?q=private to B"],
     ["PUT", "/api/v1/business-hours", {
       timezone: "UTC",
       weekly: { mon: [{ from: "09:00", to: "17:00" }] },
@@ -312,6 +313,7 @@ const covered = new Set([
   "delete /api/v1/labels/{id}",
   "get /api/v1/teams",
   "get /api/v1/business-hours",
+  "get /api/v1/search",
   "put /api/v1/business-hours",
   "delete /api/v1/business-hours",
   "post /api/v1/teams",
@@ -437,6 +439,7 @@ Deno.test("support matrix: covers every support, chat and call route in /openapi
       "Labels",
       "Teams",
       "Business hours",
+      "Search",
       "Macros",
       "Contacts",
       "Custom fields",
@@ -489,6 +492,11 @@ Deno.test("support matrix: another organization's label is refused on one's own 
     await transfer.body?.cancel();
     const teams = await expectStatus(t.call("GET", "/api/v1/teams", { token: a.token.Admin }), 200);
     assert.deepEqual(teams.data, []);
+    const found = await expectStatus(
+      t.call("GET", "/api/v1/search?q=private to B", { token: a.token.Admin }),
+      200,
+    );
+    assert.equal(found.meta.total, 0, "another organization's messages are never found");
   } finally {
     await t.close();
   }

@@ -134,6 +134,16 @@ export interface MessageRepository {
   setEmail(orgId: string, id: string, email: EmailDelivery): Promise<Message | null>;
   /** Messages of these rooms, newest first, paged with a total. */
   listInRooms(orgId: string, roomIds: string[], page: PageRequest): Promise<PageResult<Message>>;
+  /**
+   * Messages whose text contains `text` (case-insensitive, at least 3 characters), newest first,
+   * paged with a total: in these rooms (null: the whole organization), notes only with
+   * `includeNotes`.
+   */
+  search(
+    orgId: string,
+    query: { text: string; roomIds: string[] | null; includeNotes: boolean },
+    page: PageRequest,
+  ): Promise<PageResult<Message>>;
   /** Every message `from` sent in the organization names `to` as its sender (a merge). */
   moveSender(orgId: string, from: string, to: string): Promise<number>;
   /** Replaces the text of every message `senderId` sent with `marker` and drops its file. */

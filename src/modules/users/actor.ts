@@ -60,6 +60,7 @@ export const permissions = {
   "teams.read": staffRoles,
   "teams.manage": leadRoles,
   "business_hours.read": staffRoles,
+  "search.read": staffRoles,
   /** See, run and keep personal macros. */
   "macros.use": answeringRoles,
   /** Keep the organization's macros. */

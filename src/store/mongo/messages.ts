@@ -14,6 +14,7 @@ import {
   type Db,
   fromStored,
   isDuplicateKey,
+  literalRegex,
   rethrowConflict,
   type Stored,
   toStored,
@@ -175,6 +176,21 @@ export function mongoMessageRepository(db: Db): MessageRepository {
     },
     async listInRooms(orgId, roomIds, page) {
       const q: Filter<Stored<Message>> = { organizationId: orgId, roomId: { $in: roomIds } };
+      const [docs, total] = await Promise.all([
+        messages.find(q).sort({ createdAt: -1, _id: -1 }).skip(pageOffset(page))
+          .limit(page.limit).toArray(),
+        messages.countDocuments(q),
+      ]);
+      return { data: docs.map(toMessage), total };
+    },
+    async search(orgId, query, page) {
+      // A case-insensitive regular expression: the form FerretDB v1 accepts (it has no $text).
+      const q: Filter<Stored<Message>> = {
+        organizationId: orgId,
+        text: literalRegex(query.text),
+        ...(query.roomIds ? { roomId: { $in: query.roomIds } } : {}),
+        ...(query.includeNotes ? {} : { type: { $ne: "note" } }),
+      };
       const [docs, total] = await Promise.all([
         messages.find(q).sort({ createdAt: -1, _id: -1 }).skip(pageOffset(page))
           .limit(page.limit).toArray(),

@@ -150,6 +150,26 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
       ).all(...args, page.limit, pageOffset(page)) as Row[];
       return { data: rows.map((r) => docOf<Message>(r)), total: Number(total.n) };
     },
+    async search(orgId, query, page) {
+      if (query.roomIds?.length === 0) return { data: [], total: 0 };
+      // A trigram phrase finds the text anywhere in a message, whatever its case.
+      const phrase = `"${query.text.replaceAll('"', '""')}"`;
+      const where = [
+        "message_search MATCH ?",
+        "s.org_id = ?",
+        ...(query.roomIds ? ["s.room_id IN (SELECT value FROM json_each(?))"] : []),
+        ...(query.includeNotes ? [] : ["s.note = 0"]),
+      ].join(" AND ");
+      const args = [phrase, orgId, ...(query.roomIds ? [JSON.stringify(query.roomIds)] : [])];
+      const total = prepared(db, `SELECT count(*) AS n FROM message_search s WHERE ${where}`)
+        .get(...args) as Row;
+      const rows = prepared(
+        db,
+        `SELECT m.doc FROM message_search s JOIN messages m ON m.rowid = s.rowid
+         WHERE ${where} ORDER BY s.rowid DESC LIMIT ? OFFSET ?`,
+      ).all(...args, page.limit, pageOffset(page)) as Row[];
+      return { data: rows.map(toMessage), total: Number(total.n) };
+    },
     async moveSender(orgId, from, to) {
       const { changes } = db.prepare(
         "UPDATE messages SET doc = json_set(doc, '$.senderId', ?) WHERE org_id = ? AND sender_id = ?",

@@ -428,4 +428,30 @@ export const migrations: { name: string; sql: string }[] = [
       DROP TABLE team_names;
     `,
   },
+  {
+    // Message search: a trigram index of every message's text beside its organization, room and
+    // whether it is a note (kept by triggers, also when mail import or erasure rewrites a text).
+    name: "0810_message_search",
+    sql: `
+      CREATE VIRTUAL TABLE message_search USING fts5(
+        body, org_id UNINDEXED, room_id UNINDEXED, note UNINDEXED, tokenize = 'trigram'
+      );
+      INSERT INTO message_search (rowid, body, org_id, room_id, note)
+        SELECT rowid, json_extract(doc, '$.text'), org_id, room_id,
+          json_extract(doc, '$.type') IS 'note' FROM messages;
+      CREATE TRIGGER messages_search_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO message_search (rowid, body, org_id, room_id, note) VALUES (new.rowid,
+          json_extract(new.doc, '$.text'), new.org_id, new.room_id,
+          json_extract(new.doc, '$.type') IS 'note');
+      END;
+      CREATE TRIGGER messages_search_update AFTER UPDATE OF doc ON messages
+        WHEN json_extract(old.doc, '$.text') IS NOT json_extract(new.doc, '$.text')
+      BEGIN
+        UPDATE message_search SET body = json_extract(new.doc, '$.text') WHERE rowid = new.rowid;
+      END;
+      CREATE TRIGGER messages_search_delete AFTER DELETE ON messages BEGIN
+        DELETE FROM message_search WHERE rowid = old.rowid;
+      END;
+    `,
+  },
 ];
