@@ -102,6 +102,14 @@ export function messageRepositoryContract(kind: StoreKind): void {
       assert.deepEqual(await ids({ ...mine, text: 'is "wrong' }), { total: 0, ids: [] });
       assert.deepEqual(await ids({ ...mine, text: "E IS W" }), { total: 1, ids: [a1.id] });
       assert.deepEqual(await ids({ ...mine, text: "(.*)" }), { total: 0, ids: [] }, "literal text");
+      const all = { ...mine, roomIds: null };
+      assert.deepEqual(await ids({ ...all, text: 'is "wrong' }), { total: 0, ids: [] });
+      assert.deepEqual(await ids({ ...all, text: "E IS W" }), { total: 1, ids: [a1.id] });
+      assert.deepEqual(await ids({ ...all, text: "(.*)" }), { total: 0, ids: [] });
+      const pct = await hit("rb", 2, "a 50% discount_code");
+      assert.deepEqual(await ids({ ...mine, text: "50% d" }), { total: 1, ids: [pct.id] });
+      assert.deepEqual(await ids({ ...mine, text: "0_c" }), { total: 0, ids: [] }, "no wildcards");
+      assert.deepEqual(await ids({ ...all, text: "t_code" }), { total: 1, ids: [pct.id] });
     },
   );
 

@@ -98,6 +98,9 @@ export interface Audience {
 export type MessageRange = { afterSeq?: number; beforeSeq?: number; limit: number } & Audience;
 
 /** Messages by room, in sequence. */
+/** Search totals count up to this many hits (a common word would otherwise count them all). */
+export const searchCap = 10_000;
+
 export interface MessageRepository {
   /**
    * Stores the message with the room's next seq (from 1, no gaps) and, with `markRead`, moves
@@ -136,8 +139,8 @@ export interface MessageRepository {
   listInRooms(orgId: string, roomIds: string[], page: PageRequest): Promise<PageResult<Message>>;
   /**
    * Messages whose text contains `text` (case-insensitive, at least 3 characters), newest first,
-   * paged with a total: in these rooms (null: the whole organization), notes only with
-   * `includeNotes`.
+   * paged with a total counted up to `searchCap`: in these rooms (null: the whole organization),
+   * notes only with `includeNotes`.
    */
   search(
     orgId: string,

@@ -8,6 +8,7 @@ import {
   type MessageRepository,
   type RoomRead,
   roomReadId,
+  searchCap,
 } from "@/modules/chat/repository.ts";
 import {
   collection,
@@ -196,7 +197,7 @@ export function mongoMessageRepository(db: Db): MessageRepository {
           .limit(page.limit).toArray(),
         messages.countDocuments(q),
       ]);
-      return { data: docs.map(toMessage), total };
+      return { data: docs.map(toMessage), total: Math.min(total, searchCap) };
     },
     async moveSender(orgId, from, to) {
       const result = await messages.updateMany(
