@@ -161,11 +161,15 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
         const args = [orgId, JSON.stringify(query.roomIds), likePattern(query.text)];
         const total = prepared(
           db,
-          `SELECT count(*) AS n FROM (SELECT 1 FROM messages WHERE ${where} LIMIT ${searchCap})`,
+          `SELECT count(*) AS n FROM (
+             SELECT 1 FROM messages INDEXED BY messages_room_seq WHERE ${where} LIMIT ${searchCap}
+           )`,
         ).get(...args) as Row;
         const rows = prepared(
           db,
-          `SELECT doc FROM messages WHERE ${where} ORDER BY rowid DESC LIMIT ? OFFSET ?`,
+          // The room index, not a backwards walk of every message for the newest first.
+          `SELECT doc FROM messages INDEXED BY messages_room_seq WHERE ${where}
+           ORDER BY rowid DESC LIMIT ? OFFSET ?`,
         ).all(...args, page.limit, pageOffset(page)) as Row[];
         return { data: rows.map(toMessage), total: Number(total.n) };
       }
