@@ -13,7 +13,7 @@ RUN deno install --frozen
 # The source, then its module graph (including the lazily loaded adapters) cached and checked
 # against the lockfile.
 COPY . .
-RUN deno cache --frozen src/main.ts \
+RUN deno cache --frozen src/main.ts workers/cron.ts src/cli/seed.ts src/cli/create_superadmin.ts \
   && mkdir -p /app/data \
   && chown deno:deno /app/data
 

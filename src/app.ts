@@ -12,7 +12,7 @@ import { docsRoutes } from "@/http/docs.ts";
 import { serveDocument } from "@/http/openapi_document.ts";
 import { guardPlatform } from "@/http/platform.ts";
 import { healthRoutes } from "@/modules/health/routes.ts";
-import { rateLimit } from "@/http/rate_limit.ts";
+import { perCaller, rateLimit } from "@/http/rate_limit.ts";
 import { mountIdentity } from "@/http/identity.ts";
 import { authenticate } from "@/http/authenticate.ts";
 import type { Context } from "hono";
@@ -25,6 +25,8 @@ import { mountRealtime } from "@/http/realtime.ts";
 import { mountWebhooks } from "@/http/webhooks.ts";
 import { httpMetrics, mountMetrics } from "@/http/metrics.ts";
 import { mountApiKeys } from "@/http/api_keys.ts";
+import { mountWidget } from "@/http/widget.ts";
+import { widgetCors } from "@/http/visitor_auth.ts";
 import { spanDetails } from "@/http/tracing.ts";
 
 /** The caller's own `X-Request-Id` when it is a sensible one (as hono's check), else a new id. */
@@ -53,7 +55,8 @@ export function buildApp(deps: Deps, services: Services): OpenAPIHono<AppEnv> {
   });
   // Only cross-origin requests carry Origin; the others skip CORS, whose headers are written onto
   // the finished response (costly in Deno, measured at more than half of a small request's time).
-  app.use("/api/*", (c, next) => c.req.header("origin") ? corsHeaders(c, next) : next());
+  const apiCors = widgetCors(deps.config.corsOrigins, corsHeaders);
+  app.use("/api/*", (c, next) => c.req.header("origin") ? apiCors(c, next) : next());
   app.use(
     bodyLimits({
       jsonLimit: deps.config.bodyLimitBytes,
@@ -66,7 +69,18 @@ export function buildApp(deps: Deps, services: Services): OpenAPIHono<AppEnv> {
   mountMetrics(app, services.metrics, metricsToken);
   mountApi(app, deps, {
     ...services,
-    authenticate: authenticate(services.tokens, services.access, services.apiKeys),
+    authenticate: perCaller(
+      authenticate(services.tokens, services.access, services.apiKeys, services.visitors),
+      deps.shared,
+      {
+        windowSeconds: deps.config.rateLimit.windowSeconds,
+        max: deps.config.rateLimit.userMax,
+        onUnavailable: (err) =>
+          deps.log.warn("rate limit not counted: shared state unavailable", {
+            error: String(err),
+          }),
+      },
+    ),
   });
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
@@ -109,4 +123,5 @@ function mountApi(app: OpenAPIHono<AppEnv>, deps: Deps, services: RouterServices
   mountRealtime(app, deps, services);
   mountWebhooks(app, deps, services);
   mountApiKeys(app, services);
+  mountWidget(app, deps, services);
 }

@@ -44,6 +44,12 @@ const envSchema = z.object({
   MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, "expected a database name").optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'expected a URL such as "redis://host:6379"')
     .optional(),
+  /** Redis Sentinel: the sentinels to ask for the current primary (REDIS_URL then gives its login). */
+  REDIS_SENTINELS: z.string().regex(
+    /^\s*[^\s:,]+:\d{1,5}\s*(,\s*[^\s:,]+:\d{1,5}\s*)*$/,
+    'expected sentinels such as "sentinel-1:26379,sentinel-2:26379"',
+  ).optional(),
+  REDIS_SENTINEL_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default("mymaster"),
   JWT_SECRET: z.string().min(1).optional(),
   JWT_EXPIRE: duration.default("1h"),
   REFRESH_EXPIRE: duration.default("30d"),
@@ -54,8 +60,10 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
   UPLOAD_LIMIT_BYTES: int(1024, 1024 * 1024 * 1024).default(10 * 1024 * 1024),
   AVATAR_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(2 * 1024 * 1024),
-  RATE_LIMIT_WINDOW_SECONDS: int(1, 86400).default(900),
-  RATE_LIMIT_MAX: int(1, 1_000_000).default(100),
+  RATE_LIMIT_WINDOW_SECONDS: int(1, 86400).default(60),
+  RATE_LIMIT_MAX: int(1, 1_000_000).default(3000),
+  RATE_LIMIT_USER_MAX: int(1, 1_000_000).default(600),
+  LOGIN_FAILURE_WINDOW_SECONDS: int(1, 86400).default(900),
   LOGIN_FAILURE_LIMIT: int(1, 10_000).default(10),
   LOGIN_IP_FAILURE_LIMIT: int(1, 100_000).default(20),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
@@ -75,9 +83,20 @@ const envSchema = z.object({
   WS_MAX_BUFFERED_BYTES: int(16 * 1024, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
   CALL_RING_SECONDS: int(1, 600).default(30),
   PRESENCE_TTL_SECONDS: int(1, 3600).default(30),
+  AGENT_RECONNECT_GRACE_SECONDS: int(0, 86400).default(120),
+  FILES_STORE: z.enum(["auto", "disk", "store"]).default("auto"),
   WS_RESYNC_SECONDS: int(1, 3600).default(5),
   IMAP_POLL_SECONDS: int(5, 86400).default(60),
   IMAP_TIMEOUT_SECONDS: int(1, 600).default(30),
+  /** One mailbox configured by environment (the seed's way), made or updated at start. */
+  IMAP_HOST: z.string().min(1).max(253).optional(),
+  IMAP_PORT: int(1, 65535).optional(),
+  IMAP_SECURE: bool.optional(),
+  IMAP_USER: z.string().min(1).max(320).optional(),
+  IMAP_PASS: z.string().min(1).max(1024).optional(),
+  IMAP_PASSWORD: z.string().min(1).max(1024).optional(),
+  IMAP_ORGANIZATION: z.string().min(1).max(64).optional(),
+  IMAP_EMAIL: z.email().max(254).optional(),
   OUTBOUND_ALLOWED_CIDRS: cidrs.default([]),
   WEBHOOK_DISABLE_AFTER: duration.default("5d"),
   WEBHOOK_SECRET_GRACE: duration.default("24h"),
@@ -92,9 +111,13 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /** Where uploads go: `disk` (DATA_DIR/uploads), `store` (GridFS on MongoDB), `auto`. */
+  filesStore: "auto" | "disk" | "store";
   instanceId: string | undefined;
   mongo: { uri: string; db: string | undefined } | undefined;
   redisUrl: string | undefined;
+  /** Set when Redis is reached through Sentinel: the sentinels and the primary's name. */
+  redisSentinel: { sentinels: { host: string; port: number }[]; name: string } | undefined;
   jwt: { secret: string | undefined; expiresIn: string; refreshExpiresIn: string };
   encryptionKey: string | undefined;
   bcryptCost: number;
@@ -106,7 +129,12 @@ export interface Config {
   avatarLimitBytes: number;
   rateLimit: {
     windowSeconds: number;
+    /** Requests per window from one address, signed in or not. */
     max: number;
+    /** Requests per window of one signed-in user or API key, wherever they come from. */
+    userMax: number;
+    /** The window failed logins are counted in (longer than the API's: guessing is slow). */
+    loginWindowSeconds: number;
     loginFailures: number;
     /** Failed logins per window from one address, whatever the emails. */
     addressLoginFailures: number;
@@ -122,6 +150,18 @@ export interface Config {
     from: string;
   };
   imap: { pollSeconds: number; timeoutSeconds: number };
+  /** The mailbox of `IMAP_*`, for the organization of `IMAP_ORGANIZATION` (its slug). */
+  envMailbox:
+    | {
+      organization: string;
+      email: string;
+      host: string;
+      port: number;
+      secure: boolean;
+      user: string;
+      password: string;
+    }
+    | undefined;
   /** Internal networks tenants' mail servers (and webhooks) may reach despite the egress policy. */
   outboundAllowedCidrs: string[];
   webhooks: {
@@ -138,6 +178,8 @@ export interface Config {
     maxBufferedBytes: number;
     callRingSeconds: number;
     presenceTtlSeconds: number;
+    /** How long an agent whose connection dropped keeps her queries, waiting for her back. */
+    reconnectGraceSeconds: number;
     /** How often rooms with members here are compared with the store (messages never published). */
     resyncSeconds: number;
   };
@@ -157,6 +199,20 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError(`Invalid ${name}${shown}: ${issue.message}`);
   }
   const e = parsed.data;
+  const imapPassword = e.IMAP_PASSWORD ?? e.IMAP_PASS;
+  if (e.IMAP_HOST) {
+    const missing = [
+      ["IMAP_USER", e.IMAP_USER],
+      ["IMAP_PASS", imapPassword],
+      ["IMAP_ORGANIZATION", e.IMAP_ORGANIZATION],
+    ].filter(([, v]) => !v).map(([k]) => k);
+    if (missing.length) {
+      throw new ConfigError(`IMAP_HOST is set, so ${missing.join(", ")} must be set too`);
+    }
+    if (!e.IMAP_EMAIL && !e.IMAP_USER!.includes("@")) {
+      throw new ConfigError("IMAP_USER is not an email address, so IMAP_EMAIL must name one");
+    }
+  }
   if (e.NODE_ENV === "production") {
     for (const name of ["JWT_SECRET", "ENCRYPTION_KEY"] as const) {
       if ((e[name]?.length ?? 0) < 32) {
@@ -169,9 +225,19 @@ export function loadConfig(env: Env): Config {
     port: e.PORT,
     host: e.HOST,
     dataDir: e.DATA_DIR,
+    filesStore: e.FILES_STORE,
     instanceId: e.INSTANCE_ID,
     mongo: e.MONGODB_URI ? { uri: e.MONGODB_URI, db: e.MONGODB_DB } : undefined,
     redisUrl: e.REDIS_URL,
+    redisSentinel: e.REDIS_SENTINELS
+      ? {
+        sentinels: e.REDIS_SENTINELS.split(",").map((s) => {
+          const [host, port] = s.trim().split(":");
+          return { host: host!, port: Number(port) };
+        }),
+        name: e.REDIS_SENTINEL_NAME,
+      }
+      : undefined,
     jwt: { secret: e.JWT_SECRET, expiresIn: e.JWT_EXPIRE, refreshExpiresIn: e.REFRESH_EXPIRE },
     encryptionKey: e.ENCRYPTION_KEY,
     bcryptCost: e.BCRYPT_COST,
@@ -183,6 +249,8 @@ export function loadConfig(env: Env): Config {
     rateLimit: {
       windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
       max: e.RATE_LIMIT_MAX,
+      userMax: e.RATE_LIMIT_USER_MAX,
+      loginWindowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
       loginFailures: e.LOGIN_FAILURE_LIMIT,
       addressLoginFailures: e.LOGIN_IP_FAILURE_LIMIT,
     },
@@ -197,6 +265,17 @@ export function loadConfig(env: Env): Config {
       from: e.SMTP_FROM,
     },
     imap: { pollSeconds: e.IMAP_POLL_SECONDS, timeoutSeconds: e.IMAP_TIMEOUT_SECONDS },
+    envMailbox: e.IMAP_HOST
+      ? {
+        organization: e.IMAP_ORGANIZATION!,
+        email: (e.IMAP_EMAIL ?? e.IMAP_USER!).toLowerCase(),
+        host: e.IMAP_HOST,
+        port: e.IMAP_PORT ?? ((e.IMAP_SECURE ?? true) ? 993 : 143),
+        secure: e.IMAP_SECURE ?? (e.IMAP_PORT === undefined || e.IMAP_PORT === 993),
+        user: e.IMAP_USER!,
+        password: imapPassword!,
+      }
+      : undefined,
     outboundAllowedCidrs: e.OUTBOUND_ALLOWED_CIDRS,
     webhooks: {
       disableAfterSeconds: durationSeconds(e.WEBHOOK_DISABLE_AFTER),
@@ -209,6 +288,7 @@ export function loadConfig(env: Env): Config {
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
       callRingSeconds: e.CALL_RING_SECONDS,
       presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
+      reconnectGraceSeconds: e.AGENT_RECONNECT_GRACE_SECONDS,
       resyncSeconds: e.WS_RESYNC_SECONDS,
     },
   };

@@ -1,8 +1,8 @@
 import { join } from "node:path";
-import type { Config } from "@/config.ts";
+import { type Config, ConfigError } from "@/config.ts";
 import { type Clock, systemClock } from "@/clock.ts";
 import { type Ids, systemIds, uuidv7 } from "@/ids.ts";
-import { jsonLogger, type Logger } from "@/log.ts";
+import { errorMessage, jsonLogger, type Logger } from "@/log.ts";
 import { openStore, type Store } from "@/store/store.ts";
 import { diskFileStore, type FileStore } from "@/store/files.ts";
 import type { Bus, SharedState } from "@/bus/bus.ts";
@@ -35,22 +35,61 @@ export type DepsOverrides = Partial<
   Pick<Deps, "store" | "bus" | "shared" | "clock" | "ids" | "log">
 >;
 
+/**
+ * The embedded store in DATA_DIR. A directory this process may not write (a root-owned bind
+ * mount for the image's uid 1993, a path that is a file) is explained in words that say what to
+ * do, instead of SQLite's "unable to open database file".
+ */
+async function openDataDir(dataDir: string): Promise<Store> {
+  try {
+    await Deno.mkdir(dataDir, { recursive: true });
+    return await openStore({ kind: "sqlite", path: join(dataDir, "chatcrm.db") });
+  } catch (err) {
+    const unwritable = err instanceof Deno.errors.PermissionDenied ||
+      err instanceof Deno.errors.AlreadyExists || err instanceof Deno.errors.NotADirectory ||
+      /unable to open database file|readonly database|not a directory/i.test(String(err));
+    if (!unwritable) throw err;
+    const uid = Deno.uid();
+    throw new ConfigError(
+      `Cannot open the database in DATA_DIR "${dataDir}": it must be a directory this process ` +
+        `(uid ${uid ?? "unknown"}) can write. In the container (uid 1993, "deno"), use a named ` +
+        `volume, or make a bind-mounted directory writable first: chown -R 1993 <dir>. ` +
+        `(${errorMessage(err)})`,
+    );
+  }
+}
+
+/**
+ * Where uploads go: in the store (GridFS) when it has file storage and FILES_STORE is not
+ * `disk`, so instances on MongoDB share no volume; on disk under DATA_DIR otherwise.
+ */
+function filesFor(config: Config, store: Store): FileStore {
+  if (config.filesStore === "store" && !store.files) {
+    throw new ConfigError("FILES_STORE=store needs MONGODB_URI: only MongoDB keeps files (GridFS)");
+  }
+  return config.filesStore !== "disk" && store.files
+    ? store.files
+    : diskFileStore(join(config.dataDir, "uploads"));
+}
+
 /** Opens the store, bus and files the configuration names. */
 export async function buildDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
   const clock = overrides.clock ?? systemClock;
-  const embedded = !config.mongo;
-  if (embedded && !overrides.store) await Deno.mkdir(config.dataDir, { recursive: true });
-  const store = overrides.store ?? await openStore(
-    config.mongo
-      ? { kind: "mongo", uri: config.mongo.uri, db: config.mongo.db }
-      : { kind: "sqlite", path: join(config.dataDir, "chatcrm.db") },
-  );
+  const store = overrides.store ??
+    (config.mongo
+      ? await openStore({ kind: "mongo", uri: config.mongo.uri, db: config.mongo.db })
+      : await openDataDir(config.dataDir));
   const log = overrides.log ?? jsonLogger(config.logLevel);
   let bus = overrides.bus;
   let shared = overrides.shared;
-  if (!bus && config.redisUrl) {
+  if (!bus && (config.redisUrl || config.redisSentinel)) {
     const { redisBus } = await import("@/bus/redis.ts");
-    const redis = await redisBus(config.redisUrl, log);
+    const redis = await redisBus(
+      config.redisSentinel
+        ? { url: config.redisUrl, sentinel: config.redisSentinel }
+        : config.redisUrl!,
+      log,
+    );
     bus = redis;
     shared ??= redis.shared;
   }
@@ -67,7 +106,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     store,
     bus,
     shared,
-    files: diskFileStore(join(config.dataDir, "uploads")),
+    files: filesFor(config, store),
     clock,
     ids: overrides.ids ?? systemIds(clock),
     log,

@@ -16,6 +16,7 @@ export const errorStatus = {
   /** Well-formed, but names something that is not there to use (a label, a mentioned user). */
   UNPROCESSABLE: 422,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  RANGE_NOT_SATISFIABLE: 416,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,

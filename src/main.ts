@@ -1,9 +1,10 @@
+import { ensureEnvMailbox } from "@/modules/email/env_mailbox.ts";
 import { type Config, ConfigError, loadConfig } from "@/config.ts";
 import { buildDeps, type Deps } from "@/deps.ts";
 import { buildApp } from "@/app.ts";
 import { buildServices } from "@/services.ts";
 import { errorMessage, type Logger } from "@/log.ts";
-import { startCrons } from "../workers/cron.ts";
+import { type CronContext, registerCrons } from "../workers/cron.ts";
 
 /**
  * The last resort: an error nobody caught (a rejected promise nobody awaits, a throw in a timer
@@ -58,11 +59,12 @@ async function firstRunHint(deps: Deps): Promise<void> {
  * Starts the API: config → deps → services → app → Deno.serve (and the crons, on the same
  * services), and stops it gracefully on a signal.
  */
-export async function main(): Promise<void> {
+export async function main(crons = new AbortController()): Promise<CronContext> {
   const config = loadConfig(Deno.env.toObject());
   const deps = await buildDeps(config);
   guardProcess(deps.log);
   const services = await buildServices(deps);
+  await ensureEnvMailbox(deps, services.email);
   const app = buildApp(deps, services);
   const server = serveOrExplain(config, {
     port: config.port,
@@ -78,11 +80,7 @@ export async function main(): Promise<void> {
       void firstRunHint(deps);
     },
   }, app.fetch);
-  if (config.cronsEnabled) {
-    const crons = new AbortController();
-    startCrons(deps, services, crons.signal);
-    deps.onShutdown(() => crons.abort());
-  }
+  deps.onShutdown(() => crons.abort());
 
   // Stop accepting, close sockets (1001) and jobs, let in-flight requests finish (at most
   // `graceMs`), then close the adapters.
@@ -106,10 +104,16 @@ export async function main(): Promise<void> {
   };
   Deno.addSignalListener("SIGTERM", () => void stop("SIGTERM"));
   Deno.addSignalListener("SIGINT", () => void stop("SIGINT"));
+  return { deps, services, enabled: config.cronsEnabled };
 }
 
 if (import.meta.main) {
-  main().catch((err) => {
+  // The crons are registered here, at the top level, as Deno Deploy requires; they wait for the
+  // services `main` builds and do nothing with CRONS_ENABLED=false.
+  const crons = new AbortController();
+  const started = main(crons);
+  registerCrons(started, crons.signal);
+  started.catch((err) => {
     console.error(err instanceof ConfigError ? err.message : `Cannot start: ${errorMessage(err)}`);
     Deno.exit(1);
   });

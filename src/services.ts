@@ -52,11 +52,15 @@ import { createStaffService, type StaffService } from "@/modules/staff/service.t
 import { type CallService, createCallService } from "@/realtime/calls.ts";
 import { createHub, type Hub } from "@/realtime/hub.ts";
 import { endingSockets } from "@/modules/auth/socket_sessions.ts";
+import { recordBotMessages } from "@/modules/api_keys/bot_records.ts";
+import { watchedBus, watchedStore } from "@/modules/metrics/failures.ts";
 import { createPresenceService, type PresenceService } from "@/realtime/presence.ts";
 import { createWebhookService, type WebhookService } from "@/modules/webhooks/service.ts";
 import { eventNames } from "@/events.ts";
 import { createMetrics, type Metrics } from "@/modules/metrics/registry.ts";
 import { type ApiKeyService, createApiKeyService } from "@/modules/api_keys/service.ts";
+import { createWebInboxService, type WebInboxService } from "@/modules/widget/inboxes.ts";
+import { createVisitorService, type VisitorService } from "@/modules/widget/visitors.ts";
 
 /** Every service of one process. The API, the jobs, `deno task worker` and the CLI share it. */
 export interface Services {
@@ -92,6 +96,9 @@ export interface Services {
   contacts: ContactService;
   webhooks: WebhookService;
   apiKeys: ApiKeyService;
+  webInboxes: WebInboxService;
+  /** Website visitors of the web inboxes, and their tokens. */
+  visitors: VisitorService;
   /** Prometheus instruments of this process (served at /metrics when METRICS_TOKEN is set). */
   metrics: Metrics;
   /** The SLA check, as its cron job runs it. */
@@ -102,7 +109,16 @@ export interface Services {
  * The composition root: builds every service once, subscribes every listener once, and starts
  * what listens on the bus. Nothing else constructs a service.
  */
-export async function buildServices(deps: Deps): Promise<Services> {
+export async function buildServices(given: Deps): Promise<Services> {
+  const metrics = createMetrics();
+  // Where metrics are served, every service's store and bus calls count their failures.
+  const deps: Deps = given.config.metricsToken
+    ? {
+      ...given,
+      store: watchedStore(given.store, (r) => metrics.storeError(r)),
+      bus: watchedBus(given.bus, (o) => metrics.busError(o)),
+    }
+    : given;
   const events = createEvents(deps);
   const withEvents = { ...deps, events };
 
@@ -110,16 +126,17 @@ export async function buildServices(deps: Deps): Promise<Services> {
   await tokens.start();
   const access = createAccessService(deps);
   await access.start();
-  const sessions = createSessionService(deps, { tokens, access });
-  const accounts = createAccountService(withEvents, sessions, tokens);
+  // First: user objects show availability as routing keeps it.
+  const routing = createRoutingService(withEvents);
+  const sessions = createSessionService(deps, { tokens, access, routing });
+  const accounts = createAccountService(withEvents, sessions, tokens, routing);
   const organizations = createOrganizationService(withEvents, access);
   const auditLog = createAuditService(deps);
-  const staff = createStaffService(withEvents, tokens);
+  const staff = createStaffService(withEvents, tokens, routing);
 
   const notifications = createNotificationService(deps);
   const attachments = createAttachmentService(deps);
   const chat = createChatService(withEvents, attachments);
-  const routing = createRoutingService(withEvents);
   const customFields = createCustomFieldService(deps);
   const queries = createQueryService(withEvents, { routing, chat, customFields });
   const shifts = createShiftService(deps, routing);
@@ -134,13 +151,17 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const calls = createCallService(withEvents, attachments);
   const presence = createPresenceService(deps);
   // A socket closes once its session ends or its user is refused (logout, deactivation).
-  const metrics = createMetrics();
   // Frames are counted only where metrics are served (the hub is the hot path).
   const frames = deps.config.metricsToken ? metrics.frames : undefined;
+  // A revoked key's sockets close like those of an ended session, on every instance.
+  const apiKeys = createApiKeyService(deps, {
+    revoked: (keyId) => tokens.changed(`apikey:${keyId}`),
+  });
   const hub = endingSockets(
     createHub(deps, { chat, calls, presence, ...(frames ? { frames } : {}) }),
     tokens,
     deps.log,
+    (auth) => apiKeys.stillValid(auth.orgId!, auth.integration!.keyId),
   );
   deps.onShutdown(() => hub.close());
 
@@ -164,7 +185,8 @@ export async function buildServices(deps: Deps): Promise<Services> {
   const email = createEmailService(deps, { chat, queries, attachments, contacts });
   deps.onShutdown(() => email.settle());
   const reports = createReportService(deps);
-  const apiKeys = createApiKeyService(deps);
+  const webInboxes = createWebInboxService(deps);
+  const visitors = createVisitorService(deps, webInboxes);
   const webhooks = createWebhookService(deps, notifications, {
     onAttempt: (outcome) => metrics.webhookAttempt(outcome),
     // The process that runs the jobs also attempts each new delivery at once.
@@ -181,9 +203,13 @@ export async function buildServices(deps: Deps): Promise<Services> {
   notifyMentions(events, deps, notifications);
   replyOutOfHours(events, deps, chat);
   trackReplies(events, queries);
+  recordBotMessages(events, deps);
   events.on("message.created", ({ data }) => email.replyTo(data.message, data.room));
-  // An agent nobody can reach any more stops taking queries; theirs go back to the queue.
+  // An agent nobody can reach any more stops taking queries; hers go back to the queue when
+  // the reconnect grace has passed (the requeue job).
   presence.onOffline((orgId, userId) => routing.unreachable(orgId, userId));
+  // Back within the grace, she has her queries and her availability again.
+  presence.onOnline((orgId, userId) => routing.reachable(orgId, userId));
   // The webhook outbox: a delivery row per subscribed endpoint, before any attempt (the job's).
   events.on(eventNames, (event) => webhooks.enqueue(event).then(() => {}));
   events.on("message.created", () => metrics.messageStored());
@@ -219,6 +245,8 @@ export async function buildServices(deps: Deps): Promise<Services> {
     contacts,
     webhooks,
     apiKeys,
+    webInboxes,
+    visitors,
     metrics,
     sla: () => checkSlas(withEvents),
   };

@@ -1,25 +1,54 @@
 import { ConfigError, loadConfig } from "@/config.ts";
 import { buildDeps, type Deps } from "@/deps.ts";
-import { buildJobs, runExclusive } from "@/jobs/jobs.ts";
+import { buildJobs, type Job, type JobName, jobSchedules, runExclusive } from "@/jobs/jobs.ts";
 import { errorMessage } from "@/log.ts";
 import { buildServices, type Services } from "@/services.ts";
 
+/** What a cron run needs, once the process has built it; `enabled` false: runs do nothing. */
+export interface CronContext {
+  deps: Deps;
+  services: Services;
+  enabled: boolean;
+}
+
 /**
- * Registers every job with Deno.cron (the API process does this unless CRONS_ENABLED=false;
- * `deno task worker` runs only this). Aborting `signal` stops them.
+ * Registers every job with Deno.cron now, while the entry module is evaluated (Deno Deploy
+ * accepts only top-level registrations): each run waits for the process's services, does
+ * nothing when crons are off (CRONS_ENABLED=false) or the start failed, and runs its job once
+ * across instances (a lease). Aborting `signal` stops them.
  */
-export function startCrons(deps: Deps, services: Services, signal: AbortSignal): void {
-  for (const job of buildJobs(deps, services)) {
-    Deno.cron(job.name, job.schedule, { signal }, () => runExclusive(deps, job).then(() => {}));
+export function registerCrons(
+  ready: Promise<CronContext>,
+  signal: AbortSignal,
+  cron: (
+    name: string,
+    schedule: string,
+    options: { signal: AbortSignal },
+    run: () => Promise<void>,
+  ) => unknown = Deno.cron,
+): void {
+  let jobs: Promise<{ ctx: CronContext; byName: Map<JobName, Job> } | null> | undefined;
+  const built = () =>
+    jobs ??= ready.then(
+      (ctx) => ({
+        ctx,
+        byName: new Map(buildJobs(ctx.deps, ctx.services).map((j) => [j.name as JobName, j])),
+      }),
+      () => null,
+    );
+  for (const name of Object.keys(jobSchedules) as JobName[]) {
+    cron(name, jobSchedules[name], { signal }, async () => {
+      const found = await built();
+      if (!found?.ctx.enabled) return;
+      await runExclusive(found.ctx.deps, found.byName.get(name)!);
+    });
   }
 }
 
 /** `deno task worker`: the jobs alone, in their own process or container. */
-async function main(): Promise<void> {
+async function main(controller: AbortController): Promise<CronContext> {
   const deps = await buildDeps(loadConfig(Deno.env.toObject()));
   const services = await buildServices(deps);
-  const controller = new AbortController();
-  startCrons(deps, services, controller.signal);
   deps.log.info("worker started", { store: deps.store.kind, bus: deps.bus.kind });
   const stop = async () => {
     controller.abort();
@@ -28,10 +57,14 @@ async function main(): Promise<void> {
   };
   Deno.addSignalListener("SIGTERM", () => void stop());
   Deno.addSignalListener("SIGINT", () => void stop());
+  return { deps, services, enabled: true };
 }
 
 if (import.meta.main) {
-  main().catch((err) => {
+  const controller = new AbortController();
+  const started = main(controller);
+  registerCrons(started, controller.signal);
+  started.catch((err) => {
     console.error(err instanceof ConfigError ? err.message : `Cannot start: ${errorMessage(err)}`);
     Deno.exit(1);
   });

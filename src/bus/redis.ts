@@ -16,6 +16,30 @@ function connectionOptions() {
   };
 }
 
+/**
+ * Redis by URL, or through Sentinel: the sentinels name the current primary, and ioredis
+ * follows a failover by itself (the URL, when given, carries the login, database and `rediss:`).
+ */
+export interface RedisTarget {
+  url?: string | undefined;
+  sentinel?: { sentinels: { host: string; port: number }[]; name: string } | undefined;
+}
+
+function connection(target: string | RedisTarget): Redis {
+  const { url, sentinel } = typeof target === "string"
+    ? { url: target, sentinel: undefined }
+    : target;
+  if (!sentinel) return new Redis(url!, connectionOptions());
+  return new Redis(url ?? "redis://localhost", {
+    ...connectionOptions(),
+    sentinels: sentinel.sentinels,
+    name: sentinel.name,
+    // A failover is found by asking the sentinels again; a replica never takes writes.
+    role: "master" as const,
+    ...(url?.startsWith("rediss:") ? { enableTLSForSentinelMode: true } : {}),
+  });
+}
+
 /** Where an instance whose publish failed says so once Redis is back, so every instance catches up. */
 const restoredChannel = "chatcrm:bus:restored";
 
@@ -27,11 +51,11 @@ const restoredChannel = "chatcrm:bus:restored";
  * again and calls its `onRestored` listeners, which catch up from the store.
  */
 export async function redisBus(
-  url: string,
+  target: string | RedisTarget,
   log: Logger = jsonLogger("warn"),
 ): Promise<Bus & { shared: SharedState }> {
-  const publisher = new Redis(url, connectionOptions());
-  const subscriber = new Redis(url, connectionOptions());
+  const publisher = connection(target);
+  const subscriber = connection(target);
   publisher.on("error", () => {});
   subscriber.on("error", () => {});
   await Promise.all([publisher.connect(), subscriber.connect()]);

@@ -19,6 +19,7 @@ import { newUser, type Role, type Skill, type User } from "@/modules/users/repos
 import { cliDeps, CliError, runCli } from "./common.ts";
 import { seedSupport } from "./seed_support.ts";
 import { seedWorkspace } from "./seed_workspace.ts";
+import { seedWidget } from "./seed_widget.ts";
 
 /** What the steps share: the demo tenant and everyone made so far. */
 export interface SeedContext {
@@ -87,7 +88,7 @@ export const seedPeople: SeedStep = async (ctx) => {
 };
 
 /** The steps run in order; each capability appends its own (queries, rooms, FAQ, ...). */
-export const seedSteps: SeedStep[] = [seedPeople, seedSupport, seedWorkspace];
+export const seedSteps: SeedStep[] = [seedPeople, seedSupport, seedWorkspace, seedWidget];
 
 /**
  * True when the store already holds an organization (and so tenant data). A SuperAdmin alone

@@ -2,9 +2,11 @@ import type { Context, MiddlewareHandler, Next } from "hono";
 import { AppError } from "@/errors.ts";
 import type { AccessService } from "@/modules/access/service.ts";
 import type { TokenService } from "@/modules/auth/tokens.ts";
-import { apiKeyAreas, apiKeyPrefix } from "@/modules/api_keys/model.ts";
+import { apiKeyAreas, apiKeyPrefix, socketScopes } from "@/modules/api_keys/model.ts";
 import type { ApiKeyService } from "@/modules/api_keys/service.ts";
+import type { VisitorService } from "@/modules/widget/visitors.ts";
 import { requestToken, requireAuth } from "./auth.ts";
+import { isVisitorToken, visitor } from "./visitor_auth.ts";
 import type { AppEnv } from "./env.ts";
 
 const integrationPaths = new RegExp(`^/api/v1/(${apiKeyAreas.join("|")})(/|$)`);
@@ -19,6 +21,7 @@ export function authenticate(
   tokens: TokenService,
   access: AccessService,
   apiKeys?: Pick<ApiKeyService, "authenticate">,
+  visitors?: Pick<VisitorService, "authenticate" | "inboxOf">,
 ): MiddlewareHandler<AppEnv> {
   const auth = requireAuth(tokens);
   // Not async on purpose: on the usual path (a known token, cached rules) nothing is awaited
@@ -28,6 +31,7 @@ export function authenticate(
     if (apiKeys && presented?.startsWith(apiKeyPrefix)) {
       return integration(c, next, presented, apiKeys, access);
     }
+    if (visitors && isVisitorToken(presented)) return visitor(c, next, presented, visitors);
     return auth(c, () => {
       const { orgId, role } = c.get("auth");
       const pending = orgId ? access.enforce(orgId, role, c.get("ip")) : undefined;
@@ -45,7 +49,11 @@ async function integration(
 ) {
   const caller = await apiKeys.authenticate(key, c.get("ip"));
   if (!caller) throw new AppError("UNAUTHORIZED", "Unknown, expired or revoked API key");
-  if (!integrationPaths.test(c.req.path)) {
+  const socket = c.req.path === "/ws";
+  if (socket && !caller.scopes.some((s) => socketScopes.includes(s))) {
+    throw new AppError("FORBIDDEN", `The socket needs a key with ${socketScopes.join(" or ")}`);
+  }
+  if (!socket && !integrationPaths.test(c.req.path)) {
     throw new AppError("FORBIDDEN", `API keys reach /api/v1/{${apiKeyAreas.join(",")}} only`);
   }
   // Inside the services an integration has an Admin's reach in its organization; what it may
@@ -56,7 +64,10 @@ async function integration(
     role: "Admin",
     tokenId: caller.keyId,
     sessionId: caller.keyId,
-    expiresAt: Number.MAX_SAFE_INTEGER,
+    // In seconds, as a token's: an open socket of the key closes when it expires.
+    expiresAt: caller.expiresAt
+      ? Math.ceil(Date.parse(caller.expiresAt) / 1000)
+      : Number.MAX_SAFE_INTEGER,
     integration: { keyId: caller.keyId, name: caller.name, scopes: caller.scopes },
   });
   const pending = access.enforce(caller.orgId, "Admin", c.get("ip"));

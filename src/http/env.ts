@@ -33,6 +33,7 @@ export function actorOf(c: Context<AppEnv, string, object>): Actor {
   if (auth.integration) {
     actor.integration = { keyId: auth.integration.keyId, name: auth.integration.name };
   }
+  if (auth.visitor) actor.visitor = auth.visitor;
   return actor;
 }
 

@@ -40,6 +40,7 @@ export const errors = {
   404: { description: "Not found in this organization", content: errorContent },
   409: { description: "Conflicts with the current state", content: errorContent },
   413: { description: "Body too large", content: errorContent },
+  416: { description: "The range asked for is outside the file", content: errorContent },
   422: { description: "Names something this organization does not have", content: errorContent },
   429: { description: "Too many requests", content: errorContent },
 } as const;

@@ -12,39 +12,45 @@ export interface Job {
   run(): Promise<unknown>;
 }
 
+/**
+ * Every job's name and schedule (UTC cron, at most once a minute), known before any service
+ * exists: Deno Deploy needs `Deno.cron` registered at the top level of the entry module.
+ */
+export const jobSchedules = {
+  "poll-mailboxes": "* * * * *",
+  "email-replies": "* * * * *",
+  "sla": "* * * * *",
+  "webhook-deliveries": "* * * * *",
+  "requeue-unanswered": "* * * * *",
+  // A merge an instance left half-way is completed within minutes.
+  "settle-contact-merges": "*/5 * * * *",
+  // Hourly, so each organization's midnight (in its own time zone) is covered within the hour.
+  "report-snapshots": "17 * * * *",
+} as const;
+
+export type JobName = keyof typeof jobSchedules;
+
 /** Every scheduled job, over the process's own services; each capability adds its own here. */
 export function buildJobs(deps: Pick<Deps, "store" | "clock">, services: Services): Job[] {
-  const jobs: Job[] = [
-    {
-      name: "poll-mailboxes",
-      schedule: "* * * * *",
-      run: async () => {
-        const run = await services.email.pollDue();
-        services.metrics.mailboxPolls(run);
-        return run;
-      },
+  const runs: Record<JobName, () => Promise<unknown>> = {
+    "poll-mailboxes": async () => {
+      const run = await services.email.pollDue();
+      services.metrics.mailboxPolls(run);
+      return run;
     },
-    { name: "email-replies", schedule: "* * * * *", run: () => services.email.sendDue() },
-    { name: "sla", schedule: "* * * * *", run: () => services.sla() },
-    {
-      name: "webhook-deliveries",
-      schedule: "* * * * *",
-      run: () => deliverWebhooks(services.webhooks),
-    },
-    {
-      name: "requeue-unanswered",
-      schedule: "* * * * *",
-      run: () => services.routing.requeueUnanswered(),
-    },
-    // Hourly, so each organization's midnight (in its own time zone) is covered within the hour.
-    {
-      name: "report-snapshots",
-      schedule: "17 * * * *",
-      run: () => snapshotReports(deps, services.reports),
-    },
-  ];
+    "email-replies": () => services.email.sendDue(),
+    "sla": () => services.sla(),
+    "webhook-deliveries": () => deliverWebhooks(services.webhooks),
+    "requeue-unanswered": () => services.routing.requeueUnanswered(),
+    "settle-contact-merges": () => services.contacts.settleMerges(),
+    "report-snapshots": () => snapshotReports(deps, services.reports),
+  };
   // Each run is counted (run, failed) and timed for /metrics.
-  return jobs.map((job) => ({ ...job, run: () => services.metrics.job(job.name, job.run) }));
+  return (Object.keys(jobSchedules) as JobName[]).map((name) => ({
+    name,
+    schedule: jobSchedules[name],
+    run: () => services.metrics.job(name, runs[name]),
+  }));
 }
 
 /**

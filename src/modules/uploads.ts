@@ -72,3 +72,23 @@ export function fileHeaders(contentType: string, filename: string): Record<strin
     "x-content-type-options": "nosniff",
   };
 }
+
+/**
+ * One `Range: bytes=…` of a file of `size` bytes: `start-end`, `start-` or `-suffix`. Undefined
+ * when there is no header or it asks for several ranges (the whole file is sent then); null when
+ * it cannot be satisfied (416).
+ */
+export function byteRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | null | undefined {
+  const m = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
+  if (!m || (m[1] === "" && m[2] === "")) return undefined;
+  if (m[1] === "") {
+    const suffix = Number(m[2]);
+    return suffix === 0 ? null : { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
+  return start >= size || end < start ? null : { start, end };
+}

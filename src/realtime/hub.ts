@@ -29,6 +29,25 @@ interface Connection {
   role: AuthContext["role"];
   /** Frames sent, to pace the buffered-amount check. */
   sent: number;
+  /** Set for an API key's socket: an integration, within its scopes. */
+  integration?: AuthContext["integration"];
+}
+
+/** What a key's socket may send, by the scope each event needs (the rest is a user's only). */
+const integrationEvents: Partial<Record<ClientEvent, readonly string[]>> = {
+  "join-room": ["chat:read", "chat:write"],
+  "leave-room": ["chat:read", "chat:write"],
+  "mark-read": ["chat:read", "chat:write"],
+  ping: ["chat:read", "chat:write"],
+  "send-message": ["chat:write"],
+  typing: ["chat:write"],
+};
+
+function integrationMaySend(conn: Connection, event: ClientEvent): void {
+  const scopes = conn.integration?.scopes;
+  if (scopes && !(integrationEvents[event] ?? []).some((s) => scopes.includes(s))) {
+    throw new AppError("FORBIDDEN", `An API key with these scopes may not send ${event}`);
+  }
 }
 
 export interface Hub {
@@ -139,7 +158,14 @@ export function createHub(
   // room catches up from the store.
   deps.bus.onRestored(() => rooms.restore());
 
-  const actor = (c: Connection) => ({ userId: c.userId, orgId: c.orgId, role: c.role });
+  const actor = (c: Connection) => ({
+    userId: c.userId,
+    orgId: c.orgId,
+    role: c.role,
+    ...(c.integration
+      ? { integration: { keyId: c.integration.keyId, name: c.integration.name } }
+      : {}),
+  });
 
   const handlers: {
     [E in ClientEvent]: (conn: Connection, data: ClientData<E>) => Promise<unknown>;
@@ -225,6 +251,7 @@ export function createHub(
         return;
       }
       event = parsed.event;
+      integrationMaySend(conn, parsed.event);
       const handler = handlers[parsed.event] as (c: Connection, d: unknown) => Promise<unknown>;
       const result = await handler(conn, parsed.data);
       send(conn, frame("ack", result, parsed.id ?? ""));
@@ -265,8 +292,9 @@ export function createHub(
     await flood.opened(conn.userId);
     await userChannels.add(channels.user(conn.userId), conn);
     await userChannels.add(channels.org(conn.orgId), conn);
-    // Shared state may be down with the bus: the socket still serves, presence is late.
-    if (first) {
+    // Shared state may be down with the bus: the socket still serves, presence is late. A key
+    // is no one's presence.
+    if (first && !conn.integration) {
       await presence.connected(conn.orgId, conn.userId).catch((err) =>
         deps.log.warn("presence not recorded", { userId: conn.userId, error: String(err) })
       );
@@ -297,6 +325,7 @@ export function createHub(
     mine?.delete(conn);
     if (mine && mine.size === 0) {
       byUser.delete(conn.userId);
+      if (conn.integration) return;
       await step("calls", () => calls.dropped(conn.orgId, conn.userId));
       await step("presence", () => presence.disconnected(conn.orgId, conn.userId));
     }
@@ -324,6 +353,7 @@ export function createHub(
         orgId: auth.orgId,
         role: auth.role,
         sent: 0,
+        ...(auth.integration ? { integration: auth.integration } : {}),
       };
       // Frames are handled one at a time per socket, in order, after the socket is set up.
       let queue = new Promise<void>((resolve) => {

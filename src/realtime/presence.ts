@@ -34,6 +34,8 @@ export interface PresenceService {
   sweep(): Promise<void>;
   /** Calls `fn` when a user goes offline everywhere (routing hands their queries back). */
   onOffline(fn: (orgId: string, userId: string) => Promise<void>): void;
+  /** Calls `fn` when a user nobody could reach connects again (routing gives back her status). */
+  onOnline(fn: (orgId: string, userId: string) => Promise<void>): void;
 }
 
 /**
@@ -48,6 +50,7 @@ export function createPresenceService(
   const graceMs = Math.min(10_000, ttlMs / 3);
   const local = new Map<string, string>(); // userId → orgId of users connected here
   const offlineListeners: ((orgId: string, userId: string) => Promise<void>)[] = [];
+  const onlineListeners: ((orgId: string, userId: string) => Promise<void>)[] = [];
   const now = () => deps.clock.now().getTime();
   const member = (orgId: string, userId: string, instance = deps.instanceId) =>
     `${orgId}|${userId}|${instance}`;
@@ -122,6 +125,11 @@ export function createPresenceService(
         if (before === 0) {
           await deps.shared.set(statusKey(userId), "online");
           await announce(orgId, userId, "online");
+          for (const fn of onlineListeners) {
+            await fn(orgId, userId).catch((err) =>
+              deps.log.error("online listener failed", { userId, error: String(err) })
+            );
+          }
         }
       });
     },
@@ -165,6 +173,9 @@ export function createPresenceService(
     },
     onOffline(fn) {
       offlineListeners.push(fn);
+    },
+    onOnline(fn) {
+      onlineListeners.push(fn);
     },
   };
 }

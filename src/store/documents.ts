@@ -11,6 +11,7 @@ import type { CallRecord } from "@/realtime/calls.ts";
 import type { CustomField } from "@/modules/custom_fields/service.ts";
 import type { WebhookDelivery, WebhookEndpoint } from "@/modules/webhooks/model.ts";
 import type { ApiKey } from "@/modules/api_keys/model.ts";
+import type { WebIdentity, WebInbox, WebVisitor } from "@/modules/widget/model.ts";
 import type { PageRequest, PageResult } from "./types.ts";
 
 /** A small tenant-scoped resource kept as one document (notifications, FAQ entries, shifts). */
@@ -75,6 +76,9 @@ export interface DocumentTypes {
   webhook_deliveries: WebhookDelivery;
   api_keys: ApiKey;
   teams: Team;
+  web_inboxes: WebInbox;
+  web_visitors: WebVisitor;
+  web_identities: WebIdentity;
 }
 
 /** The names of the document collections, so both adapters agree. */
@@ -97,6 +101,9 @@ export const documentCollections = [
   "webhook_deliveries",
   "api_keys",
   "teams",
+  "web_inboxes",
+  "web_visitors",
+  "web_identities",
 ] as const;
 export type DocumentCollection = (typeof documentCollections)[number] & keyof DocumentTypes;
 

@@ -1,3 +1,4 @@
+import type { FileStore } from "./files.ts";
 import type { OrganizationRepository } from "@/modules/organizations/repository.ts";
 import type { UserRepository } from "@/modules/users/repository.ts";
 import type { AuditRepository } from "@/modules/audit/repository.ts";
@@ -17,6 +18,8 @@ import type { DocumentCollection, Documents, DocumentTypes } from "./documents.t
 /** Every repository, behind one handle; each capability adds its own. */
 export interface Store {
   readonly kind: "sqlite" | "mongo";
+  /** The store's own file storage (MongoDB GridFS), when it has one. */
+  files?: FileStore;
   organizations: OrganizationRepository;
   users: UserRepository;
   audit: AuditRepository;

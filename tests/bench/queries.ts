@@ -193,6 +193,7 @@ export const queriesBench: Bench = {
           HOST: "127.0.0.1",
           DATA_DIR: dataDir,
           RATE_LIMIT_MAX: "1000000",
+          RATE_LIMIT_USER_MAX: "1000000",
           LOG_LEVEL: "warn",
           CRONS_ENABLED: "false",
           PATH: Deno.env.get("PATH") ?? "/usr/bin",

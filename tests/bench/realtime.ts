@@ -383,6 +383,7 @@ async function startOurs(ctx: BenchContext): Promise<Stack> {
       LOG_LEVEL: "warn",
       CRONS_ENABLED: "false",
       RATE_LIMIT_MAX: "1000000",
+      RATE_LIMIT_USER_MAX: "1000000",
       BCRYPT_COST: "4",
       WS_RATE_PER_SECOND: "10000",
       WS_RATE_BURST: "100000",

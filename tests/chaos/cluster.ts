@@ -180,6 +180,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       CRONS_ENABLED: "false",
       LOG_LEVEL: "warn",
       RATE_LIMIT_MAX: "1000000",
+      RATE_LIMIT_USER_MAX: "1000000",
       WS_RATE_PER_SECOND: "10000",
       WS_RATE_BURST: "100000",
       WS_RESYNC_SECONDS: "1",

@@ -20,7 +20,13 @@ export function apiKeyRepositoryContract(kind: StoreKind): void {
         expiresAt: null,
       });
       const caller = await keys.authenticate(made.key, "198.51.100.1");
-      assert.deepEqual(caller, { keyId: made.id, orgId: "o1", name: "Bot", scopes: ["chat:read"] });
+      assert.deepEqual(caller, {
+        keyId: made.id,
+        orgId: "o1",
+        name: "Bot",
+        scopes: ["chat:read"],
+        expiresAt: null,
+      });
       const stored = await s.documents("api_keys").get("o1", made.id);
       assert.equal(stored?.lastUsedIp, "198.51.100.1");
       // The same key id named under another organization is unknown.

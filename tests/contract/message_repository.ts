@@ -27,6 +27,21 @@ function aMessage(roomId: string, seq: number, overrides: Partial<Message> = {})
 
 /** MessageRepository: rooms in sequence, duplicates refused, the same on every adapter. */
 export function messageRepositoryContract(kind: StoreKind): void {
+  storeTest(kind, "messages.append() keeps a bot's sender role and name", async (s) => {
+    const { seq: _s, customerSeq: _c, ...bot } = aMessage("rbot", 1, {
+      senderId: "apikey:k1",
+      senderRole: "bot",
+      senderName: "Helper bot",
+    });
+    const stored = await s.messages.append(bot);
+    const [found] = await s.messages.list("o", "rbot", { limit: 10, customer: true });
+    for (const m of [stored, found, await s.messages.findById("o", stored.id)]) {
+      assert.equal(m?.senderRole, "bot");
+      assert.equal(m?.senderName, "Helper bot");
+      assert.equal(m?.senderId, "apikey:k1");
+    }
+  });
+
   storeTest(kind, "messages.listInRooms() pages the rooms' messages newest first", async (s) => {
     const a1 = await s.messages.insert(aMessage("ra", 1));
     const b1 = await s.messages.insert(aMessage("rb", 1));

@@ -311,6 +311,36 @@ export function agentStateRepositoryContract(kind: StoreKind): void {
     assert.equal(state.load, 0);
   });
 
+  storeTest(
+    kind,
+    "agentStates: a dropped connection remembers the status a reconnect restores",
+    async (s) => {
+      const t1 = nextTime();
+      assert.equal(await s.agentStates.markDropped("o", "u1", t1), null, "offline already");
+      await s.agentStates.setStatus("o", "u1", "away", nextTime());
+      const dropped = await s.agentStates.markDropped("o", "u1", nextTime());
+      assert.equal(dropped?.status, "offline");
+      assert.equal(dropped?.statusBeforeDrop, "away");
+      assert.equal(await s.agentStates.markDropped("o", "u1", nextTime()), null, "once");
+      const later = nextTime();
+      assert.deepEqual(
+        (await s.agentStates.droppedBefore("o", later)).map((x) => x.userId),
+        ["u1"],
+      );
+      assert.deepEqual(await s.agentStates.droppedBefore("o", dropped!.droppedAt!), []);
+      assert.deepEqual(await s.agentStates.droppedBefore("other", later), []);
+      const back = await s.agentStates.restoreDropped("o", "u1", nextTime());
+      assert.equal(back?.status, "away");
+      assert.equal(back?.droppedAt, null);
+      assert.equal(await s.agentStates.restoreDropped("o", "u1", nextTime()), null, "once");
+      await s.agentStates.setStatus("o", "u2", "online", nextTime());
+      await s.agentStates.markDropped("o", "u2", nextTime());
+      const chosen = await s.agentStates.setStatus("o", "u2", "online", nextTime());
+      assert.equal(chosen.droppedAt, null, "her own choice forgets the drop");
+      assert.equal(await s.agentStates.restoreDropped("o", "u2", nextTime()), null);
+    },
+  );
+
   storeTest(kind, "agentStates.setShift() changes only from the other value", async (s) => {
     const at = nextTime();
     assert.equal(await s.agentStates.setShift("o", "u1", true, at), true);

@@ -10,6 +10,7 @@ import { reportRepositoryContract } from "./report_repository.ts";
 import { labelRepositoryContract } from "./label_repository.ts";
 import { webhookRepositoryContract } from "./webhook_repository.ts";
 import { apiKeyRepositoryContract } from "./api_key_repository.ts";
+import { webInboxRepositoryContract } from "./web_inbox_repository.ts";
 
 /** Every repository contract; each capability adds its own here. */
 export function storeSuites(kind: StoreKind): void {
@@ -25,4 +26,5 @@ export function storeSuites(kind: StoreKind): void {
   labelRepositoryContract(kind);
   webhookRepositoryContract(kind);
   apiKeyRepositoryContract(kind);
+  webInboxRepositoryContract(kind);
 }

@@ -172,6 +172,18 @@ export function userRepositoryContract(kind: StoreKind): void {
     },
   );
 
+  storeTest(kind, "users.mergedSince() finds merged contacts of every organization", async (s) => {
+    const a = await s.organizations.create(anOrganization());
+    const b = await s.organizations.create(anOrganization());
+    const keep = await s.users.create(aUser(a.id, { role: "Customer" }));
+    const old = await s.users.create(aUser(a.id, { role: "Customer", mergedInto: keep.id }));
+    const since = nextTime();
+    const recent = await s.users.create(aUser(b.id, { role: "Customer", mergedInto: "x" }));
+    await s.users.create(aUser(b.id, { role: "Customer" }));
+    assert.deepEqual((await s.users.mergedSince(since, 10)).map((u) => u.id), [recent.id]);
+    assert.deepEqual((await s.users.mergedSince(old.updatedAt, 1)).map((u) => u.id), [old.id]);
+  });
+
   storeTest(kind, "users.delete() removes a user of this organization only", async (s) => {
     const org = await s.organizations.create(anOrganization());
     const other = await s.organizations.create(anOrganization());

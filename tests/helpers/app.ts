@@ -49,6 +49,7 @@ export async function testDeps(options: TestAppOptions = {}): Promise<Deps & { d
     CRONS_ENABLED: "false",
     // Tests make many calls from one address; rate-limit tests set their own limit.
     RATE_LIMIT_MAX: "1000000",
+    RATE_LIMIT_USER_MAX: "1000000",
     ...options.env,
   });
   const deps = await buildDeps(config, options);

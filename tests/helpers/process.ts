@@ -19,10 +19,20 @@ export function childEnv(extra: Record<string, string>): Record<string, string> 
   return { ...Object.fromEntries(kept), RUST_BACKTRACE: "0", NO_COLOR: "1", ...extra };
 }
 
-/** `deno run src/main.ts` with only `env` (plus PATH and HOME): nothing leaks in from CI. */
-export function startProcess(env: Record<string, string>): Deno.ChildProcess {
+/**
+ * `deno run src/main.ts` with only `env` (plus PATH and HOME): nothing leaks in from CI.
+ * `denyWrite` runs it with writes to the whole filesystem denied, as a read-only container or
+ * an edge platform would.
+ */
+export function startProcess(
+  env: Record<string, string>,
+  options: { denyWrite?: boolean } = {},
+): Deno.ChildProcess {
+  const args = options.denyWrite
+    ? startArgs.map((a) => a === "--allow-write" ? "--deny-write" : a)
+    : startArgs;
   return new Deno.Command(Deno.execPath(), {
-    args: startArgs,
+    args,
     cwd: root,
     clearEnv: true,
     env: childEnv({ HOST: "127.0.0.1", ...env }),

@@ -21,9 +21,22 @@ export interface Frame {
   error?: { code: string; message: string };
 }
 
-/** Opens a socket to `baseWsUrl/ws` with the token in the query, and waits for `connected`. */
-export async function connect(baseWsUrl: string, token: string): Promise<WsClient> {
-  const socket = new WebSocket(`${baseWsUrl}/ws?token=${encodeURIComponent(token)}`);
+/**
+ * Opens a socket to `baseWsUrl/ws` with the token in the query (or, with `header`, as
+ * `Authorization: Bearer`), and waits for `connected`.
+ */
+export async function connect(
+  baseWsUrl: string,
+  token: string,
+  options: { header?: boolean } = {},
+): Promise<WsClient> {
+  const socket = options.header
+    // Deno's WebSocket takes request headers, as server-side clients send them.
+    ? new WebSocket(
+      `${baseWsUrl}/ws`,
+      { headers: { authorization: `Bearer ${token}` } } as unknown as string,
+    )
+    : new WebSocket(`${baseWsUrl}/ws?token=${encodeURIComponent(token)}`);
   const frames: Frame[] = [];
   const waiters: { test: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
   let closeCode!: (code: number) => void;

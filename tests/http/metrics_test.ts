@@ -192,3 +192,50 @@ Deno.test("GET /metrics counts open WebSockets and their frames", async () => {
     await t.close();
   }
 });
+
+Deno.test("GET /metrics counts store and bus errors by repository and operation, never by id", async () => {
+  const t = await testApp({ env: { METRICS_TOKEN: token } });
+  try {
+    const desk = await aDesk(t);
+    const query = await openQuery(desk);
+    const before = await scrape(t);
+    assert.equal(sample(before, 'store_errors_total{repository="queries"}'), undefined);
+
+    // The disk fails under one repository: the request fails (500) and the error is counted.
+    const store = t.deps.store.queries as { findById: unknown };
+    const findById = store.findById;
+    store.findById = () => Promise.reject(new Error("disk I/O error"));
+    const failed = await t.call("GET", `/api/v1/queries/${query.id}`, { token: desk.token.Admin });
+    assert.equal(failed.status, 500);
+    await failed.body?.cancel();
+    store.findById = findById;
+    // A conflict is an answer, not a store error: a repeated clientMessageId counts nothing.
+    const say = (json: unknown) =>
+      t.call("POST", `/api/v1/chat/rooms/${query.roomId}/messages`, {
+        token: desk.token.Customer,
+        json,
+      });
+    await expectStatus(say({ message: "one", clientMessageId: "c-1" }), 201);
+    await expectStatus(say({ message: "one", clientMessageId: "c-1" }), 200);
+
+    // The bus refuses a publish: the message is still stored, and the failure is counted.
+    const bus = t.deps.bus as { publish: unknown };
+    const publish = bus.publish;
+    bus.publish = () => Promise.reject(new Error("connection lost"));
+    await expectStatus(say({ message: "two" }), 201);
+    bus.publish = publish;
+
+    const text = await scrape(t);
+    assert.equal(sample(text, 'store_errors_total{repository="queries"}'), 1);
+    assert.equal(sample(text, 'store_errors_total{repository="messages"}'), undefined);
+    assert.ok((sample(text, 'bus_errors_total{operation="publish"}') ?? 0) >= 1);
+    for (const line of text.split("\n").filter((l) => /^(store|bus)_errors_total\{/.test(l))) {
+      assert.match(
+        line,
+        /^(store_errors_total\{repository|bus_errors_total\{operation)="[a-z]+"\} /,
+      );
+    }
+  } finally {
+    await t.close();
+  }
+});

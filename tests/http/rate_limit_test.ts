@@ -203,3 +203,33 @@ Deno.test({
     }
   },
 });
+
+Deno.test("signed-in requests count per user: one agent over the limit does not stop a colleague behind the same address", async () => {
+  const t = await testApp({ env: { RATE_LIMIT_USER_MAX: "5", RATE_LIMIT_MAX: "1000" } });
+  try {
+    const tenant = await aTenant(t);
+    const office = "203.0.113.50";
+    const busy = await login(t, tenant.users.Agent.email, {}, office);
+    const colleague = await login(t, tenant.users.TL.email, {}, office);
+    for (let i = 0; i < 5; i++) {
+      const res = await t.call("GET", "/api/v1/auth/me", { token: busy, ip: office });
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+    }
+    const over = await t.call("GET", "/api/v1/auth/me", { token: busy, ip: office });
+    assert.equal(over.status, 429);
+    assert.ok(Number(over.headers.get("retry-after")) > 0);
+    await over.body?.cancel();
+    const elsewhere = await t.call("GET", "/api/v1/auth/me", { token: busy, ip: "192.0.2.9" });
+    assert.equal(elsewhere.status, 429, "the user's own count, from any address");
+    await elsewhere.body?.cancel();
+    for (let i = 0; i < 5; i++) {
+      const res = await t.call("GET", "/api/v1/auth/me", { token: colleague, ip: office });
+      assert.equal(res.status, 200, "the colleague on the same address has their own allowance");
+      await res.body?.cancel();
+    }
+    assert.ok(password);
+  } finally {
+    await t.close();
+  }
+});

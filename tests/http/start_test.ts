@@ -226,6 +226,39 @@ Deno.test("a taken port stops the start with exit 1 and one line naming PORT", a
   }
 });
 
+Deno.test("two processes started at once on a new DATA_DIR both come up (the API and the worker's way)", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "chatcrm-twostart-" });
+  const ports = [freePort(), freePort()];
+  const children = ports.map((port) =>
+    startProcess({ PORT: String(port), DATA_DIR: dataDir, CRONS_ENABLED: "false" })
+  );
+  try {
+    await Promise.all(children.map((child, i) => waitReady(child, ports[i]!)));
+  } finally {
+    for (const child of children) {
+      const { code, stderr } = await terminate(child);
+      assert.equal(code, 0, stderr);
+    }
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("a DATA_DIR it cannot write stops the start with one line saying what to do", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chatcrm-datadir-" });
+  // A path that is a file stands in for a root-owned bind mount (root may write anywhere).
+  const blocked = `${dir}/not-a-directory`;
+  await Deno.writeTextFile(blocked, "");
+  try {
+    const { code, stderr } = await runToExit({ PORT: "0", DATA_DIR: blocked });
+    assert.equal(code, 1, `exit code (stderr: ${stderr})`);
+    const lines = stderr.trim().split("\n");
+    assert.equal(lines.length, 1, `one line on stderr, got:\n${stderr}`);
+    assert.match(lines[0]!, /Cannot open the database in DATA_DIR .*writable .*chown -R 1993/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("the first start of an empty store says where the docs are and how to seed", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "chatcrm-first-" });
   const port = freePort();

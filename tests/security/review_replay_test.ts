@@ -27,6 +27,7 @@ async function startServer(dataDir: string, port: number): Promise<Deno.ChildPro
     CRONS_ENABLED: "false",
     LOG_LEVEL: "error",
     RATE_LIMIT_MAX: "1000000",
+    RATE_LIMIT_USER_MAX: "1000000",
   });
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {

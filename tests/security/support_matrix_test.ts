@@ -96,10 +96,19 @@ async function tenantB(t: T) {
     }),
     201,
   );
+  const webInbox = await expectStatus(
+    t.call("POST", "/api/v1/inboxes/web", {
+      token: b.token.Admin,
+      json: { name: "B's site", allowedOrigins: ["https://b.example"] },
+    }),
+    201,
+  );
   return {
     b,
     agent,
     ids: {
+      webInbox: webInbox.id as string,
+      websiteToken: webInbox.websiteToken as string,
       field: field.id as string,
       contact: contact.id as string,
       query: query.id as string,
@@ -144,6 +153,9 @@ async function snapshot(t: T, b: Desk, roomId: string) {
         "macros",
         "custom_fields",
         "teams",
+        "web_inboxes",
+        "web_visitors",
+        "web_identities",
       ] as const)
         .map((name) => s.documents(name).find(org, { sort: [], page: all })),
     ),
@@ -200,6 +212,12 @@ function routesOnB(
     ["DELETE", `/api/v1/contacts/${ids.contact}`],
     ["PUT", `/api/v1/custom-fields/${ids.field}`, { label: "pwned" }],
     ["DELETE", `/api/v1/custom-fields/${ids.field}`],
+    ["GET", `/api/v1/inboxes/web/${ids.webInbox}`],
+    ["PUT", `/api/v1/inboxes/web/${ids.webInbox}`, { allowedOrigins: ["https://evil.example"] }],
+    ["DELETE", `/api/v1/inboxes/web/${ids.webInbox}`],
+    // No page origin: refused before any visitor of B is made.
+    ["POST", "/api/v1/widget/sessions", { websiteToken: ids.websiteToken, name: "x" }],
+    ["GET", `/api/v1/widget/settings?websiteToken=${ids.websiteToken}`],
   ] as const;
 }
 
@@ -276,6 +294,11 @@ function ownRoutes(ids: Awaited<ReturnType<typeof tenantB>>["ids"]) {
     ["POST", "/api/v1/contacts", { name: "x", email: "contact@b.test" }],
     ["GET", "/api/v1/custom-fields"],
     ["POST", "/api/v1/custom-fields", { key: "plan", label: "Plan", type: "text" }],
+    ["GET", "/api/v1/inboxes/web"],
+    ["GET", "/api/v1/widget/conversations"],
+    ["POST", "/api/v1/widget/conversations", { message: "x" }],
+    ["DELETE", "/api/v1/widget/sessions/current"],
+    ["POST", "/api/v1/inboxes/web", { name: "A's site", allowedOrigins: ["https://a.example"] }],
   ] as const;
 }
 
@@ -350,6 +373,18 @@ const covered = new Set([
   "post /api/v1/custom-fields",
   "put /api/v1/custom-fields/{id}",
   "delete /api/v1/custom-fields/{id}",
+  "get /api/v1/inboxes/web",
+  "post /api/v1/inboxes/web",
+  "get /api/v1/inboxes/web/{id}",
+  "put /api/v1/inboxes/web/{id}",
+  "delete /api/v1/inboxes/web/{id}",
+  "post /api/v1/widget/sessions",
+  "get /api/v1/widget/settings",
+  "get /widget.js",
+  "get /widget/demo",
+  "get /api/v1/widget/conversations",
+  "post /api/v1/widget/conversations",
+  "delete /api/v1/widget/sessions/current",
 ]);
 
 Deno.test("support matrix: every role of tenant A on tenant B's queries, rooms and more: 403/404, B unchanged", async () => {
@@ -443,6 +478,8 @@ Deno.test("support matrix: covers every support, chat and call route in /openapi
       "Macros",
       "Contacts",
       "Custom fields",
+      "Web inboxes",
+      "Web chat",
     ]);
     const missing: string[] = [];
     for (const [path, ops] of Object.entries(doc.paths as Record<string, object>)) {

@@ -1,11 +1,12 @@
 /**
- * What a key may be allowed, per area (a write scope includes reading the area). Chat is read
- * only until bots post with a sender role of their own.
+ * What a key may be allowed, per area (a write scope includes reading the area). `chat:write`
+ * makes a bot: it posts into its organization's query rooms with a sender role of its own.
  */
 export const apiKeyScopes = [
   "queries:read",
   "queries:write",
   "chat:read",
+  "chat:write",
   "reports:read",
   "faq:read",
   "faq:write",
@@ -14,6 +15,9 @@ export const apiKeyScopes = [
 export type ApiKeyScope = (typeof apiKeyScopes)[number];
 /** The path areas under /api/v1 a key can reach at all (each needs its scope too). */
 export const apiKeyAreas = ["queries", "chat", "reports", "faq", "webhooks"] as const;
+
+/** The scopes that open `/ws` to a key. */
+export const socketScopes: readonly ApiKeyScope[] = ["chat:read", "chat:write"];
 
 /** Every key starts so, then names its organization and itself: `ccrm_<org>_<key>_<secret>`. */
 export const apiKeyPrefix = "ccrm_";

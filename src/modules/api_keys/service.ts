@@ -21,6 +21,8 @@ export interface IntegrationCaller {
   orgId: string;
   name: string;
   scopes: ApiKeyScope[];
+  /** When the key stops working (ISO), or null. */
+  expiresAt: string | null;
 }
 
 /** Who makes or revokes a key, for the audit log. */
@@ -34,6 +36,8 @@ export interface ApiKeyService {
   remove(orgId: string, by: Changer, id: string): Promise<void>;
   /** The caller a presented key stands for, or null (unknown, revoked, expired, wrong secret). */
   authenticate(key: string, ip: string): Promise<IntegrationCaller | null>;
+  /** Whether the key still stands (not revoked, not expired): for sockets it opened. */
+  stillValid(orgId: string, keyId: string): Promise<boolean>;
 }
 
 const hex = (bytes: Uint8Array) =>
@@ -56,6 +60,10 @@ export function apiKeyView({ secretHash: _h, ...view }: ApiKey): ApiKeyView {
 /** Integration keys: made and revoked by Admins, checked on every request that presents one. */
 export function createApiKeyService(
   deps: Pick<Deps, "store" | "clock" | "ids" | "log">,
+  options: {
+    /** Told after a key is revoked, to close its sockets here and on other instances. */
+    revoked?: (keyId: string) => Promise<void>;
+  } = {},
 ): ApiKeyService {
   const keys = deps.store.documents("api_keys");
   const record = (orgId: string, by: Changer, action: "created" | "revoked", key: ApiKey) =>
@@ -102,6 +110,12 @@ export function createApiKeyService(
       const stored = await keys.get(orgId, id);
       if (!stored || !await keys.delete(orgId, id)) throw notFound("API key", id);
       await record(orgId, by, "revoked", stored);
+      await options.revoked?.(id);
+    },
+    async stillValid(orgId, keyId) {
+      const stored = await keys.get(orgId, keyId);
+      return !!stored &&
+        (!stored.expiresAt || Date.parse(stored.expiresAt) > deps.clock.now().getTime());
     },
     async authenticate(presented, ip) {
       const parsed = parseKey(presented);
@@ -124,6 +138,7 @@ export function createApiKeyService(
         orgId: stored.organizationId,
         name: stored.name,
         scopes: stored.scopes,
+        expiresAt: stored.expiresAt,
       };
     },
   };

@@ -33,6 +33,10 @@ export const auditActions = [
   "webhook.secret_rotated",
   "api_key.created",
   "api_key.revoked",
+  "bot.message_posted",
+  "web_inbox.created",
+  "web_inbox.updated",
+  "web_inbox.removed",
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 
@@ -52,6 +56,7 @@ export interface AuditEvent {
     | "mailbox"
     | "webhook"
     | "api_key"
+    | "web_inbox"
     | null;
   targetId: string | null;
   ip: string | null;

@@ -16,6 +16,7 @@ import { hashPassword, keyedHash, randomCode, verifyPassword } from "./passwords
 import type { AuthSecret } from "./repository.ts";
 import { accountsFor, type OrganizationRef, type Session, type SessionService } from "./service.ts";
 import type { TokenService } from "./tokens.ts";
+import type { RoutingService } from "@/modules/routing/service.ts";
 
 const codeTtlMs = 10 * 60 * 1000;
 const codeTries = 5;
@@ -34,6 +35,7 @@ export function createAccountService(
   deps: Deps & { events: Events },
   sessions: SessionService,
   tokens: TokenService,
+  routing: Pick<RoutingService, "withAvailability">,
 ) {
   const now = () => deps.clock.now().toISOString();
 
@@ -101,6 +103,10 @@ export function createAccountService(
 
   return {
     me,
+    /** The caller as the API shows them (their availability as routing keeps it). */
+    async profile(auth: AuthContext): Promise<PublicUser> {
+      return (await routing.withAvailability([publicUser(await me(auth))]))[0]!;
+    },
     /** Signs a customer up into an active organization and opens a session. */
     async register(
       input: {
@@ -181,7 +187,7 @@ export function createAccountService(
           ip,
         });
       }
-      return publicUser(updated);
+      return (await routing.withAvailability([publicUser(updated)]))[0]!;
     },
     /** The caller's avatar bytes, or null. */
     async avatar(auth: AuthContext): Promise<Uint8Array | null> {

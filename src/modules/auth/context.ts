@@ -16,4 +16,6 @@ export interface AuthContext {
   issuedAtMs?: number;
   /** Set when the caller presented an API key: it acts as an integration, within its scopes. */
   integration?: { keyId: string; name: string; scopes: readonly string[] };
+  /** Set when a widget visitor calls: a Customer contact acting through its web inbox. */
+  visitor?: { sessionId: string; inboxId: string };
 }

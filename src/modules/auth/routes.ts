@@ -7,7 +7,6 @@ import type { AppEnv } from "@/http/env.ts";
 import { bearer, errors, jsonBody, jsonResponse, router } from "@/http/openapi.ts";
 import { requirePermission } from "@/http/rbac.ts";
 import { fileHeaders, sniffedType } from "@/modules/uploads.ts";
-import { publicUser } from "@/modules/users/repository.ts";
 import { Email, Latitude, Longitude, Name, Password, UserSchema } from "@/modules/users/schemas.ts";
 import type { Session, SessionService } from "./service.ts";
 import type { AccountService } from "./account.ts";
@@ -195,7 +194,7 @@ export function authRoutes(
         401: errors[401],
       },
     }),
-    async (c) => c.json({ user: publicUser(await s.accounts.me(c.get("auth"))) }, 200),
+    async (c) => c.json({ user: await s.accounts.profile(c.get("auth")) }, 200),
   );
 
   r.openapi(

@@ -12,6 +12,7 @@ import { dummyHash, keyedHash, randomToken, verifyPassword } from "./passwords.t
 import type { AuthSecret } from "./repository.ts";
 import type { TokenService } from "./tokens.ts";
 import type { UserState } from "./user_states.ts";
+import type { RoutingService } from "@/modules/routing/service.ts";
 
 /** What a successful login, sign-up or refresh hands the client. */
 export interface Session {
@@ -76,11 +77,15 @@ export async function accountsFor(
 /** Sessions: login with every access policy, refresh rotation, logout. */
 export function createSessionService(
   deps: Deps,
-  services: { tokens: TokenService; access: AccessService },
+  services: {
+    tokens: TokenService;
+    access: AccessService;
+    routing: Pick<RoutingService, "withAvailability">;
+  },
 ) {
-  const { tokens, access } = services;
+  const { tokens, access, routing } = services;
   const refreshTtl = durationSeconds(deps.config.jwt.refreshExpiresIn);
-  const failWindowMs = deps.config.rateLimit.windowSeconds * 1000;
+  const failWindowMs = deps.config.rateLimit.loginWindowSeconds * 1000;
   const failLimit = deps.config.rateLimit.loginFailures;
   const addressFailLimit = deps.config.rateLimit.addressLoginFailures;
 
@@ -106,7 +111,7 @@ export function createSessionService(
       expiresIn: auth.expiresAt - Math.floor(now.getTime() / 1000),
       refreshToken,
       refreshExpiresIn: refreshTtl,
-      user: publicUser(user),
+      user: (await routing.withAvailability([publicUser(user)]))[0]!,
     };
   }
 

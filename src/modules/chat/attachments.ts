@@ -1,3 +1,4 @@
+import type { ByteRange, OpenFile } from "@/store/files.ts";
 import { findAll } from "@/store/documents.ts";
 import type { Deps } from "@/deps.ts";
 import { AppError, ConflictError, notFound } from "@/errors.ts";
@@ -49,6 +50,8 @@ export interface AttachmentService {
   /** The file's record, or null when there is none. */
   find(orgId: string, id: string): Promise<Attachment | null>;
   bytes(attachment: Attachment): Promise<Uint8Array>;
+  /** The file streamed, or the byte range of it asked for (media players seek with these). */
+  open(attachment: Attachment, range?: ByteRange): Promise<OpenFile>;
   /** The files of these rooms or calls and every file the user uploaded (a contact's files). */
   ofContact(orgId: string, userId: string, scopeIds: string[]): Promise<Attachment[]>;
   /** A merge: the files `from` uploaded name `to` as their uploader. */
@@ -146,6 +149,11 @@ export function createAttachmentService(
       const data = await deps.files.get(attachment.id);
       if (!data) throw notFound("File", attachment.id);
       return data;
+    },
+    async open(attachment, range) {
+      const file = await deps.files.open(attachment.id, range);
+      if (!file) throw notFound("File", attachment.id);
+      return file;
     },
   };
 }

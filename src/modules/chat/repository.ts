@@ -43,7 +43,10 @@ export interface Message {
    */
   customerSeq: number;
   senderId: string;
-  senderRole: Role | "system";
+  /** `bot`: an API key with chat:write (its id is `apikey:<key id>`). */
+  senderRole: Role | "system" | "bot";
+  /** The bot's name (its key's) when it was sent; absent on other messages. */
+  senderName?: string;
   type: MessageType;
   text: string;
   fileId: string | null;

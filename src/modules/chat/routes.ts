@@ -3,7 +3,7 @@ import { AppError } from "@/errors.ts";
 import { bearer, errors, jsonBody, jsonResponse, router, withoutOrg } from "@/http/openapi.ts";
 import { requirePermission } from "@/http/rbac.ts";
 import { actorOf } from "@/http/env.ts";
-import { fileHeaders } from "@/modules/uploads.ts";
+import { byteRange, fileHeaders } from "@/modules/uploads.ts";
 import { type AttachmentService, roomFileTypes } from "./attachments.ts";
 import { type ChatService, readSeqFor } from "./service.ts";
 import { messageFields, MessageSchema, readFields } from "./schemas.ts";
@@ -36,6 +36,12 @@ const common = { 400: errors[400], 401: errors[401], 403: errors[403], 404: erro
 export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
   const app = router();
   app.use("*", requirePermission("chat.read"));
+  // A key writes (messages, files) only with chat:write; staff's writes are the service's call.
+  const keyWrites = requirePermission("chat.write");
+  app.use(
+    "*",
+    (c, next) => c.req.method === "POST" && c.get("auth").integration ? keyWrites(c, next) : next(),
+  );
   return app
     .openapi(
       createRoute({
@@ -237,21 +243,48 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
         tags,
         security: bearer,
         summary: "Download a file of a room I may read",
-        request: { params: z.object({ fileId: z.string().min(1).max(64) }) },
+        description: "Streamed; `Range: bytes=start-end` (one range) answers 206 with that part, " +
+          "so media players can seek.",
+        request: {
+          params: z.object({ fileId: z.string().min(1).max(64) }),
+          headers: z.object({ range: z.string().max(200).optional() }),
+        },
         responses: {
           200: {
             description: "The file's bytes, with the type it was stored with",
             content: { "*/*": { schema: z.string().openapi({ format: "binary" }) } },
           },
+          206: {
+            description: "The range asked for (Content-Range says which)",
+            content: { "*/*": { schema: z.string().openapi({ format: "binary" }) } },
+          },
           ...common,
+          416: errors[416],
         },
       }),
       async (c) => {
         const file = await attachments.get(c.get("orgId"), c.req.valid("param").fileId);
         if (file.scope !== "room") throw new AppError("NOT_FOUND", `File "${file.id}" not found`);
         await chat.readable(actorOf(c), file.scopeId);
-        const bytes = await attachments.bytes(file);
-        return c.body(bytes.slice().buffer, 200, fileHeaders(file.contentType, file.name));
+        const headers = { ...fileHeaders(file.contentType, file.name), "accept-ranges": "bytes" };
+        const range = byteRange(c.req.valid("header").range, file.size);
+        if (range === null) {
+          throw new AppError("RANGE_NOT_SATISFIABLE", "The range is outside the file", {
+            headers: { "Content-Range": `bytes */${file.size}` },
+          });
+        }
+        const opened = await attachments.open(file, range);
+        if (!range) {
+          return c.body(opened.stream, 200, {
+            ...headers,
+            "content-length": String(opened.size),
+          });
+        }
+        return c.body(opened.stream, 206, {
+          ...headers,
+          "content-range": `bytes ${range.start}-${range.end}/${opened.size}`,
+          "content-length": String(range.end - range.start + 1),
+        });
       },
     );
 }

@@ -171,7 +171,11 @@ export function createChatService(
   }
 
   /** Stores a message with the room's next seq; `markRead` also moves the sender's read position. */
-  async function store_(room: Room, sender: { id: string; role: Role | "system" }, input: {
+  async function store_(room: Room, sender: {
+    id: string;
+    role: Message["senderRole"];
+    name?: string;
+  }, input: {
     text: string;
     type: MessageType;
     fileId: string | null;
@@ -184,6 +188,7 @@ export function createChatService(
       roomId: room.id,
       senderId: sender.id,
       senderRole: sender.role,
+      ...(sender.name ? { senderName: sender.name } : {}),
       type: input.type,
       text: input.text,
       fileId: input.fileId,
@@ -261,7 +266,7 @@ export function createChatService(
       return await readable(actor, query.roomId);
     },
     async directRoom(actor, memberIds, title) {
-      if (!can(actor.role, "chat.direct")) {
+      if (actor.integration || !can(actor.role, "chat.direct")) {
         throw new AppError("FORBIDDEN", `Role ${actor.role} may not open direct rooms`);
       }
       const members = [...new Set([actor.userId, ...memberIds])];
@@ -358,6 +363,10 @@ export function createChatService(
     },
     async send(actor, roomId, input) {
       const note = input.type === "note";
+      // A bot (an API key) answers customers; private notes are for people.
+      if (note && actor.integration) {
+        throw new AppError("FORBIDDEN", "Bots may not write private notes");
+      }
       const room = note ? await readable(actor, roomId) : await writable(actor, roomId);
       if (note) mayNote(actor, room);
       else if (input.mentions?.length) {
@@ -380,7 +389,10 @@ export function createChatService(
       let message: Message;
       try {
         // The sender has read what they wrote: recorded with the message, not announced.
-        message = await store_(room, { id: actor.userId, role: actor.role }, {
+        const sender = actor.integration
+          ? { id: actor.userId, role: "bot" as const, name: actor.integration.name }
+          : { id: actor.userId, role: actor.role };
+        message = await store_(room, sender, {
           text: input.text,
           type: input.type ?? "text",
           fileId: input.fileId ?? null,

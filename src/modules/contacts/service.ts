@@ -67,6 +67,8 @@ export interface ContactService {
    * the merge); nothing when the contact was not merged. Returns who it now is.
    */
   settleMerge(orgId: string, id: string): Promise<User | null>;
+  /** The job: completes the merges of the last day that an instance left half-way. */
+  settleMerges(): Promise<{ settled: number }>;
   export(actor: Actor, id: string): Promise<ContactExport>;
   /** Erases the contact's personal data and files; the team's records keep a marker. */
   erase(actor: Actor, id: string): Promise<void>;
@@ -108,6 +110,16 @@ export function createContactService(
 
   async function moveAll(orgId: string, from: string, to: string) {
     for (const records of services.records) await records.move(orgId, from, to);
+  }
+
+  async function settleMerge(orgId: string, id: string): Promise<User | null> {
+    let user = await users.findById(orgId, id);
+    // A chain (A into B, then B into C) ends at the contact that was not merged.
+    for (let hops = 0; user?.mergedInto && hops < 10; hops++) {
+      await moveAll(orgId, user.id, user.mergedInto);
+      user = await users.findById(orgId, user.mergedInto);
+    }
+    return user;
   }
 
   async function allQueries(actor: Actor, id: string): Promise<Query[]> {
@@ -285,14 +297,13 @@ export function createContactService(
       return contact;
     },
 
-    async settleMerge(orgId, id) {
-      let user = await users.findById(orgId, id);
-      // A chain (A into B, then B into C) ends at the contact that was not merged.
-      for (let hops = 0; user?.mergedInto && hops < 10; hops++) {
-        await moveAll(orgId, user.id, user.mergedInto);
-        user = await users.findById(orgId, user.mergedInto);
-      }
-      return user;
+    settleMerge,
+
+    async settleMerges() {
+      const since = new Date(deps.clock.now().getTime() - 24 * 3600_000).toISOString();
+      const merged = await users.mergedSince(since, 500);
+      for (const user of merged) await settleMerge(user.organizationId!, user.id);
+      return { settled: merged.length };
     },
 
     async export(actor, id) {

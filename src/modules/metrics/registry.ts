@@ -20,6 +20,10 @@ export interface Metrics {
   webhookAttempt(outcome: AttemptOutcome): void;
   /** Runs a job, counting it as run or failed and timing it; rethrows its failure. */
   job<T>(name: string, run: () => Promise<T>): Promise<T>;
+  /** One failed store call, by repository (`queries`, `documents`…). */
+  storeError(repository: string): void;
+  /** One failed bus operation (publish, subscribe, ping). */
+  busError(operation: string): void;
   /** Gauges read at scrape time (open sockets, the outbox backlog). */
   observe(sources: { openSockets: () => number; webhookBacklog: () => Promise<number> }): void;
   /** The exposition text and its content type. */
@@ -84,8 +88,22 @@ export function createMetrics(): Metrics {
     buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 30, 60],
     registers,
   });
+  const storeErrors = new Counter({
+    name: "store_errors_total",
+    help: "Store calls that failed (not conflicts or missing rows), by repository",
+    labelNames: ["repository"] as const,
+    registers,
+  });
+  const busErrors = new Counter({
+    name: "bus_errors_total",
+    help: "Bus operations that failed, by operation",
+    labelNames: ["operation"] as const,
+    registers,
+  });
   return {
     registry,
+    storeError: (repository) => storeErrors.inc({ repository }),
+    busError: (operation) => busErrors.inc({ operation }),
     request(route, method, status, seconds) {
       const m = methods.has(method) ? method : "OTHER";
       requests.inc({ route, method: m, status: String(status) });

@@ -4,7 +4,7 @@ import type { QueryService } from "./service.ts";
 
 /**
  * A message in a query's room moves the query: the customer's makes it wait on the agent again,
- * the first from staff stops the first-response clock.
+ * the first from staff (not a bot) stops the first-response clock.
  */
 export function trackReplies(events: Events, queries: QueryService): void {
   events.on("message.created", async ({ data: { message, room } }) => {
@@ -12,7 +12,8 @@ export function trackReplies(events: Events, queries: QueryService): void {
     if (!room.queryId || isNote(message)) return;
     if (message.senderRole === "Customer") {
       await queries.customerReplied(room.organizationId, room.queryId);
-    } else if (message.senderRole !== "system") {
+    } else if (message.senderRole !== "system" && message.senderRole !== "bot") {
+      // As Chatwoot's first reply: a person's answer only, never a bot's.
       await queries.responded(room.organizationId, room.queryId, message.createdAt);
     }
   });

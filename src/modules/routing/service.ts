@@ -30,10 +30,24 @@ export interface RoutingService {
   setAvailability(orgId: string, userId: string, status: Availability): Promise<AgentState>;
   /** Clock-in (true) or out; false when already in that state. */
   setShift(orgId: string, userId: string, onShift: boolean): Promise<boolean>;
-  /** Someone nobody can reach any more (presence offline): an agent stops taking queries. */
+  /**
+   * Someone nobody can reach any more (presence offline): an agent stops taking queries and
+   * keeps her own for the reconnect grace.
+   */
   unreachable(orgId: string, userId: string): Promise<void>;
+  /** Connected again: an agent whose connection dropped gets her availability back. */
+  reachable(orgId: string, userId: string): Promise<void>;
   /** Every agent's stored availability, shift and load. */
   states(orgId: string): Promise<AgentState[]>;
+  /**
+   * The users as the API shows them, with their availability as routing has it: the one
+   * source of truth, so user objects and `GET /agents/status` agree.
+   */
+  withAvailability<
+    U extends { id: string; organizationId: string | null; availability: Availability },
+  >(
+    users: U[],
+  ): Promise<U[]>;
   /** Requeues assigned queries nobody replied to within their organization's reassign time. */
   requeueUnanswered(): Promise<number>;
 }
@@ -55,7 +69,7 @@ function rank(policy: RoutingPolicy, skill: string | null) {
 }
 
 export function createRoutingService(
-  deps: Pick<Deps, "store" | "clock" | "ids" | "log"> & { events: Events },
+  deps: Pick<Deps, "store" | "clock" | "ids" | "log" | "config"> & { events: Events },
 ): RoutingService {
   const { store, events } = deps;
   const record = queryHistoryRecorder(deps);
@@ -247,13 +261,30 @@ export function createRoutingService(
     },
     async unreachable(orgId, userId) {
       // Only those with a routing state that is not offline: customers have none to change.
-      const state = await store.agentStates.get(orgId, userId);
-      if (state.status !== "offline") await service.setAvailability(orgId, userId, "offline");
+      // Her queries stay hers for the grace; `requeueUnanswered` hands them back after it.
+      await store.agentStates.markDropped(orgId, userId, now());
+    },
+    async reachable(orgId, userId) {
+      const restored = await store.agentStates.restoreDropped(orgId, userId, now());
+      if (restored?.status === "online") await drain(orgId);
     },
     states: (orgId) => store.agentStates.list(orgId),
+    async withAvailability(users) {
+      const orgs = [...new Set(users.flatMap((u) => u.organizationId ? [u.organizationId] : []))];
+      const status = new Map<string, Availability>();
+      for (const orgId of orgs) {
+        for (const s of await store.agentStates.list(orgId)) status.set(s.userId, s.status);
+      }
+      return users.map((u) => ({ ...u, availability: status.get(u.id) ?? "offline" }));
+    },
     async requeueUnanswered() {
       let count = 0;
+      const graceMs = deps.config.realtime.reconnectGraceSeconds * 1000;
+      const droppedBefore = new Date(deps.clock.now().getTime() - graceMs).toISOString();
       for await (const org of activeOrganizations(store.organizations)) {
+        for (const state of await store.agentStates.droppedBefore(org.id, droppedBefore)) {
+          count += await handBack(org.id, state.userId, "agent went offline");
+        }
         const limitMs = supportSettings(org).routing.reassignMinutes * 60_000;
         const before = new Date(deps.clock.now().getTime() - limitMs).toISOString();
         for (const query of await store.queries.unansweredSince(org.id, before, 500)) {
@@ -265,11 +296,11 @@ export function createRoutingService(
     },
   };
 
-  /** Requeues every active query of an agent who stopped working. */
-  async function handBack(orgId: string, userId: string, reason: string) {
-    for (const query of await store.queries.activeOf(orgId, userId)) {
-      await service.requeue(query, system, reason);
-    }
+  /** Requeues every active query of an agent who stopped working; how many. */
+  async function handBack(orgId: string, userId: string, reason: string): Promise<number> {
+    const active = await store.queries.activeOf(orgId, userId);
+    for (const query of active) await service.requeue(query, system, reason);
+    return active.length;
   }
 
   return service;

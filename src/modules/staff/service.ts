@@ -15,6 +15,7 @@ import {
 } from "@/modules/users/repository.ts";
 import type { PageRequest, PageResult } from "@/store/types.ts";
 import type { TokenService } from "@/modules/auth/tokens.ts";
+import type { RoutingService } from "@/modules/routing/service.ts";
 
 /** The roles an Admin manages here; Admins and SuperAdmins are made elsewhere. */
 export const agentRoles = ["TL", "QA", "Agent"] as const;
@@ -59,7 +60,9 @@ export interface StaffService {
 export function createStaffService(
   deps: Deps & { events: Events },
   tokens: TokenService,
+  routing: Pick<RoutingService, "withAvailability">,
 ): StaffService {
+  const shown = async (user: User) => (await routing.withAvailability([publicUser(user)]))[0]!;
   const now = () => deps.clock.now().toISOString();
   const places = (list: PlaceInput[], defaultRadius: number): AllowedPlace[] =>
     list.map((p) => ({
@@ -92,10 +95,13 @@ export function createStaffService(
         ...(f.skill !== undefined ? { skill: f.skill } : {}),
         ...(f.q ? { text: f.q } : {}),
       }, page);
-      return { data: result.data.map(publicUser), total: result.total };
+      return {
+        data: await routing.withAvailability(result.data.map(publicUser)),
+        total: result.total,
+      };
     },
     async get({ orgId }, id) {
-      return publicUser(await agent(orgId, id));
+      return await shown(await agent(orgId, id));
     },
     async create(actor, input) {
       const { orgId } = actor;
@@ -128,7 +134,7 @@ export function createStaffService(
         ip: actor.ip ?? null,
         details: { role: user.role },
       });
-      return publicUser(user);
+      return await shown(user);
     },
     async update(actor, id, change) {
       const { orgId } = actor;
@@ -185,7 +191,7 @@ export function createStaffService(
           details: e.details,
         });
       }
-      return publicUser(user);
+      return await shown(user);
     },
     async deactivate(actor, id) {
       return await service.update(actor, id, { active: false });

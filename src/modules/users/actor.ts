@@ -9,6 +9,8 @@ export interface Actor {
   ip?: string | undefined;
   /** Set when an API key acts (an integration, never a user; `userId` is `apikey:<id>`). */
   integration?: { keyId: string; name: string };
+  /** Set when a widget visitor acts: a Customer contact through a web inbox's visitor token. */
+  visitor?: { sessionId: string; inboxId: string };
 }
 
 /**
@@ -85,6 +87,8 @@ export const permissions = {
   "customFields.manage": ["Admin"],
   "webhooks.manage": ["Admin"],
   "apiKeys.manage": ["Admin"],
+  /** Web inboxes: the website chat channels and their widget settings. */
+  "widget.manage": ["Admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;
@@ -103,8 +107,9 @@ const integrationScopes: Partial<Record<Permission, readonly string[]>> = {
   "queries.create": ["queries:write"],
   "queries.work": ["queries:write"],
   "queries.lead": ["queries:write"],
-  "chat.read": ["chat:read"],
-  "chat.oversee": ["chat:read"],
+  "chat.read": ["chat:read", "chat:write"],
+  "chat.oversee": ["chat:read", "chat:write"],
+  "chat.write": ["chat:write"],
   "reports.read": ["reports:read"],
   "faq.read": ["faq:read", "faq:write"],
   "faq.manage": ["faq:write"],

@@ -158,6 +158,11 @@ export interface UserRepository {
     patch: UserPatch,
     updatedAt: string,
   ): Promise<User | null>;
+  /**
+   * Contacts of any organization merged into another and changed since `since` (the merges a
+   * sweep completes when an instance stopped half-way), oldest first, at most `limit`.
+   */
+  mergedSince(since: string, limit: number): Promise<User[]>;
   /** Takes the label off every user of the organization that carries it. */
   removeLabel(orgId: string, labelId: string): Promise<number>;
   /** Removes a custom field's value from every user of the organization. */

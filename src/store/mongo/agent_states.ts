@@ -6,7 +6,13 @@ type StateDoc = Omit<AgentState, "userId"> & { _id: string; version?: number };
 
 function toState(doc: StateDoc): AgentState {
   const { _id, version: _version, ...rest } = doc;
-  return { userId: _id, ...rest };
+  // States stored before the reconnect grace have neither field.
+  return {
+    ...rest,
+    droppedAt: rest.droppedAt ?? null,
+    statusBeforeDrop: rest.statusBeforeDrop ?? null,
+    userId: _id,
+  };
 }
 
 function fresh(orgId: string, userId: string, at: string): AgentState {
@@ -17,6 +23,8 @@ function fresh(orgId: string, userId: string, at: string): AgentState {
     onShift: false,
     load: 0,
     lastAssignedAt: null,
+    droppedAt: null,
+    statusBeforeDrop: null,
     updatedAt: at,
   };
 }
@@ -46,7 +54,51 @@ export function mongoAgentStateRepository(db: Db): AgentStateRepository {
       return doc ? toState(doc) : fresh(orgId, userId, new Date(0).toISOString());
     },
     async setStatus(orgId, userId, status, at) {
-      return toState((await change(orgId, userId, at, () => ({ status, updatedAt: at })))!);
+      return toState(
+        (await change(orgId, userId, at, () => ({
+          status,
+          droppedAt: null,
+          statusBeforeDrop: null,
+          updatedAt: at,
+        })))!,
+      );
+    },
+    async markDropped(orgId, userId, at) {
+      const doc = await versionedUpdate(
+        states,
+        { _id: userId, organizationId: orgId },
+        (s) =>
+          s.status === "offline" ? null : {
+            statusBeforeDrop: s.status,
+            status: "offline" as const,
+            droppedAt: at,
+            updatedAt: at,
+          },
+      );
+      return doc ? toState(doc) : null;
+    },
+    async restoreDropped(orgId, userId, at) {
+      const doc = await versionedUpdate(
+        states,
+        { _id: userId, organizationId: orgId },
+        (s) =>
+          s.droppedAt
+            ? {
+              status: s.statusBeforeDrop ?? "online",
+              statusBeforeDrop: null,
+              droppedAt: null,
+              updatedAt: at,
+            }
+            : null,
+      );
+      return doc ? toState(doc) : null;
+    },
+    async droppedBefore(orgId, before) {
+      const docs = await states.find({
+        organizationId: orgId,
+        droppedAt: { $type: "string", $lt: before },
+      }).sort({ droppedAt: 1, _id: 1 }).toArray();
+      return docs.map(toState);
     },
     async setShift(orgId, userId, onShift, at) {
       const doc = await change(

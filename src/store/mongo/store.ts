@@ -24,6 +24,7 @@ import { ensureReportIndexes, mongoReportRepository } from "./reports.ts";
 import { ensureLabelIndexes, mongoLabelRepository } from "./labels.ts";
 import { ensureWebhookIndexes } from "./webhooks.ts";
 import { migrateMongo } from "./migrations.ts";
+import { gridFsFileStore } from "./files.ts";
 
 /** Collections and unique indexes each repository needs, ensured at start. */
 const ensureIndexes = [
@@ -56,6 +57,7 @@ export async function openMongoStore(uri: string, dbName?: string): Promise<Stor
   }
   return {
     kind: "mongo",
+    files: gridFsFileStore(db),
     organizations: mongoOrganizationRepository(db),
     users: mongoUserRepository(db),
     audit: mongoAuditRepository(db),

@@ -102,6 +102,11 @@ export function mongoUserRepository(db: Db): UserRepository {
       );
       return user && toUser(user);
     },
+    async mergedSince(since, limit) {
+      const docs = await users.find({ mergedInto: { $type: "string" }, updatedAt: { $gte: since } })
+        .sort({ updatedAt: 1, _id: 1 }).limit(limit).toArray();
+      return docs.map((d) => toUser(d));
+    },
     async removeLabel(orgId, labelId) {
       const result = await users.updateMany(
         { organizationId: orgId, labels: labelId },

@@ -10,6 +10,8 @@ function toState(row: Row): AgentState {
     onShift: bool(row.on_shift),
     load: Number(row.load),
     lastAssignedAt: nullableString(row.last_assigned_at),
+    droppedAt: nullableString(row.dropped_at),
+    statusBeforeDrop: nullableString(row.status_before_drop) as Availability | null,
     updatedAt: String(row.updated_at),
   };
 }
@@ -30,16 +32,39 @@ export function sqliteAgentStateRepository(db: Db): AgentStateRepository {
         onShift: false,
         load: 0,
         lastAssignedAt: null,
+        droppedAt: null,
+        statusBeforeDrop: null,
         updatedAt: new Date(0).toISOString(),
       };
     },
     async setStatus(orgId, userId, status, at) {
       ensure.run(userId, orgId, at);
       const row = db.prepare(
-        `UPDATE agent_states SET status = ?, updated_at = ? WHERE user_id = ? AND org_id = ?
-         RETURNING *`,
+        `UPDATE agent_states SET status = ?, dropped_at = NULL, status_before_drop = NULL,
+           updated_at = ? WHERE user_id = ? AND org_id = ? RETURNING *`,
       ).get(status, at, userId, orgId) as Row;
       return toState(row);
+    },
+    async markDropped(orgId, userId, at) {
+      const row = db.prepare(
+        `UPDATE agent_states SET status_before_drop = status, status = 'offline', dropped_at = ?,
+           updated_at = ? WHERE user_id = ? AND org_id = ? AND status != 'offline' RETURNING *`,
+      ).get(at, at, userId, orgId) as Row | undefined;
+      return row ? toState(row) : null;
+    },
+    async restoreDropped(orgId, userId, at) {
+      const row = db.prepare(
+        `UPDATE agent_states SET status = status_before_drop, status_before_drop = NULL,
+           dropped_at = NULL, updated_at = ?
+         WHERE user_id = ? AND org_id = ? AND dropped_at IS NOT NULL RETURNING *`,
+      ).get(at, userId, orgId) as Row | undefined;
+      return row ? toState(row) : null;
+    },
+    async droppedBefore(orgId, before) {
+      return (db.prepare(
+        `SELECT * FROM agent_states WHERE org_id = ? AND dropped_at IS NOT NULL AND dropped_at < ?
+         ORDER BY dropped_at, user_id`,
+      ).all(orgId, before) as Row[]).map(toState);
     },
     async setShift(orgId, userId, onShift, at) {
       ensure.run(userId, orgId, at);

@@ -8,8 +8,10 @@ export type Row = Record<string, SQLInputValue>;
 /** Opens the SQLite file in WAL mode and applies pending migrations. */
 export function openSqlite(path: string): Db {
   const db = new DatabaseSync(path);
-  db.exec("PRAGMA journal_mode = WAL");
+  // The wait first: switching a new file to WAL takes a lock that another process starting on
+  // the same file (the API and `deno task worker`) may hold for a moment.
   db.exec("PRAGMA busy_timeout = 5000");
+  db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = NORMAL");
   db.exec("PRAGMA foreign_keys = ON");
   migrate(db);

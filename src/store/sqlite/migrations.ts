@@ -454,4 +454,11 @@ export const migrations: { name: string; sql: string }[] = [
       END;
     `,
   },
+  {
+    name: "0205_agent_reconnect_grace",
+    sql: `
+      ALTER TABLE agent_states ADD COLUMN dropped_at TEXT;
+      ALTER TABLE agent_states ADD COLUMN status_before_drop TEXT;
+    `,
+  },
 ];

@@ -210,6 +210,13 @@ export function sqliteUserRepository(db: Db): UserRepository {
       }
       return find(orgId, id);
     },
+    async mergedSince(since, limit) {
+      const rows = db.prepare(
+        `SELECT * FROM users WHERE merged_into IS NOT NULL AND updated_at >= ?
+         ORDER BY updated_at, id LIMIT ?`,
+      ).all(since, limit) as Row[];
+      return rows.map(toUser);
+    },
     async removeLabel(orgId, labelId) {
       const { changes } = db.prepare(
         `UPDATE users SET labels = (SELECT json_group_array(value) FROM json_each(users.labels)

@@ -246,39 +246,45 @@ mailTest(
   },
 );
 
-mailTest("a merge stopped half-way completes when it is asked again", async (m) => {
-  const { t, desk } = m;
-  const other = await aRichContact(m, "half@customer.test");
-  let fail = true;
-  const chat = chatContactRecords(t.deps, t.services.attachments);
-  const flaky: ContactRecords = {
-    ...chat,
-    async move(orgId, from, to) {
-      if (fail) throw new Error("the instance died here");
-      await chat.move(orgId, from, to);
+for (const again of [true, false]) {
+  mailTest(
+    `a merge stopped half-way completes ${again ? "when it is asked again" : "by the sweep job"}`,
+    async (m) => {
+      const { t, desk } = m;
+      const other = await aRichContact(m, "half@customer.test");
+      let fail = true;
+      const chat = chatContactRecords(t.deps, t.services.attachments);
+      const flaky: ContactRecords = {
+        ...chat,
+        async move(orgId, from, to) {
+          if (fail) throw new Error("the instance died here");
+          await chat.move(orgId, from, to);
+        },
+      };
+      const contacts = createContactService({ ...t.deps, events: t.services.events }, {
+        queries: t.services.queries,
+        customFields: t.services.customFields,
+        tokens: t.services.tokens,
+        records: [
+          queryContactRecords({ ...t.deps, events: t.services.events }, t.services.routing),
+          flaky,
+        ],
+      });
+      const actor = { userId: desk.users.TL.id, orgId: desk.org.id, role: "TL" as const };
+      await assert.rejects(contacts.merge(actor, desk.users.Customer.id, other.id), /died/);
+      const rooms = () =>
+        t.deps.store.documents("rooms").find(desk.org.id, {
+          where: { customerId: other.id },
+          sort: [],
+          page: { page: 1, limit: 10 },
+        });
+      assert.equal((await rooms()).total, 2, "stopped before the rooms moved");
+      fail = false;
+      if (again) await contacts.merge(actor, desk.users.Customer.id, other.id);
+      else assert.deepEqual(await contacts.settleMerges(), { settled: 1 });
+      assert.equal((await rooms()).total, 0, "the merge completed");
+      const left = (await queriesOf(m)).filter((q) => q.customerId === other.id);
+      assert.deepEqual(left, []);
     },
-  };
-  const contacts = createContactService({ ...t.deps, events: t.services.events }, {
-    queries: t.services.queries,
-    customFields: t.services.customFields,
-    tokens: t.services.tokens,
-    records: [
-      queryContactRecords({ ...t.deps, events: t.services.events }, t.services.routing),
-      flaky,
-    ],
-  });
-  const actor = { userId: desk.users.TL.id, orgId: desk.org.id, role: "TL" as const };
-  await assert.rejects(contacts.merge(actor, desk.users.Customer.id, other.id), /died/);
-  const rooms = () =>
-    t.deps.store.documents("rooms").find(desk.org.id, {
-      where: { customerId: other.id },
-      sort: [],
-      page: { page: 1, limit: 10 },
-    });
-  assert.equal((await rooms()).total, 2, "stopped before the rooms moved");
-  fail = false;
-  await contacts.merge(actor, desk.users.Customer.id, other.id);
-  assert.equal((await rooms()).total, 0, "asked again, the merge completed");
-  const left = (await queriesOf(m)).filter((q) => q.customerId === other.id);
-  assert.deepEqual(left, []);
-});
+  );
+}

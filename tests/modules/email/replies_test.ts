@@ -229,3 +229,20 @@ mailTest(
     assert.equal(m.smtp.received().length, 0);
   },
 );
+
+mailTest("reply: a bot's message (a chat:write API key) is mailed like an agent's", async (m) => {
+  const query = await importedQuery(m);
+  const bot = await expectStatus(
+    m.t.call("POST", "/api/v1/api-keys", {
+      token: m.desk.token.Admin,
+      json: { name: "Helper bot", scopes: ["chat:write"] },
+    }),
+    201,
+  );
+  const sent = await say(m, query, "An automatic answer: have you tried turning it off?", bot.key);
+  assert.equal(sent.senderRole, "bot");
+  const mail = await m.smtp.next();
+  assert.deepEqual(mail.to, ["jane@customer.test"]);
+  assert.match(mail.raw, /have you tried turning it off/);
+  assert.equal((await firstAttempt(m, query, sent.id)).status, "sent");
+});
