@@ -23,6 +23,13 @@ import { callContactRecords } from "@/realtime/call_records.ts";
 import { createFaqService, type FaqService } from "@/modules/faq/service.ts";
 import { createLabelService, type LabelService } from "@/modules/labels/service.ts";
 import { createMacroService, type MacroService } from "@/modules/macros/service.ts";
+import { createTeamService, type TeamService } from "@/modules/teams/service.ts";
+import { createSearchService, type SearchService } from "@/modules/search/service.ts";
+import {
+  type BusinessHoursService,
+  createBusinessHoursService,
+  replyOutOfHours,
+} from "@/modules/business_hours/service.ts";
 import { notifyMentions, notifyQueryChanges } from "@/modules/notifications/listeners.ts";
 import {
   createNotificationService,
@@ -74,6 +81,9 @@ export interface Services {
   faq: FaqService;
   labels: LabelService;
   macros: MacroService;
+  teams: TeamService;
+  businessHours: BusinessHoursService;
+  search: SearchService;
   supportSettings: SupportSettingsService;
   chat: ChatService;
   attachments: AttachmentService;
@@ -133,6 +143,9 @@ export async function buildServices(given: Deps): Promise<Services> {
   const macros = createMacroService(withEvents, { queries, chat, routing });
   const faq = createFaqService(deps);
   const labels = createLabelService(deps);
+  const teams = createTeamService(deps);
+  const businessHours = createBusinessHoursService(deps);
+  const search = createSearchService(deps, chat);
   const supportSettings = createSupportSettingsService(deps);
 
   const calls = createCallService(withEvents, attachments);
@@ -188,6 +201,7 @@ export async function buildServices(given: Deps): Promise<Services> {
   queryTimeline(events, deps, chat);
   notifyQueryChanges(events, deps, notifications);
   notifyMentions(events, deps, notifications);
+  replyOutOfHours(events, deps, chat);
   trackReplies(events, queries);
   recordBotMessages(events, deps);
   events.on("message.created", ({ data }) => email.replyTo(data.message, data.room));
@@ -216,6 +230,9 @@ export async function buildServices(given: Deps): Promise<Services> {
     faq,
     labels,
     macros,
+    teams,
+    businessHours,
+    search,
     supportSettings,
     chat,
     attachments,

@@ -10,7 +10,8 @@ const demoLabels = [
 ];
 
 /**
- * The agent's workspace demo: labels (each seeded query carries its skill's), an
+ * The agent's workspace demo: the teams "support" (everyone seeded in it) and "billing" (the
+ * lead and the billing agents), labels (each seeded query carries its skill's), an
  * organization-wide macro for escalating billing, and a private note mentioning the team lead.
  */
 export const seedWorkspace: SeedStep = async (ctx: SeedContext) => {
@@ -19,6 +20,28 @@ export const seedWorkspace: SeedStep = async (ctx: SeedContext) => {
   const as = (u: User) => ({ userId: u.id, orgId: org.id, role: u.role });
   const admin = byName("Ada Admin");
   const lead = byName("Tom Lead");
+  const members = (keep: (u: User) => boolean) => ctx.users.filter(keep).map((u) => u.id);
+  await services.teams.create(org.id, {
+    name: "support",
+    description: "First line",
+    members: members((u) => u.team === "support"),
+  });
+  await services.teams.create(org.id, {
+    name: "billing",
+    description: "Invoices, charges and refunds",
+    members: members((u) =>
+      u.id === lead.id || (u.role === "Agent" && u.skills.some((s) => s.name === "billing"))
+    ),
+  });
+  // Weekday hours for the demo; no target counts business time and no out-of-hours reply is
+  // set, so the demo answers the same at any hour (an Admin turns them on).
+  const weekday = [{ from: "08:00", to: "18:00" }];
+  await services.businessHours.replace(as(admin), {
+    timezone: "Europe/Berlin",
+    weekly: { mon: weekday, tue: weekday, wed: weekday, thu: weekday, fri: weekday },
+    exceptions: [{ date: "2026-12-25", name: "Christmas Day", hours: [] }],
+    outOfHoursReply: null,
+  });
   const labels = new Map<string, string>();
   for (const label of demoLabels) {
     labels.set(label.name, (await services.labels.create(org.id, label)).id);
@@ -51,6 +74,6 @@ export const seedWorkspace: SeedStep = async (ctx: SeedContext) => {
     });
   }
   ctx.report.push(
-    `  ${demoLabels.length} labels on the queries, the macro "Escalate billing", a note for Tom`,
+    `  2 teams, business hours, ${demoLabels.length} labels on the queries, the macro "Escalate billing", a note for Tom`,
   );
 };

@@ -3,6 +3,7 @@ import type { Room, RoomRead } from "@/modules/chat/repository.ts";
 import type { Mailbox, MailRecord, MailThread, OutgoingReply } from "@/modules/email/model.ts";
 import type { FaqEntry } from "@/modules/faq/service.ts";
 import type { Macro } from "@/modules/macros/model.ts";
+import type { Team } from "@/modules/teams/model.ts";
 import type { Notification } from "@/modules/notifications/service.ts";
 import type { ReportSnapshot } from "@/modules/reports/service.ts";
 import type { Shift } from "@/modules/shifts/service.ts";
@@ -74,6 +75,7 @@ export interface DocumentTypes {
   webhooks: WebhookEndpoint;
   webhook_deliveries: WebhookDelivery;
   api_keys: ApiKey;
+  teams: Team;
   web_inboxes: WebInbox;
   web_visitors: WebVisitor;
   web_identities: WebIdentity;
@@ -98,6 +100,7 @@ export const documentCollections = [
   "webhooks",
   "webhook_deliveries",
   "api_keys",
+  "teams",
   "web_inboxes",
   "web_visitors",
   "web_identities",

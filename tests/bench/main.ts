@@ -15,6 +15,7 @@ import { findBinary, freePort } from "@tests/helpers/servers.ts";
 import { childEnv } from "@tests/helpers/process.ts";
 import { realtimeBench } from "./realtime.ts";
 import { queriesBench } from "./queries.ts";
+import { searchBench } from "./search.ts";
 import { reportsMongoBench, reportsSqliteBench } from "./reports.ts";
 
 /** One line of the results table. */
@@ -349,6 +350,7 @@ export const benches: Bench[] = [
   memory,
   throughput,
   queriesBench,
+  searchBench,
   reportsSqliteBench,
   reportsMongoBench,
   realtimeBench,

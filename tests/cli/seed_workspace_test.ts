@@ -15,7 +15,10 @@ Deno.test({
     try {
       const seeded = await runScript("seed.ts", [], { DATA_DIR: dataDir });
       assert.equal(seeded.code, 0, seeded.stderr);
-      assert.match(seeded.stdout, /4 labels on the queries, the macro "Escalate billing"/);
+      assert.match(
+        seeded.stdout,
+        /2 teams, business hours, 4 labels on the queries, the macro "Escalate billing"/,
+      );
       const t = await testApp({ dataDir });
       const server = serve(t.app);
       try {
@@ -31,6 +34,16 @@ Deno.test({
           return socket;
         };
         const tl = await login(demo("Tom Lead"));
+        const teams = await expectStatus(t.call("GET", "/api/v1/teams", { token: tl }), 200);
+        assert.deepEqual(
+          teams.data.map((x: { name: string; members: string[] }) => [x.name, x.members.length]),
+          [["billing", 3], ["support", 5]],
+        );
+        const hours = await expectStatus(
+          t.call("GET", "/api/v1/business-hours", { token: tl }),
+          200,
+        );
+        assert.equal(hours.businessHours.timezone, "Europe/Berlin");
         const labels = await expectStatus(t.call("GET", "/api/v1/labels", { token: tl }), 200);
         assert.deepEqual(labels.data.map((l: { name: string }) => l.name), [
           "billing",
@@ -74,7 +87,7 @@ Deno.test({
           200,
         );
         assert.equal(ran.priority, "High");
-        assert.equal(ran.team, "billing");
+        assert.equal(ran.team, teams.data[0].id, "the billing team, by its id");
         const vip = labels.data.find((l: { name: string }) => l.name === "vip").id;
         assert.ok(ran.labels.includes(vip));
 

@@ -79,6 +79,55 @@ export function messageRepositoryContract(kind: StoreKind): void {
     },
   );
 
+  storeTest(
+    kind,
+    "messages.search() finds text anywhere, any case, newest first, in reach",
+    async (s) => {
+      const hit = (room: string, seq: number, text: string, extra: Partial<Message> = {}) =>
+        s.messages.insert(aMessage(room, seq, { text, ...extra }));
+      const a1 = await hit("ra", 1, "My INVOICE is wrong");
+      const b1 = await hit("rb", 1, "the invoices for March");
+      const note = await hit("ra", 2, "invoice fee waived?", { type: "note", senderRole: "Agent" });
+      await hit("ra", 3, "thanks, all good");
+      await hit("rc", 1, "another invoice, other room");
+      await hit("ra", 4, "invoice elsewhere", { organizationId: "elsewhere" });
+      const ids = async (
+        q: Parameters<typeof s.messages.search>[1],
+        page = { page: 1, limit: 10 },
+      ) => {
+        const found = await s.messages.search("o", q, page);
+        return { total: found.total, ids: found.data.map((m) => m.id) };
+      };
+      const mine = { text: "invoice", roomIds: ["ra", "rb"], includeNotes: false };
+      assert.deepEqual(await ids(mine), { total: 2, ids: [b1.id, a1.id] });
+      assert.deepEqual(await ids({ ...mine, includeNotes: true }), {
+        total: 3,
+        ids: [note.id, b1.id, a1.id],
+      });
+      assert.deepEqual(
+        (await ids({ ...mine, roomIds: null })).total,
+        3,
+        "the organization's rooms",
+      );
+      assert.deepEqual(await ids({ ...mine, includeNotes: true }, { page: 2, limit: 2 }), {
+        total: 3,
+        ids: [a1.id],
+      });
+      assert.deepEqual(await ids({ ...mine, roomIds: [] }), { total: 0, ids: [] });
+      assert.deepEqual(await ids({ ...mine, text: 'is "wrong' }), { total: 0, ids: [] });
+      assert.deepEqual(await ids({ ...mine, text: "E IS W" }), { total: 1, ids: [a1.id] });
+      assert.deepEqual(await ids({ ...mine, text: "(.*)" }), { total: 0, ids: [] }, "literal text");
+      const all = { ...mine, roomIds: null };
+      assert.deepEqual(await ids({ ...all, text: 'is "wrong' }), { total: 0, ids: [] });
+      assert.deepEqual(await ids({ ...all, text: "E IS W" }), { total: 1, ids: [a1.id] });
+      assert.deepEqual(await ids({ ...all, text: "(.*)" }), { total: 0, ids: [] });
+      const pct = await hit("rb", 2, "a 50% discount_code");
+      assert.deepEqual(await ids({ ...mine, text: "50% d" }), { total: 1, ids: [pct.id] });
+      assert.deepEqual(await ids({ ...mine, text: "0_c" }), { total: 0, ids: [] }, "no wildcards");
+      assert.deepEqual(await ids({ ...all, text: "t_code" }), { total: 1, ids: [pct.id] });
+    },
+  );
+
   storeTest(kind, "messages list by sequence after and before a seq", async (s) => {
     for (let seq = 1; seq <= 5; seq++) await s.messages.insert(aMessage("r1", seq));
     await s.messages.insert(aMessage("r2", 1));

@@ -40,6 +40,21 @@ export async function seedReportDataset(s: Store) {
   const b = await agent("Agent B", "Alpha");
   const c = await agent("Agent C", "Beta");
   const stranger = await agent("Other Agent", "Alpha", other.id);
+  const team = (orgId: string, name: string, members: string[]) =>
+    s.documents("teams").insert({
+      id: uuidv7(),
+      organizationId: orgId,
+      name,
+      description: "",
+      members,
+      createdAt: "2026-03-01T00:00:00.000Z",
+      updatedAt: "2026-03-01T00:00:00.000Z",
+    });
+  const teams = {
+    alpha: await team(org.id, "Alpha", [a.id, b.id]),
+    beta: await team(org.id, "Beta", [c.id]),
+  };
+  await team(other.id, "Alpha", [stranger.id]);
   const t = (iso: string) => `2026-03-${iso}:00.000Z`;
   const ids: Record<string, string> = {};
   const query = async (name: string, fields: Parameters<typeof aQuery>[1], orgId = org.id) => {
@@ -163,7 +178,7 @@ export async function seedReportDataset(s: Store) {
     clockOut: null,
     createdAt: t("29T06:00"),
   });
-  return { org, other, a, b, c, ids };
+  return { org, other, a, b, c, ids, teams };
 }
 
 const none = { count: 0, averageSeconds: null, medianSeconds: null };
@@ -276,13 +291,14 @@ export function reportRepositoryContract(kind: StoreKind): void {
   });
 
   storeTest(kind, "reports: teams merge their agents, medians over every value", async (s) => {
-    const { org } = await seedReportDataset(s);
+    const { org, teams: made } = await seedReportDataset(s);
     const reports = createReportService({ store: s, clock: fixedClock("2026-03-31T10:00:00Z") });
     const teams = await reports.teams(org.id, { from: "2026-03-29", to: "2026-03-29", tz });
     assert.deepEqual(teams.map((t) => t.team), ["Alpha", "Beta"]);
     const alpha = teams[0]!;
     assert.deepEqual(alpha, {
       team: "Alpha",
+      teamId: made.alpha.id,
       agents: 2,
       assigned: 3,
       resolved: 3,

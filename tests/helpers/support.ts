@@ -5,6 +5,7 @@ import { aTenant, login, password, type Tenant } from "./identity.ts";
 import { hashPassword } from "@/modules/auth/passwords.ts";
 import type { SupportSettings } from "@/modules/queries/settings.ts";
 import { defaultSupportSettings } from "@/modules/queries/settings.ts";
+import { teamNamed } from "@/modules/teams/model.ts";
 
 /** A tenant with tokens for every role, ready to open and route queries. */
 export interface Desk extends Tenant {
@@ -50,9 +51,28 @@ export async function anAgent(
     maxConcurrentQueries: options.max ?? 5,
     createdAt: now,
   }));
+  if (options.team) await joinTeam(desk, options.team, user.id);
   const token = await login(t, user.email);
   if (options.ready ?? true) await ready(t, token);
   return { user, token };
+}
+
+/** Adds the user to the desk's team of that name, made first when there is none. */
+export async function joinTeam(desk: Desk, name: string, userId: string) {
+  const { t } = desk;
+  const docs = t.deps.store.documents("teams");
+  const team = await teamNamed(t.deps, desk.org.id, name);
+  if (team) return await docs.update(desk.org.id, team.id, { members: [...team.members, userId] });
+  const at = t.deps.clock.now().toISOString();
+  return await docs.insert({
+    id: t.deps.ids.next(),
+    organizationId: desk.org.id,
+    name,
+    description: "",
+    members: [userId],
+    createdAt: at,
+    updatedAt: at,
+  });
 }
 
 /** Online and clocked in: the agent takes routed queries from now on. */

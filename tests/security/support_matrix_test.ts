@@ -42,6 +42,17 @@ async function tenantB(t: T) {
     }),
     200,
   );
+  const team = await expectStatus(
+    t.call("POST", "/api/v1/teams", {
+      token: b.token.Admin,
+      json: { name: "B team", members: [agent.user.id] },
+    }),
+    201,
+  );
+  await expectStatus(
+    t.call("PUT", `/api/v1/queries/${query.id}`, { token: b.token.Admin, json: { team: team.id } }),
+    200,
+  );
   const macro = await expectStatus(
     t.call("POST", "/api/v1/macros", {
       token: b.token.Admin,
@@ -106,6 +117,7 @@ async function tenantB(t: T) {
       file: file.id as string,
       faq: faq.id as string,
       label: label.id as string,
+      team: team.id as string,
       macro: macro.id as string,
       notification: notes.data[0].id as string,
       call: call.id,
@@ -140,6 +152,7 @@ async function snapshot(t: T, b: Desk, roomId: string) {
         "attachments",
         "macros",
         "custom_fields",
+        "teams",
         "web_inboxes",
         "web_visitors",
         "web_identities",
@@ -174,6 +187,10 @@ function routesOnB(
     ["GET", `/api/v1/labels/${ids.label}`],
     ["PUT", `/api/v1/labels/${ids.label}`, { name: "pwned" }],
     ["DELETE", `/api/v1/labels/${ids.label}`],
+    ["GET", `/api/v1/teams/${ids.team}`],
+    ["GET", `/api/v1/teams/${ids.team}/queue`],
+    ["PUT", `/api/v1/teams/${ids.team}`, { name: "pwned", members: [aAgentId] }],
+    ["DELETE", `/api/v1/teams/${ids.team}`],
     ["GET", `/api/v1/macros/${ids.macro}`],
     ["PUT", `/api/v1/macros/${ids.macro}`, { name: "pwned" }],
     ["DELETE", `/api/v1/macros/${ids.macro}`],
@@ -216,6 +233,25 @@ function ownRoutes(ids: Awaited<ReturnType<typeof tenantB>>["ids"]) {
     ["GET", "/api/v1/faq?q=B"],
     ["POST", "/api/v1/faq", { question: "A?", answer: "A!" }],
     ["GET", "/api/v1/labels"],
+    ["GET", "/api/v1/teams"],
+    ["GET", "/api/v1/business-hours"],
+    ["GET", "/api/v1/search?q=private to B"],
+    ["PUT", "/api/v1/business-hours", {
+      timezone: "UTC",
+      weekly: { mon: [{ from: "09:00", to: "17:00" }] },
+      exceptions: [],
+      outOfHoursReply: null,
+    }],
+    ["DELETE", "/api/v1/business-hours"],
+    ["POST", "/api/v1/teams", { name: "B team", members: [ids.agent] }],
+    ["GET", `/api/v1/queries?team=${ids.team}`],
+    ["GET", "/api/v1/queries?team=B team"],
+    ["POST", "/api/v1/queries", {
+      title: "x",
+      description: "y",
+      customerId: ids.customer,
+      team: ids.team,
+    }],
     ["GET", "/api/v1/macros"],
     ["POST", "/api/v1/macros", {
       name: "x",
@@ -298,6 +334,16 @@ const covered = new Set([
   "get /api/v1/labels/{id}",
   "put /api/v1/labels/{id}",
   "delete /api/v1/labels/{id}",
+  "get /api/v1/teams",
+  "get /api/v1/business-hours",
+  "get /api/v1/search",
+  "put /api/v1/business-hours",
+  "delete /api/v1/business-hours",
+  "post /api/v1/teams",
+  "get /api/v1/teams/{id}",
+  "get /api/v1/teams/{id}/queue",
+  "put /api/v1/teams/{id}",
+  "delete /api/v1/teams/{id}",
   "get /api/v1/macros",
   "post /api/v1/macros",
   "get /api/v1/macros/{id}",
@@ -426,6 +472,9 @@ Deno.test("support matrix: covers every support, chat and call route in /openapi
       "Chat",
       "Calls",
       "Labels",
+      "Teams",
+      "Business hours",
+      "Search",
       "Macros",
       "Contacts",
       "Custom fields",
@@ -472,6 +521,19 @@ Deno.test("support matrix: another organization's label is refused on one's own 
       200,
     );
     assert.deepEqual(labels.data, []);
+    const transfer = await t.call("POST", `/api/v1/queries/${mine.id}/transfer`, {
+      token: a.token.TL,
+      json: { toTeam: ids.team, reason: "to B" },
+    });
+    assert.equal(transfer.status, 422, "another organization's team is not there to take it");
+    await transfer.body?.cancel();
+    const teams = await expectStatus(t.call("GET", "/api/v1/teams", { token: a.token.Admin }), 200);
+    assert.deepEqual(teams.data, []);
+    const found = await expectStatus(
+      t.call("GET", "/api/v1/search?q=private to B", { token: a.token.Admin }),
+      200,
+    );
+    assert.equal(found.meta.total, 0, "another organization's messages are never found");
   } finally {
     await t.close();
   }

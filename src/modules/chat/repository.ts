@@ -101,6 +101,9 @@ export interface Audience {
 export type MessageRange = { afterSeq?: number; beforeSeq?: number; limit: number } & Audience;
 
 /** Messages by room, in sequence. */
+/** Search totals count up to this many hits (a common word would otherwise count them all). */
+export const searchCap = 10_000;
+
 export interface MessageRepository {
   /**
    * Stores the message with the room's next seq (from 1, no gaps) and, with `markRead`, moves
@@ -137,6 +140,16 @@ export interface MessageRepository {
   setEmail(orgId: string, id: string, email: EmailDelivery): Promise<Message | null>;
   /** Messages of these rooms, newest first, paged with a total. */
   listInRooms(orgId: string, roomIds: string[], page: PageRequest): Promise<PageResult<Message>>;
+  /**
+   * Messages whose text contains `text` (case-insensitive, at least 3 characters), newest first,
+   * paged with a total counted up to `searchCap`: in these rooms (null: the whole organization),
+   * notes only with `includeNotes`.
+   */
+  search(
+    orgId: string,
+    query: { text: string; roomIds: string[] | null; includeNotes: boolean },
+    page: PageRequest,
+  ): Promise<PageResult<Message>>;
   /** Every message `from` sent in the organization names `to` as its sender (a merge). */
   moveSender(orgId: string, from: string, to: string): Promise<number>;
   /** Replaces the text of every message `senderId` sent with `marker` and drops its file. */

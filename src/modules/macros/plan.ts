@@ -2,6 +2,8 @@ import type { Deps } from "@/deps.ts";
 import { AppError } from "@/errors.ts";
 import { type Actor, can } from "@/modules/users/actor.ts";
 import { knownLabels } from "@/modules/labels/service.ts";
+import { teamIdOf } from "@/modules/teams/model.ts";
+import { businessHoursOf } from "@/modules/business_hours/service.ts";
 import { canTransition, type Query, type QueryStatus } from "@/modules/queries/model.ts";
 import type { QueryPatch } from "@/modules/queries/repository.ts";
 import { priorityChange, statusChange } from "@/modules/queries/service.ts";
@@ -94,7 +96,7 @@ async function stepPatch(
         throw fail("FORBIDDEN", `Role ${actor.role} may not change priorities`);
       }
       const org = await deps.store.organizations.findById(actor.orgId);
-      return priorityChange(draft, step.priority, supportSettings(org!));
+      return priorityChange(draft, step.priority, supportSettings(org!), businessHoursOf(org!));
     }
     case "labels": {
       const add = await knownLabels(deps, actor.orgId, step.add ?? []);
@@ -102,7 +104,7 @@ async function stepPatch(
       return { labels: [...new Set([...draft.labels, ...add])].filter((id) => !drop.has(id)) };
     }
     case "team":
-      return { team: step.team };
+      return { team: await teamIdOf(deps, actor.orgId, step.team) };
     case "reply":
     case "note": {
       const permission = step.type === "reply" ? "chat.write" : "chat.note";

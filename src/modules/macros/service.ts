@@ -3,6 +3,7 @@ import type { Events } from "@/events.ts";
 import { AppError, notFound } from "@/errors.ts";
 import { type Actor, can } from "@/modules/users/actor.ts";
 import { knownLabels } from "@/modules/labels/service.ts";
+import { teamIdOf } from "@/modules/teams/model.ts";
 import type { ChatService } from "@/modules/chat/service.ts";
 import type { Query } from "@/modules/queries/model.ts";
 import type { QueryService } from "@/modules/queries/service.ts";
@@ -56,6 +57,7 @@ export function createMacroService(
   async function checkSteps(actor: Actor, steps: MacroStep[]) {
     for (const step of steps) {
       if (step.type === "labels") await knownLabels(deps, actor.orgId, step.add ?? []);
+      if (step.type === "team") await teamIdOf(deps, actor.orgId, step.team);
     }
   }
 

@@ -3,6 +3,7 @@ import type { Events } from "@/events.ts";
 import { type Query, slaTargetNames } from "@/modules/queries/model.ts";
 import type { NotificationService } from "./service.ts";
 import { isNote } from "@/modules/chat/repository.ts";
+import { teamsOf } from "@/modules/teams/model.ts";
 
 /**
  * Tells the people of a query what changed: `query-updated` live to its customer and assignee,
@@ -61,17 +62,19 @@ export function notifyQueryChanges(
   });
 }
 
-/** The team leads of the assignee's team, or every team lead when none matches. */
+/** The team leads sharing a team with the assignee, or every team lead when none does. */
 async function teamLeads(deps: Pick<Deps, "store">, query: Query): Promise<string[]> {
   const orgId = query.organizationId;
-  const assignee = query.assignedTo
-    ? await deps.store.users.findById(orgId, query.assignedTo)
-    : null;
+  const mates = new Set(
+    query.assignedTo
+      ? (await teamsOf(deps, orgId, query.assignedTo)).flatMap((t) => t.members)
+      : [],
+  );
   const all = await deps.store.users.list(orgId, { roles: ["TL"], active: true }, {
     page: 1,
     limit: 100,
   });
-  const sameTeam = all.data.filter((u) => assignee?.team && u.team === assignee.team);
+  const sameTeam = all.data.filter((u) => mates.has(u.id));
   return (sameTeam.length ? sameTeam : all.data).map((u) => u.id);
 }
 

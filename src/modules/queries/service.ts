@@ -24,6 +24,13 @@ import { queryHistoryRecorder } from "./history.ts";
 import type { ChatService } from "@/modules/chat/service.ts";
 import { slaDueTimes, type SupportSettings, supportSettings } from "./settings.ts";
 import { knownLabels, labelNamed } from "@/modules/labels/service.ts";
+import { teamIdOf, teamNamed } from "@/modules/teams/model.ts";
+import { businessHoursOf } from "@/modules/business_hours/service.ts";
+import {
+  addBusinessTime,
+  type BusinessHours,
+  businessTimeBetween,
+} from "@/modules/business_hours/clock.ts";
 
 export interface NewQuery {
   title: string;
@@ -178,10 +185,19 @@ export function createQueryService(
     return updated;
   }
 
+  /** The business hours a paused query's targets resume on, when its priority counts them. */
+  async function businessClock(query: Query): Promise<BusinessHours | null> {
+    if (!query.slaPausedAt) return null;
+    const org = await store.organizations.findById(query.organizationId);
+    if (!org || !supportSettings(org).sla[query.priority].businessHoursOnly) return null;
+    return businessHoursOf(org);
+  }
+
   const service: QueryService = {
     async create(actor, input) {
       const customer = await customerOf(actor, input.customerId);
       const labels = await labelsFor(actor, input.labels);
+      const team = await teamIdOf(deps, actor.orgId, input.team ?? null);
       const org = await store.organizations.findById(actor.orgId);
       if (!org) throw notFound("Organization", actor.orgId);
       const priority = input.priority ?? "Medium";
@@ -213,7 +229,7 @@ export function createQueryService(
         source: input.source ?? (actor.role === "Customer" ? "Chat" : "Manual"),
         customerId: customer.id,
         assignedTo: null,
-        team: input.team ?? null,
+        team,
         skill: input.skill ?? null,
         tags: [...new Set(input.tags ?? [])],
         labels: labels ?? [],
@@ -226,7 +242,7 @@ export function createQueryService(
         firstResponseAt: null,
         resolvedAt: null,
         closedAt: null,
-        ...slaDueTimes(supportSettings(org), priority, createdAt),
+        ...slaDueTimes(supportSettings(org), priority, createdAt, businessHoursOf(org)),
         slaPausedAt: null,
         firstResponseWarnedAt: null,
         resolutionWarnedAt: null,
@@ -271,6 +287,12 @@ export function createQueryService(
         if (!label) return { data: [], total: 0 };
         scoped.label = label.id;
       }
+      if (filter.team !== undefined) {
+        // By id or name, as labels are.
+        const team = await teamNamed(deps, actor.orgId, filter.team);
+        if (!team) return { data: [], total: 0 };
+        scoped.team = team.id;
+      }
       if (actor.role === "Customer") scoped.customerId = actor.userId;
       if (actor.role === "Agent") {
         scoped.agentView = { userId: actor.userId, skills: await agentSkills(actor) };
@@ -290,7 +312,8 @@ export function createQueryService(
       const query = await visible(actor, id);
       mayWork(actor, query);
       const labels = await labelsFor(actor, edit.labels);
-      const wanted: QueryEdit = labels ? { ...edit, labels } : edit;
+      const wanted: QueryEdit = labels ? { ...edit, labels } : { ...edit };
+      if (edit.team !== undefined) wanted.team = await teamIdOf(deps, actor.orgId, edit.team);
       const patch: QueryPatch = {};
       const changed: [string, unknown, unknown][] = [];
       const fields = [
@@ -321,7 +344,10 @@ export function createQueryService(
         }
       }
       if (edit.waitingOn && edit.waitingOn !== query.waitingOn) {
-        Object.assign(patch, slaClockChange(query, edit.waitingOn, now()));
+        Object.assign(
+          patch,
+          slaClockChange(query, edit.waitingOn, now(), await businessClock(query)),
+        );
       }
       if (changed.length === 0) return query;
       const updated = await change(query, patch);
@@ -388,7 +414,10 @@ export function createQueryService(
       const query = await visible(actor, id);
       if (query.priority === priority) return query;
       const org = await store.organizations.findById(actor.orgId);
-      const updated = await change(query, priorityChange(query, priority, supportSettings(org!)));
+      const updated = await change(
+        query,
+        priorityChange(query, priority, supportSettings(org!), businessHoursOf(org!)),
+      );
       await record(updated, actor.userId, {
         action: "priority",
         field: "priority",
@@ -429,7 +458,8 @@ export function createQueryService(
           reason,
         });
       }
-      return await routing.requeue(query, actor.userId, reason, to.team ?? null);
+      const team = await teamIdOf(deps, actor.orgId, to.team ?? null, "toTeam");
+      return await routing.requeue(query, actor.userId, reason, team);
     },
 
     async history(actor, id, page) {
@@ -475,7 +505,7 @@ export function createQueryService(
         assignedTo: query.assignedTo,
       }, {
         waitingOn: "agent",
-        ...slaClockChange(query, "agent", at),
+        ...slaClockChange(query, "agent", at, await businessClock(query)),
         updatedAt: at,
       });
     },
@@ -503,9 +533,10 @@ export function priorityChange(
   query: Query,
   priority: Priority,
   settings: SupportSettings,
+  hours: BusinessHours | null = null,
 ): QueryPatch {
-  const before = slaDueTimes(settings, query.priority, query.createdAt);
-  const after = slaDueTimes(settings, priority, query.createdAt);
+  const before = slaDueTimes(settings, query.priority, query.createdAt, hours);
+  const after = slaDueTimes(settings, priority, query.createdAt, hours);
   const shift = (due: string | null, old: string, next: string) =>
     due === null ? null : new Date(Date.parse(next) + Date.parse(due) - Date.parse(old))
       .toISOString();
@@ -533,12 +564,27 @@ export function statusChange(query: Query, status: QueryStatus, at: string): Que
 }
 
 /** Stops the SLA clock while waiting on the customer; restarting moves the targets on. */
-export function slaClockChange(query: Query, waitingOn: WaitingOn, at: string): QueryPatch {
+export function slaClockChange(
+  query: Query,
+  waitingOn: WaitingOn,
+  at: string,
+  business: BusinessHours | null = null,
+): QueryPatch {
   if (waitingOn === "customer") return { slaPausedAt: query.slaPausedAt ?? at };
   if (!query.slaPausedAt) return {};
-  const paused = Date.parse(at) - Date.parse(query.slaPausedAt);
+  const pausedAt = Date.parse(query.slaPausedAt);
+  const paused = Date.parse(at) - pausedAt;
+  // In business time, what was left of a target at the pause is left of it again now.
   const later = (due: string | null) =>
-    due === null ? null : new Date(Date.parse(due) + paused).toISOString();
+    due === null ? null : new Date(
+      business && Date.parse(due) > pausedAt
+        ? addBusinessTime(
+          business,
+          Date.parse(at),
+          businessTimeBetween(business, pausedAt, Date.parse(due)),
+        )
+        : Date.parse(due) + paused,
+    ).toISOString();
   return {
     slaPausedAt: null,
     firstResponseDueAt: later(query.firstResponseDueAt),

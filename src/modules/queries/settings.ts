@@ -5,6 +5,7 @@ import type { Actor } from "@/modules/users/actor.ts";
 import { audit } from "@/modules/audit/service.ts";
 import type { Organization } from "@/modules/organizations/repository.ts";
 import type { Priority } from "./model.ts";
+import { addBusinessTime, type BusinessHours } from "@/modules/business_hours/clock.ts";
 
 export const routingPolicies = ["round-robin", "least-loaded", "manual"] as const;
 export type RoutingPolicy = (typeof routingPolicies)[number];
@@ -12,6 +13,8 @@ export type RoutingPolicy = (typeof routingPolicies)[number];
 const Target = z.object({
   firstResponseMinutes: z.number().int().min(1).max(60 * 24 * 30),
   resolutionMinutes: z.number().int().min(1).max(60 * 24 * 90),
+  /** Both targets count the organization's open time only (its business hours), not every hour. */
+  businessHoursOnly: z.boolean().optional(),
 }).strict();
 
 /** An organization's support settings: how queries are routed and the SLA targets. */
@@ -52,17 +55,28 @@ export function supportSettings(org: Pick<Organization, "settings">): SupportSet
   return stored.success ? stored.data : defaultSupportSettings();
 }
 
-/** SLA due times for a query of `priority` created at `createdAt`. */
+/**
+ * SLA due times for a query of `priority` created at `createdAt`. A target kept in business time
+ * counts the organization's open hours only, so the SLA job, the due-soon and breached filters
+ * and the reports, which all read the stored due times, use that one clock.
+ */
 export function slaDueTimes(
   settings: SupportSettings,
   priority: Priority,
   createdAt: string,
+  hours: BusinessHours | null = null,
 ): { firstResponseDueAt: string; resolutionDueAt: string } {
   const target = settings.sla[priority];
   const start = Date.parse(createdAt);
+  const after = (minutes: number) =>
+    new Date(
+      hours && target.businessHoursOnly
+        ? addBusinessTime(hours, start, minutes * 60_000)
+        : start + minutes * 60_000,
+    ).toISOString();
   return {
-    firstResponseDueAt: new Date(start + target.firstResponseMinutes * 60_000).toISOString(),
-    resolutionDueAt: new Date(start + target.resolutionMinutes * 60_000).toISOString(),
+    firstResponseDueAt: after(target.firstResponseMinutes),
+    resolutionDueAt: after(target.resolutionMinutes),
   };
 }
 

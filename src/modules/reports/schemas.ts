@@ -62,7 +62,12 @@ export const AgentReportSchema = z.object({
 export const TeamReportSchema = z.object({
   period: PeriodSchema,
   data: z.array(
-    z.object({ team: z.string().nullable(), agents: z.number().int(), ...Performance }),
+    z.object({
+      team: z.string().nullable(),
+      teamId: z.string().nullable(),
+      agents: z.number().int(),
+      ...Performance,
+    }),
   ),
 }).openapi("TeamReport");
 

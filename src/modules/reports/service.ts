@@ -3,6 +3,7 @@ import { AppError, ConflictError } from "@/errors.ts";
 import { answeringRoles } from "@/modules/users/actor.ts";
 import type { QueryStatus } from "@/modules/queries/model.ts";
 import type { User } from "@/modules/users/repository.ts";
+import { findAll } from "@/store/documents.ts";
 import type { Range } from "./repository.ts";
 import {
   addFacts,
@@ -66,7 +67,9 @@ export type AgentReportRow = PerformanceSummary & {
 };
 
 export type TeamReportRow = PerformanceSummary & {
+  /** The team's name; null for the agents in no team. */
   team: string | null;
+  teamId: string | null;
   agents: number;
   shiftSeconds: number;
 };
@@ -208,6 +211,7 @@ export function createReportService(deps: Pick<Deps, "store" | "clock">): Report
         shiftSeconds(orgId, daysRange(p.from, p.to, p.tz)),
       ]);
       const byId = new Map(users.map((u) => [u.id, u]));
+      const teams = await findAll(store.documents("teams"), orgId, {});
       const ids = new Set([
         ...users.filter((u) => u.role === "Agent" && u.active).map((u) => u.id),
         ...Object.keys(set.agents),
@@ -218,7 +222,8 @@ export function createReportService(deps: Pick<Deps, "store" | "clock">): Report
         return {
           agentId: id,
           name: user?.name ?? "(removed user)",
-          team: user?.team ?? null,
+          team: teams.filter((t) => t.members.includes(id)).map((t) => t.name).join(", ") ||
+            null,
           ...summarize(set.agents[id] ?? emptyStats(true)),
           shiftSeconds: Math.round(shifts.get(id) ?? 0),
         };
@@ -233,19 +238,34 @@ export function createReportService(deps: Pick<Deps, "store" | "clock">): Report
         staff(orgId),
         shiftSeconds(orgId, daysRange(p.from, p.to, p.tz)),
       ]);
-      const teams = new Map<string | null, { stats: Stats; agents: Set<string>; shift: number }>();
-      const teamOf = (id: string) => {
-        const name = users.find((u) => u.id === id)?.team ?? null;
-        let t = teams.get(name);
-        if (!t) teams.set(name, t = { stats: emptyStats(true), agents: new Set(), shift: 0 });
-        t.agents.add(id);
-        return t;
+      // Each team merges its members' figures (an agent in two teams counts in both); agents in
+      // no team make the row without one.
+      const resources = await findAll(store.documents("teams"), orgId, {});
+      type Row = { name: string | null; stats: Stats; agents: Set<string>; shift: number };
+      const row = (name: string | null): Row => ({
+        name,
+        stats: emptyStats(true),
+        agents: new Set(),
+        shift: 0,
+      });
+      const teams = new Map<string | null, Row>(resources.map((t) => [t.id, row(t.name)]));
+      const teamsOf = (id: string) => {
+        const mine = resources.filter((t) => t.members.includes(id)).map((t) => teams.get(t.id)!);
+        if (!mine.length) {
+          if (!teams.has(null)) teams.set(null, row(null));
+          mine.push(teams.get(null)!);
+        }
+        for (const t of mine) t.agents.add(id);
+        return mine;
       };
-      for (const u of users) if (u.role === "Agent" && u.active) teamOf(u.id);
-      for (const [id, s] of Object.entries(set.agents)) mergeStats(teamOf(id).stats, s);
-      for (const [id, sec] of shifts) teamOf(id).shift += sec;
-      return [...teams].map(([team, t]): TeamReportRow => ({
-        team,
+      for (const u of users) if (u.role === "Agent" && u.active) teamsOf(u.id);
+      for (const [id, s] of Object.entries(set.agents)) {
+        for (const t of teamsOf(id)) mergeStats(t.stats, s);
+      }
+      for (const [id, sec] of shifts) for (const t of teamsOf(id)) t.shift += sec;
+      return [...teams].map(([teamId, t]): TeamReportRow => ({
+        team: t.name,
+        teamId,
         agents: t.agents.size,
         ...summarize(t.stats),
         shiftSeconds: Math.round(t.shift),

@@ -77,12 +77,16 @@ export function createRoutingService(
 
   async function candidates(query: Query) {
     const states = await store.agentStates.available(query.organizationId);
+    // A query with a team goes to that team's members only.
+    const team = query.team
+      ? new Set((await store.documents("teams").get(query.organizationId, query.team))?.members)
+      : null;
     const found = [];
     for (const state of states) {
       const user = await store.users.findById(query.organizationId, state.userId);
       if (!routable(user) || state.load >= user.maxConcurrentQueries) continue;
       if (query.skill && !user.skills.some((s) => s.name === query.skill)) continue;
-      if (query.team && user.team !== query.team) continue;
+      if (team && !team.has(user.id)) continue;
       found.push({ user, state });
     }
     return found;

@@ -59,6 +59,10 @@ export const permissions = {
   "faq.manage": leadRoles,
   "labels.read": staffRoles,
   "labels.manage": leadRoles,
+  "teams.read": staffRoles,
+  "teams.manage": leadRoles,
+  "business_hours.read": staffRoles,
+  "search.read": staffRoles,
   /** See, run and keep personal macros. */
   "macros.use": answeringRoles,
   /** Keep the organization's macros. */

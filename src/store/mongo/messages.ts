@@ -8,12 +8,14 @@ import {
   type MessageRepository,
   type RoomRead,
   roomReadId,
+  searchCap,
 } from "@/modules/chat/repository.ts";
 import {
   collection,
   type Db,
   fromStored,
   isDuplicateKey,
+  literalRegex,
   rethrowConflict,
   type Stored,
   toStored,
@@ -181,6 +183,21 @@ export function mongoMessageRepository(db: Db): MessageRepository {
         messages.countDocuments(q),
       ]);
       return { data: docs.map(toMessage), total };
+    },
+    async search(orgId, query, page) {
+      // A case-insensitive regular expression: the form FerretDB v1 accepts (it has no $text).
+      const q: Filter<Stored<Message>> = {
+        organizationId: orgId,
+        text: literalRegex(query.text),
+        ...(query.roomIds ? { roomId: { $in: query.roomIds } } : {}),
+        ...(query.includeNotes ? {} : { type: { $ne: "note" } }),
+      };
+      const [docs, total] = await Promise.all([
+        messages.find(q).sort({ createdAt: -1, _id: -1 }).skip(pageOffset(page))
+          .limit(page.limit).toArray(),
+        messages.countDocuments(q),
+      ]);
+      return { data: docs.map(toMessage), total: Math.min(total, searchCap) };
     },
     async moveSender(orgId, from, to) {
       const result = await messages.updateMany(

@@ -2,6 +2,7 @@ import type { Db } from "./db.ts";
 import { isDuplicateKey } from "./db.ts";
 import { tagsToLabels } from "./labels.ts";
 import { backfillCustomerSeqs } from "./messages.ts";
+import { uuidv7 } from "@/ids.ts";
 
 /** One versioned change to the stored data, applied once per database. */
 export interface MongoMigration {
@@ -42,7 +43,87 @@ export const mongoMigrations: MongoMigration[] = [
   { name: "0800_customer_seqs", up: backfillCustomerSeqs },
   // Today's query tags become the organizations' labels, every value kept.
   { name: "0800_labels", up: tagsToLabels },
+  // Today's free-text teams become the organizations' teams, every value kept.
+  { name: "0810_teams", up: freeTextToTeams },
 ];
+
+type TeamDoc = {
+  _id: string;
+  organizationId: string;
+  name: string;
+  description: string;
+  members: string[];
+  createdAt: string;
+  updatedAt: string;
+};
+
+/**
+ * One team per organization and name (whatever its case) of today's `team` values: staff with
+ * the value become its members, queries carry its id. Safe to run again: a query whose team is
+ * already a team's id is left alone, and members are added as a set.
+ */
+async function freeTextToTeams(db: Db): Promise<void> {
+  const teams = db.collection<TeamDoc>("teams");
+  const users = db.collection<
+    { _id: string; organizationId: string | null; role: string; team?: string | null }
+  >("users");
+  const queries = db.collection<{ _id: string; organizationId: string; team?: string | null }>(
+    "queries",
+  );
+  const known = new Map<string, Map<string, string>>();
+  const teamsOf = async (orgId: string) => {
+    let byName = known.get(orgId);
+    if (!byName) {
+      byName = new Map();
+      for (const t of await teams.find({ organizationId: orgId }).toArray()) {
+        byName.set(t.name.toLowerCase(), t._id);
+      }
+      known.set(orgId, byName);
+    }
+    return byName;
+  };
+  const teamId = async (orgId: string, name: string) => {
+    const byName = await teamsOf(orgId);
+    const key = name.toLowerCase();
+    const id = byName.get(key);
+    if (id) return id;
+    const at = new Date().toISOString();
+    const created: TeamDoc = {
+      _id: uuidv7(),
+      organizationId: orgId,
+      name,
+      description: "",
+      members: [],
+      createdAt: at,
+      updatedAt: at,
+    };
+    await teams.insertOne(created);
+    byName.set(key, created._id);
+    return created._id;
+  };
+  const staff = await users.find({
+    organizationId: { $ne: null },
+    role: { $ne: "Customer" },
+    team: { $nin: [null, ""] },
+  }).project<{ _id: string; organizationId: string; team: string }>({
+    organizationId: 1,
+    team: 1,
+  }).sort({ team: 1 }).toArray();
+  for (const u of staff) {
+    const id = await teamId(u.organizationId, u.team);
+    await teams.updateOne({ _id: id }, { $addToSet: { members: u._id } });
+  }
+  const values = await queries.aggregate<{ _id: { organizationId: string; team: string } }>([
+    { $match: { team: { $nin: [null, ""] } } },
+    { $group: { _id: { organizationId: "$organizationId", team: "$team" } } },
+  ]).toArray();
+  for (const { _id: { organizationId, team } } of values) {
+    const ids = new Set((await teamsOf(organizationId)).values());
+    if (ids.has(team)) continue;
+    const id = await teamId(organizationId, team);
+    await queries.updateMany({ organizationId, team }, { $set: { team: id } });
+  }
+}
 
 const claimStaleMs = 5 * 60_000;
 

@@ -4,9 +4,10 @@ import {
   type MessageRepository,
   type RoomRead,
   roomReadId,
+  searchCap,
 } from "@/modules/chat/repository.ts";
 import { ConflictError } from "@/errors.ts";
-import { type Db, prepared, rethrowConflict, type Row, transaction } from "./db.ts";
+import { type Db, likePattern, prepared, rethrowConflict, type Row, transaction } from "./db.ts";
 import { pageOffset } from "@/store/types.ts";
 import { docOf, jsonSet, Where } from "./docs.ts";
 
@@ -149,6 +150,44 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
          ORDER BY json_extract(doc, '$.createdAt') DESC, id DESC LIMIT ? OFFSET ?`,
       ).all(...args, page.limit, pageOffset(page)) as Row[];
       return { data: rows.map((r) => docOf<Message>(r)), total: Number(total.n) };
+    },
+    async search(orgId, query, page) {
+      if (query.roomIds?.length === 0) return { data: [], total: 0 };
+      const notes = query.includeNotes ? "" : "AND json_extract(doc, '$.type') IS NOT 'note'";
+      if (query.roomIds) {
+        // A few rooms (an agent's): their messages by the room index, the text matched on each.
+        const where = `org_id = ? AND room_id IN (SELECT value FROM json_each(?)) ${notes}
+          AND json_extract(doc, '$.text') LIKE ? ESCAPE '\\'`;
+        const args = [orgId, JSON.stringify(query.roomIds), likePattern(query.text)];
+        const total = prepared(
+          db,
+          `SELECT count(*) AS n FROM (
+             SELECT 1 FROM messages INDEXED BY messages_room_seq WHERE ${where} LIMIT ${searchCap}
+           )`,
+        ).get(...args) as Row;
+        const rows = prepared(
+          db,
+          // The room index, not a backwards walk of every message for the newest first.
+          `SELECT doc FROM messages INDEXED BY messages_room_seq WHERE ${where}
+           ORDER BY rowid DESC LIMIT ? OFFSET ?`,
+        ).all(...args, page.limit, pageOffset(page)) as Row[];
+        return { data: rows.map(toMessage), total: Number(total.n) };
+      }
+      // The organization: a trigram phrase finds the text anywhere in a message, any case.
+      const phrase = `"${query.text.replaceAll('"', '""')}"`;
+      const where = `message_search MATCH ? AND s.org_id = ?${
+        query.includeNotes ? "" : " AND s.note = 0"
+      }`;
+      const total = prepared(
+        db,
+        `SELECT count(*) AS n FROM (SELECT 1 FROM message_search s WHERE ${where} LIMIT ${searchCap})`,
+      ).get(phrase, orgId) as Row;
+      const rows = prepared(
+        db,
+        `SELECT m.doc FROM message_search s JOIN messages m ON m.rowid = s.rowid
+         WHERE ${where} ORDER BY s.rowid DESC LIMIT ? OFFSET ?`,
+      ).all(phrase, orgId, page.limit, pageOffset(page)) as Row[];
+      return { data: rows.map(toMessage), total: Number(total.n) };
     },
     async moveSender(orgId, from, to) {
       const { changes } = db.prepare(

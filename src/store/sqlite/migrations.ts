@@ -393,6 +393,68 @@ export const migrations: { name: string; sql: string }[] = [
     `,
   },
   {
+    // Today's free-text teams (of staff and of queries) become the organizations' teams, one per
+    // name whatever its case: staff become their members, queries carry the team's id.
+    name: "0810_teams",
+    sql: `
+      CREATE TEMP TABLE team_names AS
+        SELECT org_id, min(name) AS name, lower(name) AS name_key, lower(
+          substr(printf('%012x', CAST(unixepoch('subsec') * 1000 AS INTEGER)), 1, 8) || '-' ||
+          substr(printf('%012x', CAST(unixepoch('subsec') * 1000 AS INTEGER)), 9, 4) || '-7' ||
+          substr(hex(randomblob(2)), 2, 3) || '-' || substr('89ab', 1 + abs(random()) % 4, 1) ||
+          substr(hex(randomblob(2)), 2, 3) || '-' || hex(randomblob(6))
+        ) AS id,
+          strftime('%Y-%m-%dT%H:%M:%fZ', 'now') AS at
+        FROM (
+          SELECT organization_id AS org_id, team AS name FROM users
+            WHERE organization_id IS NOT NULL AND role <> 'Customer' AND team IS NOT NULL
+              AND team <> ''
+          UNION ALL
+          SELECT org_id, team FROM queries WHERE team IS NOT NULL AND team <> ''
+        ) GROUP BY org_id, lower(name);
+      INSERT INTO documents (collection, id, org_id, doc)
+        SELECT 'teams', t.id, t.org_id, json_object('id', t.id, 'organizationId', t.org_id,
+          'name', t.name, 'description', '', 'members', json((
+            SELECT json_group_array(u.id) FROM users u
+              WHERE u.organization_id = t.org_id AND u.role <> 'Customer'
+                AND lower(u.team) = t.name_key
+          )), 'createdAt', t.at, 'updatedAt', t.at)
+        FROM team_names t;
+      UPDATE queries SET doc = json_set(doc, '$.team', (
+          SELECT t.id FROM team_names t
+            WHERE t.org_id = queries.org_id AND t.name_key = lower(queries.team)
+        ))
+        WHERE team IS NOT NULL AND team <> '';
+      DROP TABLE team_names;
+    `,
+  },
+  {
+    // Message search: a trigram index of every message's text beside its organization, room and
+    // whether it is a note (kept by triggers, also when mail import or erasure rewrites a text).
+    name: "0810_message_search",
+    sql: `
+      CREATE VIRTUAL TABLE message_search USING fts5(
+        body, org_id UNINDEXED, room_id UNINDEXED, note UNINDEXED, tokenize = 'trigram'
+      );
+      INSERT INTO message_search (rowid, body, org_id, room_id, note)
+        SELECT rowid, json_extract(doc, '$.text'), org_id, room_id,
+          json_extract(doc, '$.type') IS 'note' FROM messages;
+      CREATE TRIGGER messages_search_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO message_search (rowid, body, org_id, room_id, note) VALUES (new.rowid,
+          json_extract(new.doc, '$.text'), new.org_id, new.room_id,
+          json_extract(new.doc, '$.type') IS 'note');
+      END;
+      CREATE TRIGGER messages_search_update AFTER UPDATE OF doc ON messages
+        WHEN json_extract(old.doc, '$.text') IS NOT json_extract(new.doc, '$.text')
+      BEGIN
+        UPDATE message_search SET body = json_extract(new.doc, '$.text') WHERE rowid = new.rowid;
+      END;
+      CREATE TRIGGER messages_search_delete AFTER DELETE ON messages BEGIN
+        DELETE FROM message_search WHERE rowid = old.rowid;
+      END;
+    `,
+  },
+  {
     name: "0205_agent_reconnect_grace",
     sql: `
       ALTER TABLE agent_states ADD COLUMN dropped_at TEXT;

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { testApp } from "@tests/helpers/app.ts";
-import { aDesk, anAgent, type Desk, expectStatus, openQuery } from "@tests/helpers/support.ts";
+import {
+  aDesk,
+  anAgent,
+  type Desk,
+  expectStatus,
+  joinTeam,
+  openQuery,
+} from "@tests/helpers/support.ts";
 import { type QueryStatus, queryStatuses, transitions } from "@/modules/queries/model.ts";
 
 /** Walks a fresh query (assigned to `agent`) to `status` along the legal path. */
@@ -10,6 +17,8 @@ async function queryIn(desk: Desk, status: QueryStatus, agent: { token: string }
   const path: QueryStatus[] = ["In Progress", "Resolved", "Closed"];
   const steps = status === "Open" ? [] : path.slice(0, path.indexOf(status) + 1);
   if (status === "Open") {
+    // A team nobody routable is in: the query waits in its queue.
+    await joinTeam(desk, "nobody", desk.users.QA.id);
     await expectStatus(
       desk.t.call("POST", `/api/v1/queries/${q.id}/transfer`, {
         token: desk.token.TL,

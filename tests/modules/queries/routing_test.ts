@@ -233,7 +233,11 @@ Deno.test("POST /queries/:id/transfer hands over to an agent or to a team's queu
       }),
       200,
     );
-    assert.equal(queued.team, "tier2");
+    const tier2 = await expectStatus(
+      t.call("GET", "/api/v1/teams", { token: desk.token.TL }),
+      200,
+    );
+    assert.equal(queued.team, tier2.data[0].id, "the team named tier2, by its id");
     assert.equal(queued.assignedTo, null, "nobody from tier2 is on shift");
     await ready(t, to.token);
     assert.equal((await get(desk, q.id)).assignedTo, to.user.id);
