@@ -257,7 +257,7 @@ async function boot() {
   function preChat(stored: string | null) {
     body.replaceChildren();
     if (settings.greeting) notice(settings.greeting);
-    if (settings.outOfHoursMessage) notice(settings.outOfHoursMessage);
+    if (!settings.open && settings.outOfHoursMessage) notice(settings.outOfHoursMessage);
     const form = el("form", { class: "prechat", "aria-label": "Start a conversation" });
     const field = (key: "name" | "email", label: string, type: string) => {
       const mode = settings.preChat[key];

@@ -6,6 +6,8 @@ export interface InboxSettings {
   name: string;
   greeting: string | null;
   outOfHoursMessage: string | null;
+  /** Whether the desk is open now: out of hours the widget shows the out-of-hours message. */
+  open: boolean;
   preChat: { name: "off" | "optional" | "required"; email: "off" | "optional" | "required" };
 }
 

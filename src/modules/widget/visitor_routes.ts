@@ -45,6 +45,9 @@ const SessionSchema = z.object({
     name: z.string(),
     greeting: z.string().nullable(),
     outOfHoursMessage: z.string().nullable(),
+    open: z.boolean().openapi({
+      description: "Whether the desk is open now (its business hours; always without them)",
+    }),
     preChat: z.object({ name: Mode, email: Mode }),
   }),
 }).openapi("WidgetSession");

@@ -1,3 +1,5 @@
+import { businessHoursOf } from "@/modules/business_hours/service.ts";
+import { isOpenAt } from "@/modules/business_hours/clock.ts";
 import { timingSafeEqual } from "node:crypto";
 import type { Deps } from "@/deps.ts";
 import { AppError, ConflictError } from "@/errors.ts";
@@ -23,8 +25,13 @@ export interface VisitorSession {
   contactId: string;
   name: string;
   resumed: boolean;
-  inbox: Pick<WebInbox, "id" | "name" | "greeting" | "outOfHoursMessage" | "preChat">;
+  inbox: InboxView;
 }
+
+/** An inbox as a page on its origins sees it; `open` says whether the desk is open now. */
+export type InboxView =
+  & Pick<WebInbox, "id" | "name" | "greeting" | "outOfHoursMessage" | "preChat">
+  & { open: boolean };
 
 /** Who a valid visitor token is: a Customer contact acting through one web inbox. */
 export interface VisitorCaller {
@@ -172,21 +179,28 @@ export function createVisitorService(
     }
     return inbox;
   }
-  const publicView = (inbox: WebInbox) => ({
+  /** Whether the desk is open now, by its organization's business hours (none: always). */
+  async function openNow(orgId: string): Promise<boolean> {
+    const org = await deps.store.organizations.findById(orgId);
+    const hours = org ? businessHoursOf(org) : null;
+    return !hours || isOpenAt(hours, deps.clock.now().getTime());
+  }
+  const publicView = async (inbox: WebInbox): Promise<InboxView> => ({
     id: inbox.id,
     name: inbox.name,
     greeting: inbox.greeting,
     outOfHoursMessage: inbox.outOfHoursMessage,
+    open: await openNow(inbox.organizationId),
     preChat: inbox.preChat,
   });
 
   return {
     async settings(websiteToken, origin) {
-      return publicView(await embedded(websiteToken, origin));
+      return await publicView(await embedded(websiteToken, origin));
     },
     async start(input) {
       const inbox = await embedded(input.websiteToken, input.origin);
-      const view = publicView(inbox);
+      const view = await publicView(inbox);
       const verified = await identified(inbox, input);
       const earlier = await resumed(inbox, input.visitorToken);
       let contactId: string;

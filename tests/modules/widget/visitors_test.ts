@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { fixedClock } from "@/clock.ts";
 import { serve, testApp } from "@tests/helpers/app.ts";
 import { aDesk, anAgent, type Desk, expectStatus } from "@tests/helpers/support.ts";
 import { connect } from "@tests/helpers/ws.ts";
@@ -317,6 +318,39 @@ Deno.test("identity: an unverified email makes a new contact; a verified identif
       201,
     );
     assert.equal(switched.contactId, first.contactId);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("GET /widget/settings says whether the desk is open now, by the organization's business hours", async () => {
+  // A Monday at 20:00 in Berlin: after the desk's 09:00–17:00.
+  const clock = fixedClock("2026-06-01T18:00:00.000Z");
+  const t = await testApp({ clock });
+  try {
+    const desk = await aDesk(t);
+    const inbox = await anInbox(desk, { outOfHoursMessage: "We answer from 9 to 5" });
+    const settings = `/api/v1/widget/settings?websiteToken=${inbox.websiteToken}`;
+    const read = () => expectStatus(t.call("GET", settings, { headers: { origin: site } }), 200);
+    assert.equal((await read()).open, true, "without business hours the desk is always open");
+    const hours = [{ from: "09:00", to: "17:00" }];
+    await expectStatus(
+      t.call("PUT", "/api/v1/business-hours", {
+        token: desk.token.Admin,
+        json: {
+          timezone: "Europe/Berlin",
+          weekly: { mon: hours, tue: hours, wed: hours, thu: hours, fri: hours },
+          exceptions: [],
+          outOfHoursReply: null,
+        },
+      }),
+      200,
+    );
+    const closed = await read();
+    assert.equal(closed.open, false);
+    assert.equal(closed.outOfHoursMessage, "We answer from 9 to 5");
+    clock.set("2026-06-01T08:00:00.000Z"); // 10:00 in Berlin
+    assert.equal((await read()).open, true);
   } finally {
     await t.close();
   }
