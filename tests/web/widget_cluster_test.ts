@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { chromium as playwright } from "playwright-core";
 import { serve, testApp } from "@tests/helpers/app.ts";
+import { hostPage } from "@tests/helpers/widget.ts";
 import { findBinary, skipWithout } from "@tests/helpers/servers.ts";
 import { skipRedis, startRedis } from "@tests/helpers/redis.ts";
 import { aDesk, anAgent, expectStatus } from "@tests/helpers/support.ts";
@@ -9,20 +10,6 @@ import { connect } from "@tests/helpers/ws.ts";
 
 const chromium = findBinary("chromium") ?? findBinary("chromium-browser");
 const skipChromium = skipWithout("chromium", chromium !== null);
-
-/** A shop's page on its own loopback origin, embedding the widget served by `apiUrl`. */
-function hostPage(apiUrl: string, websiteToken: string) {
-  const html = `<!doctype html><html lang="en"><head><title>Shop</title></head>
-<body><main><h1>Our shop</h1></main>
-<script src="${apiUrl}/widget.js" data-website-token="${websiteToken}" async></script>
-</body></html>`;
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    () => new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } }),
-  );
-  const port = (server.addr as Deno.NetAddr).port;
-  return { url: `http://localhost:${port}`, close: () => server.shutdown() };
-}
 
 Deno.test({
   name:

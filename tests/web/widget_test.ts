@@ -4,12 +4,15 @@ import { chromium as playwright } from "playwright-core";
 import AxeBuilder from "@axe-core/playwright";
 import { onePixelPng } from "@tests/helpers/files.ts";
 import { serve, testApp } from "@tests/helpers/app.ts";
+import { hostPage } from "@tests/helpers/widget.ts";
 import { findBinary, skipWithout } from "@tests/helpers/servers.ts";
 import { aDesk, anAgent, expectStatus } from "@tests/helpers/support.ts";
 import { bundleWidget, widgetOutput } from "@/web/build.ts";
 
 const chromium = findBinary("chromium") ?? findBinary("chromium-browser");
 const skipChromium = skipWithout("chromium", chromium !== null);
+/** The host page's own styles, which must not reach into the widget. */
+const shopCss = "button { background: red !important; } li { display: none !important; }";
 
 Deno.test("src/web/dist/widget.js is the current bundle of src/web (deno task build-widget)", async () => {
   assert.equal(await Deno.readTextFile(widgetOutput), await bundleWidget());
@@ -34,22 +37,6 @@ Deno.test("GET /widget.js: the bundle, cacheable, with a CSP and an ETag", async
   }
 });
 
-/** A page on its own loopback origin that embeds the widget from the API's origin. */
-function hostPage(apiUrl: string, websiteToken: string) {
-  const html = `<!doctype html><html lang="en"><head><title>Shop</title>
-<style>button { background: red !important; } li { display: none !important; }</style></head>
-<body><main><h1>Our shop</h1></main>
-<script src="${apiUrl}/widget.js" data-website-token="${websiteToken}" async></script>
-</body></html>`;
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    () => new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } }),
-  );
-  const port = (server.addr as Deno.NetAddr).port;
-  // "localhost" and "127.0.0.1" are different origins for the browser.
-  return { url: `http://localhost:${port}`, close: () => server.shutdown() };
-}
-
 Deno.test({
   name:
     "the widget in headless Chromium: pre-chat, live answer, history after a reload, a file, axe, CSAT; nothing on other origins",
@@ -73,7 +60,7 @@ Deno.test({
       }),
       201,
     );
-    const allowed = hostPage(api.url, inbox.websiteToken);
+    const allowed = hostPage(api.url, inbox.websiteToken, shopCss);
     const browser = await playwright.launch({
       executablePath: chromium!,
       args: ["--no-sandbox", "--disable-gpu"],
@@ -158,7 +145,7 @@ Deno.test({
       assert.equal(rated?.csat?.rating, 4);
 
       // Another origin loads the script and gets nothing.
-      const other = hostPage(api.url, inbox.websiteToken);
+      const other = hostPage(api.url, inbox.websiteToken, shopCss);
       try {
         const stranger = await browser.newPage();
         const refused = stranger.waitForResponse((r) => r.url().includes("/widget/settings"));
