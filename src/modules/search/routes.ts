@@ -31,7 +31,8 @@ export function searchRoutes(search: SearchService) {
       summary: "Messages containing the text, with their query and highlights, newest first",
       description: "Case-insensitive, anywhere in a message's text (at least 3 characters). " +
         "TL, QA and Admin search every room of the organization; an Agent the rooms they are " +
-        "shown (their queries' and their own). Staff also find notes.",
+        "shown (their queries' and their own); a Customer their own conversations. Staff also " +
+        "find notes.",
       middleware: [requirePermission("search.read")] as const,
       request: { query: SearchQuery },
       responses: {

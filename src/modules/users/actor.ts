@@ -62,7 +62,8 @@ export const permissions = {
   "teams.read": staffRoles,
   "teams.manage": leadRoles,
   "business_hours.read": staffRoles,
-  "search.read": staffRoles,
+  /** A customer searches their own conversations (never notes); staff what they may read. */
+  "search.read": [...staffRoles, "Customer"],
   /** See, run and keep personal macros. */
   "macros.use": answeringRoles,
   /** Keep the organization's macros. */

@@ -27,10 +27,9 @@ Deno.test({
         await upgradeStatus(port, "/ws", { authorization: `Bearer ${queriesOnly.key}` }),
         403,
       );
-      assert.equal(
-        await upgradeStatus(port, "/ws", { authorization: `Bearer ${reader.key.slice(0, -1)}0` }),
-        401,
-      );
+      // The key with its last character changed (to another one, whatever it was).
+      const wrong = reader.key.slice(0, -1) + (reader.key.endsWith("0") ? "1" : "0");
+      assert.equal(await upgradeStatus(port, "/ws", { authorization: `Bearer ${wrong}` }), 401);
 
       // The header form and the query form both work.
       const bot = await c.open(reader.key);

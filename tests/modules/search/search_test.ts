@@ -42,7 +42,23 @@ Deno.test("GET /search finds messages and notes in the caller's reach, with thei
     assert.deepEqual(next.data.map((h: Hit) => h.query!.id), [q1.id]);
     assert.equal(lead.data[0].query.id, q2.id, "newest first");
 
-    await expectStatus(search(desk.token.Customer, "q=invoice"), 403);
+    // A customer searches their own conversations, never notes nor anyone else's.
+    const contact = await expectStatus(
+      t.call("POST", "/api/v1/contacts", {
+        token: desk.token.TL,
+        json: { name: "Someone Else", email: "someone@else.test" },
+      }),
+      201,
+    );
+    const q3 = await openQuery(desk, { title: "Theirs", customerId: contact.id }, desk.token.TL);
+    await say(desk, q3.roomId, desk.token.TL, { message: "Your invoice is attached" });
+    const own = await expectStatus(search(desk.token.Customer, "q=invoice"), 200);
+    assert.equal(own.meta.total, 2);
+    assert.deepEqual(
+      (own.data as Hit[]).map((h) => h.message.text).sort(),
+      ["Another invoice question", "My Invoice is wrong, invoice 42"],
+    );
+    assert.ok((own.data as Hit[]).every((h) => h.message.type !== "note"));
     await expectStatus(search(desk.token.TL, "q=in"), 400);
     assert.equal((await expectStatus(search(desk.token.TL, "q=zzzz"), 200)).meta.total, 0);
   } finally {
