@@ -169,6 +169,8 @@ export async function buildServices(given: Deps): Promise<Services> {
     queries,
     customFields,
     tokens,
+    chat,
+    audit: auditLog,
     records: [
       queryContactRecords(withEvents, routing),
       chatContactRecords(deps, attachments),

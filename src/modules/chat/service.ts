@@ -1,3 +1,4 @@
+import type { PageRequest, PageResult } from "@/store/types.ts";
 import type { Deps } from "@/deps.ts";
 import type { Events } from "@/events.ts";
 import { channels } from "@/bus/bus.ts";
@@ -67,6 +68,11 @@ export interface ChatService {
   /** Removes the room of a query that could not be stored, so no room outlives its query. */
   discardQueryRoom(orgId: string, roomId: string): Promise<void>;
   rooms(actor: Actor): Promise<RoomSummary[]>;
+  /**
+   * Messages of these rooms, newest first, paged (a contact's conversations, for staff whose
+   * reach the caller has checked): notes included.
+   */
+  messagesIn(orgId: string, roomIds: string[], page: PageRequest): Promise<PageResult<Message>>;
   messages(
     actor: Actor,
     roomId: string,
@@ -354,6 +360,7 @@ export function createChatService(
         };
       });
     },
+    messagesIn: (orgId, roomIds, page) => store.messages.listInRooms(orgId, roomIds, page),
     async messages(actor, roomId, range) {
       await readable(actor, roomId);
       return await store.messages.list(actor.orgId, roomId, {

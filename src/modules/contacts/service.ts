@@ -4,6 +4,8 @@ import { AppError, ConflictError, notFound } from "@/errors.ts";
 import { audit } from "@/modules/audit/service.ts";
 import type { TokenService } from "@/modules/auth/tokens.ts";
 import type { Message } from "@/modules/chat/repository.ts";
+import type { ChatService } from "@/modules/chat/service.ts";
+import type { AuditService } from "@/modules/audit/service.ts";
 import type { CustomFieldService, CustomValuesInput } from "@/modules/custom_fields/service.ts";
 import type { Query } from "@/modules/queries/model.ts";
 import type { QueryService } from "@/modules/queries/service.ts";
@@ -83,6 +85,8 @@ export function createContactService(
     queries: Pick<QueryService, "list" | "customersOf">;
     customFields: Pick<CustomFieldService, "apply" | "filterValue">;
     tokens: Pick<TokenService, "revokeUser">;
+    chat: Pick<ChatService, "messagesIn">;
+    audit: Pick<AuditService, "list">;
     /** Every module's records of a contact, in the order a merge or erasure visits them. */
     records: ContactRecords[];
   },
@@ -246,7 +250,7 @@ export function createContactService(
     async conversations(actor, id, page) {
       await visible(actor, id);
       const roomIds = (await allQueries(actor, id)).flatMap((q) => q.roomId ? [q.roomId] : []);
-      return await store.messages.listInRooms(actor.orgId, roomIds, page);
+      return await services.chat.messagesIn(actor.orgId, roomIds, page);
     },
 
     async merge(actor, id, otherId) {
@@ -312,8 +316,8 @@ export function createContactService(
       for (const records of services.records) {
         Object.assign(sections, await records.export(actor.orgId, id));
       }
-      const about = await store.audit.list(actor.orgId, { targetId: id }, { page: 1, limit: 1000 });
-      const byThem = await store.audit.list(actor.orgId, { actorId: id }, {
+      const about = await services.audit.list(actor, { targetId: id }, { page: 1, limit: 1000 });
+      const byThem = await services.audit.list(actor, { actorId: id }, {
         page: 1,
         limit: 1000,
       });

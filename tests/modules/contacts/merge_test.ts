@@ -265,6 +265,8 @@ for (const again of [true, false]) {
         queries: t.services.queries,
         customFields: t.services.customFields,
         tokens: t.services.tokens,
+        chat: t.services.chat,
+        audit: t.services.audit,
         records: [
           queryContactRecords({ ...t.deps, events: t.services.events }, t.services.routing),
           flaky,
