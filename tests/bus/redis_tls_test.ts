@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { ConfigError, loadConfig } from "@/config.ts";
-import { skipRedis, startTlsRedis } from "@tests/helpers/redis.ts";
+import { skipTlsRedis, startTlsRedis } from "@tests/helpers/redis.ts";
 import { testApp, testDeps } from "@tests/helpers/app.ts";
 import { collect } from "@tests/contract/bus_contract.ts";
 
-const tlsTest = { ignore: skipRedis, sanitizeResources: false, sanitizeOps: false };
+const tlsTest = { ignore: skipTlsRedis, sanitizeResources: false, sanitizeOps: false };
 
 Deno.test({
   ...tlsTest,

@@ -6,6 +6,11 @@ export const redisBinary = findBinary("redis-server", ["/usr/sbin", "/usr/local/
 /** True when Redis tests must be skipped (binary missing outside CI). */
 export const skipRedis = skipWithout("redis-server", redisBinary !== null);
 
+const opensslBinary = findBinary("openssl", ["/usr/bin"]);
+
+/** True when TLS Redis tests must be skipped: no redis-server, or no openssl for the certificate. */
+export const skipTlsRedis = skipRedis || skipWithout("openssl", opensslBinary !== null);
+
 /** A redis-server of this test's own, on a free loopback port, keeping nothing on disk. */
 export interface TestRedis {
   url: string;
@@ -30,7 +35,8 @@ export interface TestTlsRedis extends TestRedis {
 async function selfSignedCert(dir: string): Promise<{ cert: string; key: string }> {
   const cert = `${dir}/cert.pem`;
   const key = `${dir}/key.pem`;
-  const { code, stderr } = await new Deno.Command("openssl", {
+  if (!opensslBinary) throw new Error("openssl is not installed");
+  const { code, stderr } = await new Deno.Command(opensslBinary, {
     args: [
       "req",
       "-x509",
