@@ -3,7 +3,7 @@ import { AppError } from "@/errors.ts";
 import { type Actor, can } from "@/modules/users/actor.ts";
 import { knownLabels } from "@/modules/labels/service.ts";
 import { teamIdOf } from "@/modules/teams/model.ts";
-import { businessHoursOf } from "@/modules/business_hours/service.ts";
+import { businessHoursFor } from "@/modules/business_hours/service.ts";
 import { canTransition, type Query, type QueryStatus } from "@/modules/queries/model.ts";
 import type { QueryPatch } from "@/modules/queries/repository.ts";
 import { priorityChange, statusChange } from "@/modules/queries/service.ts";
@@ -96,7 +96,8 @@ async function stepPatch(
         throw fail("FORBIDDEN", `Role ${actor.role} may not change priorities`);
       }
       const org = await deps.store.organizations.findById(actor.orgId);
-      return priorityChange(draft, step.priority, supportSettings(org!), businessHoursOf(org!));
+      const hours = await businessHoursFor(deps, org!, draft.team);
+      return priorityChange(draft, step.priority, supportSettings(org!), hours);
     }
     case "labels": {
       const add = await knownLabels(deps, actor.orgId, step.add ?? []);

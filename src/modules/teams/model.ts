@@ -1,5 +1,6 @@
 import type { Deps } from "@/deps.ts";
 import { AppError } from "@/errors.ts";
+import type { BusinessHoursSettings } from "@/modules/business_hours/service.ts";
 
 /** A team of an organization: its members (staff, each in any number of teams) share a queue. */
 export interface Team {
@@ -9,6 +10,8 @@ export interface Team {
   description: string;
   /** User ids of its members. */
   members: string[];
+  /** Its own business hours, overriding the organization's for its queries; null: the org's. */
+  businessHours?: BusinessHoursSettings | null;
   /** The name as compared for uniqueness (see `teamNameKey`); unique in the organization. */
   nameKey: string;
   createdAt: string;
@@ -45,8 +48,10 @@ export function distinctTeamNames(
 /** The team as the API shows it: without its organization and its name key. */
 export function teamView(
   { organizationId: _org, nameKey: _key, ...team }: Team,
-): Omit<Team, "organizationId" | "nameKey"> {
-  return team;
+): Omit<Team, "organizationId" | "nameKey" | "businessHours"> & {
+  businessHours: BusinessHoursSettings | null;
+} {
+  return { ...team, businessHours: team.businessHours ?? null };
 }
 
 /** A team named by id or by name (any case), or null. */

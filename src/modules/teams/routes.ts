@@ -14,6 +14,7 @@ import { requirePermission } from "@/http/rbac.ts";
 import { textBlock, textLine } from "@/modules/text.ts";
 import { QuerySchema } from "@/modules/queries/schemas.ts";
 import type { TeamService } from "./service.ts";
+import { BusinessHoursSchema } from "@/modules/business_hours/service.ts";
 import { teamView } from "./model.ts";
 
 const TeamSchema = z.object({
@@ -21,20 +22,25 @@ const TeamSchema = z.object({
   name: z.string(),
   description: z.string(),
   members: z.array(z.string()),
+  businessHours: BusinessHoursSchema.nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 }).openapi("Team");
 
 const Members = z.array(z.string().min(1).max(64)).max(500);
+/** The team's own business hours (null: the organization's apply). */
+const TeamHours = BusinessHoursSchema.nullable();
 const TeamBody = z.object({
   name: textLine(60),
   description: textBlock(500).optional(),
   members: Members.optional(),
+  businessHours: TeamHours.optional(),
 }).strict();
 const TeamPatch = z.object({
   name: textLine(60).optional(),
   description: textBlock(500).optional(),
   members: Members.optional(),
+  businessHours: TeamHours.optional(),
 }).strict();
 
 const Id = z.object({ id: z.string().min(1).max(64) });

@@ -5,8 +5,11 @@ import { openStatuses, type Query } from "@/modules/queries/model.ts";
 import type { Actor } from "@/modules/users/actor.ts";
 import type { PageRequest, PageResult } from "@/store/types.ts";
 import { type Team, teamNameKey } from "./model.ts";
+import type { BusinessHoursSettings } from "@/modules/business_hours/service.ts";
 
-export type TeamInput = Pick<Team, "name" | "description" | "members">;
+export type TeamInput = Pick<Team, "name" | "description" | "members"> & {
+  businessHours: BusinessHoursSettings | null;
+};
 
 export interface TeamService {
   list(orgId: string, page: PageRequest): Promise<PageResult<Team>>;
@@ -77,6 +80,7 @@ export function createTeamService(
           nameKey: teamNameKey(input.name),
           description: input.description ?? "",
           members,
+          businessHours: input.businessHours ?? null,
           createdAt: at,
           updatedAt: at,
         }));
@@ -94,8 +98,8 @@ export function createTeamService(
         () => docs.update(actor.orgId, id, { ...patch, ...name, ...members, updatedAt: now() }),
       );
       if (!team) throw notFound("Team", id);
-      const fields = (["name", "description", "members"] as const)
-        .filter((f) => JSON.stringify(before[f]) !== JSON.stringify(team[f]));
+      const fields = (["name", "description", "members", "businessHours"] as const)
+        .filter((f) => JSON.stringify(before[f] ?? null) !== JSON.stringify(team[f] ?? null));
       await events.emit("team.updated", by(actor), { team, fields: [...fields] });
       return team;
     },
