@@ -144,7 +144,7 @@ export function teamRoutes(teams: TeamService) {
         path: "/{id}",
         tags,
         security: bearer,
-        summary: "Remove a team (409 while open queries are with it)",
+        summary: "Remove a team (409 while open queries are with it or a web inbox routes to it)",
         middleware: [requirePermission("teams.manage")] as const,
         request: { params: Id },
         responses: { 204: { description: "Removed" }, ...common, 409: errors[409] },

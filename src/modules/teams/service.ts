@@ -3,6 +3,7 @@ import { AppError, ConflictError, notFound } from "@/errors.ts";
 import type { Events } from "@/events.ts";
 import { openStatuses, type Query } from "@/modules/queries/model.ts";
 import type { Actor } from "@/modules/users/actor.ts";
+import { findAll } from "@/store/documents.ts";
 import type { PageRequest, PageResult } from "@/store/types.ts";
 import { type Team, teamNameKey } from "./model.ts";
 import type { BusinessHoursSettings } from "@/modules/business_hours/service.ts";
@@ -17,7 +18,7 @@ export interface TeamService {
   /** 409 when a team has that name, whatever its case; 422 for a member who is not staff. */
   create(actor: Actor, input: Partial<TeamInput> & Pick<TeamInput, "name">): Promise<Team>;
   update(actor: Actor, id: string, patch: Partial<TeamInput>): Promise<Team>;
-  /** 409 while open queries wait on the team; resolved ones keep its id. */
+  /** 409 while open queries wait on the team or a web inbox routes to it; resolved ones keep its id. */
   remove(actor: Actor, id: string): Promise<void>;
   /** The team's own queue: its waiting queries, oldest first. */
   queue(orgId: string, id: string, page: PageRequest): Promise<PageResult<Query>>;
@@ -113,6 +114,12 @@ export function createTeamService(
       );
       if (open.total > 0) {
         throw new ConflictError(`${open.total} open queries are with this team; move them first`);
+      }
+      const routing = (await findAll(store.documents("web_inboxes"), actor.orgId, {}))
+        .filter((inbox) => inbox.routeTo.teamId === id);
+      if (routing.length > 0) {
+        const names = routing.map((inbox) => `"${inbox.name}"`).join(", ");
+        throw new ConflictError(`Web inboxes route to this team (${names}); change them first`);
       }
       if (!await docs.delete(actor.orgId, id)) throw notFound("Team", id);
       await events.emit("team.deleted", by(actor), { teamId: id, name: team.name });
