@@ -3,6 +3,7 @@ import { AppError } from "@/errors.ts";
 import { type Actor, can } from "@/modules/users/actor.ts";
 import { knownLabels } from "@/modules/labels/service.ts";
 import { teamIdOf } from "@/modules/teams/model.ts";
+import { teamClockChange } from "@/modules/business_hours/team_clock.ts";
 import { businessHoursFor } from "@/modules/business_hours/service.ts";
 import { canTransition, type Query, type QueryStatus } from "@/modules/queries/model.ts";
 import type { QueryPatch } from "@/modules/queries/repository.ts";
@@ -104,8 +105,10 @@ async function stepPatch(
       const drop = new Set(step.remove ?? []);
       return { labels: [...new Set([...draft.labels, ...add])].filter((id) => !drop.has(id)) };
     }
-    case "team":
-      return { team: await teamIdOf(deps, actor.orgId, step.team) };
+    case "team": {
+      const team = await teamIdOf(deps, actor.orgId, step.team);
+      return { team, ...await teamClockChange(deps, draft, team, at) };
+    }
     case "reply":
     case "note": {
       const permission = step.type === "reply" ? "chat.write" : "chat.note";

@@ -26,6 +26,7 @@ import { slaDueTimes, type SupportSettings, supportSettings } from "./settings.t
 import { knownLabels, labelNamed } from "@/modules/labels/service.ts";
 import { teamIdOf, teamNamed } from "@/modules/teams/model.ts";
 import { businessHoursFor } from "@/modules/business_hours/service.ts";
+import { teamClockChange } from "@/modules/business_hours/team_clock.ts";
 import {
   addBusinessTime,
   type BusinessHours,
@@ -347,6 +348,9 @@ export function createQueryService(
           patch.customFields = values;
           changed.push(["customFields", query.customFields, values]);
         }
+      }
+      if (patch.team !== undefined) {
+        Object.assign(patch, await teamClockChange(deps, query, patch.team, now()));
       }
       if (edit.waitingOn && edit.waitingOn !== query.waitingOn) {
         Object.assign(

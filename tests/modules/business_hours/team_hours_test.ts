@@ -153,3 +153,61 @@ Deno.test("a team query arriving outside the team's hours gets the team's reply 
     await t.close();
   }
 });
+
+Deno.test("a query moved to a team with its own hours (PUT, transfer or macro) keeps the open time its business-time targets had left, on the team's clock; also by a macro", async () => {
+  // Friday 6 March 2026, 21:30 UTC: Berlin closed until Saturday 09:00 CET, New York open until
+  // 17:00 EST (22:00 UTC) and then closed until Monday 09:00 EDT, after its clock change.
+  const { t, desk, team, open } = await aTwoZoneDesk("2026-03-06T21:30:00.000Z");
+  try {
+    const q = await open(false);
+    assert.equal(q.firstResponseDueAt, "2026-03-07T09:00:00.000Z", "Berlin: all 60 minutes left");
+    assert.equal(q.resolutionDueAt, "2026-03-07T16:00:00.000Z");
+    const moved = await expectStatus(
+      t.call("PUT", `/api/v1/queries/${q.id}`, {
+        token: desk.token.Admin,
+        json: { team: team.id },
+      }),
+      200,
+    );
+    // 30 minutes this Friday evening in New York, 30 on Monday from 09:00 EDT.
+    assert.equal(moved.firstResponseDueAt, "2026-03-09T13:30:00.000Z");
+    assert.equal(moved.resolutionDueAt, "2026-03-09T20:30:00.000Z");
+    // A team of no hours of its own keeps the organization's.
+    const europe = await expectStatus(
+      t.call("POST", "/api/v1/teams", { token: desk.token.Admin, json: { name: "Europe" } }),
+      201,
+    );
+    const back = await expectStatus(
+      t.call("POST", `/api/v1/queries/${q.id}/transfer`, {
+        token: desk.token.TL,
+        json: { toTeam: europe.id, reason: "Berlin takes it" },
+      }),
+      200,
+    );
+    assert.equal(back.team, europe.id);
+    assert.equal(back.firstResponseDueAt, "2026-03-07T09:00:00.000Z", "the 60 minutes again");
+    assert.equal(back.resolutionDueAt, "2026-03-07T16:00:00.000Z");
+    // A macro's team step moves the clock the same way.
+    const macro = await expectStatus(
+      t.call("POST", "/api/v1/macros", {
+        token: desk.token.Admin,
+        json: {
+          name: "To the Americas",
+          visibility: "organization",
+          steps: [{ type: "team", team: team.id }],
+        },
+      }),
+      201,
+    );
+    const ran = await expectStatus(
+      t.call("POST", `/api/v1/queries/${q.id}/macros/${macro.id}`, { token: desk.token.Admin }),
+      200,
+    );
+    assert.deepEqual(
+      [ran.team, ran.firstResponseDueAt, ran.resolutionDueAt],
+      [team.id, "2026-03-09T13:30:00.000Z", "2026-03-09T20:30:00.000Z"],
+    );
+  } finally {
+    await t.close();
+  }
+});
