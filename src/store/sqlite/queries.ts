@@ -104,6 +104,37 @@ function filterWhere(orgId: string, f: QueryFilter, counting = false): Where {
 
 const rank = { Low: 1, Medium: 2, High: 3, Urgent: 4 } as const;
 
+/**
+ * The total of a filter on one tag or one label and nothing else, from its link table alone:
+ * the table holds one row per query of the organization carrying it (triggers keep it so), and
+ * counting there reads no query row, where checking each match against `queries` costs a JSON
+ * parse per row (54 ms for 10,000 of 100,000 queries).
+ */
+type Count = { sql: string; args: SQLInputValue[] };
+
+const countOf = (w: Where): Count => ({
+  sql: `SELECT count(*) AS n FROM queries WHERE ${w.sql}`,
+  args: w.args,
+});
+
+function linkCount(orgId: string, f: QueryFilter): Count | null {
+  const set = Object.entries(f).filter(([, v]) => v !== undefined);
+  if (set.length !== 1) return null;
+  if (f.tag !== undefined) {
+    return {
+      sql: "SELECT count(*) AS n FROM query_tags WHERE org_id = ? AND tag = ?",
+      args: [orgId, f.tag],
+    };
+  }
+  if (f.label !== undefined) {
+    return {
+      sql: "SELECT count(*) AS n FROM query_labels WHERE org_id = ? AND label_id = ?",
+      args: [orgId, f.label],
+    };
+  }
+  return null;
+}
+
 function expectationWhere(w: Where, expect: QueryExpectation): Where {
   if (expect.statuses) w.in("status", expect.statuses);
   if (expect.assignedTo !== undefined) w.is("assigned_to", expect.assignedTo);
@@ -172,10 +203,8 @@ export function sqliteQueryRepository(db: Db): QueryRepository {
     },
     async list(orgId, filter, sort, page) {
       const w = filterWhere(orgId, filter);
-      const c = filterWhere(orgId, filter, true);
-      const total = db.prepare(`SELECT count(*) AS n FROM queries WHERE ${c.sql}`).get(
-        ...c.args,
-      ) as Row;
+      const c = linkCount(orgId, filter) ?? countOf(filterWhere(orgId, filter, true));
+      const total = db.prepare(c.sql).get(...c.args) as Row;
       const order = sort.order === "asc" ? "ASC" : "DESC";
       // The page is found on the indexes first (rowids only), then its 20 documents are read:
       // a deep OFFSET then skips index entries instead of whole rows.
