@@ -207,10 +207,11 @@ export function sqliteQueryRepository(db: Db): QueryRepository {
       const total = db.prepare(c.sql).get(...c.args) as Row;
       const order = sort.order === "asc" ? "ASC" : "DESC";
       // The page is found on the indexes first (rowids only), then its 20 documents are read:
-      // a deep OFFSET then skips index entries instead of whole rows.
-      const orderBy = `ORDER BY ${
-        sortColumns[sort.field]
-      } ${order}, created_at ${order}, id ${order}`;
+      // a deep OFFSET then skips index entries instead of whole rows. A repeated `created_at`
+      // would hide from SQLite that (org_id, created_at, id) is already in order: it sorted the
+      // organization's rows again (page 2,500 of 100,000: 39 ms instead of 10).
+      const columns = new Set([sortColumns[sort.field], "created_at", "id"]);
+      const orderBy = `ORDER BY ${[...columns].map((c) => `${c} ${order}`).join(", ")}`;
       const data = rows(
         `SELECT doc FROM queries WHERE rowid IN (
            SELECT rowid FROM queries WHERE ${w.sql} ${orderBy} LIMIT ? OFFSET ?
