@@ -203,8 +203,6 @@ export function sqliteQueryRepository(db: Db): QueryRepository {
     },
     async list(orgId, filter, sort, page) {
       const w = filterWhere(orgId, filter);
-      const c = linkCount(orgId, filter) ?? countOf(filterWhere(orgId, filter, true));
-      const total = db.prepare(c.sql).get(...c.args) as Row;
       const order = sort.order === "asc" ? "ASC" : "DESC";
       // The page is found on the indexes first (rowids only), then its 20 documents are read:
       // a deep OFFSET then skips index entries instead of whole rows. A repeated `created_at`
@@ -212,14 +210,21 @@ export function sqliteQueryRepository(db: Db): QueryRepository {
       // organization's rows again (page 2,500 of 100,000: 39 ms instead of 10).
       const columns = new Set([sortColumns[sort.field], "created_at", "id"]);
       const orderBy = `ORDER BY ${[...columns].map((c) => `${c} ${order}`).join(", ")}`;
+      const offset = pageOffset(page);
       const data = rows(
         `SELECT doc FROM queries WHERE rowid IN (
            SELECT rowid FROM queries WHERE ${w.sql} ${orderBy} LIMIT ? OFFSET ?
          ) ${orderBy}`,
         ...w.args,
         page.limit,
-        pageOffset(page),
+        offset,
       );
+      // A page that is not full is the last one: it tells the total without a second search.
+      if (data.length < page.limit && (data.length > 0 || offset === 0)) {
+        return { data, total: offset + data.length };
+      }
+      const c = linkCount(orgId, filter) ?? countOf(filterWhere(orgId, filter, true));
+      const total = db.prepare(c.sql).get(...c.args) as Row;
       return { data, total: Number(total.n) };
     },
     async update(orgId, id, expect, patch) {
