@@ -103,6 +103,7 @@ const envSchema = z.object({
   WEBHOOK_DISABLE_AFTER: duration.default("5d"),
   WEBHOOK_SECRET_GRACE: duration.default("24h"),
   METRICS_TOKEN: z.string().min(16, "expected at least 16 characters").optional(),
+  EXPORT_XLSX_MAX_ROWS: int(1, 1_000_000).default(100_000),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -176,6 +177,8 @@ export interface Config {
   };
   /** The Bearer token `/metrics` asks for; the route is absent when it is not set. */
   metricsToken: string | undefined;
+  /** Rows an .xlsx export may hold; a larger one is refused (CSV has no bound). */
+  xlsxMaxRows: number;
   realtime: {
     ratePerSecond: number;
     rateBurst: number;
@@ -292,6 +295,7 @@ export function loadConfig(env: Env): Config {
       secretGraceSeconds: durationSeconds(e.WEBHOOK_SECRET_GRACE),
     },
     metricsToken: e.METRICS_TOKEN,
+    xlsxMaxRows: e.EXPORT_XLSX_MAX_ROWS,
     realtime: {
       ratePerSecond: e.WS_RATE_PER_SECOND,
       rateBurst: e.WS_RATE_BURST,

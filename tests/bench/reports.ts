@@ -139,23 +139,32 @@ async function exportRows(path: string, orgId: string, now: number): Promise<Ben
   for (const format of ["csv", "xlsx"]) {
     for (const [span, from] of spans) {
       const r = await child(format, from);
+      const above = r && Math.round((r.peakKb - r.baseKb) / 1024);
+      // The 30-day export is the whole seed (about 100,000 rows, the .xlsx cap): its peak is the
+      // bound the issue sets.
+      const bounded = format === "xlsx" && span === "30 days";
       rows.push({
-        benchmark: `SQLite export queries ${format}, ${span}`,
-        result: r ? ms(r.ms) : "failed",
+        benchmark: `SQLite export queries ${format}, ${span}` +
+          (bounded ? ": peak RSS above the idle process" : ""),
+        result: r ? (bounded ? `+${above} MB` : ms(r.ms)) : "failed",
+        ...(bounded ? { target: "≤ +256 MB" } : {}),
         detail: r
-          ? `${(r.bytes / 1e6).toFixed(1)} MB file; peak RSS ${Math.round(r.peakKb / 1024)} MB, ` +
-            `${Math.round((r.peakKb - r.baseKb) / 1024)} MB above the process before the export`
+          ? `${(r.bytes / 1e6).toFixed(1)} MB file in ${ms(r.ms)}; peak RSS ` +
+            `${Math.round(r.peakKb / 1024)} MB, +${above} MB above the process before the export`
           : "the child process failed",
       });
     }
   }
-  // The streamed CSV needs no more heap than a page: it completes under a small V8 heap cap.
-  const capped = await child("csv", addDays(today, -30), ["--v8-flags=--max-old-space-size=48"]);
-  rows.push({
-    benchmark: "SQLite export queries csv, 30 days, V8 heap capped at 48 MB",
-    result: capped ? ms(capped.ms) : "failed (out of memory)",
-    ...(capped ? { detail: `peak RSS ${Math.round(capped.peakKb / 1024)} MB` } : {}),
-  });
+  // Both streamed exports need no more heap than a page: they complete under a small V8 heap cap.
+  for (const [format, heap] of [["csv", 48], ["xlsx", 64]] as const) {
+    const from = addDays(today, -30);
+    const capped = await child(format, from, [`--v8-flags=--max-old-space-size=${heap}`]);
+    rows.push({
+      benchmark: `SQLite export queries ${format}, 30 days, V8 heap capped at ${heap} MB`,
+      result: capped ? ms(capped.ms) : "failed (out of memory)",
+      ...(capped ? { detail: `peak RSS ${Math.round(capped.peakKb / 1024)} MB` } : {}),
+    });
+  }
   return rows;
 }
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { ConflictError } from "@/errors.ts";
 import { uuidv7 } from "@/ids.ts";
 import { priorityRank } from "@/modules/queries/model.ts";
+import type { QueryFilter } from "@/modules/queries/repository.ts";
 import type { Store } from "@/store/store.ts";
 import { aQuery, nextTime } from "./fixtures.ts";
 import { type StoreKind, storeTest } from "./store_contract.ts";
@@ -121,6 +122,38 @@ export function queryRepositoryContract(kind: StoreKind): void {
     assert.deepEqual(byPriority.data.map((q) => q.id), [b.id]);
     assert.equal(byPriority.total, 3);
   });
+
+  storeTest(
+    kind,
+    "queries.list() by a tag or label counts its organization's, after edits",
+    async (s) => {
+      const a = await s.queries.create(aQuery("o", { tags: ["vip"], labels: ["label-1"] }));
+      const b = await s.queries.create(aQuery("o", { tags: ["vip", "x"], labels: ["label-1"] }));
+      const c = await s.queries.create(aQuery("o", { tags: ["vip"], labels: [] }));
+      await s.queries.create(aQuery("o", { tags: ["VIP"], labels: ["label-2"] }));
+      await s.queries.create(aQuery("other-org", { tags: ["vip"], labels: ["label-1"] }));
+      await s.queries.update("o", b.id, {}, { tags: ["x"], labels: [] });
+      await s.queries.update("o", c.id, {}, { labels: ["label-1"] });
+      const cases: [QueryFilter, string[]][] = [
+        [{ tag: "vip" }, [a.id, c.id]],
+        [{ label: "label-1" }, [a.id, c.id]],
+        [{ tag: "x" }, [b.id]],
+        [{ tag: "none" }, []],
+        [{ tag: "vip", statuses: ["Open"] }, [a.id, c.id]],
+      ];
+      for (const [filter, want] of cases) {
+        assert.deepEqual(await ids(s, "o", filter), want, JSON.stringify(filter));
+        // A full page, the last one (short or empty), and pages past the end: the same total.
+        for (const at of new Set([1, Math.max(1, want.length), want.length + 1, want.length + 3])) {
+          const one = await s.queries.list("o", filter, newest, { page: at, limit: 1 });
+          assert.deepEqual([one.data.map((q) => q.id), one.total], [
+            want.slice(at - 1, at),
+            want.length,
+          ], `${JSON.stringify(filter)} page ${at}`);
+        }
+      }
+    },
+  );
 
   storeTest(kind, "queries.list() agentView shows own and takeable waiting ones", async (s) => {
     const mine = await s.queries.create(

@@ -1,8 +1,8 @@
-import type * as XLSX from "xlsx";
 import type { Deps } from "@/deps.ts";
 import { AppError } from "@/errors.ts";
 import type { Period } from "./service.ts";
 import { daysRange, wallClock } from "./time.ts";
+import { type SheetCell, workbookStream } from "./xlsx.ts";
 
 /** How a column's values are written: dates as dates, durations as numbers (minutes). */
 export type ColumnKind = "text" | "number" | "minutes" | "date" | "boolean";
@@ -75,78 +75,74 @@ export function csvStream<R>(table: Table<R>, tz: string): ReadableStream<Uint8A
   }, { highWaterMark: 1 });
 }
 
-const dateFormat = "yyyy-mm-dd hh:mm:ss";
 const excelEpochDays = 25569;
 
-function xlsxCell(kind: ColumnKind, v: string | number | boolean | null, tz: string) {
+function xlsxCell(kind: ColumnKind, v: string | number | boolean | null, tz: string): SheetCell {
   if (v === null) return null;
   if (kind === "date" && typeof v === "string") {
     // Excel has no zone: the serial is the wall clock of the report's time zone.
-    return { t: "n", v: wallClock(Date.parse(v), tz) / 86_400_000 + excelEpochDays, z: dateFormat };
+    const serial = wallClock(Date.parse(v), tz) / 86_400_000 + excelEpochDays;
+    return { t: "n", v: serial, format: "date" };
   }
-  if (typeof v === "number") return kind === "minutes" ? { t: "n", v, z: "0.00" } : { t: "n", v };
+  if (typeof v === "number") {
+    return kind === "minutes" ? { t: "n", v, format: "decimal" } : { t: "n", v };
+  }
   if (typeof v === "boolean") return { t: "b", v };
   return { t: "s", v: neutralise(v) };
 }
 
-let xlsx: Promise<typeof XLSX> | undefined;
-const loadXlsx = () => xlsx ??= import("xlsx");
+/** How a workbook is written: the zone of its dates, its sheet's name, its most rows. */
+export interface XlsxOptions {
+  tz: string;
+  sheetName: string;
+  maxRows: number;
+}
 
 /**
- * An .xlsx workbook with one sheet: a header row, then typed cells (dates as date-formatted
- * numbers, durations in minutes as numbers, booleans). The sheet is filled page by page.
+ * An .xlsx workbook with one sheet, streamed as the reader pulls it: a header row, then typed
+ * cells (dates as date-formatted numbers, durations in minutes as numbers, booleans), a page of
+ * rows at a time. Past `maxRows` rows (rows added since they were counted) the stream fails.
  */
-export async function xlsxBytes<R>(
+export function xlsxStream<R>(
   table: Table<R>,
-  tz: string,
-  sheetName: string,
-): Promise<Uint8Array<ArrayBuffer>> {
-  // SheetJS holds about 40 MB once loaded: only exports pay for it, on first use.
-  const XLSX = await loadXlsx();
-  const sheet: XLSX.WorkSheet = {};
-  const cols = table.columns.length;
-  table.columns.forEach((c, i) => {
-    sheet[XLSX.utils.encode_cell({ r: 0, c: i })] = { t: "s", v: neutralise(c.header) };
-  });
-  let r = 0;
-  for await (const page of table.pages()) {
-    for (const row of page) {
-      r++;
-      table.columns.forEach((col, c) => {
-        const cell = xlsxCell(col.kind, col.value(row), tz);
-        if (cell) sheet[XLSX.utils.encode_cell({ r, c })] = cell as XLSX.CellObject;
-      });
+  { tz, sheetName, maxRows }: XlsxOptions,
+): ReadableStream<Uint8Array> {
+  async function* batches(): AsyncGenerator<SheetCell[][]> {
+    yield [table.columns.map((c) => ({ t: "s", v: neutralise(c.header) }))];
+    let rows = 0;
+    for await (const page of table.pages()) {
+      rows += page.length;
+      if (rows > maxRows) throw tooManyRows(rows, maxRows);
+      yield page.map((row) => table.columns.map((col) => xlsxCell(col.kind, col.value(row), tz)));
     }
   }
-  sheet["!ref"] = XLSX.utils.encode_range({ s: { r: 0, c: 0 }, e: { r, c: cols - 1 } });
-  sheet["!cols"] = table.columns.map((c) => ({
-    wch: c.kind === "date" ? 20 : Math.max(10, c.header.length + 2),
-  }));
-  const book = XLSX.utils.book_new();
-  XLSX.utils.book_append_sheet(book, sheet, sheetName);
-  return new Uint8Array(
-    XLSX.write(book, { type: "array", bookType: "xlsx", compression: true }) as ArrayBuffer,
+  return workbookStream({
+    name: sheetName,
+    widths: table.columns.map((c) => c.kind === "date" ? 20 : Math.max(10, c.header.length + 2)),
+    batches: batches(),
+  });
+}
+
+function tooManyRows(rows: number, max: number): AppError {
+  return new AppError(
+    "BAD_REQUEST",
+    `An .xlsx export holds at most ${max} rows (this one would hold ${rows}): ` +
+      "ask for format=csv, or a shorter period",
   );
 }
 
-/** A workbook is built in memory (SheetJS): its size is bounded here; CSV has no bound. */
-export const maxXlsxRows = 100_000;
-
-/** Refuses (400) a queries workbook over `maxXlsxRows`, before anything is built. */
+/** Refuses (400) a queries workbook of more than `maxRows` rows, before anything is sent. */
 export async function assertXlsxFits(
   deps: Pick<Deps, "store">,
-  orgId: string,
-  period: Pick<Period, "from" | "to" | "tz">,
+  { orgId, period, maxRows }: {
+    orgId: string;
+    period: Pick<Period, "from" | "to" | "tz">;
+    maxRows: number;
+  },
 ): Promise<void> {
   const rows = await deps.store.reports.createdCount(
     orgId,
     daysRange(period.from, period.to, period.tz),
   );
-  if (rows > maxXlsxRows) {
-    throw new AppError(
-      "BAD_REQUEST",
-      `An .xlsx export holds at most ${maxXlsxRows} rows (this one would hold ${rows}): ` +
-        "ask for format=csv, which streams, or a shorter period",
-    );
-  }
+  if (rows > maxRows) throw tooManyRows(rows, maxRows);
 }

@@ -2,7 +2,7 @@ import { createRoute, type z } from "@hono/zod-openapi";
 import type { Deps } from "@/deps.ts";
 import { bearer, errors, jsonResponse, router } from "@/http/openapi.ts";
 import { requirePermission } from "@/http/rbac.ts";
-import { assertXlsxFits, csvStream, xlsxBytes } from "./export.ts";
+import { assertXlsxFits, csvStream, xlsxStream } from "./export.ts";
 import {
   AgentReportSchema,
   DashboardQuery,
@@ -26,7 +26,10 @@ const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
  * `/reports`: dashboard, agent and team performance, trends and exports of one organization,
  * for TL, QA and Admin (SuperAdmin under `/superadmin/organizations/:orgId/reports`).
  */
-export function reportRoutes(deps: Pick<Deps, "store" | "clock">, reports: ReportService) {
+export function reportRoutes(
+  deps: Pick<Deps, "store" | "clock" | "config">,
+  reports: ReportService,
+) {
   const app = router();
   app.use("/*", requirePermission("reports.read"));
   const periodOf = async (orgId: string, q: z.infer<typeof PeriodQuery>): Promise<Period> => {
@@ -107,8 +110,8 @@ export function reportRoutes(deps: Pick<Deps, "store" | "clock">, reports: Repor
         security: bearer,
         summary: "Export queries, agents or teams as .xlsx or CSV",
         description: "xlsx: typed cells (dates as dates in `tz`, durations in minutes as " +
-          "numbers). CSV: RFC 4180, UTF-8, streamed. Cells starting with = + - @ are prefixed " +
-          "with an apostrophe.",
+          "numbers), at most EXPORT_XLSX_MAX_ROWS rows (400 otherwise). CSV: RFC 4180, UTF-8. " +
+          "Both are streamed. Cells starting with = + - @ are prefixed with an apostrophe.",
         request: { query: ExportQuery },
         responses: {
           200: {
@@ -132,10 +135,13 @@ export function reportRoutes(deps: Pick<Deps, "store" | "clock">, reports: Repor
           c.header("Content-Type", "text/csv; charset=utf-8; header=present");
           return c.body(csvStream(table, period.tz), 200);
         }
-        if (q.type === "queries") await assertXlsxFits(deps, c.get("orgId"), period);
+        const maxRows = deps.config.xlsxMaxRows;
+        if (q.type === "queries") {
+          await assertXlsxFits(deps, { orgId: c.get("orgId"), period, maxRows });
+        }
         c.header("Content-Type", xlsxType);
-        const sheet = q.type[0]!.toUpperCase() + q.type.slice(1);
-        return c.body(await xlsxBytes(table, period.tz, sheet), 200);
+        const sheetName = q.type[0]!.toUpperCase() + q.type.slice(1);
+        return c.body(xlsxStream(table, { tz: period.tz, sheetName, maxRows }), 200);
       },
     );
 }

@@ -57,6 +57,8 @@ export async function ensureQueryIndexes(db: Db): Promise<void> {
     createdAt: 1,
   });
   await queries.createIndex({ organizationId: 1, labels: 1 });
+  // `?tag=` (older clients): the tagged queries by creation, without reading the others.
+  await queries.createIndex({ organizationId: 1, tags: 1, createdAt: 1 });
   await queries.createIndex({ status: 1, firstResponseDueAt: 1 });
   await queries.createIndex({ status: 1, resolutionDueAt: 1 });
   await db.collection("query_history").createIndex({ organizationId: 1, queryId: 1, at: 1 });

@@ -476,6 +476,20 @@ export const migrations: Migration[] = [
       ) WHERE collection = 'teams';
     `,
   },
+  {
+    // A list by one tag or label is counted on its link table, so the tables hold exactly the
+    // queries there are: a deleted query takes its rows with it (and its search entry).
+    name: "0840_query_links_delete",
+    sql: `
+      DELETE FROM query_tags WHERE query_id NOT IN (SELECT id FROM queries);
+      DELETE FROM query_labels WHERE query_id NOT IN (SELECT id FROM queries);
+      CREATE TRIGGER queries_links_delete AFTER DELETE ON queries BEGIN
+        DELETE FROM query_tags WHERE org_id = old.org_id AND query_id = old.id;
+        DELETE FROM query_labels WHERE org_id = old.org_id AND query_id = old.id;
+        DELETE FROM query_search WHERE rowid = old.rowid;
+      END;
+    `,
+  },
 ];
 
 /** One schema change; `up`, when given, runs first, in the same transaction as `sql`. */

@@ -104,6 +104,37 @@ function filterWhere(orgId: string, f: QueryFilter, counting = false): Where {
 
 const rank = { Low: 1, Medium: 2, High: 3, Urgent: 4 } as const;
 
+/**
+ * The total of a filter on one tag or one label and nothing else, from its link table alone:
+ * the table holds one row per query of the organization carrying it (triggers keep it so), and
+ * counting there reads no query row, where checking each match against `queries` costs a JSON
+ * parse per row (54 ms for 10,000 of 100,000 queries).
+ */
+type Count = { sql: string; args: SQLInputValue[] };
+
+const countOf = (w: Where): Count => ({
+  sql: `SELECT count(*) AS n FROM queries WHERE ${w.sql}`,
+  args: w.args,
+});
+
+function linkCount(orgId: string, f: QueryFilter): Count | null {
+  const set = Object.entries(f).filter(([, v]) => v !== undefined);
+  if (set.length !== 1) return null;
+  if (f.tag !== undefined) {
+    return {
+      sql: "SELECT count(*) AS n FROM query_tags WHERE org_id = ? AND tag = ?",
+      args: [orgId, f.tag],
+    };
+  }
+  if (f.label !== undefined) {
+    return {
+      sql: "SELECT count(*) AS n FROM query_labels WHERE org_id = ? AND label_id = ?",
+      args: [orgId, f.label],
+    };
+  }
+  return null;
+}
+
 function expectationWhere(w: Where, expect: QueryExpectation): Where {
   if (expect.statuses) w.in("status", expect.statuses);
   if (expect.assignedTo !== undefined) w.is("assigned_to", expect.assignedTo);
@@ -172,24 +203,28 @@ export function sqliteQueryRepository(db: Db): QueryRepository {
     },
     async list(orgId, filter, sort, page) {
       const w = filterWhere(orgId, filter);
-      const c = filterWhere(orgId, filter, true);
-      const total = db.prepare(`SELECT count(*) AS n FROM queries WHERE ${c.sql}`).get(
-        ...c.args,
-      ) as Row;
       const order = sort.order === "asc" ? "ASC" : "DESC";
       // The page is found on the indexes first (rowids only), then its 20 documents are read:
-      // a deep OFFSET then skips index entries instead of whole rows.
-      const orderBy = `ORDER BY ${
-        sortColumns[sort.field]
-      } ${order}, created_at ${order}, id ${order}`;
+      // a deep OFFSET then skips index entries instead of whole rows. A repeated `created_at`
+      // would hide from SQLite that (org_id, created_at, id) is already in order: it sorted the
+      // organization's rows again (page 2,500 of 100,000: 39 ms instead of 10).
+      const columns = new Set([sortColumns[sort.field], "created_at", "id"]);
+      const orderBy = `ORDER BY ${[...columns].map((c) => `${c} ${order}`).join(", ")}`;
+      const offset = pageOffset(page);
       const data = rows(
         `SELECT doc FROM queries WHERE rowid IN (
            SELECT rowid FROM queries WHERE ${w.sql} ${orderBy} LIMIT ? OFFSET ?
          ) ${orderBy}`,
         ...w.args,
         page.limit,
-        pageOffset(page),
+        offset,
       );
+      // A page that is not full is the last one: it tells the total without a second search.
+      if (data.length < page.limit && (data.length > 0 || offset === 0)) {
+        return { data, total: offset + data.length };
+      }
+      const c = linkCount(orgId, filter) ?? countOf(filterWhere(orgId, filter, true));
+      const total = db.prepare(c.sql).get(...c.args) as Row;
       return { data, total: Number(total.n) };
     },
     async update(orgId, id, expect, patch) {

@@ -8,8 +8,8 @@ import { csvStream, neutralise } from "@/modules/reports/export.ts";
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-async function exportDesk() {
-  const t = await testApp({ clock: fixedClock("2026-03-31T10:00:00.000Z") });
+async function exportDesk(env: Record<string, string> = {}) {
+  const t = await testApp({ clock: fixedClock("2026-03-31T10:00:00.000Z"), env });
   const desk = await aDesk(t);
   const agent = await anAgent(desk, { name: "=Agent Smith", ready: false });
   const q = (title: string, fields: Parameters<typeof aQuery>[1]) =>
@@ -119,6 +119,32 @@ Deno.test("GET /reports/export?format=csv is RFC 4180 UTF-8 with neutralised cel
     assert.equal(teams.headers.get("content-type"), xlsxType, "xlsx by default");
     const book = XLSX.read(new Uint8Array(await teams.arrayBuffer()), { type: "array" });
     assert.deepEqual(book.SheetNames, ["Teams"]);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("GET /reports/export?format=xlsx past EXPORT_XLSX_MAX_ROWS is a clear 400", async () => {
+  const { t, desk } = await exportDesk({ EXPORT_XLSX_MAX_ROWS: "2" });
+  try {
+    const path = "/api/v1/reports/export?type=queries&tz=Europe/Berlin&from=2026-03-29";
+    const refused = await t.call("GET", `${path}&to=2026-03-30&format=xlsx`, {
+      token: desk.token.TL,
+    });
+    assert.equal(refused.status, 400);
+    const { error } = await refused.json();
+    assert.equal(error.code, "BAD_REQUEST");
+    assert.equal(
+      error.message,
+      "An .xlsx export holds at most 2 rows (this one would hold 3): " +
+        "ask for format=csv, or a shorter period",
+    );
+    const csv = await t.call("GET", `${path}&to=2026-03-30&format=csv`, { token: desk.token.TL });
+    assert.equal((await csv.text()).trimEnd().split("\r\n").length, 4, "CSV has no cap");
+    const day = await t.call("GET", `${path}&to=2026-03-29&format=xlsx`, { token: desk.token.TL });
+    assert.equal(day.status, 200, "a shorter period fits");
+    const book = XLSX.read(new Uint8Array(await day.arrayBuffer()), { type: "array" });
+    assert.equal(XLSX.utils.sheet_to_json(book.Sheets.Queries!).length, 2);
   } finally {
     await t.close();
   }
