@@ -6,14 +6,18 @@ FROM denoland/deno:2.9.6
 
 WORKDIR /app
 
-# Dependencies first, in their own layer: rebuilt only when deno.json or deno.lock change.
-COPY deno.json deno.lock ./
+# Dependencies first, in their own layer: rebuilt only when the production import map or its
+# lockfile change. deploy/deno.json lists only what the API, the worker and the scripts load
+# (no test, type-only or build packages); tests/deploy/currency_test.ts keeps it in step with the
+# main deno.json and deno.lock (`deno task deploy-lock` updates it).
+COPY deploy/deno.json deploy/deno.lock ./
 RUN deno install --frozen
 
-# The source, then its module graph (including the lazily loaded adapters) cached and checked
-# against the lockfile.
-COPY . .
-RUN deno cache --frozen src/main.ts workers/cron.ts src/cli/seed.ts src/cli/create_superadmin.ts \
+# The source only, then its module graph (including the lazily loaded adapters) cached and
+# checked against the lockfile.
+COPY src ./src
+COPY workers ./workers
+RUN deno cache --frozen src/main.ts workers/cron.ts src/cli/*.ts \
   && mkdir -p /app/data \
   && chown deno:deno /app/data
 

@@ -50,6 +50,8 @@ const envSchema = z.object({
     'expected sentinels such as "sentinel-1:26379,sentinel-2:26379"',
   ).optional(),
   REDIS_SENTINEL_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default("mymaster"),
+  /** PEM file of the CA(s) that sign the Redis server's certificate (with `rediss://`). */
+  REDIS_TLS_CA_FILE: z.string().min(1).max(4096).optional(),
   JWT_SECRET: z.string().min(1).optional(),
   JWT_EXPIRE: duration.default("1h"),
   REFRESH_EXPIRE: duration.default("30d"),
@@ -118,6 +120,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** Set when Redis is reached through Sentinel: the sentinels and the primary's name. */
   redisSentinel: { sentinels: { host: string; port: number }[]; name: string } | undefined;
+  /** The PEM file that verifies a `rediss://` server, when the system's CAs do not. */
+  redisTlsCaFile: string | undefined;
   jwt: { secret: string | undefined; expiresIn: string; refreshExpiresIn: string };
   encryptionKey: string | undefined;
   bcryptCost: number;
@@ -213,6 +217,11 @@ export function loadConfig(env: Env): Config {
       throw new ConfigError("IMAP_USER is not an email address, so IMAP_EMAIL must name one");
     }
   }
+  if (e.REDIS_TLS_CA_FILE && !e.REDIS_URL?.startsWith("rediss://")) {
+    throw new ConfigError(
+      'REDIS_TLS_CA_FILE is set, so REDIS_URL must be set and start with "rediss://"',
+    );
+  }
   if (e.NODE_ENV === "production") {
     for (const name of ["JWT_SECRET", "ENCRYPTION_KEY"] as const) {
       if ((e[name]?.length ?? 0) < 32) {
@@ -238,6 +247,7 @@ export function loadConfig(env: Env): Config {
         name: e.REDIS_SENTINEL_NAME,
       }
       : undefined,
+    redisTlsCaFile: e.REDIS_TLS_CA_FILE,
     jwt: { secret: e.JWT_SECRET, expiresIn: e.JWT_EXPIRE, refreshExpiresIn: e.REFRESH_EXPIRE },
     encryptionKey: e.ENCRYPTION_KEY,
     bcryptCost: e.BCRYPT_COST,

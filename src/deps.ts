@@ -72,6 +72,20 @@ function filesFor(config: Config, store: Store): FileStore {
     : diskFileStore(join(config.dataDir, "uploads"));
 }
 
+/** The PEM text of REDIS_TLS_CA_FILE, or a ConfigError saying why it cannot be used. */
+async function readCaFile(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    throw new ConfigError(`Cannot read REDIS_TLS_CA_FILE "${path}": ${errorMessage(err)}`);
+  }
+  if (!text.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new ConfigError(`Invalid REDIS_TLS_CA_FILE "${path}": expected PEM certificates`);
+  }
+  return text;
+}
+
 /** Opens the store, bus and files the configuration names. */
 export async function buildDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
   const clock = overrides.clock ?? systemClock;
@@ -85,9 +99,11 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   if (!bus && (config.redisUrl || config.redisSentinel)) {
     const { redisBus } = await import("@/bus/redis.ts");
     const redis = await redisBus(
-      config.redisSentinel
-        ? { url: config.redisUrl, sentinel: config.redisSentinel }
-        : config.redisUrl!,
+      {
+        url: config.redisUrl,
+        sentinel: config.redisSentinel,
+        tlsCa: config.redisTlsCaFile ? await readCaFile(config.redisTlsCaFile) : undefined,
+      },
       log,
     );
     bus = redis;

@@ -5,6 +5,7 @@ import type { Message, Room } from "@/modules/chat/repository.ts";
 import type { Query, QueryStatus, SlaTarget } from "@/modules/queries/model.ts";
 import type { CallRecord } from "@/realtime/calls.ts";
 import type { Contact } from "@/modules/contacts/model.ts";
+import type { Team } from "@/modules/teams/model.ts";
 
 /**
  * The domain events: what happened, named as a support desk says it, with the resource as
@@ -48,6 +49,10 @@ export interface EventCatalog {
   "contact.merged": { contact: Contact; mergedId: string };
   /** The contact's personal data is gone; only its id is told. */
   "contact.erased": { contactId: string };
+  "team.created": { team: Team };
+  /** Renamed, described or its members set: `fields` names what changed. */
+  "team.updated": { team: Team; fields: string[] };
+  "team.deleted": { teamId: string; name: string };
 }
 
 export type EventName = keyof EventCatalog;
@@ -71,6 +76,9 @@ export const eventNames = [
   "contact.updated",
   "contact.merged",
   "contact.erased",
+  "team.created",
+  "team.updated",
+  "team.deleted",
 ] as const satisfies readonly EventName[];
 
 /** One event: its name and data, where (organization), who caused it, and when. */

@@ -24,6 +24,7 @@ import { createFaqService, type FaqService } from "@/modules/faq/service.ts";
 import { createLabelService, type LabelService } from "@/modules/labels/service.ts";
 import { createMacroService, type MacroService } from "@/modules/macros/service.ts";
 import { createTeamService, type TeamService } from "@/modules/teams/service.ts";
+import { pushTeamChanges } from "@/modules/teams/listeners.ts";
 import { createSearchService, type SearchService } from "@/modules/search/service.ts";
 import {
   type BusinessHoursService,
@@ -143,7 +144,7 @@ export async function buildServices(given: Deps): Promise<Services> {
   const macros = createMacroService(withEvents, { queries, chat, routing });
   const faq = createFaqService(deps);
   const labels = createLabelService(deps);
-  const teams = createTeamService(deps);
+  const teams = createTeamService(withEvents);
   const businessHours = createBusinessHoursService(deps);
   const search = createSearchService(deps, chat);
   const supportSettings = createSupportSettingsService(deps);
@@ -205,6 +206,7 @@ export async function buildServices(given: Deps): Promise<Services> {
   notifyMentions(events, deps, notifications);
   replyOutOfHours(events, deps, chat);
   trackReplies(events, queries);
+  pushTeamChanges(events, deps);
   recordBotMessages(events, deps);
   events.on("message.created", ({ data }) => email.replyTo(data.message, data.room));
   // An agent nobody can reach any more stops taking queries; hers go back to the queue when

@@ -22,16 +22,21 @@ function connectionOptions() {
  */
 export interface RedisTarget {
   url?: string | undefined;
+  /** PEM text of the CA(s) that verify a `rediss://` server (REDIS_TLS_CA_FILE). */
+  tlsCa?: string | undefined;
   sentinel?: { sentinels: { host: string; port: number }[]; name: string } | undefined;
 }
 
 function connection(target: string | RedisTarget): Redis {
-  const { url, sentinel } = typeof target === "string"
-    ? { url: target, sentinel: undefined }
+  const { url, sentinel, tlsCa } = typeof target === "string"
+    ? { url: target, sentinel: undefined, tlsCa: undefined }
     : target;
-  if (!sentinel) return new Redis(url!, connectionOptions());
+  // ioredis turns `rediss:` into TLS with the system's CAs; a given CA replaces them.
+  const tls = tlsCa ? { tls: { ca: tlsCa } } : {};
+  if (!sentinel) return new Redis(url!, { ...connectionOptions(), ...tls });
   return new Redis(url ?? "redis://localhost", {
     ...connectionOptions(),
+    ...tls,
     sentinels: sentinel.sentinels,
     name: sentinel.name,
     // A failover is found by asking the sentinels again; a replica never takes writes.

@@ -21,12 +21,12 @@ export const seedWorkspace: SeedStep = async (ctx: SeedContext) => {
   const admin = byName("Ada Admin");
   const lead = byName("Tom Lead");
   const members = (keep: (u: User) => boolean) => ctx.users.filter(keep).map((u) => u.id);
-  await services.teams.create(org.id, {
+  await services.teams.create(as(admin), {
     name: "support",
     description: "First line",
     members: members((u) => u.team === "support"),
   });
-  await services.teams.create(org.id, {
+  await services.teams.create(as(admin), {
     name: "billing",
     description: "Invoices, charges and refunds",
     members: members((u) =>

@@ -3,23 +3,50 @@ import { bodyLimit } from "hono/body-limit";
 import { AppError } from "@/errors.ts";
 import type { AppEnv } from "./env.ts";
 
+const tooLarge = () => new AppError("PAYLOAD_TOO_LARGE", "Request body is too large");
+
 /**
  * Limits request bodies: `jsonLimit` for ordinary bodies, `uploadLimit` for multipart uploads.
- * Over the limit → 413 before the body is read; GET and HEAD requests carry none and pass.
+ * A declared length over the limit → 413 before the body is read. Uploads are not buffered
+ * here: their body is counted as it streams and fails with 413 once past the limit (so a
+ * chunked upload without a length is bounded too). GET and HEAD requests carry none and pass.
  */
 export function bodyLimits(
   options: { jsonLimit: number; uploadLimit: number },
 ): MiddlewareHandler<AppEnv> {
-  const onError = () => {
-    throw new AppError("PAYLOAD_TOO_LARGE", "Request body is too large");
-  };
-  const json = bodyLimit({ maxSize: options.jsonLimit, onError });
-  const upload = bodyLimit({ maxSize: options.uploadLimit, onError });
+  const json = bodyLimit({
+    maxSize: options.jsonLimit,
+    onError: () => {
+      throw tooLarge();
+    },
+  });
   return function bodyLimits(c, next) {
     if (c.req.method === "GET" || c.req.method === "HEAD") return next();
     const multipart = c.req.header("content-type")?.startsWith("multipart/form-data");
-    return (multipart ? upload : json)(c, next);
+    if (!multipart) return json(c, next);
+    const length = c.req.header("content-length");
+    if (length && !c.req.header("transfer-encoding") && Number(length) > options.uploadLimit) {
+      throw tooLarge();
+    }
+    if (c.req.raw.body) {
+      c.req.raw = new Request(c.req.raw, { body: counted(c.req.raw.body, options.uploadLimit) });
+    }
+    return next();
   };
+}
+
+/** The body as it arrives, failing with 413 once more than `max` bytes have passed. */
+function counted(body: ReadableStream<Uint8Array>, max: number): ReadableStream<Uint8Array> {
+  let size = 0;
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        size += chunk.byteLength;
+        if (size > max) throw tooLarge();
+        controller.enqueue(chunk);
+      },
+    }),
+  );
 }
 
 /**

@@ -1,3 +1,5 @@
+import { AppError } from "@/errors.ts";
+
 const zipFamily = [
   "application/zip",
   "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -21,6 +23,119 @@ const signatures: Record<string, string[]> = {
 /** Types without a signature: their content must be text, and no known binary format. */
 const textTypes = ["text/plain", "text/csv"];
 
+/** A file arriving in a request, its bytes not yet read (a multipart part, streamed). */
+export interface IncomingFile {
+  /** The name the client gave it. */
+  name: string;
+  /** The declared content type, lower case, without parameters ("" when none was sent). */
+  type: string;
+  stream: ReadableStream<Uint8Array>;
+}
+
+/** How much of a file's start is read to sniff its type: file-type looks no further. */
+export const sniffBytes = 64 * 1024;
+
+/**
+ * The first `bytes` of a stream (fewer when it is shorter) and the whole stream again, those
+ * bytes included, so a file's type is checked before it is stored without holding all of it.
+ */
+export async function peek(
+  stream: ReadableStream<Uint8Array>,
+  bytes = sniffBytes,
+): Promise<{ head: Uint8Array; complete: boolean; stream: ReadableStream<Uint8Array> }> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let complete = false;
+  while (size < bytes) {
+    const { value, done } = await reader.read();
+    if (done) {
+      complete = true;
+      break;
+    }
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  const head = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    head.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  let sentHead = false;
+  const whole = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!sentHead) {
+        sentHead = true;
+        if (head.byteLength) return controller.enqueue(head);
+      }
+      const { value, done } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  return { head: head.subarray(0, Math.min(size, bytes)), complete, stream: whole };
+}
+
+/**
+ * The stream, checked as it passes that it is UTF-8 text without NUL bytes: text types have no
+ * signature, so all of it is read, but never held; the first bad chunk fails the stream.
+ */
+function textOnly(stream: ReadableStream<Uint8Array>, declared: string) {
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const refuse = () =>
+    new AppError("UNSUPPORTED_MEDIA_TYPE", `The file is not a valid ${declared} file`, {
+      details: [{ path: "file", message: "its content is not text" }],
+    });
+  return stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        try {
+          decoder.decode(chunk, { stream: true });
+        } catch {
+          throw refuse();
+        }
+        if (chunk.includes(0)) throw refuse();
+        controller.enqueue(chunk);
+      },
+      flush() {
+        try {
+          decoder.decode();
+        } catch {
+          throw refuse();
+        }
+      },
+    }),
+  );
+}
+
+/**
+ * The upload's stream once its first bytes show the declared type (file-type); text types are
+ * then checked as they stream. Throws UNSUPPORTED_MEDIA_TYPE (`field` in the details) when the
+ * start does not match, VALIDATION_FAILED when the file is empty.
+ */
+export async function checkedStream(
+  file: IncomingFile,
+  field: string,
+): Promise<ReadableStream<Uint8Array>> {
+  const { head, complete, stream } = await peek(file.stream);
+  if (head.byteLength === 0) {
+    await stream.cancel();
+    throw new AppError("VALIDATION_FAILED", "Request validation failed", {
+      details: [{ path: field, message: "the file is empty" }],
+    });
+  }
+  const mismatch = await headMismatch(head, file.type, complete);
+  if (mismatch) {
+    await stream.cancel();
+    throw new AppError("UNSUPPORTED_MEDIA_TYPE", `The file is not a valid ${file.type} file`, {
+      details: [{ path: field, message: mismatch }],
+    });
+  }
+  return textTypes.includes(file.type) ? textOnly(stream, file.type) : stream;
+}
+
 /**
  * The type the content's magic bytes say (file-type, loaded on first use: importing it takes
  * about 100 ms), or null when it has no known signature.
@@ -35,11 +150,20 @@ export async function sniffedType(bytes: Uint8Array): Promise<string | null> {
  * null when it does: HTML declared `image/png` is refused, a GIF declared `image/gif` passes
  * (whatever follows its header is harmless once served with `fileHeaders`).
  */
-export async function contentMismatch(bytes: Uint8Array, declared: string): Promise<string | null> {
+export function contentMismatch(bytes: Uint8Array, declared: string): Promise<string | null> {
+  return headMismatch(bytes, declared, true);
+}
+
+/** `contentMismatch` of a file's first bytes; `complete` says whether they are all of it. */
+async function headMismatch(
+  bytes: Uint8Array,
+  declared: string,
+  complete: boolean,
+): Promise<string | null> {
   const sniffed = await sniffedType(bytes);
   if (textTypes.includes(declared)) {
     if (sniffed) return `its content is ${sniffed}, not ${declared}`;
-    if (bytes.includes(0) || !isUtf8(bytes)) return `its content is not text`;
+    if (bytes.includes(0) || !isUtf8(bytes, complete)) return `its content is not text`;
     return null;
   }
   const accepted = signatures[declared];
@@ -50,9 +174,10 @@ export async function contentMismatch(bytes: Uint8Array, declared: string): Prom
   return null;
 }
 
-function isUtf8(bytes: Uint8Array): boolean {
+/** Whether the bytes are UTF-8; when `complete` is false, a sequence cut at the end passes. */
+function isUtf8(bytes: Uint8Array, complete = true): boolean {
   try {
-    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    new TextDecoder("utf-8", { fatal: true }).decode(bytes, { stream: !complete });
     return true;
   } catch {
     return false;

@@ -5,6 +5,7 @@ import { AppError, notFound } from "@/errors.ts";
 import { type Actor, can } from "@/modules/users/actor.ts";
 import { type AttachmentService, imageTypes } from "@/modules/chat/attachments.ts";
 import type { PageRequest, PageResult } from "@/store/types.ts";
+import type { IncomingFile } from "@/modules/uploads.ts";
 
 export type CallOutcome = "completed" | "rejected" | "busy" | "no-answer" | "dropped" | "cancelled";
 
@@ -43,7 +44,7 @@ export interface CallService {
   /** The call if the caller is a party to it (or supervises the organization). */
   get(caller: Actor, callId: string): Promise<CallRecord>;
   /** Stores an image taken during the call (its parties only) and lists it on the record. */
-  addSnapshot(caller: Actor, callId: string, file: unknown): Promise<CallRecord>;
+  addSnapshot(caller: Actor, callId: string, file: IncomingFile): Promise<CallRecord>;
   /** The call id given, or the live (ringing or active) call between `party` and `to`. */
   resolve(
     party: Actor,

@@ -9,6 +9,7 @@ import {
   withoutOrg,
 } from "@/http/openapi.ts";
 import { actorOf } from "@/http/env.ts";
+import { fileUploadBody, uploadedFile } from "@/http/multipart.ts";
 import { requirePermission } from "@/http/rbac.ts";
 import type { CallService } from "./calls.ts";
 import type { PresenceService } from "./presence.ts";
@@ -63,14 +64,7 @@ export function callRoutes(calls: CallService) {
         summary: 'Attach a snapshot or screenshot (an image, multipart field "file") to a call',
         request: {
           params: z.object({ callId: z.string().min(1).max(64) }),
-          body: {
-            required: true,
-            content: {
-              "multipart/form-data": {
-                schema: z.object({ file: z.any().openapi({ type: "string", format: "binary" }) }),
-              },
-            },
-          },
+          body: fileUploadBody("file"),
         },
         responses: {
           201: jsonResponse(CallSchema, "The call with the snapshot"),
@@ -79,10 +73,10 @@ export function callRoutes(calls: CallService) {
         },
       }),
       async (c) => {
-        const call = await calls.addSnapshot(
-          actorOf(c),
-          c.req.valid("param").callId,
-          c.req.valid("form").file,
+        const call = await uploadedFile(
+          c.req.raw,
+          "file",
+          (file) => calls.addSnapshot(actorOf(c), c.req.valid("param").callId, file),
         );
         return c.json(withoutOrg(call), 201);
       },

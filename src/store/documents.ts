@@ -45,7 +45,10 @@ export interface Documents<T extends TenantDocument> {
   get(orgId: string, id: string): Promise<T | null>;
   /** Those of the ids that exist in the organization, in one read (in no particular order). */
   getMany(orgId: string, ids: string[]): Promise<T[]>;
-  /** Sets the patch only when the stored document matches `expect`; the new state or null. */
+  /**
+   * Sets the patch only when the stored document matches `expect`; the new state or null.
+   * ConflictError when a unique index of the collection refuses it (a team's name key).
+   */
   update(orgId: string, id: string, patch: Partial<T>, expect?: Where<T>): Promise<T | null>;
   /** Sets the patch on every document matching `where`; how many changed. */
   updateMany(orgId: string, where: Where<T>, patch: Partial<T>): Promise<number>;

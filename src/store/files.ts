@@ -19,9 +19,24 @@ export interface OpenFile {
   stream: ReadableStream<Uint8Array>;
 }
 
+/** How a streamed write is bounded. */
+export interface WriteOptions {
+  /** More bytes than this fail the write with PAYLOAD_TOO_LARGE (413) as soon as they arrive. */
+  maxBytes?: number;
+}
+
 /** Uploaded bytes by id (avatars, chat files, mail attachments, call snapshots). */
 export interface FileStore {
-  /** Writes the bytes under a new id. */
+  /**
+   * Streams the bytes in under `id` (replacing a file of that id). When the stream fails or
+   * passes `maxBytes`, the write stops there, nothing of it is kept, and the error is thrown.
+   */
+  write(
+    id: string,
+    stream: ReadableStream<Uint8Array>,
+    options?: WriteOptions,
+  ): Promise<StoredFile>;
+  /** Writes bytes already in memory under `id` (a parsed mail's attachment). */
   put(id: string, data: Uint8Array): Promise<StoredFile>;
   /** The bytes, or null when no such file exists. */
   get(id: string): Promise<Uint8Array | null>;
@@ -38,18 +53,70 @@ function checkId(id: string): string {
   return id;
 }
 
-/** Files on local disk under `dir` (DATA_DIR/uploads, a volume in production). */
+/** The stream as it is, failing with PAYLOAD_TOO_LARGE once more than `maxBytes` pass. */
+export function capped(
+  stream: ReadableStream<Uint8Array>,
+  maxBytes = Number.POSITIVE_INFINITY,
+): ReadableStream<Uint8Array> {
+  let size = 0;
+  return stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        size += chunk.byteLength;
+        if (size > maxBytes) {
+          throw new AppError("PAYLOAD_TOO_LARGE", `Files may be at most ${maxBytes} bytes`);
+        }
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+}
+
+/** A stream of one chunk, for `put` on top of `write`. */
+export function streamOf(data: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(data);
+      controller.close();
+    },
+  });
+}
+
+/**
+ * Files on local disk under `dir` (DATA_DIR/uploads, a volume in production). A write goes to
+ * a temporary file of its own, renamed into place once complete, so a reader never sees half a
+ * file and a failed write leaves nothing.
+ */
 export function diskFileStore(dir: string): FileStore {
   let ready: Promise<void> | undefined;
   const ensureDir = () => ready ??= Deno.mkdir(dir, { recursive: true });
-  return {
-    async put(id, data) {
-      await ensureDir();
+  const store: FileStore = {
+    async write(id, stream, options = {}) {
       const path = join(dir, checkId(id));
-      const tmp = `${path}.tmp`;
-      await Deno.writeFile(tmp, data);
-      await Deno.rename(tmp, path);
-      return { id, size: data.byteLength };
+      await ensureDir();
+      const tmp = `${path}.${crypto.randomUUID()}.tmp`;
+      let size = 0;
+      const counted = capped(stream, options.maxBytes).pipeThrough(
+        new TransformStream({
+          transform(chunk, controller) {
+            size += chunk.byteLength;
+            controller.enqueue(chunk);
+          },
+        }),
+      );
+      try {
+        const file = await Deno.open(tmp, { write: true, createNew: true });
+        await counted.pipeTo(file.writable);
+        await Deno.rename(tmp, path);
+      } catch (err) {
+        await counted.cancel(err).catch(() => {});
+        await Deno.remove(tmp).catch(() => {});
+        throw err;
+      }
+      return { id, size };
+    },
+    put(id, data) {
+      return store.write(id, streamOf(data));
     },
     async get(id) {
       try {
@@ -98,4 +165,5 @@ export function diskFileStore(dir: string): FileStore {
       }
     },
   };
+  return store;
 }

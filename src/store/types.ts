@@ -14,3 +14,19 @@ export interface PageResult<T> {
 export function pageOffset(p: PageRequest): number {
   return (p.page - 1) * p.limit;
 }
+
+/**
+ * Every item of a paged read, `limit` at a time, until its total is reached (or a page comes
+ * back empty). A write meanwhile may shift an item into two pages: callers that mind dedupe by id.
+ */
+export async function allPages<T>(
+  read: (page: PageRequest) => Promise<PageResult<T>>,
+  limit = 500,
+): Promise<T[]> {
+  const all: T[] = [];
+  for (let page = 1;; page++) {
+    const got = await read({ page, limit });
+    all.push(...got.data);
+    if (got.data.length === 0 || all.length >= got.total) return all;
+  }
+}

@@ -3,6 +3,7 @@ import type { Notification } from "@/modules/notifications/service.ts";
 import { uuidv7 } from "@/ids.ts";
 import type { Documents } from "@/store/documents.ts";
 import { ConflictError } from "@/errors.ts";
+import { type Team, teamNameKey } from "@/modules/teams/model.ts";
 import { nextTime } from "./fixtures.ts";
 import { type StoreKind, storeTest } from "./store_contract.ts";
 
@@ -128,4 +129,36 @@ export function documentsContract(kind: StoreKind): void {
     const unread = await docs.find("o", { where: { read: false }, sort: [], page });
     assert.deepEqual(unread.data.map((d) => d.userId), ["u2"]);
   });
+
+  storeTest(
+    kind,
+    "teams: a name key is unique in its organization, on insert and update",
+    async (s) => {
+      const teams = s.documents("teams");
+      const aTeam = (orgId: string, name: string): Team => ({
+        id: uuidv7(),
+        organizationId: orgId,
+        name,
+        nameKey: teamNameKey(name),
+        description: "",
+        members: [],
+        createdAt: nextTime(),
+        updatedAt: nextTime(),
+      });
+      const billing = await teams.insert(aTeam("o", "Billing"));
+      await assert.rejects(teams.insert(aTeam("o", " BILLING")), ConflictError);
+      await teams.insert(aTeam("p", "billing"));
+      const apps = await teams.insert(aTeam("o", "Äpps"));
+      await assert.rejects(teams.insert(aTeam("o", "äPPS")), ConflictError);
+      await assert.rejects(
+        teams.update("o", apps.id, { name: "billing", nameKey: teamNameKey("billing") }),
+        ConflictError,
+      );
+      assert.deepEqual(await teams.get("o", apps.id), apps, "a refused update changes nothing");
+      const renamed = await teams.update("o", billing.id, { name: "billing", nameKey: "billing" });
+      assert.equal(renamed?.name, "billing", "its own key again is no conflict");
+      const all = await teams.find("o", { sort: [["name", "asc"]], page });
+      assert.deepEqual(all.data.map((t) => t.name), ["billing", "Äpps"]);
+    },
+  );
 }

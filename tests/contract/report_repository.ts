@@ -4,6 +4,7 @@ import { uuidv7 } from "@/ids.ts";
 import type { QueryHistoryEntry } from "@/modules/queries/model.ts";
 import { createReportService } from "@/modules/reports/service.ts";
 import { daysRange } from "@/modules/reports/time.ts";
+import { teamNameKey } from "@/modules/teams/model.ts";
 import type { Store } from "@/store/store.ts";
 import { anOrganization, aQuery, aUser } from "./fixtures.ts";
 import { type StoreKind, storeTest } from "./store_contract.ts";
@@ -45,6 +46,7 @@ export async function seedReportDataset(s: Store) {
       id: uuidv7(),
       organizationId: orgId,
       name,
+      nameKey: teamNameKey(name),
       description: "",
       members,
       createdAt: "2026-03-01T00:00:00.000Z",

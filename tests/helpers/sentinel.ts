@@ -71,6 +71,21 @@ export async function startSentinel(): Promise<TestSentinel> {
   } finally {
     replicaClient.disconnect();
   }
+  // The Sentinel learns of replicas from the primary's INFO, every 10 s: until it lists this one
+  // as a healthy replica, a killed primary has nothing to fail over to.
+  for (;;) {
+    const replicas = await ask.call("SENTINEL", "replicas", name) as string[][];
+    const known = replicas.some((fields) => {
+      const info = Object.fromEntries(
+        fields.flatMap((v, i, all) => i % 2 ? [] : [[v, all[i + 1]]]),
+      ) as Record<string, string>;
+      return Number(info.port) === replicaPort && info.flags === "slave" &&
+        info["master-link-status"] === "ok";
+    });
+    if (known) break;
+    if (Date.now() > deadline + 15_000) throw new Error("the Sentinel did not see the replica");
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const children = { [primaryPort]: primary, [replicaPort]: replica };
   return {
     env: { REDIS_SENTINELS: `127.0.0.1:${sentinelPort}`, REDIS_SENTINEL_NAME: name },

@@ -5,7 +5,7 @@ import { aTenant, login, password, type Tenant } from "./identity.ts";
 import { hashPassword } from "@/modules/auth/passwords.ts";
 import type { SupportSettings } from "@/modules/queries/settings.ts";
 import { defaultSupportSettings } from "@/modules/queries/settings.ts";
-import { teamNamed } from "@/modules/teams/model.ts";
+import { teamNamed, teamNameKey } from "@/modules/teams/model.ts";
 
 /** A tenant with tokens for every role, ready to open and route queries. */
 export interface Desk extends Tenant {
@@ -68,6 +68,7 @@ export async function joinTeam(desk: Desk, name: string, userId: string) {
     id: t.deps.ids.next(),
     organizationId: desk.org.id,
     name,
+    nameKey: teamNameKey(name),
     description: "",
     members: [userId],
     createdAt: at,

@@ -6,6 +6,8 @@ import { openStore, type Store, type StoreOptions } from "@/store/store.ts";
 import { findAll } from "@/store/documents.ts";
 import { skipMongo, startMongo } from "@tests/helpers/mongo.ts";
 import { anOrganization, aQuery, aUser } from "@tests/contract/fixtures.ts";
+import { ConflictError } from "@/errors.ts";
+import { uuidv7 } from "@/ids.ts";
 
 /**
  * Data as the previous version wrote it: free-text teams on staff and queries, in two
@@ -60,6 +62,15 @@ async function assertMigrated(store: Store, old: Old) {
   assert.equal((await store.users.findById(old.a, u.ann.id))!.team, "Support", "kept on users");
 }
 
+/** The MongoDB database as before 0810_teams and 0820_team_name_keys (and their index). */
+async function beforeTeams(client: MongoClient, db: string, names = ["0810_teams"]) {
+  const migrations = client.db(db).collection("schema_migrations");
+  for (const name of [...names, "0820_team_name_keys"]) {
+    await migrations.deleteOne({ _id: name as never });
+  }
+  await client.db(db).collection("teams").dropIndex("organizationId_1_nameKey_1").catch(() => {});
+}
+
 async function reopen(config: StoreOptions): Promise<Store> {
   return await openStore(config);
 }
@@ -103,9 +114,7 @@ Deno.test({
       const old = await seedOld(first);
       await first.close();
       await client.connect();
-      await client.db(mongo.db).collection("schema_migrations").deleteOne({
-        _id: "0810_teams" as never,
-      });
+      await beforeTeams(client, mongo.db);
       const store = await reopen(config);
       try {
         await assertMigrated(store, old);
@@ -113,14 +122,134 @@ Deno.test({
         await store.close();
       }
       // Run again (an instance that died half-way): nothing doubles.
-      await client.db(mongo.db).collection("schema_migrations").deleteOne({
-        _id: "0810_teams" as never,
-      });
+      await beforeTeams(client, mongo.db);
       const again = await reopen(config);
       try {
         await assertMigrated(again, old);
       } finally {
         await again.close();
+      }
+    } finally {
+      await client.close();
+      await mongo.stop();
+    }
+  },
+});
+
+/** Teams as 0810 and the previous version wrote them: no name key, a name in two cases. */
+const oldTeams = [
+  { name: "Support", createdAt: "2026-01-01T00:00:00.000Z" },
+  { name: "support ", createdAt: "2026-01-02T00:00:00.000Z" },
+  { name: "SUPPORT", createdAt: "2026-01-03T00:00:00.000Z" },
+  { name: "Night", createdAt: "2026-01-04T00:00:00.000Z" },
+];
+
+/** Each team kept, with its key; the later repeats renamed; the store now refuses a repeat. */
+async function assertKeyed(store: Store, orgId: string, otherId: string) {
+  const teams = store.documents("teams");
+  const all = await findAll(teams, orgId, {});
+  assert.deepEqual(
+    all.map((t) => [t.name, t.nameKey]).sort(),
+    [
+      ["Night", "night"],
+      ["SUPPORT (3)", "support (3)"],
+      ["Support", "support"],
+      ["support (2)", "support (2)"],
+    ].sort(),
+  );
+  const other = await findAll(teams, otherId, {});
+  assert.deepEqual(other.map((t) => t.nameKey), ["support"], "per organization");
+  const t = all.find((x) => x.name === "Night")!;
+  await assert.rejects(
+    teams.insert({ ...t, id: uuidv7(), name: "NIGHT" }),
+    ConflictError,
+  );
+}
+
+Deno.test("0820_team_name_keys on SQLite: every team gets its name key, repeats renamed, then unique", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chatcrm-teams-" });
+  try {
+    const path = join(dir, "old.db");
+    const config: StoreOptions = { kind: "sqlite", path };
+    const first = await openStore(config);
+    const a = await first.organizations.create(anOrganization());
+    const b = await first.organizations.create(anOrganization());
+    await first.close();
+    const db = new DatabaseSync(path);
+    db.exec("DROP INDEX documents_team_name");
+    db.prepare("DELETE FROM schema_migrations WHERE name = ?").run("0820_team_name_keys");
+    const insert = db.prepare(
+      "INSERT INTO documents (collection, id, org_id, doc) VALUES (?, ?, ?, ?)",
+    );
+    for (const [orgId, list] of [[a.id, oldTeams], [b.id, oldTeams.slice(0, 1)]] as const) {
+      for (const t of list) {
+        const id = uuidv7();
+        insert.run(
+          "teams",
+          id,
+          orgId,
+          JSON.stringify({
+            id,
+            organizationId: orgId,
+            description: "",
+            members: [],
+            updatedAt: t.createdAt,
+            ...t,
+          }),
+        );
+      }
+    }
+    db.close();
+    const store = await reopen(config);
+    try {
+      await assertKeyed(store, a.id, b.id);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name:
+    "0820_team_name_keys on MongoDB: every team gets its name key, repeats renamed, then unique",
+  ignore: skipMongo,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const mongo = await startMongo();
+    const client = new MongoClient(mongo.uri);
+    const config: StoreOptions = { kind: "mongo", uri: mongo.uri, db: mongo.db };
+    try {
+      const first = await openStore(config);
+      const a = await first.organizations.create(anOrganization());
+      const b = await first.organizations.create(anOrganization());
+      await first.close();
+      await client.connect();
+      await beforeTeams(client, mongo.db, []);
+      const teams = client.db(mongo.db).collection("teams");
+      for (const [orgId, list] of [[a.id, oldTeams], [b.id, oldTeams.slice(0, 1)]] as const) {
+        for (const t of list) {
+          await teams.insertOne({
+            _id: uuidv7() as never,
+            organizationId: orgId,
+            description: "",
+            members: [],
+            updatedAt: t.createdAt,
+            ...t,
+          });
+        }
+      }
+      for (let run = 0; run < 2; run++) {
+        // The second time as after an instance that died half-way: the same outcome.
+        if (run) await beforeTeams(client, mongo.db, []);
+        const store = await reopen(config);
+        try {
+          await assertKeyed(store, a.id, b.id);
+        } finally {
+          await store.close();
+        }
       }
     } finally {
       await client.close();

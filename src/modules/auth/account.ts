@@ -3,7 +3,8 @@ import type { Events } from "@/events.ts";
 import { AppError } from "@/errors.ts";
 import type { AuthContext } from "@/modules/auth/context.ts";
 import { audit } from "@/modules/audit/service.ts";
-import { contentMismatch } from "@/modules/uploads.ts";
+import { checkedStream, type IncomingFile } from "@/modules/uploads.ts";
+import type { OpenFile } from "@/store/files.ts";
 import { sendMail } from "@/mail/smtp.ts";
 import {
   newUser,
@@ -27,7 +28,8 @@ export interface ProfilePatch {
   phone?: string | null | undefined;
   currentPassword?: string | undefined;
   newPassword?: string | undefined;
-  avatar?: File | undefined;
+  /** An avatar already streamed in by `storeAvatar` (removed again when the change fails). */
+  avatarFileId?: string | undefined;
 }
 
 /** A customer's sign-up, the caller's own profile, and password reset by emailed code. */
@@ -45,27 +47,75 @@ export function createAccountService(
     return user;
   }
 
-  async function storeAvatar(file: File): Promise<string> {
+  async function storeAvatar(file: IncomingFile): Promise<string> {
     if (!avatarTypes.includes(file.type)) {
+      await file.stream.cancel();
       throw new AppError("UNSUPPORTED_MEDIA_TYPE", `Avatar type "${file.type}" is not accepted`, {
         details: [{ path: "avatar", message: "expected PNG, JPEG, GIF or WebP" }],
       });
     }
-    if (file.size > deps.config.avatarLimitBytes) {
-      throw new AppError("PAYLOAD_TOO_LARGE", "Avatar is too large", {
-        details: [{ path: "avatar", message: `at most ${deps.config.avatarLimitBytes} bytes` }],
-      });
-    }
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    const mismatch = await contentMismatch(bytes, file.type);
-    if (mismatch) {
-      throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Avatar content does not match its type", {
-        details: [{ path: "avatar", message: mismatch }],
-      });
-    }
+    const checked = await checkedStream(file, "avatar");
     const id = deps.ids.next();
-    await deps.files.put(id, bytes);
+    try {
+      await deps.files.write(id, checked, { maxBytes: deps.config.avatarLimitBytes });
+    } catch (err) {
+      if (err instanceof AppError && err.code === "PAYLOAD_TOO_LARGE") {
+        throw new AppError("PAYLOAD_TOO_LARGE", "Avatar is too large", {
+          details: [{ path: "avatar", message: `at most ${deps.config.avatarLimitBytes} bytes` }],
+        });
+      }
+      throw err;
+    }
     return id;
+  }
+
+  async function changeProfile(
+    auth: AuthContext,
+    patch: ProfilePatch,
+    ip: string,
+  ): Promise<PublicUser> {
+    const user = await me(auth);
+    const change: UserPatch = {};
+    if (patch.name !== undefined) change.name = patch.name;
+    if (patch.phone !== undefined) change.phone = patch.phone;
+    if (patch.newPassword !== undefined) {
+      if (
+        !patch.currentPassword || !user.passwordHash ||
+        !await verifyPassword(patch.currentPassword, user.passwordHash)
+      ) {
+        throw new AppError("BAD_REQUEST", "Current password is wrong", {
+          details: [{ path: "currentPassword", message: "does not match" }],
+        });
+      }
+      change.passwordHash = await hashPassword(patch.newPassword, deps.config.bcryptCost);
+    }
+    if (patch.avatarFileId) change.avatarFileId = patch.avatarFileId;
+    const updated = await deps.store.users.update(user.organizationId, user.id, change, now());
+    if (!updated) throw new AppError("UNAUTHORIZED", "This account no longer exists");
+    if (patch.avatarFileId && user.avatarFileId) await deps.files.delete(user.avatarFileId);
+    const fields = Object.keys(change).map((k) =>
+      ({ passwordHash: "password", avatarFileId: "avatar" })[k] ?? k
+    );
+    if (user.organizationId && fields.length) {
+      await deps.events.emit("user.changed", {
+        organizationId: user.organizationId,
+        actorId: user.id,
+      }, { userId: user.id, fields });
+    }
+    if (change.passwordHash) {
+      // Whoever knew the old password is logged out everywhere but here.
+      await deps.store.authSecrets.consumeAll("refresh", user.id, now(), auth.sessionId);
+      await tokens.revokeUser(user.id, auth.sessionId);
+      await audit(deps, {
+        organizationId: user.organizationId,
+        action: "password.changed",
+        actor: auth,
+        targetType: "user",
+        targetId: user.id,
+        ip,
+      });
+    }
+    return (await routing.withAvailability([publicUser(updated)]))[0]!;
   }
 
   async function mailResetCode(user: User): Promise<void> {
@@ -144,55 +194,33 @@ export function createAccountService(
       });
       return await sessions.open(user);
     },
-    /** Changes the caller's name, phone, avatar or password (which needs the current one). */
-    async updateProfile(auth: AuthContext, patch: ProfilePatch, ip: string): Promise<PublicUser> {
-      const user = await me(auth);
-      const change: UserPatch = {};
-      if (patch.name !== undefined) change.name = patch.name;
-      if (patch.phone !== undefined) change.phone = patch.phone;
-      if (patch.newPassword !== undefined) {
-        if (
-          !patch.currentPassword || !user.passwordHash ||
-          !await verifyPassword(patch.currentPassword, user.passwordHash)
-        ) {
-          throw new AppError("BAD_REQUEST", "Current password is wrong", {
-            details: [{ path: "currentPassword", message: "does not match" }],
-          });
-        }
-        change.passwordHash = await hashPassword(patch.newPassword, deps.config.bcryptCost);
-      }
-      if (patch.avatar) change.avatarFileId = await storeAvatar(patch.avatar);
-      const updated = await deps.store.users.update(user.organizationId, user.id, change, now());
-      if (!updated) throw new AppError("UNAUTHORIZED", "This account no longer exists");
-      if (patch.avatar && user.avatarFileId) await deps.files.delete(user.avatarFileId);
-      const fields = Object.keys(change).map((k) =>
-        ({ passwordHash: "password", avatarFileId: "avatar" })[k] ?? k
-      );
-      if (user.organizationId && fields.length) {
-        await deps.events.emit("user.changed", {
-          organizationId: user.organizationId,
-          actorId: user.id,
-        }, { userId: user.id, fields });
-      }
-      if (change.passwordHash) {
-        // Whoever knew the old password is logged out everywhere but here.
-        await deps.store.authSecrets.consumeAll("refresh", user.id, now(), auth.sessionId);
-        await tokens.revokeUser(user.id, auth.sessionId);
-        await audit(deps, {
-          organizationId: user.organizationId,
-          action: "password.changed",
-          actor: auth,
-          targetType: "user",
-          targetId: user.id,
-          ip,
-        });
-      }
-      return (await routing.withAvailability([publicUser(updated)]))[0]!;
+    /**
+     * Streams an avatar into the file store (type checked from its first bytes, size capped as
+     * it arrives), for `updateProfile` to set; a refused file leaves nothing stored.
+     */
+    storeAvatar,
+    /** Removes an avatar `storeAvatar` kept that no profile change took up. */
+    async discardAvatar(fileId: string): Promise<void> {
+      await deps.files.delete(fileId);
     },
-    /** The caller's avatar bytes, or null. */
-    async avatar(auth: AuthContext): Promise<Uint8Array | null> {
+    /**
+     * Changes the caller's name, phone, avatar or password (which needs the current one); when
+     * the change fails, the avatar it brought is removed.
+     */
+    async updateProfile(auth: AuthContext, patch: ProfilePatch, ip: string): Promise<PublicUser> {
+      try {
+        return await changeProfile(auth, patch, ip);
+      } catch (err) {
+        const taken = patch.avatarFileId &&
+          (await me(auth).catch(() => null))?.avatarFileId === patch.avatarFileId;
+        if (patch.avatarFileId && !taken) await deps.files.delete(patch.avatarFileId);
+        throw err;
+      }
+    },
+    /** The caller's avatar streamed, or null. */
+    async avatar(auth: AuthContext): Promise<OpenFile | null> {
       const user = await me(auth);
-      return user.avatarFileId ? await deps.files.get(user.avatarFileId) : null;
+      return user.avatarFileId ? await deps.files.open(user.avatarFileId) : null;
     },
     /**
      * Mails a 6-digit code valid for 10 minutes to each active account the email names (one

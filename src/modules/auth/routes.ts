@@ -4,12 +4,21 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Deps } from "@/deps.ts";
 import { accessCookie } from "@/http/auth.ts";
 import type { AppEnv } from "@/http/env.ts";
-import { bearer, errors, jsonBody, jsonResponse, router } from "@/http/openapi.ts";
+import {
+  bearer,
+  errors,
+  jsonBody,
+  jsonResponse,
+  router,
+  validationDetails,
+} from "@/http/openapi.ts";
+import { AppError } from "@/errors.ts";
 import { requirePermission } from "@/http/rbac.ts";
-import { fileHeaders, sniffedType } from "@/modules/uploads.ts";
+import { fileHeaders, peek, sniffedType } from "@/modules/uploads.ts";
+import { readMultipart } from "@/http/multipart.ts";
 import { Email, Latitude, Longitude, Name, Password, UserSchema } from "@/modules/users/schemas.ts";
 import type { Session, SessionService } from "./service.ts";
-import type { AccountService } from "./account.ts";
+import type { AccountService, ProfilePatch } from "./account.ts";
 import type { MiddlewareHandler } from "hono";
 
 /** The HttpOnly cookie holding the refresh token, sent only to the auth routes. */
@@ -66,15 +75,46 @@ const ProfileJson = z.strictObject({
   currentPassword: z.string().min(1).max(1024).optional(),
   newPassword: Password.optional(),
 });
-const ProfileForm = z.strictObject({
+/** The text fields of a multipart profile change; the avatar file is streamed beside them. */
+const ProfileFields = z.strictObject({
   name: Name.optional(),
   phone: z.string().trim().regex(/^[+0-9 ()-]{3,32}$/, "expected a phone number").optional(),
   currentPassword: z.string().min(1).max(1024).optional(),
   newPassword: Password.optional(),
-  avatar: z.instanceof(File).optional().openapi({ type: "string", format: "binary" }),
 });
 
+/** ProfileFields and the avatar, as OpenAPI documents the form (read by `readMultipart`). */
+const ProfileForm = {
+  type: "object" as const,
+  properties: {
+    name: { type: "string" as const },
+    phone: { type: "string" as const },
+    currentPassword: { type: "string" as const },
+    newPassword: { type: "string" as const },
+    avatar: { type: "string" as const, format: "binary" },
+  },
+};
+
 const Message = z.object({ message: z.string() });
+
+/**
+ * A multipart profile change: the avatar streamed into the file store as it arrives, then the
+ * text fields checked (the avatar removed again when they are refused).
+ */
+async function profileForm(
+  request: Request,
+  accounts: Pick<AccountService, "storeAvatar" | "discardAvatar">,
+): Promise<ProfilePatch> {
+  const { fields, file } = await readMultipart(request, "avatar", accounts.storeAvatar);
+  const parsed = ProfileFields.safeParse(fields);
+  if (!parsed.success) {
+    if (file) await accounts.discardAvatar(file);
+    throw new AppError("VALIDATION_FAILED", "Request validation failed", {
+      details: validationDetails(parsed.error),
+    });
+  }
+  return { ...parsed.data, ...(file ? { avatarFileId: file } : {}) };
+}
 
 function setSessionCookies(c: Context<AppEnv>, deps: Deps, s: Session) {
   const secure = deps.config.env === "production";
@@ -218,11 +258,15 @@ export function authRoutes(
       },
     }),
     async (c) => {
-      const bytes = await s.accounts.avatar(c.get("auth"));
-      if (!bytes) return c.json({ error: { code: "NOT_FOUND", message: "No avatar" } }, 404);
+      const file = await s.accounts.avatar(c.get("auth"));
+      if (!file) return c.json({ error: { code: "NOT_FOUND", message: "No avatar" } }, 404);
       // Checked at upload, so the sniffed type is the image's own; stored before that check, octet-stream.
-      const type = (await sniffedType(bytes)) ?? "application/octet-stream";
-      return c.body(bytes as Uint8Array<ArrayBuffer>, 200, fileHeaders(type, "avatar"));
+      const { head, stream } = await peek(file.stream);
+      const type = (await sniffedType(head)) ?? "application/octet-stream";
+      return c.body(stream, 200, {
+        ...fileHeaders(type, "avatar"),
+        "content-length": String(file.size),
+      });
     },
   );
 
@@ -252,7 +296,9 @@ export function authRoutes(
     }),
     async (c) => {
       const multipart = c.req.header("content-type")?.startsWith("multipart/form-data");
-      const patch = multipart ? c.req.valid("form") : c.req.valid("json");
+      // The multipart body has no zod schema (it is streamed), which hides the JSON one's type.
+      const req = c.req as unknown as { valid(target: "json"): z.infer<typeof ProfileJson> };
+      const patch = multipart ? await profileForm(c.req.raw, s.accounts) : req.valid("json");
       const user = await s.accounts.updateProfile(c.get("auth"), patch, c.get("ip"));
       return c.json({ user }, 200);
     },

@@ -43,6 +43,24 @@ export function businessHoursOf(org: Pick<Organization, "settings">): BusinessHo
   return stored.success ? stored.data as BusinessHoursSettings : null;
 }
 
+/**
+ * The business hours a query of the team keeps: the team's own when it has them (its
+ * out-of-hours reply, when it sets none, the organization's), else the organization's.
+ */
+export async function businessHoursFor(
+  deps: Pick<Deps, "store">,
+  org: Pick<Organization, "id" | "settings">,
+  teamId: string | null,
+): Promise<BusinessHoursSettings | null> {
+  const own = businessHoursOf(org);
+  if (!teamId) return own;
+  const team = await deps.store.documents("teams").get(org.id, teamId);
+  const parsed = BusinessHoursSchema.safeParse(team?.businessHours);
+  if (!parsed.success) return own;
+  const hours = parsed.data as BusinessHoursSettings;
+  return { ...hours, outOfHoursReply: hours.outOfHoursReply ?? own?.outOfHoursReply ?? null };
+}
+
 export interface BusinessHoursService {
   get(actor: Actor): Promise<BusinessHoursSettings | null>;
   /** Replaces them (null: none), auditing the change. */
@@ -81,7 +99,10 @@ export function createBusinessHoursService(
   };
 }
 
-/** A query that arrives out of hours gets the organization's out-of-hours reply in its room. */
+/**
+ * A query that arrives out of hours (its team's, when the team keeps its own) gets the
+ * out-of-hours reply in its room.
+ */
 export function replyOutOfHours(
   events: Events,
   deps: Pick<Deps, "store">,
@@ -90,7 +111,7 @@ export function replyOutOfHours(
   events.on("query.created", async ({ data: { query } }) => {
     if (!query.roomId) return;
     const org = await deps.store.organizations.findById(query.organizationId);
-    const hours = org ? businessHoursOf(org) : null;
+    const hours = org ? await businessHoursFor(deps, org, query.team) : null;
     if (!hours?.outOfHoursReply || isOpenAt(hours, Date.parse(query.createdAt))) return;
     await chat.system(query.organizationId, query.roomId, hours.outOfHoursReply, undefined, {
       clientMessageId: `out-of-hours:${query.id}`,

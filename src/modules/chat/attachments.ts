@@ -2,7 +2,7 @@ import type { ByteRange, OpenFile } from "@/store/files.ts";
 import { findAll } from "@/store/documents.ts";
 import type { Deps } from "@/deps.ts";
 import { AppError, ConflictError, notFound } from "@/errors.ts";
-import { contentMismatch } from "@/modules/uploads.ts";
+import { checkedStream, type IncomingFile } from "@/modules/uploads.ts";
 
 /** A file shared in a room or taken during a call; its bytes live in the file store. */
 export interface Attachment {
@@ -34,10 +34,14 @@ export const roomFileTypes = [
 export const imageTypes = roomFileTypes.slice(0, 4);
 
 export interface AttachmentService {
+  /**
+   * Streams an uploaded file into the file store: its type checked from its first bytes, its
+   * size capped as it arrives (UPLOAD_LIMIT_BYTES); a refused file leaves nothing stored.
+   */
   save(
     orgId: string,
     target: { scope: Attachment["scope"]; id: string },
-    file: unknown,
+    file: IncomingFile,
     userId: string,
     allowed: string[],
   ): Promise<Attachment>;
@@ -66,52 +70,35 @@ export function createAttachmentService(
   const docs = deps.store.documents("attachments");
   return {
     async save(orgId, target, file, userId, allowed) {
-      if (!(file instanceof File)) {
-        throw new AppError("VALIDATION_FAILED", "Request validation failed", {
-          details: [{ path: "file", message: 'expected a file in the multipart field "file"' }],
-        });
-      }
-      const type = file.type.split(";")[0]!.trim().toLowerCase();
-      if (!allowed.includes(type)) {
+      if (!allowed.includes(file.type)) {
+        await file.stream.cancel();
         throw new AppError(
           "UNSUPPORTED_MEDIA_TYPE",
-          `Files of type "${type || "unknown"}" are not accepted here`,
-          {
-            details: { allowed },
-          },
+          `Files of type "${file.type || "unknown"}" are not accepted here`,
+          { details: { allowed } },
         );
       }
-      if (file.size > deps.config.uploadLimitBytes) {
-        throw new AppError(
-          "PAYLOAD_TOO_LARGE",
-          `Files may be at most ${deps.config.uploadLimitBytes} bytes`,
-        );
-      }
-      if (file.size === 0) {
-        throw new AppError("VALIDATION_FAILED", "Request validation failed", {
-          details: [{ path: "file", message: "the file is empty" }],
-        });
-      }
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      const mismatch = await contentMismatch(bytes, type);
-      if (mismatch) {
-        throw new AppError("UNSUPPORTED_MEDIA_TYPE", `The file is not a valid ${type} file`, {
-          details: [{ path: "file", message: mismatch }],
-        });
-      }
+      const checked = await checkedStream(file, "file");
       const id = deps.ids.next();
-      await deps.files.put(id, bytes);
-      return await docs.insert({
-        id,
-        organizationId: orgId,
-        scope: target.scope,
-        scopeId: target.id,
-        name: file.name.replace(/[^\w .()-]/g, "_").slice(0, 200) || "file",
-        contentType: type,
-        size: file.size,
-        uploadedBy: userId,
-        createdAt: deps.clock.now().toISOString(),
+      const { size } = await deps.files.write(id, checked, {
+        maxBytes: deps.config.uploadLimitBytes,
       });
+      try {
+        return await docs.insert({
+          id,
+          organizationId: orgId,
+          scope: target.scope,
+          scopeId: target.id,
+          name: file.name.replace(/[^\w .()-]/g, "_").slice(0, 200) || "file",
+          contentType: file.type,
+          size,
+          uploadedBy: userId,
+          createdAt: deps.clock.now().toISOString(),
+        });
+      } catch (err) {
+        await deps.files.delete(id);
+        throw err;
+      }
     },
     async keep(file, bytes) {
       await deps.files.put(file.id, bytes);

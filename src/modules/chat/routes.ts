@@ -4,6 +4,7 @@ import { bearer, errors, jsonBody, jsonResponse, router, withoutOrg } from "@/ht
 import { requirePermission } from "@/http/rbac.ts";
 import { actorOf } from "@/http/env.ts";
 import { byteRange, fileHeaders } from "@/modules/uploads.ts";
+import { fileUploadBody, uploadedFile } from "@/http/multipart.ts";
 import { type AttachmentService, roomFileTypes } from "./attachments.ts";
 import { type ChatService, readSeqFor } from "./service.ts";
 import { messageFields, MessageSchema, readFields } from "./schemas.ts";
@@ -207,14 +208,7 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
         summary: 'Upload a file to a room (multipart field "file"); send it with type file',
         request: {
           params: RoomParam,
-          body: {
-            required: true,
-            content: {
-              "multipart/form-data": {
-                schema: z.object({ file: z.any().openapi({ type: "string", format: "binary" }) }),
-              },
-            },
-          },
+          body: fileUploadBody("file"),
         },
         responses: {
           201: jsonResponse(AttachmentSchema, "The stored file"),
@@ -225,12 +219,17 @@ export function chatRoutes(chat: ChatService, attachments: AttachmentService) {
       }),
       async (c) => {
         const room = await chat.writable(actorOf(c), c.req.valid("param").roomId);
-        const saved = await attachments.save(
-          c.get("orgId"),
-          { scope: "room", id: room.id },
-          c.req.valid("form").file,
-          c.get("auth").userId,
-          roomFileTypes,
+        const saved = await uploadedFile(
+          c.req.raw,
+          "file",
+          (file) =>
+            attachments.save(
+              c.get("orgId"),
+              { scope: "room", id: room.id },
+              file,
+              c.get("auth").userId,
+              roomFileTypes,
+            ),
         );
         const { organizationId: _o, scope: _s, scopeId: _i, uploadedBy: _u, ...out } = saved;
         return c.json(out, 201);

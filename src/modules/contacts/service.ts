@@ -17,7 +17,7 @@ import {
   type UserPatch,
   type UserSort,
 } from "@/modules/users/repository.ts";
-import type { PageRequest, PageResult } from "@/store/types.ts";
+import { allPages, type PageRequest, type PageResult } from "@/store/types.ts";
 import { knownLabels, labelNamed } from "@/modules/labels/service.ts";
 import { type Contact, contactOf, type ContactRecords } from "./model.ts";
 
@@ -95,6 +95,24 @@ export function createContactService(
   const users = store.users;
   const now = () => deps.clock.now().toISOString();
   const by = (actor: Actor) => ({ organizationId: actor.orgId, actorId: actor.userId });
+
+  /** The contacts merged into this one, directly or through others merged into it. */
+  async function aliasesOf(orgId: string, id: string): Promise<string[]> {
+    const merged =
+      (await allPages((page) => users.list(orgId, { ...customers, withMerged: true }, page)))
+        .filter((u) => u.mergedInto);
+    const gone = new Set([id]);
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const u of merged) {
+        if (gone.has(u.id) || !gone.has(u.mergedInto!)) continue;
+        gone.add(u.id);
+        grew = true;
+      }
+    }
+    gone.delete(id);
+    return [...gone];
+  }
 
   async function contactRecord(orgId: string, id: string): Promise<User> {
     const user = await users.findById(orgId, id);
@@ -316,12 +334,10 @@ export function createContactService(
       for (const records of services.records) {
         Object.assign(sections, await records.export(actor.orgId, id));
       }
-      const about = await services.audit.list(actor, { targetId: id }, { page: 1, limit: 1000 });
-      const byThem = await services.audit.list(actor, { actorId: id }, {
-        page: 1,
-        limit: 1000,
-      });
-      const auditEntries = [...new Map([...about.data, ...byThem.data].map((e) => [e.id, e]))
+      // Every entry about the contact and by them, however many: read a page at a time.
+      const about = await allPages((page) => services.audit.list(actor, { targetId: id }, page));
+      const byThem = await allPages((page) => services.audit.list(actor, { actorId: id }, page));
+      const auditEntries = [...new Map([...about, ...byThem].map((e) => [e.id, e]))
         .values()].sort((a, b) => a.at.localeCompare(b.at));
       await audit(deps, {
         organizationId: actor.orgId,
@@ -344,13 +360,10 @@ export function createContactService(
       await services.tokens.revokeUser(id);
       await users.update(actor.orgId, id, { active: false, passwordHash: null }, now());
       for (const records of services.records) await records.erase(actor.orgId, id);
-      // Contacts merged into this one keep its addresses: they go too.
-      const merged = await users.list(actor.orgId, { ...customers, withMerged: true }, {
-        page: 1,
-        limit: 1000,
-      });
-      for (const alias of merged.data.filter((u) => u.mergedInto === id)) {
-        await users.delete(actor.orgId, alias.id);
+      // Contacts merged into this one (also through a chain: A into B, then B into C) keep its
+      // addresses: they go too. All are read before any goes, so no page shifts under the read.
+      for (const alias of await aliasesOf(actor.orgId, id)) {
+        await users.delete(actor.orgId, alias);
       }
       await users.delete(actor.orgId, id);
       if (user.avatarFileId) await deps.files.delete(user.avatarFileId);

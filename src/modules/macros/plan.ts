@@ -3,7 +3,8 @@ import { AppError } from "@/errors.ts";
 import { type Actor, can } from "@/modules/users/actor.ts";
 import { knownLabels } from "@/modules/labels/service.ts";
 import { teamIdOf } from "@/modules/teams/model.ts";
-import { businessHoursOf } from "@/modules/business_hours/service.ts";
+import { teamClockChange } from "@/modules/business_hours/team_clock.ts";
+import { businessHoursFor } from "@/modules/business_hours/service.ts";
 import { canTransition, type Query, type QueryStatus } from "@/modules/queries/model.ts";
 import type { QueryPatch } from "@/modules/queries/repository.ts";
 import { priorityChange, statusChange } from "@/modules/queries/service.ts";
@@ -96,15 +97,18 @@ async function stepPatch(
         throw fail("FORBIDDEN", `Role ${actor.role} may not change priorities`);
       }
       const org = await deps.store.organizations.findById(actor.orgId);
-      return priorityChange(draft, step.priority, supportSettings(org!), businessHoursOf(org!));
+      const hours = await businessHoursFor(deps, org!, draft.team);
+      return priorityChange(draft, step.priority, supportSettings(org!), hours);
     }
     case "labels": {
       const add = await knownLabels(deps, actor.orgId, step.add ?? []);
       const drop = new Set(step.remove ?? []);
       return { labels: [...new Set([...draft.labels, ...add])].filter((id) => !drop.has(id)) };
     }
-    case "team":
-      return { team: await teamIdOf(deps, actor.orgId, step.team) };
+    case "team": {
+      const team = await teamIdOf(deps, actor.orgId, step.team);
+      return { team, ...await teamClockChange(deps, draft, team, at) };
+    }
     case "reply":
     case "note": {
       const permission = step.type === "reply" ? "chat.write" : "chat.note";

@@ -25,7 +25,8 @@ import type { ChatService } from "@/modules/chat/service.ts";
 import { slaDueTimes, type SupportSettings, supportSettings } from "./settings.ts";
 import { knownLabels, labelNamed } from "@/modules/labels/service.ts";
 import { teamIdOf, teamNamed } from "@/modules/teams/model.ts";
-import { businessHoursOf } from "@/modules/business_hours/service.ts";
+import { businessHoursFor } from "@/modules/business_hours/service.ts";
+import { teamClockChange } from "@/modules/business_hours/team_clock.ts";
 import {
   addBusinessTime,
   type BusinessHours,
@@ -190,7 +191,7 @@ export function createQueryService(
     if (!query.slaPausedAt) return null;
     const org = await store.organizations.findById(query.organizationId);
     if (!org || !supportSettings(org).sla[query.priority].businessHoursOnly) return null;
-    return businessHoursOf(org);
+    return await businessHoursFor(deps, org, query.team);
   }
 
   const service: QueryService = {
@@ -242,7 +243,12 @@ export function createQueryService(
         firstResponseAt: null,
         resolvedAt: null,
         closedAt: null,
-        ...slaDueTimes(supportSettings(org), priority, createdAt, businessHoursOf(org)),
+        ...slaDueTimes(
+          supportSettings(org),
+          priority,
+          createdAt,
+          await businessHoursFor(deps, org, team),
+        ),
         slaPausedAt: null,
         firstResponseWarnedAt: null,
         resolutionWarnedAt: null,
@@ -343,6 +349,9 @@ export function createQueryService(
           changed.push(["customFields", query.customFields, values]);
         }
       }
+      if (patch.team !== undefined) {
+        Object.assign(patch, await teamClockChange(deps, query, patch.team, now()));
+      }
       if (edit.waitingOn && edit.waitingOn !== query.waitingOn) {
         Object.assign(
           patch,
@@ -416,7 +425,12 @@ export function createQueryService(
       const org = await store.organizations.findById(actor.orgId);
       const updated = await change(
         query,
-        priorityChange(query, priority, supportSettings(org!), businessHoursOf(org!)),
+        priorityChange(
+          query,
+          priority,
+          supportSettings(org!),
+          await businessHoursFor(deps, org!, query.team),
+        ),
       );
       await record(updated, actor.userId, {
         action: "priority",

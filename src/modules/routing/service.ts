@@ -6,6 +6,7 @@ import type { Events } from "@/events.ts";
 import { queryHistoryRecorder } from "@/modules/queries/history.ts";
 import { type RoutingPolicy, supportSettings } from "@/modules/queries/settings.ts";
 import { activeOrganizations } from "@/modules/organizations/repository.ts";
+import { teamClockChange } from "@/modules/business_hours/team_clock.ts";
 import type { AgentState } from "./repository.ts";
 
 const system = "system";
@@ -217,7 +218,7 @@ export function createRoutingService(
           assignedTo: null,
           assignedAt: null,
           updatedAt: at,
-          ...(team !== undefined ? { team } : {}),
+          ...(team !== undefined ? { team, ...await teamClockChange(deps, query, team, at) } : {}),
         },
       );
       if (!updated) return (await store.queries.findById(orgId, query.id)) ?? query;

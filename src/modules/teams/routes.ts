@@ -8,32 +8,39 @@ import {
   pageOf,
   PageQuery,
   router,
-  withoutOrg,
 } from "@/http/openapi.ts";
+import { actorOf } from "@/http/env.ts";
 import { requirePermission } from "@/http/rbac.ts";
 import { textBlock, textLine } from "@/modules/text.ts";
 import { QuerySchema } from "@/modules/queries/schemas.ts";
 import type { TeamService } from "./service.ts";
+import { BusinessHoursSchema } from "@/modules/business_hours/service.ts";
+import { teamView } from "./model.ts";
 
 const TeamSchema = z.object({
   id: z.string(),
   name: z.string(),
   description: z.string(),
   members: z.array(z.string()),
+  businessHours: BusinessHoursSchema.nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 }).openapi("Team");
 
 const Members = z.array(z.string().min(1).max(64)).max(500);
+/** The team's own business hours (null: the organization's apply). */
+const TeamHours = BusinessHoursSchema.nullable();
 const TeamBody = z.object({
   name: textLine(60),
   description: textBlock(500).optional(),
   members: Members.optional(),
+  businessHours: TeamHours.optional(),
 }).strict();
 const TeamPatch = z.object({
   name: textLine(60).optional(),
   description: textBlock(500).optional(),
   members: Members.optional(),
+  businessHours: TeamHours.optional(),
 }).strict();
 
 const Id = z.object({ id: z.string().min(1).max(64) });
@@ -59,7 +66,7 @@ export function teamRoutes(teams: TeamService) {
         const page = c.req.valid("query");
         const result = await teams.list(c.get("orgId"), page);
         return c.json(
-          { data: result.data.map(withoutOrg), meta: { total: result.total, ...page } },
+          { data: result.data.map(teamView), meta: { total: result.total, ...page } },
           200,
         );
       },
@@ -75,8 +82,7 @@ export function teamRoutes(teams: TeamService) {
         request: { params: Id },
         responses: { 200: jsonResponse(TeamSchema, "The team"), ...common },
       }),
-      async (c) =>
-        c.json(withoutOrg(await teams.get(c.get("orgId"), c.req.valid("param").id)), 200),
+      async (c) => c.json(teamView(await teams.get(c.get("orgId"), c.req.valid("param").id)), 200),
     )
     .openapi(
       createRoute({
@@ -107,7 +113,7 @@ export function teamRoutes(teams: TeamService) {
         responses: { 201: jsonResponse(TeamSchema, "The new team"), ...writes },
       }),
       async (c) =>
-        c.json(withoutOrg(await teams.create(c.get("orgId"), defined(c.req.valid("json")))), 201),
+        c.json(teamView(await teams.create(actorOf(c), defined(c.req.valid("json")))), 201),
     )
     .openapi(
       createRoute({
@@ -122,9 +128,9 @@ export function teamRoutes(teams: TeamService) {
       }),
       async (c) =>
         c.json(
-          withoutOrg(
+          teamView(
             await teams.update(
-              c.get("orgId"),
+              actorOf(c),
               c.req.valid("param").id,
               defined(c.req.valid("json")),
             ),
@@ -138,13 +144,13 @@ export function teamRoutes(teams: TeamService) {
         path: "/{id}",
         tags,
         security: bearer,
-        summary: "Remove a team (409 while open queries are with it)",
+        summary: "Remove a team (409 while open queries are with it or a web inbox routes to it)",
         middleware: [requirePermission("teams.manage")] as const,
         request: { params: Id },
         responses: { 204: { description: "Removed" }, ...common, 409: errors[409] },
       }),
       async (c) => {
-        await teams.remove(c.get("orgId"), c.req.valid("param").id);
+        await teams.remove(actorOf(c), c.req.valid("param").id);
         return c.body(null, 204);
       },
     );

@@ -1,28 +1,36 @@
 import type { Deps } from "@/deps.ts";
 import { AppError, ConflictError, notFound } from "@/errors.ts";
+import type { Events } from "@/events.ts";
 import { openStatuses, type Query } from "@/modules/queries/model.ts";
+import type { Actor } from "@/modules/users/actor.ts";
 import { findAll } from "@/store/documents.ts";
 import type { PageRequest, PageResult } from "@/store/types.ts";
-import type { Team } from "./model.ts";
+import { type Team, teamNameKey } from "./model.ts";
+import type { BusinessHoursSettings } from "@/modules/business_hours/service.ts";
 
-export type TeamInput = Pick<Team, "name" | "description" | "members">;
+export type TeamInput = Pick<Team, "name" | "description" | "members"> & {
+  businessHours: BusinessHoursSettings | null;
+};
 
 export interface TeamService {
   list(orgId: string, page: PageRequest): Promise<PageResult<Team>>;
   get(orgId: string, id: string): Promise<Team>;
   /** 409 when a team has that name, whatever its case; 422 for a member who is not staff. */
-  create(orgId: string, input: Partial<TeamInput> & Pick<TeamInput, "name">): Promise<Team>;
-  update(orgId: string, id: string, patch: Partial<TeamInput>): Promise<Team>;
-  /** 409 while open queries wait on the team; resolved ones keep its id. */
-  remove(orgId: string, id: string): Promise<void>;
+  create(actor: Actor, input: Partial<TeamInput> & Pick<TeamInput, "name">): Promise<Team>;
+  update(actor: Actor, id: string, patch: Partial<TeamInput>): Promise<Team>;
+  /** 409 while open queries wait on the team or a web inbox routes to it; resolved ones keep its id. */
+  remove(actor: Actor, id: string): Promise<void>;
   /** The team's own queue: its waiting queries, oldest first. */
   queue(orgId: string, id: string, page: PageRequest): Promise<PageResult<Query>>;
 }
 
-export function createTeamService(deps: Pick<Deps, "store" | "clock" | "ids">): TeamService {
-  const { store } = deps;
+export function createTeamService(
+  deps: Pick<Deps, "store" | "clock" | "ids"> & { events: Events },
+): TeamService {
+  const { store, events } = deps;
   const docs = store.documents("teams");
   const now = () => deps.clock.now().toISOString();
+  const by = (actor: Actor) => ({ organizationId: actor.orgId, actorId: actor.userId });
 
   async function found(orgId: string, id: string): Promise<Team> {
     return await docs.get(orgId, id) ?? (() => {
@@ -30,11 +38,18 @@ export function createTeamService(deps: Pick<Deps, "store" | "clock" | "ids">): 
     })();
   }
 
-  async function uniqueName(orgId: string, name: string, self?: string) {
-    const key = name.toLowerCase();
-    const taken = (await findAll(docs, orgId, {}))
-      .find((t) => t.name.toLowerCase() === key && t.id !== self);
-    if (taken) throw new ConflictError(`A team "${taken.name}" already exists`);
+  /** The store's unique index on the name key decides; this only words its refusal. */
+  async function named<T>(name: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if (err instanceof ConflictError) {
+        throw new ConflictError(`A team "${name.trim()}" already exists`, [
+          { path: "name", message: "taken (names are compared whatever their case)" },
+        ]);
+      }
+      throw err;
+    }
   }
 
   async function staffOnly(orgId: string, members: readonly string[]): Promise<string[]> {
@@ -55,42 +70,59 @@ export function createTeamService(deps: Pick<Deps, "store" | "clock" | "ids">): 
       return await docs.find(orgId, { sort: [["name", "asc"]], page });
     },
     get: found,
-    async create(orgId, input) {
-      await uniqueName(orgId, input.name);
+    async create(actor, input) {
       const at = now();
-      return await docs.insert({
-        id: deps.ids.next(),
-        organizationId: orgId,
-        name: input.name,
-        description: input.description ?? "",
-        members: await staffOnly(orgId, input.members ?? []),
-        createdAt: at,
-        updatedAt: at,
-      });
+      const members = await staffOnly(actor.orgId, input.members ?? []);
+      const team = await named(input.name, () =>
+        docs.insert({
+          id: deps.ids.next(),
+          organizationId: actor.orgId,
+          name: input.name,
+          nameKey: teamNameKey(input.name),
+          description: input.description ?? "",
+          members,
+          businessHours: input.businessHours ?? null,
+          createdAt: at,
+          updatedAt: at,
+        }));
+      await events.emit("team.created", by(actor), { team });
+      return team;
     },
-    async update(orgId, id, patch) {
-      await found(orgId, id);
-      if (patch.name !== undefined) await uniqueName(orgId, patch.name, id);
-      const members = patch.members ? { members: await staffOnly(orgId, patch.members) } : {};
-      const updated = await docs.update(orgId, id, { ...patch, ...members, updatedAt: now() });
-      if (!updated) throw notFound("Team", id);
-      return updated;
+    async update(actor, id, patch) {
+      const before = await found(actor.orgId, id);
+      const members = patch.members ? { members: await staffOnly(actor.orgId, patch.members) } : {};
+      const name = patch.name === undefined
+        ? {}
+        : { name: patch.name, nameKey: teamNameKey(patch.name) };
+      const team = await named(
+        patch.name ?? "",
+        () => docs.update(actor.orgId, id, { ...patch, ...name, ...members, updatedAt: now() }),
+      );
+      if (!team) throw notFound("Team", id);
+      const fields = (["name", "description", "members", "businessHours"] as const)
+        .filter((f) => JSON.stringify(before[f] ?? null) !== JSON.stringify(team[f] ?? null));
+      await events.emit("team.updated", by(actor), { team, fields: [...fields] });
+      return team;
     },
-    async remove(orgId, id) {
-      await found(orgId, id);
+    async remove(actor, id) {
+      const team = await found(actor.orgId, id);
       const open = await store.queries.list(
-        orgId,
-        {
-          team: id,
-          statuses: [...openStatuses],
-        },
+        actor.orgId,
+        { team: id, statuses: [...openStatuses] },
         { field: "createdAt", order: "asc" },
         { page: 1, limit: 1 },
       );
       if (open.total > 0) {
         throw new ConflictError(`${open.total} open queries are with this team; move them first`);
       }
-      if (!await docs.delete(orgId, id)) throw notFound("Team", id);
+      const routing = (await findAll(store.documents("web_inboxes"), actor.orgId, {}))
+        .filter((inbox) => inbox.routeTo.teamId === id);
+      if (routing.length > 0) {
+        const names = routing.map((inbox) => `"${inbox.name}"`).join(", ");
+        throw new ConflictError(`Web inboxes route to this team (${names}); change them first`);
+      }
+      if (!await docs.delete(actor.orgId, id)) throw notFound("Team", id);
+      await events.emit("team.deleted", by(actor), { teamId: id, name: team.name });
     },
     async queue(orgId, id, page) {
       await found(orgId, id);

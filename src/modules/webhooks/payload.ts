@@ -1,5 +1,6 @@
 import type { DomainEvent, EventName } from "@/events.ts";
 import { messageView } from "@/modules/chat/repository.ts";
+import { teamView } from "@/modules/teams/model.ts";
 
 function withoutOrg<T extends { organizationId: unknown }>(
   { organizationId: _org, ...rest }: T,
@@ -22,6 +23,11 @@ export function eventData(event: DomainEvent): unknown {
     case "call.ended": {
       const d = event.data as DomainEvent<"call.started">["data"];
       return { call: withoutOrg(d.call) };
+    }
+    case "team.created":
+    case "team.updated": {
+      const d = event.data as DomainEvent<"team.updated">["data"];
+      return { ...d, team: teamView(d.team) };
     }
     default:
       return data;

@@ -130,7 +130,11 @@ export function webInboxRoutes(inboxes: WebInboxService) {
         summary: "Make a web inbox; its identity-verification secret is in this answer only",
         middleware: [requirePermission("widget.manage")] as const,
         request: { body: jsonBody(WebInboxBody) },
-        responses: { 201: jsonResponse(WebInboxWithSecret, "The new inbox"), ...common },
+        responses: {
+          201: jsonResponse(WebInboxWithSecret, "The new inbox"),
+          ...common,
+          422: errors[422],
+        },
       }),
       async (c) => c.json(withoutOrg(await inboxes.create(actorOf(c), c.req.valid("json"))), 201),
     )
@@ -157,7 +161,7 @@ export function webInboxRoutes(inboxes: WebInboxService) {
         summary: "Change a web inbox",
         middleware: [requirePermission("widget.manage")] as const,
         request: { params: Id, body: jsonBody(WebInboxPatch) },
-        responses: { 200: jsonResponse(WebInboxSchema, "The inbox"), ...common },
+        responses: { 200: jsonResponse(WebInboxSchema, "The inbox"), ...common, 422: errors[422] },
       }),
       async (c) =>
         c.json(

@@ -6,6 +6,7 @@ import type { PageRequest, PageResult } from "@/store/types.ts";
 import type { Actor } from "@/modules/users/actor.ts";
 import { audit } from "@/modules/audit/service.ts";
 import { encryptionKey, type SecretBox, secretBox } from "@/modules/email/secrets.ts";
+import { teamIdOf } from "@/modules/teams/model.ts";
 import { type WebInbox, websiteTokenPrefix } from "./model.ts";
 
 /** An inbox as the API shows it: never its sealed secret. */
@@ -78,6 +79,9 @@ export function createWebInboxService(
       ip: by.ip ?? null,
       details: { name: inbox.name, allowedOrigins: inbox.allowedOrigins },
     });
+  /** The team routed to, by id (or name), checked: 422 with the field for an unknown one. */
+  const routeTeam = (orgId: string, teamId: string | null) =>
+    teamIdOf(deps, orgId, teamId, "routeTo.teamId");
   const found = async (orgId: string, id: string) =>
     (await docs.get(orgId, id)) ?? (() => {
       throw notFound("Web inbox", id);
@@ -91,6 +95,7 @@ export function createWebInboxService(
       return webInboxView(await found(orgId, id));
     },
     async create(by, input) {
+      const teamId = await routeTeam(by.orgId, input.routeTo.teamId);
       const id = deps.ids.next();
       const at = deps.clock.now().toISOString();
       const hmacSecret = hex(crypto.getRandomValues(new Uint8Array(32)));
@@ -99,6 +104,7 @@ export function createWebInboxService(
         id,
         organizationId: by.orgId,
         ...input,
+        routeTo: { ...input.routeTo, teamId },
         allowedOrigins: [...new Set(input.allowedOrigins)],
         websiteToken: `${websiteTokenPrefix}${by.orgId}_${id}_${random}`,
         hmacSecretSealed: await (await box()).seal(hmacSecret, id),
@@ -115,7 +121,12 @@ export function createWebInboxService(
       const next: Partial<WebInbox> = { ...rest, updatedAt: deps.clock.now().toISOString() };
       if (allowedOrigins) next.allowedOrigins = [...new Set(allowedOrigins)];
       if (preChat) next.preChat = { ...current.preChat, ...preChat };
-      if (routeTo) next.routeTo = { ...current.routeTo, ...routeTo };
+      if (routeTo) {
+        next.routeTo = { ...current.routeTo, ...routeTo };
+        if (routeTo.teamId !== undefined) {
+          next.routeTo.teamId = await routeTeam(by.orgId, routeTo.teamId);
+        }
+      }
       const updated = await docs.update(by.orgId, id, next);
       if (!updated) throw notFound("Web inbox", id);
       await record(by, "updated", updated);

@@ -1,4 +1,4 @@
-import { businessHoursOf } from "@/modules/business_hours/service.ts";
+import { businessHoursFor } from "@/modules/business_hours/service.ts";
 import { isOpenAt } from "@/modules/business_hours/clock.ts";
 import { timingSafeEqual } from "node:crypto";
 import type { Deps } from "@/deps.ts";
@@ -179,10 +179,13 @@ export function createVisitorService(
     }
     return inbox;
   }
-  /** Whether the desk is open now, by its organization's business hours (none: always). */
-  async function openNow(orgId: string): Promise<boolean> {
-    const org = await deps.store.organizations.findById(orgId);
-    const hours = org ? businessHoursOf(org) : null;
+  /**
+   * Whether the desk is open now, by the business hours of the inbox's team when it keeps its
+   * own, else its organization's (none: always).
+   */
+  async function openNow(inbox: WebInbox): Promise<boolean> {
+    const org = await deps.store.organizations.findById(inbox.organizationId);
+    const hours = org ? await businessHoursFor(deps, org, inbox.routeTo.teamId) : null;
     return !hours || isOpenAt(hours, deps.clock.now().getTime());
   }
   const publicView = async (inbox: WebInbox): Promise<InboxView> => ({
@@ -190,7 +193,7 @@ export function createVisitorService(
     name: inbox.name,
     greeting: inbox.greeting,
     outOfHoursMessage: inbox.outOfHoursMessage,
-    open: await openNow(inbox.organizationId),
+    open: await openNow(inbox),
     preChat: inbox.preChat,
   });
 

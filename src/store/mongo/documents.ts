@@ -47,7 +47,7 @@ export function mongoDocuments<T extends TenantDocument>(db: Db, name: string): 
         coll,
         { _id: id, organizationId: orgId } as Filter<Doc<T>>,
         (current) => matches(current, expect) ? fields as Partial<Doc<T>> : null,
-      );
+      ).catch((err) => rethrowConflict(err, `Document "${id}" in ${name} conflicts with another`));
       return doc ? toDocument<T>(doc) : null;
     },
     async updateMany(orgId, where, patch) {

@@ -1,6 +1,14 @@
 import { GridFSBucket } from "mongodb";
 import { Readable } from "node:stream";
-import type { ByteRange, FileStore, OpenFile } from "@/store/files.ts";
+import {
+  type ByteRange,
+  capped,
+  type FileStore,
+  type OpenFile,
+  type StoredFile,
+  streamOf,
+  type WriteOptions,
+} from "@/store/files.ts";
 import type { Db } from "./db.ts";
 
 /**
@@ -25,20 +33,44 @@ export function gridFsFileStore(db: Db): FileStore {
       stream: Readable.toWeb(download) as unknown as ReadableStream<Uint8Array>,
     };
   }
+  /**
+   * Streams into GridFS chunk by chunk, waiting when the driver asks (backpressure); a failed or
+   * oversized stream aborts the upload, which removes the chunks already written.
+   */
+  async function write(
+    id: string,
+    stream: ReadableStream<Uint8Array>,
+    options: WriteOptions = {},
+  ): Promise<StoredFile> {
+    // A second write of an id replaces the first, as on disk.
+    await remove(id);
+    const upload = bucket.openUploadStreamWithId(id as never, id);
+    const failed = new Promise<never>((_, reject) => upload.once("error", reject));
+    failed.catch(() => {});
+    let size = 0;
+    try {
+      for await (const chunk of capped(stream, options.maxBytes)) {
+        size += chunk.byteLength;
+        if (!upload.write(chunk)) {
+          await Promise.race([new Promise((r) => upload.once("drain", r)), failed]);
+        }
+      }
+      await Promise.race([new Promise<void>((r) => upload.end(() => r())), failed]);
+    } catch (err) {
+      await upload.abort().catch(() => {});
+      await remove(id).catch(() => {});
+      throw err;
+    }
+    return { id, size };
+  }
+  async function remove(id: string): Promise<void> {
+    await bucket.delete(id as never).catch((err) => {
+      if (!notFound(err)) throw err;
+    });
+  }
   return {
-    async put(id, data) {
-      // A second write of an id replaces the first, as on disk.
-      await bucket.delete(id as never).catch((err) => {
-        if (!notFound(err)) throw err;
-      });
-      await new Promise<void>((resolve, reject) => {
-        const upload = bucket.openUploadStreamWithId(id as never, id);
-        upload.once("finish", () => resolve());
-        upload.once("error", reject);
-        upload.end(data);
-      });
-      return { id, size: data.byteLength };
-    },
+    write,
+    put: (id, data) => write(id, streamOf(data)),
     async get(id) {
       const opened = await open(id);
       if (!opened) return null;
@@ -51,10 +83,6 @@ export function gridFsFileStore(db: Db): FileStore {
       return bytes;
     },
     open,
-    async delete(id) {
-      await bucket.delete(id as never).catch((err) => {
-        if (!notFound(err)) throw err;
-      });
-    },
+    delete: remove,
   };
 }

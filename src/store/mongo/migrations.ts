@@ -1,6 +1,7 @@
 import type { Db } from "./db.ts";
 import { isDuplicateKey } from "./db.ts";
 import { tagsToLabels } from "./labels.ts";
+import { teamNameKeys } from "./teams.ts";
 import { backfillCustomerSeqs } from "./messages.ts";
 import { uuidv7 } from "@/ids.ts";
 
@@ -45,6 +46,8 @@ export const mongoMigrations: MongoMigration[] = [
   { name: "0800_labels", up: tagsToLabels },
   // Today's free-text teams become the organizations' teams, every value kept.
   { name: "0810_teams", up: freeTextToTeams },
+  // Team names become unique by an index on their name key; a repeated name gets " (2)".
+  { name: "0820_team_name_keys", up: teamNameKeys },
 ];
 
 type TeamDoc = {

@@ -23,6 +23,7 @@ import { documentCollections } from "@/store/documents.ts";
 import { ensureReportIndexes, mongoReportRepository } from "./reports.ts";
 import { ensureLabelIndexes, mongoLabelRepository } from "./labels.ts";
 import { ensureWebhookIndexes } from "./webhooks.ts";
+import { ensureTeamIndexes } from "./teams.ts";
 import { migrateMongo } from "./migrations.ts";
 import { gridFsFileStore } from "./files.ts";
 
@@ -39,6 +40,7 @@ const ensureIndexes = [
   ensureMessageIndexes,
   ensureReportIndexes,
   ensureWebhookIndexes,
+  ensureTeamIndexes,
 ];
 
 /** The production store: MongoDB through the official driver. */

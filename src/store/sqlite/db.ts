@@ -1,6 +1,6 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { ConflictError } from "@/errors.ts";
-import { migrations } from "./migrations.ts";
+import { type Migration, migrations } from "./migrations.ts";
 
 export type Db = DatabaseSync;
 export type Row = Record<string, SQLInputValue>;
@@ -19,7 +19,7 @@ export function openSqlite(path: string): Db {
 }
 
 /** Applies, in name order and each in its own transaction, the migrations not applied yet. */
-export function migrate(db: Db, list: { name: string; sql: string }[] = migrations): void {
+export function migrate(db: Db, list: Migration[] = migrations): void {
   db.exec(
     "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
   );
@@ -28,6 +28,7 @@ export function migrate(db: Db, list: { name: string; sql: string }[] = migratio
     transaction(db, () => {
       const done = db.prepare("SELECT 1 FROM schema_migrations WHERE name = ?").get(m.name);
       if (done) return;
+      m.up?.(db);
       db.exec(m.sql);
       db.prepare("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)").run(
         m.name,

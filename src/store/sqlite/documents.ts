@@ -54,8 +54,13 @@ export function sqliteDocuments<T extends TenantDocument>(
     async update(orgId, id, patch, expect) {
       const set = jsonSet(patch);
       const w = equal(scope(orgId).add("id = ?", id), expect);
-      const row = prepared(db, `UPDATE documents SET doc = ${set.sql} WHERE ${w.sql} RETURNING doc`)
-        .get(...set.values, ...w.args) as Row | undefined;
+      let row: Row | undefined;
+      try {
+        row = prepared(db, `UPDATE documents SET doc = ${set.sql} WHERE ${w.sql} RETURNING doc`)
+          .get(...set.values, ...w.args) as Row | undefined;
+      } catch (err) {
+        rethrowConflict(err, `Document "${id}" in ${collection} conflicts with another`);
+      }
       return row ? docOf<T>(row) : null;
     },
     async updateMany(orgId, where, patch) {

@@ -1,9 +1,12 @@
+import type { Db } from "./db.ts";
+import { distinctTeamNames } from "@/modules/teams/model.ts";
+
 /**
  * Versioned schema changes, applied once each in name order. Names are prefixed by the
  * capability that owns them (0001 core, 0100 identity, 0200 queries, 0300 chat, 0400 email,
  * 0500 reports, 0600 contacts); never edit an applied migration, add a new one.
  */
-export const migrations: { name: string; sql: string }[] = [
+export const migrations: Migration[] = [
   {
     name: "0001_core",
     sql: `
@@ -461,4 +464,38 @@ export const migrations: { name: string; sql: string }[] = [
       ALTER TABLE agent_states ADD COLUMN status_before_drop TEXT;
     `,
   },
+  {
+    // Team names become unique by a unique index on their name key (the name trimmed, in
+    // Unicode lower case), not by a read before the write: each team gets its key first, and a
+    // later team whose name an earlier one already took is renamed "Name (2)".
+    name: "0820_team_name_keys",
+    up: teamNameKeys,
+    sql: `
+      CREATE UNIQUE INDEX documents_team_name ON documents (
+        org_id, json_extract(doc, '$.nameKey')
+      ) WHERE collection = 'teams';
+    `,
+  },
 ];
+
+/** One schema change; `up`, when given, runs first, in the same transaction as `sql`. */
+export interface Migration {
+  name: string;
+  sql: string;
+  up?: (db: Db) => void;
+}
+
+function teamNameKeys(db: Db): void {
+  const rows = db.prepare(
+    `SELECT org_id, id, json_extract(doc, '$.name') AS name FROM documents
+      WHERE collection = 'teams' ORDER BY org_id, json_extract(doc, '$.createdAt'), id`,
+  ).all() as { org_id: string; id: string; name: string }[];
+  const set = db.prepare(
+    `UPDATE documents SET doc = json_set(doc, '$.name', ?, '$.nameKey', ?)
+      WHERE collection = 'teams' AND id = ?`,
+  );
+  for (const orgId of new Set(rows.map((r) => r.org_id))) {
+    const names = distinctTeamNames(rows.filter((r) => r.org_id === orgId));
+    for (const [id, { name, nameKey }] of names) set.run(name, nameKey, id);
+  }
+}

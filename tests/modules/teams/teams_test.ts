@@ -167,3 +167,24 @@ Deno.test("GET /reports/teams has a row per team resource; an agent in two teams
     await t.close();
   }
 });
+
+Deno.test("POST /teams at once with one name in several cases: the store lets one in, the rest get a clear 409", async () => {
+  const { t, call } = await aTeamDesk();
+  try {
+    const names = ["Night", "night", "NIGHT ", "nIght", " Night"];
+    const answers = await Promise.all(
+      names.map((name) => call("POST", "/teams", undefined, { name })),
+    );
+    assert.deepEqual(answers.map((r) => r.status).sort(), [201, 409, 409, 409, 409]);
+    const refused = await answers.find((r) => r.status === 409)!.json();
+    assert.equal(refused.error.code, "CONFLICT");
+    assert.match(refused.error.message, /^A team "[^"]+" already exists$/);
+    assert.equal(refused.error.details[0].path, "name");
+    for (const r of answers) if (r.status === 201) await r.body?.cancel();
+    const list = await expectStatus(call("GET", "/teams"), 200);
+    assert.equal(list.meta.total, 1);
+    assert.equal("nameKey" in list.data[0], false, "the key stays inside");
+  } finally {
+    await t.close();
+  }
+});

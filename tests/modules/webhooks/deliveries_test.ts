@@ -269,3 +269,32 @@ Deno.test("where the jobs run (CRONS_ENABLED), a new delivery is attempted at on
     await receiver.stop();
   }
 });
+
+Deno.test("team.created, team.updated and team.deleted reach a subscribed webhook with the team as GET /teams/{id} shows it", async () => {
+  const receiver = webhookReceiver();
+  const { t, desk } = await hookApp();
+  try {
+    const events = ["team.created", "team.updated", "team.deleted"];
+    const hook = await aWebhook(desk, receiver.url, { events });
+    const admin = (method: string, path: string, json?: unknown) =>
+      t.call(method, `/api/v1/teams${path}`, {
+        token: desk.token.Admin,
+        ...(json ? { json } : {}),
+      });
+    const team = await expectStatus(admin("POST", "", { name: "Night" }), 201);
+    const renamed = await expectStatus(admin("PUT", `/${team.id}`, { name: "Nights" }), 200);
+    await expectStatus(admin("DELETE", `/${team.id}`), 204);
+    assert.equal((await deliverWebhooks(t.services.webhooks)).delivered, 3);
+    const bodies = receiver.received.map((got) =>
+      new Webhook(hook.secret).verify(got.body, got.headers) as { type: string; data: unknown }
+    ).sort((a, b) => events.indexOf(a.type) - events.indexOf(b.type));
+    assert.deepEqual(bodies.map((b) => [b.type, b.data]), [
+      ["team.created", { team }],
+      ["team.updated", { team: renamed, fields: ["name"] }],
+      ["team.deleted", { teamId: team.id, name: "Nights" }],
+    ]);
+  } finally {
+    await t.close();
+    await receiver.stop();
+  }
+});

@@ -127,3 +127,58 @@ Deno.test("/inboxes/web: origins must be bare origins, other roles get 403", asy
     await t.close();
   }
 });
+
+Deno.test("/inboxes/web: routeTo.teamId must name a team of the organization (422 with the field, nothing saved); a name is kept as the team's id; the team cannot go while routed to", async () => {
+  const t = await testApp();
+  try {
+    const desk = await aDesk(t);
+    const other = await aDesk(t);
+    const call = (method: string, path: string, json: unknown, token = desk.token.Admin) =>
+      t.call(method, `/api/v1${path}`, { token, json });
+    const theirs = await expectStatus(
+      call("POST", "/teams", { name: "Theirs" }, other.token.Admin),
+      201,
+    );
+    const night = await expectStatus(call("POST", "/teams", { name: "Night" }), 201);
+    for (const teamId of ["no-such-team", theirs.id]) {
+      const res = await call("POST", "/inboxes/web", { ...body, routeTo: { teamId, skill: null } });
+      const refused = await expectStatus(Promise.resolve(res), 422);
+      assert.equal(refused.error.details[0].path, "routeTo.teamId");
+    }
+    const list = async () =>
+      (await expectStatus(t.call("GET", "/api/v1/inboxes/web", { token: desk.token.Admin }), 200))
+        .meta.total;
+    assert.equal(await list(), 0, "nothing saved");
+    const made = await expectStatus(
+      call("POST", "/inboxes/web", { ...body, routeTo: { teamId: "night", skill: null } }),
+      201,
+    );
+    assert.equal(made.routeTo.teamId, night.id, "older clients name the team");
+    const refused = await expectStatus(
+      call("PUT", `/inboxes/web/${made.id}`, { routeTo: { teamId: theirs.id }, name: "Changed" }),
+      422,
+    );
+    assert.equal(refused.error.details[0].path, "routeTo.teamId");
+    const kept = await expectStatus(
+      t.call("GET", `/api/v1/inboxes/web/${made.id}`, { token: desk.token.Admin }),
+      200,
+    );
+    assert.deepEqual([kept.name, kept.routeTo.teamId], [body.name, night.id], "nothing changed");
+    const inUse = await expectStatus(
+      t.call("DELETE", `/api/v1/teams/${night.id}`, { token: desk.token.Admin }),
+      409,
+    );
+    assert.match(inUse.error.message, /Web inboxes route to this team \("Shop chat"\)/);
+    const cleared = await expectStatus(
+      call("PUT", `/inboxes/web/${made.id}`, { routeTo: { teamId: null } }),
+      200,
+    );
+    assert.deepEqual(cleared.routeTo, { teamId: null, skill: null });
+    await expectStatus(
+      t.call("DELETE", `/api/v1/teams/${night.id}`, { token: desk.token.Admin }),
+      204,
+    );
+  } finally {
+    await t.close();
+  }
+});

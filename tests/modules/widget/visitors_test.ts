@@ -355,3 +355,50 @@ Deno.test("GET /widget/settings says whether the desk is open now, by the organi
     await t.close();
   }
 });
+
+Deno.test("GET /widget/settings of an inbox routed to a team with its own hours says open by the team's hours", async () => {
+  // A Monday at 20:00 in Berlin (the organization: closed) is 14:00 in New York (the team: open).
+  const clock = fixedClock("2026-06-01T18:00:00.000Z");
+  const t = await testApp({ clock });
+  try {
+    const desk = await aDesk(t);
+    const hours = [{ from: "09:00", to: "17:00" }];
+    const weekdays = { mon: hours, tue: hours, wed: hours, thu: hours, fri: hours };
+    const admin = (method: string, path: string, json: unknown) =>
+      t.call(method, `/api/v1${path}`, { token: desk.token.Admin, json });
+    await expectStatus(
+      admin("PUT", "/business-hours", {
+        timezone: "Europe/Berlin",
+        weekly: weekdays,
+        exceptions: [],
+        outOfHoursReply: null,
+      }),
+      200,
+    );
+    const team = await expectStatus(
+      admin("POST", "/teams", {
+        name: "Americas",
+        businessHours: {
+          timezone: "America/New_York",
+          weekly: weekdays,
+          exceptions: [],
+          outOfHoursReply: null,
+        },
+      }),
+      201,
+    );
+    const plain = await anInbox(desk);
+    const routed = await anInbox(desk, { name: "US shop", routeTo: { teamId: team.id } });
+    const open = async (inbox: { websiteToken: string }) =>
+      (await expectStatus(
+        t.call("GET", `/api/v1/widget/settings?websiteToken=${inbox.websiteToken}`, {
+          headers: { origin: site },
+        }),
+        200,
+      )).open;
+    assert.equal(await open(plain), false, "the organization's hours");
+    assert.equal(await open(routed), true, "the team's hours");
+  } finally {
+    await t.close();
+  }
+});
