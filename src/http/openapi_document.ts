@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./env.ts";
 import { errors } from "./openapi.ts";
+import { batchedProtocol } from "@/realtime/wire.ts";
 
 /** Where a guard that every request of a path passes through can answer an error. */
 interface Guard {
@@ -179,14 +180,31 @@ export function serveDocument(app: OpenAPIHono<AppEnv>, path: string, config: Do
   const plain = (
     route: string,
     summary: string,
-    responses: Record<number, { description: string; content?: Record<string, object> }>,
+    responses: Record<
+      number,
+      {
+        description: string;
+        content?: Record<string, object>;
+      }
+    >,
     security?: { bearerAuth: never[] }[],
+    extra: {
+      description?: string;
+      parameters?: {
+        name: string;
+        in: "header";
+        required: boolean;
+        description: string;
+        schema: { type: "string" };
+      }[];
+    } = {},
   ) =>
     registry.registerPath({
       method: "get",
       path: route,
       tags: [route === "/ws" ? "Realtime" : "Docs"],
       summary,
+      ...extra,
       ...(security ? { security } : {}),
       responses,
     });
@@ -208,9 +226,30 @@ export function serveDocument(app: OpenAPIHono<AppEnv>, path: string, config: Do
       },
     },
   });
-  plain("/ws", "The realtime WebSocket (see the README for its frames)", {
-    101: { description: "Switching Protocols: the socket is open" },
-  }, [{ bearerAuth: [] }]);
+  plain(
+    "/ws",
+    "The realtime WebSocket (see the README for its frames)",
+    {
+      101: {
+        // Not as a response header: the response check would then require it of every upgrade.
+        description: "Switching Protocols: the socket is open; its Sec-WebSocket-Protocol is " +
+          `${batchedProtocol} when the client offered it (the batched mode), absent otherwise`,
+      },
+    },
+    [{ bearerAuth: [] }],
+    {
+      description: "One event per frame by default. A client offering the subprotocol " +
+        `${batchedProtocol} gets the batched mode: the events of one turn in one frame of ` +
+        "newline-delimited JSON, and its own frames may hold several lines, each handled as a frame.",
+      parameters: [{
+        name: "Sec-WebSocket-Protocol",
+        in: "header",
+        required: false,
+        description: `Subprotocols offered (comma-separated); only ${batchedProtocol} is answered`,
+        schema: { type: "string" },
+      }],
+    },
+  );
   let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
   app.get(path, (c) => c.json(document ??= completeDocument(app.getOpenAPI31Document(config))));
 }

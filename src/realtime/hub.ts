@@ -8,7 +8,7 @@ import { errorMessage } from "@/log.ts";
 import type { CallService } from "./calls.ts";
 import type { PresenceService } from "./presence.ts";
 import { Channels } from "./channels.ts";
-import { createFloodGuard } from "./flood.ts";
+import { createFloodGuard, type Verdict } from "./flood.ts";
 import { createRooms, type RoomState } from "./rooms.ts";
 import {
   type ClientData,
@@ -20,6 +20,7 @@ import {
   parseFrame,
   utf8Over,
 } from "./protocol.ts";
+import { batchingWriter, linesOf, plainWriter, type Writer } from "./wire.ts";
 
 /** One open socket. */
 interface Connection {
@@ -29,6 +30,10 @@ interface Connection {
   role: AuthContext["role"];
   /** Frames sent, to pace the buffered-amount check. */
   sent: number;
+  /** Sends its events: one per frame, or (the batched mode) those of one turn in one frame. */
+  write: Writer;
+  /** The batched mode: a client frame may also hold several lines, each handled as a frame. */
+  batched: boolean;
   /** Set for an API key's socket: an integration, within its scopes. */
   integration?: AuthContext["integration"];
 }
@@ -51,8 +56,12 @@ function integrationMaySend(conn: Connection, event: ClientEvent): void {
 }
 
 export interface Hub {
-  /** Takes over an upgraded socket of an authenticated caller. */
-  accept(socket: WebSocket, auth: AuthContext & { orgId: string }): void;
+  /** Takes over an upgraded socket of an authenticated caller, in the mode it negotiated. */
+  accept(
+    socket: WebSocket,
+    auth: AuthContext & { orgId: string },
+    options?: { batched?: boolean },
+  ): void;
   /**
    * A message stored by this instance, for its sockets at once: they need not wait for the bus
    * (which may be down). The `message.created` listener of the composition root.
@@ -107,7 +116,7 @@ export function createHub(
       conn.socket.close(1013, "Too slow to read");
       return;
     }
-    conn.socket.send(text);
+    conn.write(text);
     frames?.sent();
   }
 
@@ -282,6 +291,23 @@ export function createHub(
     }
   }
 
+  /**
+   * The flood rule for one frame (or one line of a batched frame), judged on arrival before it
+   * waits its turn: a refused one is answered `RATE_LIMITED`, and past the debt the socket closes.
+   */
+  function judged(conn: Connection, raw: unknown): Verdict {
+    const verdict = flood.judge(conn.userId);
+    if (verdict === "allow") return verdict;
+    send(
+      conn,
+      errorFrame(refusedId(raw), { code: "RATE_LIMITED", message: "Too many frames, slow down" }),
+    );
+    if (verdict === "close" && conn.socket.readyState === WebSocket.OPEN) {
+      setTimeout(() => conn.socket.close(1008, "Too many frames"), 0);
+    }
+    return verdict;
+  }
+
   async function opened(conn: Connection) {
     connections.add(conn);
     let mine = byUser.get(conn.userId);
@@ -346,13 +372,22 @@ export function createHub(
   }, limits.resyncSeconds * 1000);
 
   return {
-    accept(socket, auth) {
+    accept(socket, auth, options = {}) {
+      const batched = options.batched === true;
       const conn: Connection = {
         socket,
         userId: auth.userId,
         orgId: auth.orgId,
         role: auth.role,
         sent: 0,
+        write: batched
+          ? batchingWriter(
+            socket,
+            (err) =>
+              deps.log.warn("batched frame not sent", { userId: auth.userId, error: String(err) }),
+          )
+          : plainWriter(socket),
+        batched,
         ...(auth.integration ? { integration: auth.integration } : {}),
       };
       // Frames are handled one at a time per socket, in order, after the socket is set up.
@@ -365,24 +400,15 @@ export function createHub(
       });
       socket.addEventListener("message", (e) => {
         frames?.received();
-        // The rate is judged on arrival, before the frame waits its turn.
-        const verdict = flood.judge(conn.userId);
-        if (verdict !== "allow") {
-          send(
-            conn,
-            errorFrame(refusedId(e.data), {
-              code: "RATE_LIMITED",
-              message: "Too many frames, slow down",
-            }),
+        const parts = conn.batched && typeof e.data === "string" ? linesOf(e.data) : [e.data];
+        for (const part of parts) {
+          const verdict = judged(conn, part);
+          if (verdict === "close") break;
+          if (verdict === "refuse") continue;
+          queue = queue.then(() => onFrame(conn, part)).catch((err) =>
+            deps.log.error("socket frame failed", failure(err))
           );
-          if (verdict === "close" && socket.readyState === WebSocket.OPEN) {
-            setTimeout(() => socket.close(1008, "Too many frames"), 0);
-          }
-          return;
         }
-        queue = queue.then(() => onFrame(conn, e.data)).catch((err) =>
-          deps.log.error("socket frame failed", failure(err))
-        );
       });
       socket.addEventListener("close", () => {
         queue = queue.then(() => closed(conn)).catch((err) =>

@@ -17,6 +17,8 @@ export interface Reader {
   userId: string;
   /** A customer's socket never gets a note, and sees its own seqs (`customerSeq`). */
   role: string;
+  /** Sends one event through the socket's wire mode, in order with everything else it is sent. */
+  write(text: string): void;
 }
 
 /** Where a socket stands in a room: every seq up to `lastSeq` went out to it, in order. */
@@ -143,7 +145,7 @@ export function createRooms<C extends Reader>(
             if ((++sent & 15) === 0 && !(await paced(conn))) return;
             if (!mine()) return;
             const text = pass(cursor, isCustomer(conn), m, {});
-            if (text) conn.socket.send(text);
+            if (text) conn.write(text);
           }
           if (cursor.lastSeq === before) {
             idle++;

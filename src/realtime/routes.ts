@@ -5,6 +5,7 @@ import type { MiddlewareHandler } from "hono";
 import type { Hub } from "./hub.ts";
 import { requestToken } from "@/http/auth.ts";
 import { isVisitorToken } from "@/http/visitor_auth.ts";
+import { batchedProtocol, chooseProtocol } from "./wire.ts";
 
 /**
  * A browser's upgrade carries its page's Origin: only the configured origins may open a socket
@@ -26,7 +27,9 @@ function allowedOrigin(origins: string[]): MiddlewareHandler<AppEnv> {
 
 /**
  * `GET /ws`: the WebSocket, authenticated at upgrade (Authorization header, `?token=` or the
- * auth cookie) with the same checks as every API request, from an allowed Origin.
+ * auth cookie) with the same checks as every API request, from an allowed Origin. A client that
+ * offers the `chatcrm.batch.v1` subprotocol gets the batched mode; other subprotocols are not
+ * answered (the default mode).
  */
 export function mountWebSocket(
   app: OpenAPIHono<AppEnv>,
@@ -40,8 +43,12 @@ export function mountWebSocket(
     }
     const auth = c.get("auth");
     if (!auth.orgId) throw new AppError("FORBIDDEN", "Realtime is for members of an organization");
+    const protocol = chooseProtocol(c.req.header("sec-websocket-protocol"));
     const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { idleTimeout: 60 });
-    hub.accept(socket, { ...auth, orgId: auth.orgId });
+    // Set here rather than by upgradeWebSocket's `protocol`, which fails on an offer listed
+    // without a space after its comma ("a,b"), as RFC 6455 allows.
+    if (protocol) response.headers.set("sec-websocket-protocol", protocol);
+    hub.accept(socket, { ...auth, orgId: auth.orgId }, { batched: protocol === batchedProtocol });
     return response;
   });
 }

@@ -14,6 +14,8 @@
  *   REALTIME_ONLY=ours REALTIME_RATES=50,200 deno task bench realtime    one stack (ours or sio)
  *   REALTIME_V8_FLAGS=--perf-basic-prof,--logfile=/tmp/v8-%p.log    V8 flags for our instances
  *   REALTIME_PIN=0 / REALTIME_RECEIVERS=20 / REALTIME_SENDERS=50    no taskset / other sizes
+ *   REALTIME_PROTOCOL=batched    our clients speak the batched wire mode (chatcrm.batch.v1);
+ *                                plain (the default): one event per frame
  */
 import type { Bench, BenchContext, BenchRow } from "./main.ts";
 import { findBinary, freePort, waitForPort } from "@tests/helpers/servers.ts";
@@ -37,6 +39,19 @@ const stepSeconds = 5;
 const fanOutCore = 0;
 /** Core of instance A (the senders' side), Redis and the load generator. */
 const clientCore = 1;
+
+/** Our clients' wire mode, from REALTIME_PROTOCOL (read when the bench runs, not at import). */
+function wireMode(): "plain" | "batched" {
+  const mode = Deno.env.get("REALTIME_PROTOCOL") ?? "plain";
+  if (mode !== "plain" && mode !== "batched") {
+    throw new Error(`Cannot use REALTIME_PROTOCOL "${mode}": expected plain or batched`);
+  }
+  return mode;
+}
+
+/** Our stack's name in the rows: "ours", or "ours (batched)" in the batched wire mode. */
+const named = (stack: "ours" | "socket.io") =>
+  stack === "ours" && wireMode() === "batched" ? "ours (batched)" : stack;
 
 /** One step of client.mjs's output. */
 interface Step {
@@ -403,6 +418,7 @@ async function startOurs(ctx: BenchContext): Promise<Stack> {
     return {
       client: {
         mode: "ours",
+        protocol: wireMode(),
         urlA: a.url,
         urlB: b.url,
         roomId: seeded.roomId,
@@ -436,7 +452,7 @@ const perMessage = {
 
 function stepRow(stack: "ours" | "socket.io", s: Step): BenchRow {
   return {
-    benchmark: `realtime ${stack} @ ${s.rate} msg/s × ${s.receivers} receivers`,
+    benchmark: `realtime ${named(stack)} @ ${s.rate} msg/s × ${s.receivers} receivers`,
     result: `${Math.round(s.deliveredPerSecond)} deliveries/s, p99 ${f1(s.p99)} ms`,
     detail: `p50 ${f1(s.p50)} / p99 ${f1(s.p99)} / max ${f1(s.max)} ms; ` +
       `lost ${s.lost} of ${s.expected} (send errors ${s.sendErrors}, acks ${s.acks}/${s.sent}); ` +
@@ -454,7 +470,7 @@ function stepRow(stack: "ours" | "socket.io", s: Step): BenchRow {
 
 function idleRow(stack: "ours" | "socket.io", i: Idle): BenchRow {
   return {
-    benchmark: `realtime ${stack}: RSS per 1,000 idle sockets`,
+    benchmark: `realtime ${named(stack)}: RSS per 1,000 idle sockets`,
     result: `${f1(mbPer1000(i))} MB`,
     detail: `${i.count} idle sockets on instance A: VmRSS ${f1(i.rssBeforeKb / 1024)} → ` +
       `${f1(i.rssAfterKb / 1024)} MB` +
@@ -469,6 +485,7 @@ const ratio = (a: number, b: number) => Number.isFinite(a / b) ? `${(a / b).toFi
 export const realtimeBench: Bench = {
   name: "realtime",
   async run(ctx) {
+    const mode = wireMode();
     const node = findBinary("node", ["/usr/bin", "/usr/local/bin"]);
     const npm = findBinary("npm", ["/usr/bin", "/usr/local/bin"]);
     if (!node || !npm) throw new Error("node and npm are needed for the Socket.IO baseline");
@@ -486,7 +503,9 @@ export const realtimeBench: Bench = {
             `Node load generator on core ${clientCore}`
           : "nothing pinned") +
         `; load generator: Node, ws for ours, socket.io-client (websocket only) for theirs. ` +
-        `Ours ${perMessage.ours}. Socket.IO ${perMessage.sio}`,
+        `Ours ${perMessage.ours}; our clients in the ${mode} wire mode` +
+        (mode === "batched" ? " (the events of one turn in one frame)" : " (one event per frame)") +
+        `. Socket.IO ${perMessage.sio}`,
     });
     // REALTIME_ONLY=ours (or sio) runs one stack alone at every rate (for profiling).
     const only = Deno.env.get("REALTIME_ONLY");

@@ -5,7 +5,7 @@ import { aDesk, anAgent, openQuery } from "@tests/helpers/support.ts";
 import { password } from "@tests/helpers/identity.ts";
 
 /** The terminal chat client as a child process, its output read line by line. */
-function chatClient(url: string, email: string, reference: string) {
+function chatClient(url: string, email: string, reference: string, extra: string[] = []) {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -19,6 +19,7 @@ function chatClient(url: string, email: string, reference: string) {
       password,
       "--query",
       reference,
+      ...extra,
     ],
     env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
     stdin: "piped",
@@ -56,6 +57,7 @@ function chatClient(url: string, email: string, reference: string) {
   });
   exited.catch(() => {});
   return {
+    lines,
     line(re: RegExp): Promise<string> {
       const seen = lines.find((l) => re.test(l));
       if (seen) return Promise.resolve(seen);
@@ -85,7 +87,8 @@ function chatClient(url: string, email: string, reference: string) {
 }
 
 Deno.test({
-  name: "two terminal chat clients talk through two instances on one Redis",
+  name:
+    "two terminal chat clients, one plain and one batched, talk through two instances on one Redis",
   ignore: skipRedis,
   sanitizeOps: false,
   sanitizeResources: false,
@@ -99,10 +102,20 @@ Deno.test({
       const agent = await anAgent(desk);
       const query = await openQuery(desk);
       const customer = chatClient(servers[0]!.url, desk.users.Customer.email, query.reference);
-      const staff = chatClient(servers[1]!.url, agent.user.email, query.reference);
+      await customer.line(/\(plain frames\); type a line to send it/);
+      // Said before the agent connects: the agent's batched client gets them as a backlog.
+      for (const text of ["first", "second", "third"]) {
+        await customer.say(text);
+        await customer.line(new RegExp(`me: ${text}$`));
+      }
+      const staff = chatClient(servers[1]!.url, agent.user.email, query.reference, [
+        "--protocol",
+        "batched",
+      ]);
       try {
-        await customer.line(/type a line to send it/);
-        await staff.line(/type a line to send it/);
+        await staff.line(/\(batched frames\); type a line to send it/);
+        const history = staff.lines.filter((l) => /Customer .*: (first|second|third)$/.test(l));
+        assert.deepEqual(history.map((l) => l.split(": ").at(-1)), ["first", "second", "third"]);
         await customer.say("Hello from instance A");
         const heard = await staff.line(/Hello from instance A/);
         assert.match(heard, /Customer .*: Hello from instance A/);
@@ -120,4 +133,26 @@ Deno.test({
       await redis.stop();
     }
   },
+});
+
+Deno.test("the terminal chat client refuses an unknown --protocol before connecting", async () => {
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../../src/cli/chat_client.ts", import.meta.url).pathname,
+      "--url",
+      "http://127.0.0.1:9",
+      ...["--email", "a@example.com", "--password", password, "--query", "Q-000001"],
+      ...["--protocol", "carrier-pigeon"],
+    ],
+    env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert.equal(code, 1);
+  assert.match(
+    new TextDecoder().decode(stderr),
+    /Cannot use --protocol "carrier-pigeon": expected plain or batched/,
+  );
 });

@@ -1,6 +1,6 @@
 import { serve, testApp, type TestAppOptions } from "./app.ts";
 import { aDesk, anAgent, openQuery } from "./support.ts";
-import { connect, type WsClient } from "./ws.ts";
+import { connect, type ConnectOptions, type WsClient } from "./ws.ts";
 
 /** A served app with a desk, an agent, and a query that landed with them; sockets it opens close with it. */
 export async function conversation(options: TestAppOptions = {}) {
@@ -16,8 +16,8 @@ export async function conversation(options: TestAppOptions = {}) {
     desk,
     agent,
     query,
-    async open(token: string) {
-      const c = await connect(server.wsUrl, token);
+    async open(token: string, options: ConnectOptions = {}) {
+      const c = await connect(server.wsUrl, token, options);
       clients.push(c);
       return c;
     },

@@ -1,14 +1,23 @@
+import { batchedProtocol } from "@/realtime/wire.ts";
+
 /** A test's WebSocket client: sends frames, awaits acks and pushed events, in order. */
 export interface WsClient {
   socket: WebSocket;
   /** Sends an event and resolves with its ack's data; rejects with the error frame's error. */
   request(event: string, data?: unknown): Promise<Record<string, unknown>>;
+  /**
+   * Sends several lines in one frame (the batched mode: raw text lines as they are, events given
+   * an id each) and resolves with the answer (ack or error) to each event, in the order sent.
+   */
+  requestBatch(lines: (string | { event: string; data?: unknown })[]): Promise<Frame[]>;
   /** Sends raw text (for bad-frame tests). */
   raw(text: string): void;
   /** Resolves with the next pushed frame of `event` matching `where`, already received or not. */
   next(event: string, where?: (data: Record<string, unknown>) => boolean): Promise<Frame>;
-  /** Every frame received so far. */
+  /** Every event received so far (one per line of a batched frame). */
   frames: Frame[];
+  /** Every frame received so far, as its text (in the batched mode, lines joined by "\n"). */
+  wire: string[];
   /** Resolves with the close code. */
   closed: Promise<number>;
   close(): Promise<void>;
@@ -21,6 +30,13 @@ export interface Frame {
   error?: { code: string; message: string };
 }
 
+export interface ConnectOptions {
+  /** The token as `Authorization: Bearer` rather than in the query. */
+  header?: boolean;
+  /** Subprotocols offered at the upgrade (`chatcrm.batch.v1`: the batched mode). */
+  protocols?: string[];
+}
+
 /**
  * Opens a socket to `baseWsUrl/ws` with the token in the query (or, with `header`, as
  * `Authorization: Bearer`), and waits for `connected`.
@@ -28,26 +44,35 @@ export interface Frame {
 export async function connect(
   baseWsUrl: string,
   token: string,
-  options: { header?: boolean } = {},
+  options: ConnectOptions = {},
 ): Promise<WsClient> {
   const socket = options.header
     // Deno's WebSocket takes request headers, as server-side clients send them.
     ? new WebSocket(
       `${baseWsUrl}/ws`,
-      { headers: { authorization: `Bearer ${token}` } } as unknown as string,
+      {
+        headers: { authorization: `Bearer ${token}` },
+        ...(options.protocols ? { protocols: options.protocols } : {}),
+      } as unknown as string,
     )
-    : new WebSocket(`${baseWsUrl}/ws?token=${encodeURIComponent(token)}`);
+    : new WebSocket(`${baseWsUrl}/ws?token=${encodeURIComponent(token)}`, options.protocols);
   const frames: Frame[] = [];
+  const wire: string[] = [];
   const waiters: { test: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
   let closeCode!: (code: number) => void;
   const closed = new Promise<number>((resolve) => closeCode = resolve);
   socket.addEventListener("message", (e) => {
-    const f = JSON.parse(String(e.data)) as Frame;
-    frames.push(f);
-    for (const w of [...waiters]) {
-      if (w.test(f)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(f);
+    const text = String(e.data);
+    wire.push(text);
+    const lines = socket.protocol === batchedProtocol ? text.split("\n") : [text];
+    for (const line of lines) {
+      const f = JSON.parse(line) as Frame;
+      frames.push(f);
+      for (const w of [...waiters]) {
+        if (w.test(f)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(f);
+        }
       }
     }
   });
@@ -71,20 +96,23 @@ export async function connect(
     );
   };
   let counter = 0;
+  const answerTo = (id: string) =>
+    new Promise<Frame>((resolve) =>
+      waiters.push({
+        test: (f) => f.id === id && (f.event === "ack" || f.event === "error"),
+        resolve,
+      })
+    );
   const client: WsClient = {
     socket,
     frames,
+    wire,
     closed,
     next,
     raw: (text) => socket.send(text),
     async request(event, data = {}) {
       const id = `r${++counter}`;
-      const answer = new Promise<Frame>((resolve) =>
-        waiters.push({
-          test: (f) => f.id === id && (f.event === "ack" || f.event === "error"),
-          resolve,
-        })
-      );
+      const answer = answerTo(id);
       socket.send(JSON.stringify({ event, data, id }));
       const f = await answer;
       if (f.event === "error") {
@@ -93,6 +121,22 @@ export async function connect(
         });
       }
       return f.data;
+    },
+    requestBatch(lines) {
+      const answers: Promise<Frame>[] = [];
+      const text = lines.map((line) => {
+        if (typeof line === "string") return line;
+        const id = `r${++counter}`;
+        answers.push(answerTo(id));
+        return JSON.stringify({ event: line.event, data: line.data ?? {}, id });
+      }).join("\n");
+      socket.send(text);
+      // A server that does not split the frame answers none of its ids: fail rather than hang.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("No answer to a batched frame in 10 s")), 10_000);
+      });
+      return Promise.race([Promise.all(answers), late]).finally(() => clearTimeout(timer));
     },
     async close() {
       if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) {
@@ -114,6 +158,15 @@ export async function upgradeStatus(
   path: string,
   headers: Record<string, string>,
 ): Promise<number> {
+  return (await upgradeAnswer(port, path, headers)).status;
+}
+
+/** As `upgradeStatus`, with the answer's headers too (then the connection is dropped). */
+export async function upgradeAnswer(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Headers }> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   try {
     const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("");
@@ -122,10 +175,16 @@ export async function upgradeStatus(
         `Connection: Upgrade\r\nSec-WebSocket-Key: ${btoa("chatcrm-origin-k")}\r\n` +
         `Sec-WebSocket-Version: 13\r\n${extra}\r\n`,
     ));
-    const head = new Uint8Array(512);
+    const head = new Uint8Array(4096);
     const n = await conn.read(head);
-    const line = new TextDecoder().decode(head.subarray(0, n ?? 0)).split("\r\n")[0] ?? "";
-    return Number(line.split(" ")[1]);
+    const [line = "", ...rest] = new TextDecoder().decode(head.subarray(0, n ?? 0))
+      .split("\r\n\r\n")[0]!.split("\r\n");
+    const answered = new Headers();
+    for (const h of rest) {
+      const colon = h.indexOf(":");
+      if (colon > 0) answered.append(h.slice(0, colon).trim(), h.slice(colon + 1).trim());
+    }
+    return { status: Number(line.split(" ")[1]), headers: answered };
   } finally {
     conn.close();
   }

@@ -1,46 +1,8 @@
 import assert from "node:assert/strict";
-import { serve, testApp, type TestAppOptions } from "@tests/helpers/app.ts";
-import { skipRedis, startRedis } from "@tests/helpers/redis.ts";
-import { aDesk, anAgent, expectStatus, openQuery } from "@tests/helpers/support.ts";
+import { twoInstances } from "@tests/helpers/cluster.ts";
+import { skipRedis } from "@tests/helpers/redis.ts";
+import { expectStatus, openQuery } from "@tests/helpers/support.ts";
 import { login } from "@tests/helpers/identity.ts";
-import { connect, type WsClient } from "@tests/helpers/ws.ts";
-
-/** Two instances on one SQLite file and one real Redis; a customer on A, their agent on B. */
-async function twoInstances(env: Record<string, string> = {}, onB: TestAppOptions = {}) {
-  const redis = await startRedis();
-  const a = await testApp({ env: { REDIS_URL: redis.url, ...env } });
-  const b = await testApp({
-    ...onB,
-    dataDir: a.deps.config.dataDir,
-    env: { REDIS_URL: redis.url, ...env },
-  });
-  const servers = [serve(a.app), serve(b.app)];
-  const desk = await aDesk(a);
-  const agent = await anAgent(desk);
-  const query = await openQuery(desk);
-  const clients: WsClient[] = [];
-  const open = async (instance: 0 | 1, token: string) => {
-    const c = await connect(servers[instance]!.wsUrl, token);
-    clients.push(c);
-    return c;
-  };
-  return {
-    redis,
-    a,
-    b,
-    desk,
-    agent,
-    query,
-    open,
-    async close() {
-      for (const c of clients) await c.close();
-      await b.close();
-      await a.close();
-      for (const s of servers) await s.close();
-      await redis.stop();
-    },
-  };
-}
 
 const redisTest = (name: string, fn: () => Promise<void>) =>
   Deno.test({ name, ignore: skipRedis, sanitizeOps: false, sanitizeResources: false, fn });

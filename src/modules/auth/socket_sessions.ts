@@ -30,7 +30,7 @@ export function endingSockets(
   });
   return {
     ...hub,
-    accept(socket, auth) {
+    accept(socket, auth, options) {
       const entry = { socket, auth };
       let mine = open.get(auth.userId);
       if (!mine) open.set(auth.userId, mine = new Set());
@@ -46,7 +46,7 @@ export function endingSockets(
         mine.delete(entry);
         if (mine.size === 0 && open.get(auth.userId) === mine) open.delete(auth.userId);
       });
-      hub.accept(socket, auth);
+      hub.accept(socket, auth, options);
     },
   };
 }

@@ -2,7 +2,9 @@
 // WebSocket protocol with `ws`; `sio` uses socket.io-client over websocket only. Usage:
 //   node client.mjs <config.json>
 // Config: {mode, urlA, urlB, roomId, senderTokens[], receiverTokens[], idleTokens[], idleCount,
-//   serverPids: [A, B], redisPid, clkTck, rates[], seconds, stopAboveP99Ms?}
+//   serverPids: [A, B], redisPid, clkTck, rates[], seconds, stopAboveP99Ms?, protocol?}
+// `protocol: "batched"` makes `ours` speak the batched wire mode (subprotocol chatcrm.batch.v1:
+// a server frame may hold several events, one JSON envelope a line); else one event a frame.
 // Senders connect to instance A, receivers to B; each step sends open-loop at `rate` msg/s for
 // `seconds`, the send time (performance.now) carried in the text. One JSON line per phase on
 // stdout: {phase: "idle", ...} (when idleCount > 0) then {phase: "step", ...} for each rate.
@@ -87,9 +89,15 @@ function withTimeout(p, ms, what) {
   ]);
 }
 
+const batchedProtocol = "chatcrm.batch.v1";
+const batchedWire = cfg.protocol === "batched";
+
 /** ChatCRM: frames {event, data, id}; resolves once the server's `connected` frame came. */
 function oursClient(url, token, onMessage, onAck) {
-  const ws = new WebSocket(`${url.replace(/^http/, "ws")}/ws?token=${encodeURIComponent(token)}`);
+  const ws = new WebSocket(
+    `${url.replace(/^http/, "ws")}/ws?token=${encodeURIComponent(token)}`,
+    batchedWire ? [batchedProtocol] : [],
+  );
   let counter = 0;
   const waiting = new Map();
   const sentTimes = new Map();
@@ -100,7 +108,11 @@ function oursClient(url, token, onMessage, onAck) {
     ws.on("close", (code) => reject(new Error(`closed ${code}`)));
   });
   ws.on("message", (raw) => {
-    const f = JSON.parse(raw.toString());
+    const text = raw.toString();
+    if (!batchedWire) return handle(JSON.parse(text));
+    for (const line of text.split("\n")) handle(JSON.parse(line));
+  });
+  function handle(f) {
     if (f.event === "message-received") onMessage?.(f.data.message.text);
     else if (f.event === "connected") connected();
     else if (f.event === "ack" || f.event === "error") {
@@ -114,7 +126,7 @@ function oursClient(url, token, onMessage, onAck) {
         onAck?.(f.event === "ack", sentAt);
       }
     }
-  });
+  }
   const client = {
     ws,
     request(event, data) {
