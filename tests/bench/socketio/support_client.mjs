@@ -127,6 +127,7 @@ function delivered(side, client, text, roomId, seq) {
     stale++;
   } else {
     if (received < lat.length) lat[received] = now - Number(sentAt);
+
     received++;
     lastReceiveAt = now;
   }
@@ -186,8 +187,9 @@ async function offer(rate, seconds, tag) {
     const timer = setInterval(() => {
       const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
       while (sent < due) {
-        const i = sent % n;
-        const side = Math.floor(sent / n) % 2;
+        // The customer writes, then the agent answers, conversation after conversation.
+        const i = Math.floor(sent / 2) % n;
+        const side = sent % 2;
         const c = cfg.conversations[i];
         const writer = side === 0 ? customers[i] : agents[c.agent];
         writer.typing(c.roomId);
@@ -261,7 +263,7 @@ for (const [i, rate] of cfg.rates.entries()) {
   };
   out(r);
   console.error(
-    `bench: support ${cfg.mode} @ ${rate} msg/s: p99 ${r.p99.toFixed(1)} ms, lost ${r.lost}, ` +
+    `bench: support ${cfg.mode} @ ${rate} msg/s: p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} max ${r.max.toFixed(1)} ms, lost ${r.lost}, ` +
       `errors ${sendErrors}, CPU ${
         (((r.cpuA + r.cpuB) / Math.max(1, sent)) * 1e6).toFixed(0)
       } µs/msg`,

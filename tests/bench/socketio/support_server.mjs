@@ -94,7 +94,9 @@ io.on("connection", (socket) => {
       createdAt: new Date().toISOString(),
     };
     try {
-      message.seq = storeMessage(message);
+      // BEGIN IMMEDIATE: a deferred transaction upgrading to a write while the other instance
+      // writes fails at once with SQLITE_BUSY instead of waiting.
+      message.seq = storeMessage.immediate(message);
     } catch (err) {
       return fail(ack, String(err));
     }
