@@ -15,6 +15,8 @@ import { findBinary, freePort } from "@tests/helpers/servers.ts";
 import { childEnv } from "@tests/helpers/process.ts";
 import { realtimeBench } from "./realtime.ts";
 import { queriesBench } from "./queries.ts";
+import { restBench } from "./rest.ts";
+import { supportBench } from "./support.ts";
 import { searchBench } from "./search.ts";
 import { reportsMongoBench, reportsSqliteBench } from "./reports.ts";
 
@@ -349,11 +351,13 @@ export const benches: Bench[] = [
   startup,
   memory,
   throughput,
+  restBench,
   queriesBench,
   searchBench,
   reportsSqliteBench,
   reportsMongoBench,
   realtimeBench,
+  supportBench,
   hubMemory,
 ];
 

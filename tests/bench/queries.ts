@@ -151,7 +151,7 @@ export async function seedQueries(dataDir: string, count: number) {
     });
   }
   await store.close();
-  return { sample, agentId: agent.id };
+  return { sample, agentId: agent.id, orgId };
 }
 
 async function login(url: string) {

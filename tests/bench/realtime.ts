@@ -24,9 +24,10 @@ import { openStore } from "@/store/store.ts";
 import { uuidv7 } from "@/ids.ts";
 import { defaultOrganizationSettings } from "@/modules/organizations/repository.ts";
 import { hashPassword } from "@/modules/auth/passwords.ts";
+import { ensurePeers, peersDir } from "./peers.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
-const sioDir = new URL("./socketio/", import.meta.url).pathname;
+const sioDir = peersDir;
 
 /** Offered rates (messages/s into one room), stepped up until the seed's p99 passes the limit. */
 const rates = (Deno.env.get("REALTIME_RATES") ?? "50,100,200,500,1000,2000").split(",").map(Number);
@@ -176,24 +177,6 @@ const clkTck = await (async () => {
   }
 })();
 
-async function ensureNodeModules(npm: string) {
-  try {
-    await Deno.stat(`${sioDir}node_modules/socket.io`);
-    return;
-  } catch {
-    // install below
-  }
-  console.error("bench: npm install in tests/bench/socketio …");
-  const { code, stderr } = await new Deno.Command(npm, {
-    args: ["install", "--no-audit", "--no-fund"],
-    cwd: sioDir,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (code !== 0) throw new Error(`npm install failed: ${new TextDecoder().decode(stderr)}`);
-}
-
-/** Runs client.mjs on the client core with `config`; returns its idle and step reports. */
 /** Runs client.mjs on the client core with `config`; returns its idle and step reports. */
 async function runClient(
   node: string,
@@ -487,9 +470,8 @@ export const realtimeBench: Bench = {
   async run(ctx) {
     const mode = wireMode();
     const node = findBinary("node", ["/usr/bin", "/usr/local/bin"]);
-    const npm = findBinary("npm", ["/usr/bin", "/usr/local/bin"]);
-    if (!node || !npm) throw new Error("node and npm are needed for the Socket.IO baseline");
-    await ensureNodeModules(npm);
+    if (!node) throw new Error("Node.js is needed for the Socket.IO baseline");
+    await ensurePeers();
     const rows: BenchRow[] = [];
     rows.push({
       benchmark: "realtime setup",
