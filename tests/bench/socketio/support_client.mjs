@@ -263,7 +263,9 @@ for (const [i, rate] of cfg.rates.entries()) {
   };
   out(r);
   console.error(
-    `bench: support ${cfg.mode} @ ${rate} msg/s: p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} max ${r.max.toFixed(1)} ms, lost ${r.lost}, ` +
+    `bench: support ${cfg.mode} @ ${rate} msg/s: p50 ${r.p50.toFixed(1)} p99 ${
+      r.p99.toFixed(1)
+    } max ${r.max.toFixed(1)} ms, lost ${r.lost}, ` +
       `errors ${sendErrors}, CPU ${
         (((r.cpuA + r.cpuB) / Math.max(1, sent)) * 1e6).toFixed(0)
       } µs/msg`,
