@@ -74,7 +74,8 @@ export function verdict(s: Spread, target: number, better: "higher" | "lower"): 
   return `missed by ${by.toFixed(1)}×`;
 }
 
-const clkTck = await (async () => {
+/** Clock ticks per second of /proc CPU times. */
+export const clkTck = await (async () => {
   try {
     const out = await new Deno.Command("getconf", { args: ["CLK_TCK"], stdout: "piped" }).output();
     return Number(new TextDecoder().decode(out.stdout).trim()) || 100;

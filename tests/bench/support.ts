@@ -30,9 +30,19 @@ import { priorityRank, queryReference } from "@/modules/queries/model.ts";
 import { defaultOrganizationSettings } from "@/modules/organizations/repository.ts";
 import { newUser } from "@/modules/users/repository.ts";
 import { hashPassword } from "@/modules/auth/passwords.ts";
-import { alternate, benchPairs, ratios, ratioText, spread, spreadText, verdict } from "./rounds.ts";
+import {
+  alternate,
+  benchPairs,
+  clkTck,
+  ratios,
+  ratioText,
+  spread,
+  spreadText,
+  verdict,
+} from "./rounds.ts";
 import { ensurePeers, peersDir } from "./peers.ts";
 import { spawnPinned } from "./rest.ts";
+import { pool } from "./realtime.ts";
 
 const conversationCount = Number(Deno.env.get("SUPPORT_CONVERSATIONS") ?? 1000);
 const perAgent = 5;
@@ -80,15 +90,6 @@ const kbPerConversation = (run: Run) =>
   (run.idle.rssAfterKb[0] - run.idle.rssBeforeKb[0] + run.idle.rssAfterKb[1] -
     run.idle.rssBeforeKb[1]) / run.idle.conversations;
 const lost = (run: Run) => run.steps.reduce((n, s) => n + s.lost, 0);
-
-const clkTck = await (async () => {
-  try {
-    const out = await new Deno.Command("getconf", { args: ["CLK_TCK"], stdout: "piped" }).output();
-    return Number(new TextDecoder().decode(out.stdout).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
 
 /** A redis-server of the bench's own on the client core. */
 async function startRedis() {
@@ -223,19 +224,6 @@ async function login(url: string, email: string): Promise<string> {
   });
   if (res.status !== 200) throw new Error(`login answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { token: string }).token;
-}
-
-/** Runs `fn` over `items`, `width` at a time. */
-async function pool<T, R>(items: T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  }));
-  return results;
 }
 
 /** The seed's desk: the same conversations in its own SQLite file, and HS256 tokens. */
