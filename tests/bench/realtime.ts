@@ -25,6 +25,7 @@ import { uuidv7 } from "@/ids.ts";
 import { defaultOrganizationSettings } from "@/modules/organizations/repository.ts";
 import { hashPassword } from "@/modules/auth/passwords.ts";
 import { ensurePeers, peersDir } from "./peers.ts";
+import { clkTck } from "./rounds.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const sioDir = peersDir;
@@ -140,7 +141,7 @@ function spawnPinned(core: number, cmd: string[], env: Record<string, string>, c
 }
 
 /** A redis-server of the bench's own (as tests/helpers/redis.ts starts one), pinned. */
-async function startRedis(): Promise<Proc & { url: string }> {
+export async function startRedis(): Promise<Proc & { url: string }> {
   if (!redisBinary) throw new Error("redis-server is not installed");
   const port = freePort();
   const dir = await Deno.makeTempDir({ prefix: "chatcrm-bench-redis-" });
@@ -167,15 +168,6 @@ async function startRedis(): Promise<Proc & { url: string }> {
     },
   };
 }
-
-const clkTck = await (async () => {
-  try {
-    const out = await new Deno.Command("getconf", { args: ["CLK_TCK"], stdout: "piped" }).output();
-    return Number(new TextDecoder().decode(out.stdout).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
 
 /** Runs client.mjs on the client core with `config`; returns its idle and step reports. */
 async function runClient(

@@ -38,7 +38,7 @@ const loadCore = 1;
 const taskset = findBinary("taskset", ["/usr/bin"]);
 const pin = (core: number, cmd: string[]) => taskset ? [taskset, "-c", String(core), ...cmd] : cmd;
 
-interface Proc {
+export interface Proc {
   pid: number;
   stop(): Promise<void>;
 }

@@ -23,11 +23,9 @@ import { DatabaseSync } from "node:sqlite";
 import { SignJWT } from "jose";
 import type { Bench, BenchRow } from "./main.ts";
 import { findBinary, freePort, taskArgs } from "@tests/helpers/servers.ts";
-import { redisBinary } from "@tests/helpers/redis.ts";
 import { openStore } from "@/store/store.ts";
 import { uuidv7 } from "@/ids.ts";
-import { priorityRank, queryReference } from "@/modules/queries/model.ts";
-import { defaultOrganizationSettings } from "@/modules/organizations/repository.ts";
+import { queryReference } from "@/modules/queries/model.ts";
 import { newUser } from "@/modules/users/repository.ts";
 import { hashPassword } from "@/modules/auth/passwords.ts";
 import {
@@ -41,8 +39,9 @@ import {
   verdict,
 } from "./rounds.ts";
 import { ensurePeers, peersDir } from "./peers.ts";
-import { spawnPinned } from "./rest.ts";
-import { pool } from "./realtime.ts";
+import { type Proc, spawnPinned } from "./rest.ts";
+import { pool, startRedis } from "./realtime.ts";
+import { anOrganization, aQuery } from "@tests/contract/fixtures.ts";
 
 const conversationCount = Number(Deno.env.get("SUPPORT_CONVERSATIONS") ?? 1000);
 const perAgent = 5;
@@ -91,53 +90,19 @@ const kbPerConversation = (run: Run) =>
     run.idle.rssBeforeKb[1]) / run.idle.conversations;
 const lost = (run: Run) => run.steps.reduce((n, s) => n + s.lost, 0);
 
-/** A redis-server of the bench's own on the client core. */
-async function startRedis() {
-  if (!redisBinary) throw new Error("redis-server is not installed");
-  const port = freePort();
-  const dir = await Deno.makeTempDir({ prefix: "chatcrm-bench-redis-" });
-  const proc = await spawnPinned(
-    clientCore,
-    [
-      redisBinary,
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-      "--dir",
-      dir,
-    ],
-    port,
-    {},
-  );
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    async stop() {
-      await proc.stop();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-    },
-  };
-}
-
 /** Our desk: an organization, its agents and customers, one assigned query and room each. */
 async function seedOurs(dataDir: string) {
   const store = await openStore({ kind: "sqlite", path: `${dataDir}/chatcrm.db` });
   try {
     const now = new Date().toISOString();
-    const orgId = uuidv7();
-    await store.organizations.create({
-      id: orgId,
-      name: "Support bench",
-      slug: "support-bench",
-      active: true,
-      settings: defaultOrganizationSettings(),
-      createdAt: now,
-      updatedAt: now,
-    });
+    const { id: orgId } = await store.organizations.create(
+      anOrganization({
+        name: "Support bench",
+        slug: "support-bench",
+        createdAt: now,
+        updatedAt: now,
+      }),
+    );
     const passwordHash = await hashPassword("bench-password", 4);
     const user = (role: "Agent" | "Customer", email: string) =>
       store.users.create(newUser({
@@ -160,43 +125,21 @@ async function seedOurs(dataDir: string) {
       const agent = Math.floor(i / perAgent);
       const queryId = uuidv7();
       const roomId = uuidv7();
-      await store.queries.create({
+      await store.queries.create(aQuery(orgId, {
         id: queryId,
-        organizationId: orgId,
         number: i + 1,
         reference: queryReference(i + 1),
         title: `Conversation ${i + 1}`,
         description: "Support bench",
         status: "In Progress",
-        priority: "Medium",
-        priorityRank: priorityRank.Medium,
-        source: "Chat",
         customerId: customer.id,
         assignedTo: agents[agent]!.id,
-        team: null,
-        skill: null,
-        tags: [],
-        labels: [],
         roomId,
-        waitingOn: "agent",
         createdBy: customer.id,
         createdAt: now,
         updatedAt: now,
         assignedAt: now,
-        firstResponseAt: null,
-        resolvedAt: null,
-        closedAt: null,
-        firstResponseDueAt: null,
-        resolutionDueAt: null,
-        slaPausedAt: null,
-        firstResponseWarnedAt: null,
-        resolutionWarnedAt: null,
-        firstResponseBreachedAt: null,
-        resolutionBreachedAt: null,
-        breached: false,
-        csat: null,
-        customFields: {},
-      });
+      }));
       await store.documents("rooms").insert({
         id: roomId,
         organizationId: orgId,
@@ -329,74 +272,61 @@ export const supportBench: Bench = {
       };
       let tokens: { agents: string[]; conversations: Conversation[] } | undefined;
 
-      const oursRun = async (): Promise<Run> => {
+      /** Redis and two instances started by `start`, then `drive` against A and B. */
+      const twoInstances = async (
+        start: (instance: "A" | "B", port: number, redisUrl: string) => Promise<Proc>,
+        drive: (urlA: string, urlB: string, serverPids: number[]) => Promise<Run>,
+      ): Promise<Run> => {
         const redis = await startRedis();
-        const procs = [];
+        const procs: Proc[] = [];
         try {
-          const ports = [freePort(), freePort()];
-          for (const [i, port] of ports.entries()) {
-            procs.push(
-              await spawnPinned(serverCore, [Deno.execPath(), ...taskArgs("start")], port, {
-                ...oursEnv,
-                PORT: String(port),
-                REDIS_URL: redis.url,
-                INSTANCE_ID: `support-${"AB"[i]}`,
-              }),
-            );
-          }
+          const ports = [freePort(), freePort()] as const;
+          procs.push(await start("A", ports[0], redis.url), await start("B", ports[1], redis.url));
           const [urlA, urlB] = ports.map((p) => `http://127.0.0.1:${p}`) as [string, string];
-          // Sessions are stored: the logins of the first run serve every later one.
-          tokens ??= {
-            agents: await pool(seeded.agents, 8, (email) => login(urlA, email)),
-            conversations: await pool(seeded.conversations, 8, async (c) => ({
-              roomId: c.roomId,
-              agent: c.agent,
-              customer: await login(urlA, c.customerEmail),
-            })),
-          };
-          return await runClient(node, {
-            mode: "ours",
-            urlA,
-            urlB,
-            ...tokens,
-            serverPids: procs.map((p) => p.pid),
-          });
+          return await drive(urlA, urlB, procs.map((p) => p.pid));
         } finally {
           for (const p of procs) await p.stop();
           await redis.stop();
         }
       };
 
-      const seedRun = async (): Promise<Run> => {
-        const redis = await startRedis();
-        const procs = [];
-        try {
-          const ports = [freePort(), freePort()];
-          for (const [i, port] of ports.entries()) {
-            procs.push(
-              await spawnPinned(serverCore, [node, "support_server.mjs"], port, {
-                PORT: String(port),
-                REDIS_URL: redis.url,
-                JWT_SECRET: secret,
-                DB_FILE: theirFile,
-                INSTANCE: "AB"[i]!,
-                NODE_ENV: "production",
-              }, peersDir),
-            );
-          }
-          const [urlA, urlB] = ports.map((p) => `http://127.0.0.1:${p}`) as [string, string];
-          return await runClient(node, {
-            mode: "sio",
-            urlA,
-            urlB,
-            ...theirs,
-            serverPids: procs.map((p) => p.pid),
-          });
-        } finally {
-          for (const p of procs) await p.stop();
-          await redis.stop();
-        }
-      };
+      const oursRun = () =>
+        twoInstances(
+          (instance, port, redisUrl) =>
+            spawnPinned(serverCore, [Deno.execPath(), ...taskArgs("start")], port, {
+              ...oursEnv,
+              PORT: String(port),
+              REDIS_URL: redisUrl,
+              INSTANCE_ID: `support-${instance}`,
+            }),
+          async (urlA, urlB, serverPids) => {
+            // Sessions are stored: the logins of the first run serve every later one.
+            tokens ??= {
+              agents: await pool(seeded.agents, 8, (email) => login(urlA, email)),
+              conversations: await pool(seeded.conversations, 8, async (c) => ({
+                roomId: c.roomId,
+                agent: c.agent,
+                customer: await login(urlA, c.customerEmail),
+              })),
+            };
+            return await runClient(node, { mode: "ours", urlA, urlB, ...tokens, serverPids });
+          },
+        );
+
+      const seedRun = () =>
+        twoInstances(
+          (instance, port, redisUrl) =>
+            spawnPinned(serverCore, [node, "support_server.mjs"], port, {
+              PORT: String(port),
+              REDIS_URL: redisUrl,
+              JWT_SECRET: secret,
+              DB_FILE: theirFile,
+              INSTANCE: instance,
+              NODE_ENV: "production",
+            }, peersDir),
+          (urlA, urlB, serverPids) =>
+            runClient(node, { mode: "sio", urlA, urlB, ...theirs, serverPids }),
+        );
 
       // SUPPORT_ONLY=ours (or seed): runs of one stack alone (for profiling).
       const only = Deno.env.get("SUPPORT_ONLY");
