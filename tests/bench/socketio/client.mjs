@@ -10,6 +10,7 @@
 // stdout: {phase: "idle", ...} (when idleCount > 0) then {phase: "step", ...} for each rate.
 import { readdirSync, readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
+import { batched, procCpuSeconds, quantile, rssKb, sleep, withTimeout } from "./common.mjs";
 // The packages come from ./node_modules through Node; imported dynamically so that `deno check
 // tests/` (which walks this directory too) does not look for them in deno.json.
 const load = (name) => import(name);
@@ -17,18 +18,8 @@ const { default: WebSocket } = await load("ws");
 const { io } = await load("socket.io-client");
 
 const cfg = JSON.parse(readFileSync(process.argv[2], "utf8"));
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const out = (o) => process.stdout.write(JSON.stringify(o) + "\n");
 
-function procCpuSeconds(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / cfg.clkTck;
-  } catch {
-    return NaN;
-  }
-}
 /** Seconds the threads of a process waited on a run queue (/proc/<pid>/task/<tid>/schedstat). */
 function runQueueWaitSeconds(pid) {
   try {
@@ -41,13 +32,6 @@ function runQueueWaitSeconds(pid) {
       }
     }
     return ns / 1e9;
-  } catch {
-    return NaN;
-  }
-}
-function rssKb(pid) {
-  try {
-    return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]);
   } catch {
     return NaN;
   }
@@ -69,25 +53,7 @@ const selfCpu = () => {
   return (u.user + u.system) / 1e6;
 };
 
-/** In batches of `width`, runs `fn` for every index below `n`. */
-async function batched(n, width, fn) {
-  const all = [];
-  for (let i = 0; i < n; i += width) {
-    const part = [];
-    for (let j = i; j < Math.min(n, i + width); j++) part.push(fn(j));
-    all.push(...(await Promise.all(part)));
-  }
-  return all;
-}
-
 // --- a client of either stack: {send(roomId, text, cmid), join(roomId), close()} ---------------
-
-function withTimeout(p, ms, what) {
-  return Promise.race([
-    p,
-    new Promise((_, reject) => setTimeout(() => reject(new Error(`${what}: timed out`)), ms)),
-  ]);
-}
 
 const batchedProtocol = "chatcrm.batch.v1";
 const batchedWire = cfg.protocol === "batched";
@@ -289,9 +255,6 @@ lat = new Float64Array(0);
 }
 await sleep(500);
 
-const pct = (sorted, p) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : NaN;
-
 for (let i = 0; i < cfg.rates.length; i++) {
   const rate = cfg.rates[i];
   step = i;
@@ -302,9 +265,9 @@ for (let i = 0; i < cfg.rates.length; i++) {
   sendErrors = 0;
   lat = new Float64Array(Math.round(rate * cfg.seconds) * nReceivers);
   const cpu0 = [
-    procCpuSeconds(pidA),
-    procCpuSeconds(pidB),
-    procCpuSeconds(cfg.redisPid),
+    procCpuSeconds(pidA, cfg.clkTck),
+    procCpuSeconds(pidB, cfg.clkTck),
+    procCpuSeconds(cfg.redisPid, cfg.clkTck),
     selfCpu(),
     machineBusySeconds(),
     runQueueWaitSeconds(pidA),
@@ -315,9 +278,9 @@ for (let i = 0; i < cfg.rates.length; i++) {
   await drain(sent * nReceivers);
   const seconds = (Math.max(lastReceiveAt, t0) - t0) / 1000;
   const cpu1 = [
-    procCpuSeconds(pidA),
-    procCpuSeconds(pidB),
-    procCpuSeconds(cfg.redisPid),
+    procCpuSeconds(pidA, cfg.clkTck),
+    procCpuSeconds(pidB, cfg.clkTck),
+    procCpuSeconds(cfg.redisPid, cfg.clkTck),
     selfCpu(),
     machineBusySeconds(),
     runQueueWaitSeconds(pidA),
@@ -336,12 +299,12 @@ for (let i = 0; i < cfg.rates.length; i++) {
     lost: sent * nReceivers - received,
     stale,
     acks,
-    ackP50: pct(ackLat.sort((a, b) => a - b), 0.5),
-    ackP99: pct(ackLat, 0.99),
+    ackP50: quantile(ackLat.sort((a, b) => a - b), 0.5),
+    ackP99: quantile(ackLat, 0.99),
     sendErrors,
     deliveredPerSecond: received / seconds,
-    p50: pct(sorted, 0.5),
-    p99: pct(sorted, 0.99),
+    p50: quantile(sorted, 0.5),
+    p99: quantile(sorted, 0.99),
     max: sorted.length ? sorted[sorted.length - 1] : NaN,
     cpuA: cpu1[0] - cpu0[0],
     cpuB: cpu1[1] - cpu0[1],
