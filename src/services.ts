@@ -144,7 +144,8 @@ export async function buildServices(given: Deps): Promise<Services> {
   const macros = createMacroService(withEvents, { queries, chat, routing });
   const faq = createFaqService(deps);
   const labels = createLabelService(deps);
-  const teams = createTeamService(withEvents);
+  const webInboxes = createWebInboxService(deps);
+  const teams = createTeamService(withEvents, webInboxes);
   const businessHours = createBusinessHoursService(deps);
   const search = createSearchService(deps, chat);
   const supportSettings = createSupportSettingsService(deps);
@@ -188,7 +189,6 @@ export async function buildServices(given: Deps): Promise<Services> {
   const email = createEmailService(deps, { chat, queries, attachments, contacts });
   deps.onShutdown(() => email.settle());
   const reports = createReportService(deps);
-  const webInboxes = createWebInboxService(deps);
   const visitors = createVisitorService(deps, webInboxes);
   const webhooks = createWebhookService(deps, notifications, {
     onAttempt: (outcome) => metrics.webhookAttempt(outcome),

@@ -3,10 +3,10 @@ import { AppError, ConflictError, notFound } from "@/errors.ts";
 import type { Events } from "@/events.ts";
 import { openStatuses, type Query } from "@/modules/queries/model.ts";
 import type { Actor } from "@/modules/users/actor.ts";
-import { findAll } from "@/store/documents.ts";
 import type { PageRequest, PageResult } from "@/store/types.ts";
 import { type Team, teamNameKey } from "./model.ts";
 import type { BusinessHoursSettings } from "@/modules/business_hours/service.ts";
+import type { WebInboxService } from "@/modules/widget/inboxes.ts";
 
 export type TeamInput = Pick<Team, "name" | "description" | "members"> & {
   businessHours: BusinessHoursSettings | null;
@@ -26,6 +26,7 @@ export interface TeamService {
 
 export function createTeamService(
   deps: Pick<Deps, "store" | "clock" | "ids"> & { events: Events },
+  inboxes: Pick<WebInboxService, "routingTo">,
 ): TeamService {
   const { store, events } = deps;
   const docs = store.documents("teams");
@@ -115,10 +116,9 @@ export function createTeamService(
       if (open.total > 0) {
         throw new ConflictError(`${open.total} open queries are with this team; move them first`);
       }
-      const routing = (await findAll(store.documents("web_inboxes"), actor.orgId, {}))
-        .filter((inbox) => inbox.routeTo.teamId === id);
+      const routing = await inboxes.routingTo(actor.orgId, id);
       if (routing.length > 0) {
-        const names = routing.map((inbox) => `"${inbox.name}"`).join(", ");
+        const names = routing.map((name) => `"${name}"`).join(", ");
         throw new ConflictError(`Web inboxes route to this team (${names}); change them first`);
       }
       if (!await docs.delete(actor.orgId, id)) throw notFound("Team", id);

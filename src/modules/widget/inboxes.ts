@@ -3,6 +3,7 @@ import type { Config } from "@/config.ts";
 import type { Deps } from "@/deps.ts";
 import { notFound } from "@/errors.ts";
 import type { PageRequest, PageResult } from "@/store/types.ts";
+import { findAll } from "@/store/documents.ts";
 import type { Actor } from "@/modules/users/actor.ts";
 import { audit } from "@/modules/audit/service.ts";
 import { encryptionKey, type SecretBox, secretBox } from "@/modules/email/secrets.ts";
@@ -29,6 +30,8 @@ export interface WebInboxService {
   create(by: Actor, input: WebInboxInput): Promise<WebInboxView & { hmacSecret: string }>;
   update(by: Actor, id: string, patch: WebInboxPatchInput): Promise<WebInboxView>;
   remove(by: Actor, id: string): Promise<void>;
+  /** The names of the inboxes that route to a team (a team they route to cannot be removed). */
+  routingTo(orgId: string, teamId: string): Promise<string[]>;
   /** The inbox a public website token names, or null (unknown, removed, malformed). */
   byWebsiteToken(token: string): Promise<WebInbox | null>;
   /** Whether `hash` is HMAC-SHA256(identifier) under the inbox's secret (hex, any case). */
@@ -136,6 +139,10 @@ export function createWebInboxService(
       const stored = await found(by.orgId, id);
       if (!await docs.delete(by.orgId, id)) throw notFound("Web inbox", id);
       await record(by, "removed", stored);
+    },
+    async routingTo(orgId, teamId) {
+      return (await findAll(docs, orgId, {}))
+        .filter((inbox) => inbox.routeTo.teamId === teamId).map((inbox) => inbox.name);
     },
     async byWebsiteToken(token) {
       const parsed = parseWebsiteToken(token);
