@@ -1,78 +1,15 @@
 /**
- * Queries benchmarks: `GET /api/v1/queries/:id` with a Bearer token against a bare Deno.serve
- * JSON handler (server and load pinned to different cores), and list pages at 100,000 queries.
+ * Queries benchmark: list pages at 100,000 queries (the read by id is compared in rest.ts).
  */
 import { newUser } from "@/modules/users/repository.ts";
 import type { Bench, BenchRow } from "./main.ts";
-import { freePort, waitForPort } from "@tests/helpers/servers.ts";
+import { freePort, taskArgs } from "@tests/helpers/servers.ts";
 import { openStore } from "@/store/store.ts";
 import { uuidv7 } from "@/ids.ts";
 import { priorityRank, queryReference } from "@/modules/queries/model.ts";
 import { defaultOrganizationSettings } from "@/modules/organizations/repository.ts";
 import { hashPassword } from "@/modules/auth/passwords.ts";
-import { findBinary, taskArgs } from "@tests/helpers/servers.ts";
-
-const root = new URL("../../", import.meta.url).pathname;
-const taskset = findBinary("taskset", ["/usr/bin"]);
-const pin = (core: number, cmd: string[]) => taskset ? [taskset, "-c", String(core), ...cmd] : cmd;
-
-/** Spawns a command pinned to a core and waits for its port. */
-async function spawnServer(cmd: string[], port: number, env: Record<string, string>) {
-  const [bin, ...args] = pin(0, cmd);
-  const child = new Deno.Command(bin!, {
-    args,
-    cwd: root,
-    env: { RUST_BACKTRACE: "0", NO_COLOR: "1", ...env },
-    stdin: "null",
-    stdout: "null",
-    stderr: "inherit",
-  }).spawn();
-  await waitForPort(port, 60_000);
-  return {
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-    },
-  };
-}
-
-/** Runs a reference server script (on core 0) and measures `path` on it with wrk. */
-async function measureReference(script: string, args: string[], path = "/") {
-  const port = freePort();
-  const server = await spawnServer(
-    [
-      Deno.execPath(),
-      "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-write",
-      script,
-      String(port),
-      ...args,
-    ],
-    port,
-    {},
-  );
-  try {
-    return await wrk(`http://127.0.0.1:${port}${path}`, {});
-  } finally {
-    await server.stop();
-  }
-}
-
-async function wrk(url: string, headers: Record<string, string>, seconds = 5) {
-  const exe = findBinary("wrk", ["/usr/bin"]);
-  if (!exe) throw new Error("wrk is not installed (apt-get install wrk)");
-  const header = Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]);
-  const [bin, ...args] = pin(1, [exe, "-t1", "-c32", `-d${seconds}s`, "--latency", ...header, url]);
-  const out = new TextDecoder().decode(
-    (await new Deno.Command(bin!, { args, stdout: "piped" }).output()).stdout,
-  );
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
-  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  const p99 = /^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? "?";
-  return { rps, non2xx, p99 };
-}
+import { spawnPinned } from "./rest.ts";
 
 /** Writes `count` queries of one organization straight into a SQLite file, plus two logins. */
 export async function seedQueries(dataDir: string, count: number) {
@@ -154,7 +91,8 @@ export async function seedQueries(dataDir: string, count: number) {
   return { sample, agentId: agent.id, orgId };
 }
 
-async function login(url: string) {
+/** The seeded Admin's access token from the API at `url`. */
+export async function login(url: string): Promise<string> {
   const res = await fetch(`${url}/api/v1/auth/login`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -173,75 +111,22 @@ export const queriesBench: Bench = {
     const dataDir = await Deno.makeTempDir({ prefix: "chatcrm-bench-q-" });
     try {
       const seededAt = performance.now();
-      const { sample, agentId } = await seedQueries(dataDir, count);
+      const { agentId } = await seedQueries(dataDir, count);
       const seedSeconds = (performance.now() - seededAt) / 1000;
-      const barePort = freePort();
-      const bare = await spawnServer(
-        [Deno.execPath(), "run", "--allow-net", "tests/bench/bare_server.ts", String(barePort)],
-        barePort,
-        {},
-      );
-      const baseline = await wrk(`http://127.0.0.1:${barePort}/`, {});
-      const baselineBytes = (await (await fetch(`http://127.0.0.1:${barePort}/`)).text()).length;
-      await bare.stop();
       const port = freePort();
-      const api = await spawnServer(
-        [Deno.execPath(), ...taskArgs("start")],
-        port,
-        {
-          PORT: String(port),
-          HOST: "127.0.0.1",
-          DATA_DIR: dataDir,
-          RATE_LIMIT_MAX: "1000000",
-          RATE_LIMIT_USER_MAX: "1000000",
-          LOG_LEVEL: "warn",
-          CRONS_ENABLED: "false",
-          PATH: Deno.env.get("PATH") ?? "/usr/bin",
-          HOME: Deno.env.get("HOME") ?? "/root",
-        },
-      );
+      const api = await spawnPinned(0, [Deno.execPath(), ...taskArgs("start")], port, {
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        DATA_DIR: dataDir,
+        RATE_LIMIT_MAX: "1000000",
+        RATE_LIMIT_USER_MAX: "1000000",
+        LOG_LEVEL: "warn",
+        CRONS_ENABLED: "false",
+      });
       try {
         const url = `http://127.0.0.1:${port}`;
         const token = await login(url);
         const auth = { authorization: `Bearer ${token}` };
-        const ours = await wrk(`${url}/api/v1/queries/${sample}`, auth);
-        // The same bytes from a bare handler: how much of the gap is the payload itself.
-        const document = await (await fetch(`${url}/api/v1/queries/${sample}`, { headers: auth }))
-          .text();
-        const documentFile = `${dataDir}/document.json`;
-        await Deno.writeTextFile(documentFile, document);
-        const sameBaseline = await measureReference("tests/bench/bare_server.ts", [documentFile]);
-        const leanRoute = await measureReference(
-          "tests/bench/bare_hono_sqlite.ts",
-          [`${dataDir}/chatcrm.db`],
-          `/queries/${sample}`,
-        );
-        rows.push({
-          benchmark: "bare Deno.serve JSON handler (baseline)",
-          result: `${Math.round(baseline.rps)} req/s`,
-          detail: `p99 ${baseline.p99}; server on core 0, wrk -t1 -c32 on core 1`,
-        });
-        rows.push({
-          benchmark: "bare Deno.serve answering the same query document",
-          result: `${Math.round(sameBaseline.rps)} req/s`,
-          detail:
-            `${document.length} bytes (the baseline's are ${baselineBytes}), p99 ${sameBaseline.p99}`,
-        });
-        rows.push({
-          benchmark: "bare Hono route reading the same document from SQLite (no auth)",
-          result: `${Math.round(leanRoute.rps)} req/s`,
-          detail: `${
-            (leanRoute.rps / baseline.rps).toFixed(2)
-          }× baseline, p99 ${leanRoute.p99}, ${leanRoute.non2xx} non-2xx`,
-        });
-        rows.push({
-          benchmark: "GET /api/v1/queries/:id with a Bearer token (SQLite)",
-          result: `${Math.round(ours.rps)} req/s`,
-          target: "≥ 0.35× baseline",
-          detail: `${(ours.rps / baseline.rps).toFixed(2)}× baseline, ${
-            (ours.rps / sameBaseline.rps).toFixed(2)
-          }× the same document bare, p99 ${ours.p99}, ${ours.non2xx} non-2xx`,
-        });
         const lists = [
           "?page=1&limit=20",
           "?page=2500&limit=20",

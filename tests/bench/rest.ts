@@ -15,7 +15,7 @@
 import { SignJWT } from "jose";
 import type { Bench, BenchRow } from "./main.ts";
 import { findBinary, freePort, taskArgs, waitForPort } from "@tests/helpers/servers.ts";
-import { seedQueries } from "./queries.ts";
+import { login, seedQueries } from "./queries.ts";
 import {
   alternate,
   benchPairs,
@@ -140,16 +140,6 @@ export async function wrkRun(
     cpuSeconds: cpu,
     cpuUsPerRequest: (cpu / requests) * 1e6,
   };
-}
-
-async function login(url: string): Promise<string> {
-  const res = await fetch(`${url}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email: "admin@bench.test", password: "bench-password" }),
-  });
-  if (res.status !== 200) throw new Error(`login answered ${res.status}: ${await res.text()}`);
-  return (await res.json()).token as string;
 }
 
 const f0 = (v: number) => String(Math.round(v));
