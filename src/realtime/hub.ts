@@ -101,6 +101,9 @@ export function createHub(
   const { chat, calls, presence, frames } = services;
   const limits = deps.config.realtime;
   const connections = new Set<Connection>();
+  // Sockets accepted and not yet open. Deno 2.9 never opens nor closes one whose client left
+  // while its upgrade was answered, and its graceful shutdown waits for it: counted at close.
+  const upgrading = new Set<WebSocket>();
   const byUser = new Map<string, Set<Connection>>();
   const flood = createFloodGuard({ shared: deps.shared, log: deps.log }, {
     ratePerSecond: limits.ratePerSecond,
@@ -391,8 +394,10 @@ export function createHub(
         ...(auth.integration ? { integration: auth.integration } : {}),
       };
       // Frames are handled one at a time per socket, in order, after the socket is set up.
+      upgrading.add(socket);
       let queue = new Promise<void>((resolve) => {
         socket.addEventListener("open", () => {
+          upgrading.delete(socket);
           opened(conn).then(() => send(conn, frame("connected", { userId: conn.userId })))
             .catch((err) => deps.log.error("socket setup failed", failure(err)))
             .finally(resolve);
@@ -411,6 +416,7 @@ export function createHub(
         }
       });
       socket.addEventListener("close", () => {
+        upgrading.delete(socket);
         queue = queue.then(() => closed(conn)).catch((err) =>
           deps.log.error("socket cleanup failed", failure(err))
         );
@@ -422,6 +428,11 @@ export function createHub(
       clearInterval(sweep);
       clearInterval(resync);
       calls.close();
+      if (upgrading.size > 0) {
+        deps.log.warn("WebSocket upgrades never completed: their clients left while answered", {
+          count: upgrading.size,
+        });
+      }
       for (const conn of [...connections]) {
         conn.socket.close(1001, "Server shutting down");
         await closed(conn);

@@ -37,6 +37,9 @@ export interface ConnectOptions {
   protocols?: string[];
 }
 
+/** How long a client waits for a frame before failing (longer than any test's wait). */
+const frameWaitMs = 30_000;
+
 /**
  * Opens a socket to `baseWsUrl/ws` with the token in the query (or, with `header`, as
  * `Authorization: Bearer`), and waits for `connected`.
@@ -77,31 +80,37 @@ export async function connect(
     }
   });
   socket.addEventListener("close", (e) => closeCode(e.code));
+  // A frame that never comes fails the test with what did come, rather than hanging the run.
+  const awaitFrame = (what: string, test: (f: Frame) => boolean, take = (_f: Frame) => {}) =>
+    new Promise<Frame>((resolve, reject) => {
+      const waiter = {
+        test,
+        resolve: (f: Frame) => {
+          clearTimeout(timer);
+          take(f);
+          resolve(f);
+        },
+      };
+      const timer = setTimeout(() => {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        const got = frames.slice(-10).map((f) => f.event).join(", ");
+        reject(new Error(`No ${what} in ${frameWaitMs / 1000} s; the last frames: ${got}`));
+      }, frameWaitMs);
+      waiters.push(waiter);
+    });
   const seen = new Set<Frame>();
   const next: WsClient["next"] = (event, where = () => true) => {
     const test = (f: Frame) => f.event === event && !seen.has(f) && where(f.data ?? {});
     const found = frames.find(test);
-    if (found) {
-      seen.add(found);
-      return Promise.resolve(found);
-    }
-    return new Promise((resolve) =>
-      waiters.push({
-        test,
-        resolve: (f) => {
-          seen.add(f);
-          resolve(f);
-        },
-      })
-    );
+    if (!found) return awaitFrame(`"${event}" frame as awaited`, test, (f) => seen.add(f));
+    seen.add(found);
+    return Promise.resolve(found);
   };
   let counter = 0;
   const answerTo = (id: string) =>
-    new Promise<Frame>((resolve) =>
-      waiters.push({
-        test: (f) => f.id === id && (f.event === "ack" || f.event === "error"),
-        resolve,
-      })
+    awaitFrame(
+      `answer to "${id}"`,
+      (f) => f.id === id && (f.event === "ack" || f.event === "error"),
     );
   const client: WsClient = {
     socket,

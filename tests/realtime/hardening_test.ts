@@ -1,18 +1,9 @@
 import assert from "node:assert/strict";
-import type { LogFields, Logger } from "@/log.ts";
+import { recordingLog } from "@tests/helpers/log.ts";
 import { type TestAppOptions } from "@tests/helpers/app.ts";
 import type { WsClient } from "@tests/helpers/ws.ts";
 import { conversation } from "@tests/helpers/conversation.ts";
 import { freePort, waitForPort } from "@tests/helpers/servers.ts";
-
-/** A logger that keeps what is logged at warn and error. */
-function recordingLog() {
-  const lines: { level: string; msg: string; fields: LogFields }[] = [];
-  const keep = (level: string) => (msg: string, fields: LogFields = {}) =>
-    void lines.push({ level, msg, fields });
-  const log: Logger = { debug: () => {}, info: () => {}, warn: keep("warn"), error: keep("error") };
-  return { log, lines };
-}
 
 async function served(options: TestAppOptions = {}) {
   const c = await conversation(options);
