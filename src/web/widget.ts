@@ -79,6 +79,8 @@ async function boot() {
     panel.hidden = !open;
     launcher.setAttribute("aria-expanded", String(open));
     launcher.setAttribute("aria-label", `${open ? "Close" : "Open"} chat: ${settings.name}`);
+    // What was shown while the panel was closed is read once it opens.
+    if (open && state.conversation?.roomId) markRead(state.conversation.roomId, state.lastSeq);
     if (open) (panel.querySelector("input, textarea") as HTMLElement | null)?.focus();
     else launcher.focus();
   };
@@ -99,6 +101,18 @@ async function boot() {
       : "";
   };
 
+  // One receipt for what is shown together (a page of history, a batch of frames), not one each.
+  let readUpTo = 0;
+  let receipt: ReturnType<typeof setTimeout> | undefined;
+  function markRead(roomId: string, seq: number) {
+    if (seq <= readUpTo) return;
+    readUpTo = seq;
+    receipt ??= setTimeout(() => {
+      receipt = undefined;
+      api.read(roomId, readUpTo).catch(() => {});
+    }, 0);
+  }
+
   function render(m: ChatMessage) {
     if (m.seq <= state.lastSeq) return;
     state.lastSeq = m.seq;
@@ -109,9 +123,7 @@ async function boot() {
     item.append(document.createTextNode(m.fileId ? `📎 ${m.text || "File"}` : m.text));
     log.append(item);
     body.scrollTop = body.scrollHeight;
-    if (!panel.hidden && state.conversation?.roomId) {
-      api.read(state.conversation.roomId, m.seq).catch(() => {});
-    }
+    if (!panel.hidden && state.conversation?.roomId) markRead(state.conversation.roomId, m.seq);
     if (!mine && !state.conversation?.agentName) void refresh();
   }
 

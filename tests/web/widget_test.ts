@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { chromium as playwright } from "playwright-core";
+import { chromium as playwright, type Request as PageRequest } from "playwright-core";
 import AxeBuilder from "@axe-core/playwright";
 import { onePixelPng } from "@tests/helpers/files.ts";
 import { serve, testApp } from "@tests/helpers/app.ts";
@@ -110,13 +110,20 @@ Deno.test({
       const contact = await t.deps.store.users.findById(desk.org.id, query.customerId);
       assert.equal(contact?.name, "Ann Visitor");
 
+      // Read receipts the page sends for its history: one for the page, up to its last message.
+      const receipts: { seq: number }[] = [];
+      const isReceipt = (r: PageRequest) => r.method() === "PUT" && r.url().endsWith("/read");
+      page.on("request", (r) => isReceipt(r) && receipts.push(r.postDataJSON()));
+      const receipted = page.waitForRequest(isReceipt);
       await page.reload();
       await page.locator("#chatcrm-widget button.launcher").click();
       await page.locator("#chatcrm-widget ol.log li", { hasText: "It left our warehouse today" })
         .waitFor();
       assert.equal(await page.locator("#chatcrm-widget ol.log li:not(.system)").count(), 2);
+      const last = await t.deps.store.messages.last(desk.org.id, query.roomId!, { customer: true });
       await page.screenshot({ path: await Deno.makeTempFile({ suffix: ".png" }) });
 
+      await receipted;
       // A file goes up from the panel and comes back into the log over the socket.
       await page.locator("#chatcrm-widget input[type=file]").setInputFiles({
         name: "receipt.png",
@@ -124,6 +131,8 @@ Deno.test({
         buffer: Buffer.from(onePixelPng),
       });
       await page.locator("#chatcrm-widget ol.log li.mine", { hasText: "📎" }).waitFor();
+      const forHistory = receipts.filter((r) => r.seq <= last!.customerSeq);
+      assert.deepEqual(forHistory, [{ seq: last!.customerSeq }]);
 
       const axe = await new AxeBuilder({ page }).include("#chatcrm-widget").analyze();
       const serious = axe.violations.filter((v) => ["serious", "critical"].includes(v.impact!));
