@@ -16,11 +16,21 @@ export interface ImapFolder {
   /** UIDs above `afterUid`, ascending, at most `limit`. */
   uidsAfter(afterUid: number, limit: number): Promise<number[]>;
   /**
-   * The raw message, its first `maxBytes` only when it is larger (`size` says how large it
-   * was), or null when it was expunged meanwhile.
+   * The raw message streamed as it is fetched, its first `maxBytes` only when it is larger
+   * (`size` says how large it is), or null when it was expunged meanwhile. Read it to its end
+   * or cancel it before the next call: the connection fetches one thing at a time.
    */
-  source(uid: number, maxBytes: number): Promise<{ bytes: Uint8Array; size: number } | null>;
+  open(uid: number, maxBytes: number): Promise<MessageSource | null>;
 }
+
+/** A message being fetched: its size on the server and its bytes as they arrive. */
+export interface MessageSource {
+  size: number;
+  stream: ReadableStream<Uint8Array>;
+}
+
+/** Bytes asked for per FETCH of a download: fewer round trips than imapflow's 64 KiB. */
+const downloadChunkBytes = 1024 * 1024;
 
 /**
  * Connects to the address the egress policy checked (never the name again: no DNS rebinding),
@@ -80,17 +90,18 @@ export async function withImapFolder<T>(
             [];
           return uids.filter((u) => u > afterUid).sort((a, b) => a - b).slice(0, limit);
         },
-        async source(uid, maxBytes) {
-          const found = await client.fetchOne(String(uid), { size: true, uid: true }, {
+        async open(uid, maxBytes) {
+          const { Readable } = await import("node:stream");
+          const found = await client.download(String(uid), undefined, {
             uid: true,
+            maxBytes,
+            chunkSize: downloadChunkBytes,
           });
-          if (!found) return null;
-          const size: number = found.size ?? 0;
-          const message = await client.fetchOne(String(uid), {
-            source: size > maxBytes ? { start: 0, maxLength: maxBytes } : true,
-            uid: true,
-          }, { uid: true });
-          return message && message.source ? { bytes: new Uint8Array(message.source), size } : null;
+          if (!found?.content) return null;
+          return {
+            size: Number(found.meta?.expectedSize ?? 0),
+            stream: Readable.toWeb(found.content) as ReadableStream<Uint8Array>,
+          };
         },
       });
     } finally {

@@ -46,10 +46,15 @@ export interface AttachmentService {
     allowed: string[],
   ): Promise<Attachment>;
   /**
-   * Stores a file the server took in itself (a mail attachment, already checked) under its own
-   * id; a repeated id (the same mail imported again) keeps the file stored first.
+   * Streams a file the server took in itself (a mail attachment, its type checked) into the
+   * file store under its own id, capped at UPLOAD_LIMIT_BYTES as it passes (a failed or
+   * oversized stream leaves nothing stored and throws); a repeated id (the same mail imported
+   * again) replaces the bytes and keeps the record stored first. Resolves with the size.
    */
-  keep(file: Omit<Attachment, "createdAt">, bytes: Uint8Array): Promise<void>;
+  keep(
+    file: Omit<Attachment, "createdAt" | "size">,
+    stream: ReadableStream<Uint8Array>,
+  ): Promise<number>;
   get(orgId: string, id: string): Promise<Attachment>;
   /** The file's record, or null when there is none. */
   find(orgId: string, id: string): Promise<Attachment | null>;
@@ -100,11 +105,16 @@ export function createAttachmentService(
         throw err;
       }
     },
-    async keep(file, bytes) {
-      await deps.files.put(file.id, bytes);
-      await docs.insert({ ...file, createdAt: deps.clock.now().toISOString() }).catch((err) => {
-        if (!(err instanceof ConflictError)) throw err;
+    async keep(file, stream) {
+      const { size } = await deps.files.write(file.id, stream, {
+        maxBytes: deps.config.uploadLimitBytes,
       });
+      await docs.insert({ ...file, size, createdAt: deps.clock.now().toISOString() }).catch(
+        (err) => {
+          if (!(err instanceof ConflictError)) throw err;
+        },
+      );
+      return size;
     },
     async get(orgId, id) {
       const found = await docs.get(orgId, id);

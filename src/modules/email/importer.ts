@@ -36,9 +36,50 @@ export const ownMessageIdPrefix = "chatcrm.";
 /** A mail whose import failed this often is skipped, so one bad mail never blocks a mailbox. */
 export const maxImportFailures = 5;
 
-async function sha256(data: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+/** A fetched mail, read as it streams: once to decide on it, again to store its attachments. */
+export interface MailSource {
+  /** Its size on the server. */
+  size: number;
+  /** The most that is read of it: a larger mail is read only this far. */
+  readLimit: number;
+  /** Its bytes (up to `readLimit`), read by the first pass. */
+  stream: ReadableStream<Uint8Array>;
+  /** Its bytes again, for the pass that stores attachments; null when it is gone meanwhile. */
+  reopen(): Promise<ReadableStream<Uint8Array> | null>;
+}
+
+/**
+ * The first pass: the mail's headers, text and list of attachments (their bytes skipped), and
+ * the SHA-256 of the bytes read, which names a mail without a Message-ID. Unreadable MIME is
+ * said in `unreadable`; a failing source (the connection) throws.
+ */
+async function firstPass(
+  stream: ReadableStream<Uint8Array>,
+): Promise<{ mail: InboundMail | null; unreadable: string | null; sha256: string }> {
+  const { createHash } = await import("node:crypto");
+  const hash = createHash("sha256");
+  let complete = false;
+  const hashed = stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        hash.update(chunk);
+        controller.enqueue(chunk);
+      },
+      flush() {
+        complete = true;
+      },
+    }),
+  );
+  try {
+    return { mail: await parseMail(hashed), unreadable: null, sha256: hash.digest("hex") };
+  } catch (err) {
+    if (!complete) throw err;
+    return {
+      mail: null,
+      unreadable: `unreadable MIME: ${errorMessage(err)}`,
+      sha256: hash.digest("hex"),
+    };
+  }
 }
 
 /** Why a mail opens nothing (loops and mail we cannot answer), or null to import it. */
@@ -65,21 +106,13 @@ export function skipReason(mail: InboundMail, messageId: string, mailbox: Mailbo
 export async function importMail(
   ctx: ImportContext,
   mailbox: Mailbox,
-  source: Uint8Array,
+  source: MailSource,
   owner: string,
-  /** The mail's full size when `source` holds only its beginning. */
-  size = source.byteLength,
 ): Promise<ImportOutcome> {
   const { deps, repo } = ctx;
   const orgId = mailbox.organizationId;
-  let mail: InboundMail | null = null;
-  let unreadable: string | null = null;
-  try {
-    mail = await parseMail(source);
-  } catch (err) {
-    unreadable = `unreadable MIME: ${errorMessage(err)}`;
-  }
-  const messageId = mail?.messageId ?? `<${await sha256(source)}@no-message-id.invalid>`;
+  const { mail, unreadable, sha256 } = await firstPass(source.stream);
+  const messageId = mail?.messageId ?? `<${sha256}@no-message-id.invalid>`;
   const reason = unreadable ?? skipReason(mail!, messageId, mailbox);
   const now = deps.clock.now().toISOString();
   const { record, existing } = await repo.claim({
@@ -127,15 +160,15 @@ export async function importMail(
     deps.log.info("mail skipped", { mailboxId: mailbox.id, messageId, reason });
     return { status: "skipped", messageId, reason };
   }
-  if (size > source.byteLength) {
+  if (source.size > source.readLimit) {
     // Only the beginning was read: its attachments are cut off, so none is kept.
     mail!.attachments = [];
-    mail!.text = `${mail!.text}\n\n[This mail was ${readableSize(size)}, over the ${
-      readableSize(source.byteLength)
+    mail!.text = `${mail!.text}\n\n[This mail was ${readableSize(source.size)}, over the ${
+      readableSize(source.readLimit)
     } read limit: only its text was imported, no attachments]`;
   }
   try {
-    return await deliver(ctx, mailbox, mail!, record, existing);
+    return await deliver(ctx, mailbox, { mail: mail!, reopen: source.reopen }, record, existing);
   } catch (err) {
     await repo.records.update(orgId, record.id, {
       failures: record.failures + 1,
@@ -149,7 +182,7 @@ export async function importMail(
 async function deliver(
   ctx: ImportContext,
   mailbox: Mailbox,
-  mail: InboundMail,
+  { mail, reopen }: { mail: InboundMail; reopen: MailSource["reopen"] },
   record: MailRecord,
   tookOver: boolean,
 ): Promise<ImportOutcome> {
@@ -182,7 +215,7 @@ async function deliver(
     await repo.records.update(orgId, record.id, { queryId: query.id, roomId: query.roomId });
   }
   const key = record.id.slice(record.id.indexOf(":") + 1, record.id.indexOf(":") + 33);
-  const files = await storeAttachments({ deps, files: ctx.attachments }, mail.attachments, {
+  const files = await storeAttachments({ deps, files: ctx.attachments }, mail.attachments, reopen, {
     prefix: `mail-${key}`,
     orgId,
     roomId: query.roomId!,

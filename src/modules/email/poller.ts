@@ -37,9 +37,9 @@ const leaseMs = 10 * 60_000;
 const maxBackoffMs = 60 * 60_000;
 
 /**
- * The largest mail read whole: room for attachments up to the upload limit (base64 adds a
- * third) and then some. A larger one is read only that far: its text is imported and its
- * attachments are noted as left out, so one huge mail never exhausts memory.
+ * The largest mail read whole (streamed, never held): room for attachments up to the upload
+ * limit (base64 adds a third) and then some. A larger one is read only that far: its text is
+ * imported and its attachments are noted as left out, so one huge mail never ties up a poll.
  */
 export function maxMailBytes(uploadLimitBytes: number): number {
   return Math.max(uploadLimitBytes * 5, 1024 * 1024);
@@ -89,9 +89,12 @@ export async function pollMailbox(
         await checkpoint({ uidValidity: folder.uidValidity, lastUid });
       }
       for (const uid of await folder.uidsAfter(lastUid, options.batch ?? 50)) {
-        const source = await folder.source(uid, maxMailBytes(deps.config.uploadLimitBytes));
-        if (source) {
-          const outcome = await importMail(ctx, mailbox, source.bytes, owner, source.size)
+        const readLimit = maxMailBytes(deps.config.uploadLimitBytes);
+        const first = await folder.open(uid, readLimit);
+        if (first) {
+          const reopen = async () => (await folder.open(uid, readLimit))?.stream ?? null;
+          const source = { size: first.size, readLimit, stream: first.stream, reopen };
+          const outcome = await importMail(ctx, mailbox, source, owner)
             .catch((err) => {
               throw new ImportFailed(`Importing UID ${uid} failed: ${errorMessage(err)}`);
             });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { type TestApp, testApp } from "@tests/helpers/app.ts";
 import { aDesk, type Desk, expectStatus, openQuery } from "@tests/helpers/support.ts";
 import { storeAttachments } from "@/modules/email/attachments.ts";
+import { rawMail } from "@tests/helpers/mail.ts";
 import { contentMismatch } from "@/modules/uploads.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -156,22 +157,25 @@ Deno.test({
   async fn() {
     const r = await aRoom();
     try {
-      const attachment = (filename: string, contentType: string, content: Uint8Array) => ({
-        filename,
-        contentType,
-        size: content.byteLength,
-        content,
-      });
-      const result = await storeAttachments({ deps: r.t.deps, files: r.t.services.attachments }, [
-        attachment("invoice.png", "image/png", html),
-        attachment("cat.png", "image/png", gifScript),
-        attachment("real.png", "image/png", png),
-      ], {
-        prefix: "mail-1",
-        orgId: r.desk.org.id,
-        roomId: r.roomId,
-        senderId: r.desk.users.Customer.id,
-      });
+      const attachments = [
+        { filename: "invoice.png", contentType: "image/png", content: html },
+        { filename: "cat.png", contentType: "image/png", content: gifScript },
+        { filename: "real.png", contentType: "image/png", content: png },
+      ];
+      const raw = new TextEncoder().encode(rawMail({ from: "a@customer.test", attachments }));
+      const reopen = () => Promise.resolve(new Blob([raw]).stream());
+      const found = attachments.map((a) => ({ ...a, size: a.content.byteLength }));
+      const result = await storeAttachments(
+        { deps: r.t.deps, files: r.t.services.attachments },
+        found,
+        reopen,
+        {
+          prefix: "mail-1",
+          orgId: r.desk.org.id,
+          roomId: r.roomId,
+          senderId: r.desk.users.Customer.id,
+        },
+      );
       assert.deepEqual(result.stored.map((s) => s.id), ["mail-1-3"]);
       assert.deepEqual(result.refused, [
         { filename: "invoice.png", reason: "its content is not recognised, not image/png" },
