@@ -1,4 +1,4 @@
-import { Buffer } from "node:buffer";
+import { Readable } from "node:stream";
 import type { Config } from "@/config.ts";
 import type { Outbound } from "@/net/egress.ts";
 
@@ -47,7 +47,8 @@ export interface SmtpMessage {
   inReplyTo?: string;
   references?: string[];
   headers?: Record<string, string>;
-  attachments?: { filename: string; content: Uint8Array; contentType?: string }[];
+  /** Each attachment's bytes as a stream (a stored file read as it is sent, never held whole). */
+  attachments?: { filename: string; content: ReadableStream<Uint8Array>; contentType?: string }[];
 }
 
 /** A transport to the address the egress policy checked, presenting the name for TLS. */
@@ -73,19 +74,26 @@ export async function sendSmtp(
   message: SmtpMessage,
   outbound: Outbound,
 ): Promise<void> {
-  const transport = await transportFor(server, outbound);
+  // Node streams for nodemailer, which reads each while it writes the message to the socket.
+  const contents = (message.attachments ?? []).map((a) => Readable.fromWeb(a.content as never));
   try {
-    await transport.sendMail({
-      ...message,
-      references: message.references ?? [],
-      attachments: (message.attachments ?? []).map((a) => ({
-        filename: a.filename,
-        content: Buffer.from(a.content),
-        ...(a.contentType ? { contentType: a.contentType } : {}),
-      })),
-    });
+    const transport = await transportFor(server, outbound);
+    try {
+      await transport.sendMail({
+        ...message,
+        references: message.references ?? [],
+        attachments: (message.attachments ?? []).map((a, i) => ({
+          filename: a.filename,
+          content: contents[i]!,
+          ...(a.contentType ? { contentType: a.contentType } : {}),
+        })),
+      });
+    } finally {
+      transport.close();
+    }
   } finally {
-    transport.close();
+    // A send that failed before reading them leaves the files open: close them.
+    for (const content of contents) content.destroy();
   }
 }
 

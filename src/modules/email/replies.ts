@@ -172,8 +172,9 @@ async function send(ctx: ReplyContext, reply: OutgoingReply): Promise<void> {
   const base = thread.subject.replace(/^((re|aw|fwd?)\s*:\s*)+/i, "") || query.title;
   const tag = `[${query.reference}]`;
   const subject = `Re: ${base}${base.includes(tag) ? "" : ` ${tag}`}`;
-  const file = message.fileId ? await deps.files.get(message.fileId) : null;
   const meta = message.fileId ? await ctx.attachments.find(orgId, message.fileId) : null;
+  // Opened last: a stream left unread holds the file open until the send closes it.
+  const file = message.fileId ? await deps.files.open(message.fileId) : null;
   try {
     await sendSmtp(smtp, {
       from: { name: mailbox.name, address: mailbox.email },
@@ -187,7 +188,7 @@ async function send(ctx: ReplyContext, reply: OutgoingReply): Promise<void> {
       attachments: file
         ? [{
           filename: meta?.name ?? "attachment",
-          content: file,
+          content: file.stream,
           ...(meta ? { contentType: meta.contentType } : {}),
         }]
         : [],

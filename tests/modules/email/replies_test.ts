@@ -6,6 +6,7 @@ import { startSmtp } from "@tests/helpers/smtp.ts";
 import { fixedClock } from "@/clock.ts";
 import { maxReplyAttempts } from "@/modules/email/replies.ts";
 import type { Query } from "@/modules/queries/model.ts";
+import { onePixelPng } from "@tests/helpers/files.ts";
 
 function mailTest(
   name: string,
@@ -111,6 +112,39 @@ mailTest(
     // Our own mail delivered back to the support mailbox opens nothing.
     await m.deliver(second.raw);
     assert.deepEqual((await m.poll()).imported.map((i) => i.status), ["skipped"]);
+  },
+);
+
+mailTest(
+  "reply: a file an agent sends leaves as the mail's attachment, read from the file store",
+  async (m) => {
+    const query = await importedQuery(m);
+    // A PNG of 300 KiB: larger than a stream's chunk, so the attachment is read in many.
+    const png = new Uint8Array(300 * 1024).fill(7);
+    png.set(onePixelPng);
+    const form = new FormData();
+    form.set("file", new File([png], "plan.png", { type: "image/png" }));
+    const file = await expectStatus(
+      m.t.call("POST", `/api/v1/chat/rooms/${query.roomId}/files`, {
+        token: m.desk.token.Admin,
+        body: form,
+      }),
+      201,
+    );
+    const sent = await expectStatus(
+      m.t.call("POST", `/api/v1/chat/rooms/${query.roomId}/messages`, {
+        token: m.desk.token.Admin,
+        json: { message: "The plan", type: "file", fileId: file.id },
+      }),
+      201,
+    );
+    const mail = await m.smtp.next();
+    const part = mail.raw.split(/\r?\n--/).find((p) => /filename="?plan\.png"?/.test(p))!;
+    assert.ok(part, "an attachment named plan.png");
+    assert.match(part, /Content-Type: image\/png/i);
+    const base64 = part.split(/\r?\n\r?\n/).slice(1).join("").replace(/\s+/g, "");
+    assert.deepEqual(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)), png);
+    assert.equal((await firstAttempt(m, query, sent.id)).status, "sent");
   },
 );
 
