@@ -30,9 +30,13 @@ export async function startSmtp(): Promise<TestSmtp> {
       const chunks: Uint8Array[] = [];
       stream.on("data", (c: Uint8Array) => chunks.push(c));
       stream.on("end", () => {
-        const raw = new TextDecoder().decode(
-          new Uint8Array(chunks.flatMap((c) => [...c])),
-        );
+        const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+        let at = 0;
+        for (const c of chunks) {
+          bytes.set(c, at);
+          at += c.byteLength;
+        }
+        const raw = new TextDecoder().decode(bytes);
         const mail = { to: session.envelope.rcptTo.map((r) => r.address), raw };
         all.push(mail);
         const waiter = waiters.shift();

@@ -4,14 +4,9 @@ import { childEnv } from "@tests/helpers/process.ts";
 import { freePort, taskArgs } from "@tests/helpers/servers.ts";
 import { aDesk, openQuery } from "@tests/helpers/support.ts";
 import { onePixelPng } from "@tests/helpers/files.ts";
+import { peakRss, smallHeapFlags } from "@tests/helpers/memory.ts";
 
 const boundary = "chatcrm-memory-boundary";
-/**
- * A small heap, and a young generation that is collected often, so the chunks an upload has
- * passed on are freed soon: then the peak shows what the server holds, not what it has not yet
- * collected. (Without these flags the peak grows by about 1.5 times what was streamed through.)
- */
-const V8_FLAGS = "--v8-flags=--max-old-space-size=48,--max-semi-space-size=1";
 const encode = (s: string) => new TextEncoder().encode(s);
 
 /** A multipart body of one PNG-headed file of `size` bytes, made chunk by chunk as it is sent. */
@@ -38,14 +33,6 @@ function pngUpload(size: number): ReadableStream<Uint8Array> {
       controller.close();
     },
   });
-}
-
-/** The process's peak resident memory so far (VmHWM), in bytes. */
-async function peakRss(pid: number): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  const kb = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
-  assert.ok(kb, "VmHWM in /proc/<pid>/status");
-  return Number(kb) * 1024;
 }
 
 async function ready(port: number) {
@@ -76,7 +63,7 @@ Deno.test({
     const port = freePort();
     const [run, ...rest] = taskArgs("start");
     const child = new Deno.Command(Deno.execPath(), {
-      args: [run!, V8_FLAGS, ...rest],
+      args: [run!, smallHeapFlags, ...rest],
       cwd: new URL("../../..", import.meta.url).pathname,
       clearEnv: true,
       env: childEnv({
