@@ -50,6 +50,8 @@ const envSchema = z.object({
     'expected sentinels such as "sentinel-1:26379,sentinel-2:26379"',
   ).optional(),
   REDIS_SENTINEL_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default("mymaster"),
+  /** The sentinels themselves speak TLS (their `tls-port`), verified like the primary. */
+  REDIS_SENTINEL_TLS: bool.default(false),
   /** PEM file of the CA(s) that sign the Redis server's certificate (with `rediss://`). */
   REDIS_TLS_CA_FILE: z.string().min(1).max(4096).optional(),
   JWT_SECRET: z.string().min(1).optional(),
@@ -120,7 +122,9 @@ export interface Config {
   mongo: { uri: string; db: string | undefined } | undefined;
   redisUrl: string | undefined;
   /** Set when Redis is reached through Sentinel: the sentinels and the primary's name. */
-  redisSentinel: { sentinels: { host: string; port: number }[]; name: string } | undefined;
+  redisSentinel:
+    | { sentinels: { host: string; port: number }[]; name: string; tls: boolean }
+    | undefined;
   /** The PEM file that verifies a `rediss://` server, when the system's CAs do not. */
   redisTlsCaFile: string | undefined;
   jwt: { secret: string | undefined; expiresIn: string; refreshExpiresIn: string };
@@ -220,6 +224,9 @@ export function loadConfig(env: Env): Config {
       throw new ConfigError("IMAP_USER is not an email address, so IMAP_EMAIL must name one");
     }
   }
+  if (e.REDIS_SENTINEL_TLS && !e.REDIS_SENTINELS) {
+    throw new ConfigError("REDIS_SENTINEL_TLS is set, so REDIS_SENTINELS must name the sentinels");
+  }
   if (e.REDIS_TLS_CA_FILE && !e.REDIS_URL?.startsWith("rediss://")) {
     throw new ConfigError(
       'REDIS_TLS_CA_FILE is set, so REDIS_URL must be set and start with "rediss://"',
@@ -248,6 +255,7 @@ export function loadConfig(env: Env): Config {
           return { host: host!, port: Number(port) };
         }),
         name: e.REDIS_SENTINEL_NAME,
+        tls: e.REDIS_SENTINEL_TLS,
       }
       : undefined,
     redisTlsCaFile: e.REDIS_TLS_CA_FILE,

@@ -24,7 +24,10 @@ export interface RedisTarget {
   url?: string | undefined;
   /** PEM text of the CA(s) that verify a `rediss://` server (REDIS_TLS_CA_FILE). */
   tlsCa?: string | undefined;
-  sentinel?: { sentinels: { host: string; port: number }[]; name: string } | undefined;
+  /** `tls`: the sentinels are reached over TLS too, verified by the same CA (REDIS_SENTINEL_TLS). */
+  sentinel?:
+    | { sentinels: { host: string; port: number }[]; name: string; tls?: boolean }
+    | undefined;
 }
 
 function connection(target: string | RedisTarget): Redis {
@@ -42,6 +45,7 @@ function connection(target: string | RedisTarget): Redis {
     // A failover is found by asking the sentinels again; a replica never takes writes.
     role: "master" as const,
     ...(url?.startsWith("rediss:") ? { enableTLSForSentinelMode: true } : {}),
+    ...(sentinel.tls ? { sentinelTLS: tlsCa ? { ca: tlsCa } : {} } : {}),
   });
 }
 

@@ -32,7 +32,7 @@ export interface TestTlsRedis extends TestRedis {
  * A self-signed certificate for 127.0.0.1 (openssl, P-256, one day), written to `dir`: the
  * certificate is its own CA, so a client trusting `cert.pem` verifies the server and its address.
  */
-async function selfSignedCert(dir: string): Promise<{ cert: string; key: string }> {
+export async function selfSignedCert(dir: string): Promise<{ cert: string; key: string }> {
   const cert = `${dir}/cert.pem`;
   const key = `${dir}/key.pem`;
   if (!opensslBinary) throw new Error("openssl is not installed");

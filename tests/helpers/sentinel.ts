@@ -1,12 +1,14 @@
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { freePort, spawn, waitForPort } from "./servers.ts";
-import { redisBinary } from "./redis.ts";
+import { redisBinary, selfSignedCert } from "./redis.ts";
 
 /** A primary, a replica and one Sentinel watching them, all of this test's own, on loopback. */
 export interface TestSentinel {
   /** What REDIS_SENTINELS and REDIS_SENTINEL_NAME say to reach them. */
   env: { REDIS_SENTINELS: string; REDIS_SENTINEL_NAME: string };
+  /** With `tls`: the PEM file of the certificate every server presents (its own CA). */
+  caFile: string | null;
   /** Kills the current primary (SIGKILL, as a machine dies) and waits for the replica's promotion. */
   failover(): Promise<void>;
   stop(): Promise<void>;
@@ -14,16 +16,33 @@ export interface TestSentinel {
 
 const name = "chatcrm-test";
 
-/** Starts the three servers; the Sentinel declares a primary down after 1 s of silence. */
-export async function startSentinel(): Promise<TestSentinel> {
+/**
+ * Starts the three servers; the Sentinel declares a primary down after 1 s of silence. With
+ * `tls`, every one of them serves TLS only (`port 0`, `tls-port`), with a self-signed certificate
+ * made by openssl, and replicates and monitors over TLS too.
+ */
+export async function startSentinel(options: { tls?: boolean } = {}): Promise<TestSentinel> {
   if (!redisBinary) throw new Error("redis-server is not installed");
   const binary = redisBinary;
   const dir = await Deno.makeTempDir({ prefix: "chatcrm-sentinel-" });
   const [primaryPort, replicaPort, sentinelPort] = [freePort(), freePort(), freePort()];
+  const cert = options.tls ? await selfSignedCert(dir) : null;
+  const tlsSettings = (port: number): [string, string][] =>
+    cert
+      ? [
+        ["port", "0"],
+        ["tls-port", String(port)],
+        ["tls-cert-file", cert.cert],
+        ["tls-key-file", cert.key],
+        ["tls-ca-cert-file", cert.cert],
+        ["tls-auth-clients", "no"],
+        ["tls-replication", "yes"],
+      ]
+      : [["port", String(port)]];
+  const clientTls = cert ? { tls: { ca: await Deno.readTextFile(cert.cert) } } : {};
   const server = (port: number, extra: string[] = []) =>
     spawn(binary, [
-      "--port",
-      String(port),
+      ...tlsSettings(port).flatMap(([k, v]) => [`--${k}`, v]),
       "--bind",
       "127.0.0.1",
       "--save",
@@ -42,7 +61,7 @@ export async function startSentinel(): Promise<TestSentinel> {
   await Deno.writeTextFile(
     conf,
     [
-      `port ${sentinelPort}`,
+      ...tlsSettings(sentinelPort).map(([k, v]) => `${k} ${v}`),
       "bind 127.0.0.1",
       `dir ${dir}`,
       `sentinel monitor ${name} 127.0.0.1 ${primaryPort} 1`,
@@ -53,13 +72,18 @@ export async function startSentinel(): Promise<TestSentinel> {
   );
   const sentinel = spawn(binary, [conf, "--sentinel"]);
   await waitForPort(sentinelPort);
-  const ask = new Redis({ host: "127.0.0.1", port: sentinelPort, lazyConnect: true });
+  const ask = new Redis({ host: "127.0.0.1", port: sentinelPort, lazyConnect: true, ...clientTls });
   await ask.connect();
   const primaryNow = async () =>
     Number((await ask.call("SENTINEL", "get-master-addr-by-name", name) as string[])[1]);
   // The replica must be in sync before a failover can promote it.
   const deadline = Date.now() + 15_000;
-  const replicaClient = new Redis({ host: "127.0.0.1", port: replicaPort, lazyConnect: true });
+  const replicaClient = new Redis({
+    host: "127.0.0.1",
+    port: replicaPort,
+    lazyConnect: true,
+    ...clientTls,
+  });
   await replicaClient.connect();
   try {
     for (;;) {
@@ -89,6 +113,7 @@ export async function startSentinel(): Promise<TestSentinel> {
   const children = { [primaryPort]: primary, [replicaPort]: replica };
   return {
     env: { REDIS_SENTINELS: `127.0.0.1:${sentinelPort}`, REDIS_SENTINEL_NAME: name },
+    caFile: cert?.cert ?? null,
     async failover() {
       const before = await primaryNow();
       children[before]!.process.kill("SIGKILL");
