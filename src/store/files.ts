@@ -36,7 +36,7 @@ export interface FileStore {
     stream: ReadableStream<Uint8Array>,
     options?: WriteOptions,
   ): Promise<StoredFile>;
-  /** Writes bytes already in memory under `id` (a parsed mail's attachment). */
+  /** Writes bytes already in memory under `id` (small files; the server streams what it stores). */
   put(id: string, data: Uint8Array): Promise<StoredFile>;
   /** The bytes, or null when no such file exists. */
   get(id: string): Promise<Uint8Array | null>;
