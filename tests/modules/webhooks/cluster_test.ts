@@ -8,6 +8,16 @@ import { skipRedis, startRedis } from "@tests/helpers/redis.ts";
 import { aDesk, expectStatus, openQuery } from "@tests/helpers/support.ts";
 import { webhookReceiver } from "@tests/helpers/webhook_receiver.ts";
 
+/** Instances A and B on one SQLite file and one real Redis, and a receiver they may reach. */
+async function twoInstances(env: Record<string, string> = {}) {
+  const redis = await startRedis();
+  const receiver = webhookReceiver();
+  const shared = { REDIS_URL: redis.url, OUTBOUND_ALLOWED_CIDRS: "127.0.0.0/8", ...env };
+  const a = await testApp({ env: { ...shared, INSTANCE_ID: "a" } });
+  const b = await testApp({ dataDir: a.deps.config.dataDir, env: { ...shared, INSTANCE_ID: "b" } });
+  return { redis, receiver, a, b };
+}
+
 Deno.test({
   name:
     "two instances on Redis: an event on A is delivered once, with one webhook-id, though both run the delivery job",
@@ -15,19 +25,8 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const redis = await startRedis();
-    const receiver = webhookReceiver();
     // Both run the jobs (so A also attempts at once), on one SQLite file and one Redis.
-    const env = {
-      REDIS_URL: redis.url,
-      OUTBOUND_ALLOWED_CIDRS: "127.0.0.0/8",
-      CRONS_ENABLED: "true",
-    };
-    const a = await testApp({ env: { ...env, INSTANCE_ID: "a" } });
-    const b = await testApp({
-      dataDir: a.deps.config.dataDir,
-      env: { ...env, INSTANCE_ID: "b" },
-    });
+    const { redis, receiver, a, b } = await twoInstances({ CRONS_ENABLED: "true" });
     let release = () => {};
     try {
       const desk = await aDesk(a);
@@ -103,11 +102,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const redis = await startRedis();
-    const receiver = webhookReceiver();
-    const env = { REDIS_URL: redis.url, OUTBOUND_ALLOWED_CIDRS: "127.0.0.0/8" };
-    const a = await testApp({ env: { ...env, INSTANCE_ID: "a" } });
-    const b = await testApp({ dataDir: a.deps.config.dataDir, env: { ...env, INSTANCE_ID: "b" } });
+    const { redis, receiver, a, b } = await twoInstances();
     try {
       const desk = await aDesk(a);
       // Told after A's own listener on the channel: by then A has dropped what it kept.
