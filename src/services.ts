@@ -195,6 +195,7 @@ export async function buildServices(given: Deps): Promise<Services> {
     // The process that runs the jobs also attempts each new delivery at once.
     attemptAtOnce: deps.config.cronsEnabled,
   });
+  await webhooks.start();
   deps.onShutdown(() => webhooks.settle());
   metrics.observe({ openSockets: () => hub.size(), webhookBacklog: () => webhooks.backlog() });
 

@@ -18,6 +18,7 @@
  * growth once the 1,000 conversations are connected and joined), losses.
  *
  *   deno task bench support     SUPPORT_RATES=100,200,… SUPPORT_CONVERSATIONS=1000 BENCH_PAIRS=5
+ *   SUPPORT_ONLY=ours|seed      one stack alone; SUPPORT_INSPECT=1 opens our instances' inspectors
  */
 import { DatabaseSync } from "node:sqlite";
 import { SignJWT } from "jose";
@@ -53,6 +54,16 @@ const p99LimitMs = 50;
 /** Both instances of a stack share core 0; Redis and the load generator run on core 1. */
 const serverCore = 0;
 const clientCore = 1;
+
+/**
+ * `deno task start`'s arguments; with SUPPORT_INSPECT=1 each instance also opens the inspector
+ * (A on 127.0.0.1:9401, B on 9402) for a profiler to attach while the steps run.
+ */
+function startArgs(instance: "A" | "B"): string[] {
+  const [run, ...rest] = taskArgs("start");
+  if (Deno.env.get("SUPPORT_INSPECT") !== "1") return [run!, ...rest];
+  return [run!, `--inspect=127.0.0.1:${instance === "A" ? 9401 : 9402}`, ...rest];
+}
 
 interface Step {
   rate: number;
@@ -293,7 +304,7 @@ export const supportBench: Bench = {
       const oursRun = () =>
         twoInstances(
           (instance, port, redisUrl) =>
-            spawnPinned(serverCore, [Deno.execPath(), ...taskArgs("start")], port, {
+            spawnPinned(serverCore, [Deno.execPath(), ...startArgs(instance)], port, {
               ...oursEnv,
               PORT: String(port),
               REDIS_URL: redisUrl,

@@ -35,6 +35,8 @@ export interface DeliveryContext {
   box: () => Promise<SecretBox>;
   outbound: Outbound;
   notifications: Pick<NotificationService, "notify">;
+  /** Told when an endpoint is turned off, so that no instance keeps it as active. */
+  changed: (orgId: string) => Promise<void>;
   /** Told about every finished attempt (metrics). */
   onAttempt?: (outcome: AttemptOutcome) => void;
 }
@@ -171,6 +173,7 @@ async function disable(
     updatedAt: at,
   }, { active: true });
   if (!done) return;
+  await ctx.changed(endpoint.organizationId);
   const admins = await ctx.deps.store.users.list(endpoint.organizationId, {
     roles: ["Admin"],
     active: true,

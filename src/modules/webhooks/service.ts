@@ -10,6 +10,7 @@ import type { NotificationService } from "@/modules/notifications/service.ts";
 import { encryptionKey, type SecretBox, secretBox } from "@/modules/email/secrets.ts";
 import type { PageRequest, PageResult } from "@/store/types.ts";
 import type { WebhookDelivery, WebhookEndpoint, WebhookEventType } from "./model.ts";
+import { activeEndpoints } from "./active_endpoints.ts";
 import { webhookRepository } from "./repository.ts";
 import { newWebhookSecret } from "./signing.ts";
 import { eventData, webhookBody } from "./payload.ts";
@@ -69,6 +70,8 @@ export interface WebhookService {
   test(orgId: string, id: string): Promise<DeliveryView>;
   /** The domain-event listener: one outbox row per subscribed active endpoint. */
   enqueue(event: DomainEvent): Promise<number>;
+  /** Listens for the endpoint changes other instances make (their cached lists drop). */
+  start(): Promise<void>;
   /** The job: attempts every due delivery of every organization. */
   deliverDue(): Promise<DeliveryRun>;
   /** Deletes finished deliveries older than `deliveryRetentionDays`; how many went. */
@@ -101,11 +104,17 @@ export function webhookView(e: WebhookEndpoint): WebhookView {
 
 /** Endpoints, their signed deliveries through the outbox, and the delivery job. */
 export function createWebhookService(
-  deps: Pick<Deps, "store" | "clock" | "ids" | "log" | "instanceId" | "config">,
+  deps: Pick<Deps, "store" | "bus" | "clock" | "ids" | "log" | "instanceId" | "config">,
   notifications: Pick<NotificationService, "notify">,
   hooks: WebhookHooks = {},
 ): WebhookService {
   const repo = webhookRepository(deps.store);
+  const active = activeEndpoints(deps, async (orgId) =>
+    (await repo.endpoints.find(orgId, {
+      where: { active: true },
+      sort: [["createdAt", "asc"]],
+      page: { page: 1, limit: 100 },
+    })).data);
   let boxPromise: Promise<SecretBox> | undefined;
   const box = () => boxPromise ??= encryptionKey(deps.config).then(secretBox);
   const ctx: DeliveryContext = {
@@ -117,6 +126,7 @@ export function createWebhookService(
       timeoutMs: attemptTimeoutMs,
     },
     notifications,
+    changed: (orgId) => active.changed(orgId),
     ...(hooks.onAttempt ? { onAttempt: hooks.onAttempt } : {}),
   };
   const now = () => deps.clock.now().toISOString();
@@ -206,6 +216,7 @@ export function createWebhookService(
   }
 
   return {
+    start: () => active.start(),
     async list(orgId, page) {
       const r = await repo.endpoints.find(orgId, { sort: [["createdAt", "asc"]], page });
       return { data: r.data.map(webhookView), total: r.total };
@@ -234,6 +245,7 @@ export function createWebhookService(
         createdAt: at,
         updatedAt: at,
       });
+      await active.changed(orgId);
       await record(orgId, by, "created", id, { url: endpoint.url, events: endpoint.events });
       return { ...webhookView(endpoint), secret };
     },
@@ -249,11 +261,13 @@ export function createWebhookService(
       };
       const updated = await repo.endpoints.update(orgId, id, next);
       if (!updated) throw notFound("Webhook", id);
+      await active.changed(orgId);
       await record(orgId, by, "updated", id, { fields: Object.keys(patch) });
       return webhookView(updated);
     },
     async remove(orgId, by, id) {
       if (!await repo.endpoints.delete(orgId, id)) throw notFound("Webhook", id);
+      await active.changed(orgId);
       await repo.deliveries.updateMany(orgId, { endpointId: id, status: "pending" }, {
         status: "failed",
         nextAttemptAt: null,
@@ -274,6 +288,7 @@ export function createWebhookService(
         updatedAt: at.toISOString(),
       }, { secret: current.secret });
       if (!updated) throw new AppError("CONFLICT", "The secret was rotated at the same time");
+      await active.changed(orgId);
       await record(orgId, by, "secret_rotated", id);
       return await withSecret(updated);
     },
@@ -308,12 +323,8 @@ export function createWebhookService(
       return await attemptNow(await outbox(endpoint, null, "ping", body));
     },
     async enqueue(event) {
-      const endpoints = await repo.endpoints.find(event.organizationId, {
-        where: { active: true },
-        sort: [["createdAt", "asc"]],
-        page: { page: 1, limit: 100 },
-      });
-      const wanted = endpoints.data.filter((e) =>
+      const endpoints = await active.of(event.organizationId);
+      const wanted = endpoints.filter((e) =>
         e.events.includes("*") || e.events.includes(event.name)
       );
       if (wanted.length === 0) return 0;
