@@ -36,6 +36,33 @@ export const ownMessageIdPrefix = "chatcrm.";
 /** A mail whose import failed this often is skipped, so one bad mail never blocks a mailbox. */
 export const maxImportFailures = 5;
 
+/**
+ * The mail's server failed while it was read (the connection, not the mail): the poll fails
+ * with what `cause` says of the server, and the mail is not counted as failing to import.
+ */
+export class MailSourceError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(errorMessage(cause));
+  }
+}
+
+/** The stream, its read failures turned into MailSourceError (parse failures stay as they are). */
+export function sourceStream(stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { value, done } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (err) {
+        controller.error(new MailSourceError(err));
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}
+
 /** A fetched mail, read as it streams: once to decide on it, again to store its attachments. */
 export interface MailSource {
   /** Its size on the server. */
@@ -170,6 +197,7 @@ export async function importMail(
   try {
     return await deliver(ctx, mailbox, { mail: mail!, reopen: source.reopen }, record, existing);
   } catch (err) {
+    if (err instanceof MailSourceError) throw err;
     await repo.records.update(orgId, record.id, {
       failures: record.failures + 1,
       reason: errorMessage(err),

@@ -2,7 +2,13 @@ import { withImapFolder } from "@/mail/imap.ts";
 import type { Outbound } from "@/net/egress.ts";
 import { errorMessage } from "@/log.ts";
 import type { Mailbox } from "./model.ts";
-import { type ImportContext, importMail, type ImportOutcome } from "./importer.ts";
+import {
+  type ImportContext,
+  importMail,
+  type ImportOutcome,
+  MailSourceError,
+  sourceStream,
+} from "./importer.ts";
 import type { SecretBox } from "./secrets.ts";
 import { describeMailError } from "./errors.ts";
 
@@ -92,10 +98,16 @@ export async function pollMailbox(
         const readLimit = maxMailBytes(deps.config.uploadLimitBytes);
         const first = await folder.open(uid, readLimit);
         if (first) {
-          const reopen = async () => (await folder.open(uid, readLimit))?.stream ?? null;
-          const source = { size: first.size, readLimit, stream: first.stream, reopen };
+          const reopen = async () => {
+            const again = await folder.open(uid, readLimit);
+            return again ? sourceStream(again.stream) : null;
+          };
+          const stream = sourceStream(first.stream);
+          const source = { size: first.size, readLimit, stream, reopen };
           const outcome = await importMail(ctx, mailbox, source, owner)
             .catch((err) => {
+              // The server failed mid-mail: said as a server problem, as when fetching failed.
+              if (err instanceof MailSourceError) throw err.cause;
               throw new ImportFailed(`Importing UID ${uid} failed: ${errorMessage(err)}`);
             });
           if (outcome.status === "busy") break;
