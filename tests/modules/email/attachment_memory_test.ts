@@ -165,8 +165,10 @@ Deno.test({
       const imported = (await peakRss(api.pid)) - base;
       const mailed = await mailFile(roomId, size);
       console.log(`peak growth: import ${mib(imported)}, reply ${mib(mailed)}, file ${mib(size)}`);
-      assert.ok(imported < size / 2, `importing grew the peak by ${mib(imported)}`);
-      assert.ok(mailed < size / 2, `mailing grew the peak by ${mib(mailed)}`);
+      // Held whole, the file alone would raise it by 80 MiB; streamed, the garbage of a 48 MiB
+      // heap raised it by 22–35 MiB in runs on 2 cores (the bound leaves room for a loaded CI).
+      assert.ok(imported < size * 0.75, `importing grew the peak by ${mib(imported)}`);
+      assert.ok(mailed < size * 0.75, `mailing grew the peak by ${mib(mailed)}`);
     } finally {
       await api.stop();
       await t.close();
