@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
-import { testApp } from "@tests/helpers/app.ts";
-import { skipDovecot, startDovecot } from "@tests/helpers/dovecot.ts";
-import { loopbackAllowed, mailboxBody } from "@tests/helpers/mail.ts";
+import { skipDovecot } from "@tests/helpers/dovecot.ts";
+import { aMailDesk, loopbackAllowed } from "@tests/helpers/mail.ts";
 import { peakRss, resetPeakRss, startSmallHeapApi } from "@tests/helpers/memory.ts";
-import { startSmtp } from "@tests/helpers/smtp.ts";
-import { aDesk, expectStatus } from "@tests/helpers/support.ts";
 import { onePixelPng } from "@tests/helpers/files.ts";
 
 const MiB = 1024 * 1024;
@@ -96,24 +93,14 @@ Deno.test({
       ENCRYPTION_KEY: "test-encryption-key-that-is-32-chars-or-more",
       UPLOAD_LIMIT_BYTES: String(limit),
     };
-    const account = { user: "support", password: "imap-secret-1" };
-    const dovecot = await startDovecot([account]);
-    const smtp = await startSmtp();
     // The tenant, its tokens and its mailbox come from an in-process app on the same SQLite file.
-    const t = await testApp({ dataDir, env });
+    const m = await aMailDesk({ dataDir, env });
     const api = await startSmallHeapApi({ ...env, DATA_DIR: dataDir }).catch(async (err) => {
-      await Promise.all([t.close(), smtp.stop(), dovecot.close()]);
+      await m.close();
       throw err;
     });
     try {
-      const desk = await aDesk(t);
-      const mailbox = await expectStatus(
-        t.call("POST", "/api/v1/email-config", {
-          token: desk.token.Admin,
-          json: mailboxBody(dovecot, smtp, account),
-        }),
-        201,
-      );
+      const { t, desk, dovecot, smtp, account, mailbox } = m;
       const call = async (path: string, init: RequestInit = {}) => {
         const res = await fetch(`${api.url}/api/v1${path}`, {
           method: "POST",
@@ -171,9 +158,7 @@ Deno.test({
       assert.ok(mailed < size * 0.75, `mailing grew the peak by ${mib(mailed)}`);
     } finally {
       await api.stop();
-      await t.close();
-      await smtp.stop();
-      await dovecot.close();
+      await m.close();
       await Deno.remove(dataDir, { recursive: true });
     }
   },
