@@ -36,8 +36,6 @@ export interface FileStore {
     stream: ReadableStream<Uint8Array>,
     options?: WriteOptions,
   ): Promise<StoredFile>;
-  /** Writes bytes already in memory under `id` (small files; the server streams what it stores). */
-  put(id: string, data: Uint8Array): Promise<StoredFile>;
   /** The bytes, or null when no such file exists. */
   get(id: string): Promise<Uint8Array | null>;
   /** The file streamed (a range of it, clamped to its size), or null when it does not exist. */
@@ -72,16 +70,6 @@ export function capped(
   );
 }
 
-/** A stream of one chunk, for `put` on top of `write`. */
-export function streamOf(data: Uint8Array): ReadableStream<Uint8Array> {
-  return new ReadableStream({
-    start(controller) {
-      controller.enqueue(data);
-      controller.close();
-    },
-  });
-}
-
 /**
  * Files on local disk under `dir` (DATA_DIR/uploads, a volume in production). A write goes to
  * a temporary file of its own, renamed into place once complete, so a reader never sees half a
@@ -114,9 +102,6 @@ export function diskFileStore(dir: string): FileStore {
         throw err;
       }
       return { id, size };
-    },
-    put(id, data) {
-      return store.write(id, streamOf(data));
     },
     async get(id) {
       try {

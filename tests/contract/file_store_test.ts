@@ -77,7 +77,10 @@ async function streamedWriteContract({ files, leftovers }: FileStoreUnderTest) {
 async function fileStoreContract(files: FileStore) {
   // Larger than a GridFS chunk (255 KiB), so reads and ranges cross chunks.
   const data = Uint8Array.from({ length: 600_000 }, (_, i) => (i * 7) % 251);
-  assert.deepEqual(await files.put("file-1", data), { id: "file-1", size: data.byteLength });
+  assert.deepEqual(await files.write("file-1", new Blob([data]).stream()), {
+    id: "file-1",
+    size: data.byteLength,
+  });
   assert.deepEqual(await files.get("file-1"), data);
   const whole = await files.open("file-1");
   assert.equal(whole?.size, data.byteLength);
@@ -90,7 +93,7 @@ async function fileStoreContract(files: FileStore) {
   const beyond = await files.open("file-1", { start: 700_000, end: 700_010 });
   assert.deepEqual(await read(beyond!.stream), new Uint8Array(0));
   const smaller = new Uint8Array([1, 2, 3]);
-  await files.put("file-1", smaller);
+  await files.write("file-1", new Blob([smaller]).stream());
   assert.deepEqual(await files.get("file-1"), smaller, "a second write replaces the first");
   assert.equal(await files.get("missing"), null);
   assert.equal(await files.open("missing"), null);

@@ -58,7 +58,6 @@ export interface AttachmentService {
   get(orgId: string, id: string): Promise<Attachment>;
   /** The file's record, or null when there is none. */
   find(orgId: string, id: string): Promise<Attachment | null>;
-  bytes(attachment: Attachment): Promise<Uint8Array>;
   /** The file streamed, or the byte range of it asked for (media players seek with these). */
   open(attachment: Attachment, range?: ByteRange): Promise<OpenFile>;
   /** The files of these rooms or calls and every file the user uploaded (a contact's files). */
@@ -141,11 +140,6 @@ export function createAttachmentService(
         await docs.delete(orgId, file.id);
       }
       return files.length;
-    },
-    async bytes(attachment) {
-      const data = await deps.files.get(attachment.id);
-      if (!data) throw notFound("File", attachment.id);
-      return data;
     },
     async open(attachment, range) {
       const file = await deps.files.open(attachment.id, range);

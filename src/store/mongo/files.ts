@@ -6,7 +6,6 @@ import {
   type FileStore,
   type OpenFile,
   type StoredFile,
-  streamOf,
   type WriteOptions,
 } from "@/store/files.ts";
 import type { Db } from "./db.ts";
@@ -70,7 +69,6 @@ export function gridFsFileStore(db: Db): FileStore {
   }
   return {
     write,
-    put: (id, data) => write(id, streamOf(data)),
     async get(id) {
       const opened = await open(id);
       if (!opened) return null;
