@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import type { Outbound } from "@/net/egress.ts";
 
 /** An IMAP account to read, with a plain password. */
@@ -88,7 +89,6 @@ export async function withImapFolder<T>(
           return uids.filter((u) => u > afterUid).sort((a, b) => a - b).slice(0, limit);
         },
         async open(uid, maxBytes) {
-          const { Readable } = await import("node:stream");
           // imapflow's 64 KiB per FETCH: larger chunks raised the peak memory of an import.
           const found = await client.download(String(uid), undefined, { uid: true, maxBytes });
           if (!found?.content) return null;
