@@ -223,6 +223,8 @@ function passing(
       content.resume();
     },
   }, new CountQueuingStrategy({ highWaterMark: 4 }));
+  // Awaited once the handler is done; an error before then is not an unhandled rejection.
+  ended.catch(() => {});
   return { stream, ended };
 }
 const entities: Record<string, string> = {
