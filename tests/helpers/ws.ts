@@ -1,4 +1,5 @@
 import { batchedProtocol } from "@/realtime/wire.ts";
+import { within } from "./within.ts";
 
 /** A test's WebSocket client: sends frames, awaits acks and pushed events, in order. */
 export interface WsClient {
@@ -141,11 +142,7 @@ export async function connect(
       }).join("\n");
       socket.send(text);
       // A server that does not split the frame answers none of its ids: fail rather than hang.
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error("No answer to a batched frame in 10 s")), 10_000);
-      });
-      return Promise.race([Promise.all(answers), late]).finally(() => clearTimeout(timer));
+      return within(10_000, Promise.all(answers), "No answer to a batched frame");
     },
     async close() {
       if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) {

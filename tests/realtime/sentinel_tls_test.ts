@@ -5,6 +5,7 @@ import { skipTlsRedis } from "@tests/helpers/redis.ts";
 import { startSentinel } from "@tests/helpers/sentinel.ts";
 import { collect } from "@tests/contract/bus_contract.ts";
 import type { TestApp } from "@tests/helpers/app.ts";
+import { within } from "@tests/helpers/within.ts";
 
 /** Publishes on `a` until `b` hears it (instances follow a failover within seconds). */
 async function relayed(a: TestApp, b: TestApp, channel: string, timeoutMs = 30_000) {
@@ -21,21 +22,8 @@ async function relayed(a: TestApp, b: TestApp, channel: string, timeoutMs = 30_0
   assert.deepEqual(got.got[0], { over: "tls" });
 }
 
-/** The app, or a failure after `ms` (without TLS to the sentinels, connecting never ends). */
-async function within<T>(ms: number, made: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`the API did not reach Redis through the Sentinel in ${ms} ms`)),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([made, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+// Without TLS to the sentinels, connecting never ends: the apps are awaited within a bound.
+const unreached = "The API did not reach Redis through the Sentinel";
 
 Deno.test({
   name: "through a Sentinel over TLS (REDIS_SENTINEL_TLS), two instances reach the primary over " +
@@ -55,9 +43,9 @@ Deno.test({
     };
     const apps: TestApp[] = [];
     try {
-      const a = await within(20_000, testApp({ env }));
+      const a = await within(20_000, testApp({ env }), unreached);
       apps.push(a);
-      const b = await within(20_000, testApp({ dataDir: a.deps.config.dataDir, env }));
+      const b = await within(20_000, testApp({ dataDir: a.deps.config.dataDir, env }), unreached);
       apps.push(b);
       assert.equal(a.deps.bus.kind, "redis");
       await relayed(a, b, "tls:before");

@@ -2,17 +2,7 @@ import assert from "node:assert/strict";
 import { serve, testApp } from "@tests/helpers/app.ts";
 import { aDesk } from "@tests/helpers/support.ts";
 import { recordingLog } from "@tests/helpers/log.ts";
-
-/** Resolves true when `work` settles within `ms`, false otherwise. */
-async function within(ms: number, work: Promise<unknown>): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), ms));
-  try {
-    return await Promise.race([work.then(() => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { within } from "@tests/helpers/within.ts";
 
 Deno.test({
   name:
@@ -45,7 +35,7 @@ Deno.test({
       ));
       conn.close();
       assert.equal(await answered.promise, 101);
-      assert.equal(await within(5_000, server.close()), true, "serve().close() did not return");
+      await within(5_000, server.close(), "serve().close() did not return");
       await t.deps.drain();
       const warned = lines.find((l) => l.msg.startsWith("WebSocket upgrades never completed"));
       assert.deepEqual(warned?.fields, { count: 1 });
