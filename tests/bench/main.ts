@@ -17,6 +17,7 @@ import { realtimeBench } from "./realtime.ts";
 import { queriesBench } from "./queries.ts";
 import { restBench } from "./rest.ts";
 import { supportBench } from "./support.ts";
+import { socketsBench } from "./sockets.ts";
 import { searchBench } from "./search.ts";
 import { reportsMongoBench, reportsSqliteBench } from "./reports.ts";
 
@@ -358,6 +359,7 @@ export const benches: Bench[] = [
   reportsMongoBench,
   realtimeBench,
   supportBench,
+  socketsBench,
   hubMemory,
 ];
 

@@ -217,18 +217,44 @@ export const restBench: Bench = {
       }
       const limitUrl = `http://127.0.0.1:${limitPort}/`;
 
+      // The floor: the house's parts alone (hono, jose, node:sqlite) on the seed's token.
+      const floorPort = freePort();
+      const floor = await spawnPinned(
+        serverCore,
+        [
+          Deno.execPath(),
+          "run",
+          "--allow-net",
+          "--allow-read",
+          "tests/bench/floor_server.ts",
+          String(floorPort),
+          `${dataDir}/chatcrm.db`,
+          secret,
+        ],
+        floorPort,
+        {},
+      );
+      procs.push(floor);
+      const floorUrl = `http://127.0.0.1:${floorPort}/api/v1/queries/${sample}`;
+      const floorDocument = await (await fetch(floorUrl, { headers: seedHeaders })).text();
+      if (JSON.parse(floorDocument).id !== sample) {
+        throw new Error(`the floor server answered ${floorDocument.slice(0, 200)}`);
+      }
+
       // Warm-up (JIT, page cache), not measured.
       for (
-        const [url, pid, h] of [[limitUrl, limit.pid, {}], [oursUrl, ours.pid, oursHeaders], [
-          seedUrl,
-          seed.pid,
-          seedHeaders,
-        ]] as const
+        const [url, pid, h] of [
+          [limitUrl, limit.pid, {}],
+          [floorUrl, floor.pid, seedHeaders],
+          [oursUrl, ours.pid, oursHeaders],
+          [seedUrl, seed.pid, seedHeaders],
+        ] as const
       ) {
         await wrkRun(url, pid, h);
       }
       const runs = await alternate(benchPairs, {
         limit: () => wrkRun(limitUrl, limit.pid),
+        floor: () => wrkRun(floorUrl, floor.pid, seedHeaders),
         ours: () => wrkRun(oursUrl, ours.pid, oursHeaders),
         seed: () => wrkRun(seedUrl, seed.pid, seedHeaders),
       }, (side, round, r) =>
@@ -250,12 +276,20 @@ export const restBench: Bench = {
       const cpuVsLimit = spread(ratios(cpu("limit"), cpu("ours")));
       const vsSeed = spread(ratios(rps("ours"), rps("seed")));
       const cpuVsSeed = spread(ratios(cpu("seed"), cpu("ours")));
+      const floorVsLimit = spread(ratios(rps("floor"), rps("limit")));
+      const floorCpuVsLimit = spread(ratios(cpu("limit"), cpu("floor")));
+      const oursVsFloor = spread(ratios(rps("ours"), rps("floor")));
       const setup = `${queryCount} queries in SQLite; each server alone on core ${serverCore}, ` +
         `wrk -t1 -c${connections} -d${seconds}s on core ${loadCore}; rounds alternate ` +
-        `(limit, ours, seed; then reversed)`;
+        `(limit, floor, ours, seed; then reversed)`;
       return [
         { benchmark: "REST setup", result: `${benchPairs} rounds`, detail: setup },
         row("REST limit: bare Deno.serve answering the same document", "limit", document.length),
+        row(
+          "REST floor: one hono route + jose HS256 verify + node:sqlite read, nothing else",
+          "floor",
+          floorDocument.length,
+        ),
         row("REST ours: GET /api/v1/queries/:id, Bearer token, SQLite", "ours", document.length),
         row(
           "REST seed's stack: Express 5 + helmet + rate limit + hpp + jsonwebtoken + " +
@@ -274,6 +308,12 @@ export const restBench: Bench = {
           result: ratioText(cpuVsLimit),
           target: "≥ 0.5×",
           detail: `${verdict(cpuVsLimit, 0.5, "higher")} (0.5× means ours spends twice the CPU)`,
+        },
+        {
+          benchmark: "REST ratio: throughput floor / limit (what the parts allow)",
+          result: ratioText(floorVsLimit),
+          detail: `CPU per request limit / floor ${ratioText(floorCpuVsLimit)}; ` +
+            `ours / floor ${ratioText(oursVsFloor)} in throughput`,
         },
         {
           benchmark: "REST ratio: throughput ours / seed's stack",
