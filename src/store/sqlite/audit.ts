@@ -1,7 +1,7 @@
 import type { SQLInputValue } from "node:sqlite";
 import type { AuditEvent, AuditFilter, AuditRepository } from "@/modules/audit/repository.ts";
 import { pageOffset } from "@/store/types.ts";
-import { type Db, json, type Row } from "./db.ts";
+import { type Db, json, prepared, type Row } from "./db.ts";
 
 function where(orgId: string | null | undefined, filter: AuditFilter) {
   const sql: string[] = [];
@@ -33,17 +33,19 @@ export function sqliteAuditRepository(db: Db): AuditRepository {
     p: { page: number; limit: number },
   ) {
     const w = where(orgId, filter);
-    const total = db.prepare(`SELECT count(*) AS n FROM audit_events ${w.sql}`).get(
+    const total = prepared(db, `SELECT count(*) AS n FROM audit_events ${w.sql}`).get(
       ...w.args,
     ) as Row;
-    const rows = db.prepare(
+    const rows = prepared(
+      db,
       `SELECT doc FROM audit_events ${w.sql} ORDER BY at DESC, id DESC LIMIT ? OFFSET ?`,
     ).all(...w.args, p.limit, pageOffset(p)) as Row[];
     return { data: rows.map((r) => json<AuditEvent>(r.doc)), total: Number(total.n) };
   }
   return {
     async append(e) {
-      db.prepare(
+      prepared(
+        db,
         `INSERT INTO audit_events (id, org_id, action, actor_id, target_id, at, doc)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
       ).run(e.id, e.organizationId, e.action, e.actorId, e.targetId, e.at, JSON.stringify(e));

@@ -48,7 +48,7 @@ export function sqliteDocuments<T extends TenantDocument>(
     async getMany(orgId, ids) {
       if (ids.length === 0) return [];
       const w = scope(orgId).in("id", ids);
-      return (db.prepare(`SELECT doc FROM documents WHERE ${w.sql}`).all(...w.args) as Row[])
+      return (prepared(db, `SELECT doc FROM documents WHERE ${w.sql}`).all(...w.args) as Row[])
         .map((r) => docOf<T>(r));
     },
     async update(orgId, id, patch, expect) {

@@ -190,13 +190,15 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
       return { data: rows.map(toMessage), total: Number(total.n) };
     },
     async moveSender(orgId, from, to) {
-      const { changes } = db.prepare(
+      const { changes } = prepared(
+        db,
         "UPDATE messages SET doc = json_set(doc, '$.senderId', ?) WHERE org_id = ? AND sender_id = ?",
       ).run(to, orgId, from);
       return Number(changes);
     },
     async eraseSender(orgId, senderId, marker) {
-      const { changes } = db.prepare(
+      const { changes } = prepared(
+        db,
         `UPDATE messages SET doc = json_set(doc, '$.text', ?, '$.fileId', json('null'))
          WHERE org_id = ? AND sender_id = ?`,
       ).run(marker, orgId, senderId);

@@ -1,6 +1,15 @@
 import type { Organization, OrganizationRepository } from "@/modules/organizations/repository.ts";
 import { pageOffset } from "@/store/types.ts";
-import { bool, type Db, json, likePattern, rethrowConflict, type Row, setClause } from "./db.ts";
+import {
+  bool,
+  type Db,
+  json,
+  likePattern,
+  prepared,
+  rethrowConflict,
+  type Row,
+  setClause,
+} from "./db.ts";
 
 const columns = { name: "name", slug: "slug", active: "active", settings: "settings" };
 
@@ -21,7 +30,8 @@ export function sqliteOrganizationRepository(db: Db): OrganizationRepository {
   return {
     async create(org) {
       try {
-        db.prepare(
+        prepared(
+          db,
           `INSERT INTO organizations (id, name, slug, active, settings, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
         ).run(
@@ -43,7 +53,7 @@ export function sqliteOrganizationRepository(db: Db): OrganizationRepository {
       return row ? toOrganization(row) : null;
     },
     async findBySlug(slug) {
-      const row = db.prepare("SELECT * FROM organizations WHERE slug = ?").get(slug) as
+      const row = prepared(db, "SELECT * FROM organizations WHERE slug = ?").get(slug) as
         | Row
         | undefined;
       return row ? toOrganization(row) : null;
@@ -60,8 +70,11 @@ export function sqliteOrganizationRepository(db: Db): OrganizationRepository {
         args.push(likePattern(filter.text), likePattern(filter.text));
       }
       const w = where.length ? `WHERE ${where.join(" AND ")}` : "";
-      const total = db.prepare(`SELECT count(*) AS n FROM organizations ${w}`).get(...args) as Row;
-      const rows = db.prepare(
+      const total = prepared(db, `SELECT count(*) AS n FROM organizations ${w}`).get(
+        ...args,
+      ) as Row;
+      const rows = prepared(
+        db,
         `SELECT * FROM organizations ${w} ORDER BY created_at, id LIMIT ? OFFSET ?`,
       ).all(...args, page.limit, pageOffset(page)) as Row[];
       return { data: rows.map(toOrganization), total: Number(total.n) };
@@ -73,7 +86,8 @@ export function sqliteOrganizationRepository(db: Db): OrganizationRepository {
         (k, v) => k === "settings" ? JSON.stringify(v) : k === "active" ? (v ? 1 : 0) : v as string,
       );
       try {
-        db.prepare(
+        prepared(
+          db,
           `UPDATE organizations SET ${set.sql ? `${set.sql}, ` : ""}updated_at = ? WHERE id = ?`,
         ).run(...set.values, updatedAt, id);
       } catch (err) {

@@ -9,7 +9,7 @@ import type {
 } from "@/modules/queries/repository.ts";
 import type { SQLInputValue } from "node:sqlite";
 import { pageOffset } from "@/store/types.ts";
-import { type Db, likePattern, rethrowConflict, type Row } from "./db.ts";
+import { type Db, likePattern, prepared, rethrowConflict, type Row } from "./db.ts";
 import { docOf, jsonSet, Where } from "./docs.ts";
 import { openStatuses } from "@/modules/queries/model.ts";
 
@@ -147,11 +147,11 @@ export function sqliteQueryRepository(db: Db): QueryRepository {
   // virtual column, and computing it costs a second pass over the JSON (a third of the read).
   const byId = db.prepare("SELECT doc FROM queries WHERE id = ?");
   const rows = (sql: string, ...args: SQLInputValue[]) =>
-    (db.prepare(sql).all(...args) as Row[]).map((r) => toQuery(r));
+    (prepared(db, sql).all(...args) as Row[]).map((r) => toQuery(r));
   return {
     async create(query) {
       try {
-        db.prepare("INSERT INTO queries (id, doc) VALUES (?, ?)").run(
+        prepared(db, "INSERT INTO queries (id, doc) VALUES (?, ?)").run(
           query.id,
           JSON.stringify(query),
         );
@@ -166,7 +166,7 @@ export function sqliteQueryRepository(db: Db): QueryRepository {
       return query?.organizationId === orgId ? query : null;
     },
     async findByNumber(orgId, number) {
-      const row = db.prepare("SELECT doc FROM queries WHERE org_id = ? AND number = ?").get(
+      const row = prepared(db, "SELECT doc FROM queries WHERE org_id = ? AND number = ?").get(
         orgId,
         number,
       ) as Row | undefined;
@@ -174,26 +174,29 @@ export function sqliteQueryRepository(db: Db): QueryRepository {
     },
     async customerIds(orgId, filter) {
       const w = filterWhere(orgId, filter);
-      const rows = db.prepare(`SELECT DISTINCT customer_id FROM queries WHERE ${w.sql}`).all(
+      const rows = prepared(db, `SELECT DISTINCT customer_id FROM queries WHERE ${w.sql}`).all(
         ...w.args,
       ) as Row[];
       return rows.map((r) => String(r.customer_id));
     },
     async unsetCustomField(orgId, key) {
       const path = `$.customFields."${key.replaceAll('"', "")}"`;
-      const { changes } = db.prepare(
+      const { changes } = prepared(
+        db,
         `UPDATE queries SET doc = json_remove(doc, ?) WHERE org_id = ? AND json_type(doc, ?) IS NOT NULL`,
       ).run(path, orgId, path);
       return Number(changes);
     },
     async moveCustomer(orgId, from, to) {
-      const { changes } = db.prepare(
+      const { changes } = prepared(
+        db,
         "UPDATE queries SET doc = json_set(doc, '$.customerId', ?) WHERE org_id = ? AND customer_id = ?",
       ).run(to, orgId, from);
       return Number(changes);
     },
     async eraseCustomer(orgId, customerId, marker) {
-      const { changes } = db.prepare(
+      const { changes } = prepared(
+        db,
         `UPDATE queries SET doc = CASE WHEN json_type(doc, '$.csat') = 'object'
              THEN json_set(doc, '$.title', ?1, '$.description', ?1, '$.csat.comment', json('null'))
              ELSE json_set(doc, '$.title', ?1, '$.description', ?1) END
@@ -224,13 +227,13 @@ export function sqliteQueryRepository(db: Db): QueryRepository {
         return { data, total: offset + data.length };
       }
       const c = linkCount(orgId, filter) ?? countOf(filterWhere(orgId, filter, true));
-      const total = db.prepare(c.sql).get(...c.args) as Row;
+      const total = prepared(db, c.sql).get(...c.args) as Row;
       return { data, total: Number(total.n) };
     },
     async update(orgId, id, expect, patch) {
       const set = jsonSet(patch);
       const w = expectationWhere(new Where().add("id = ?", id).add("org_id = ?", orgId), expect);
-      const row = db.prepare(`UPDATE queries SET doc = ${set.sql} WHERE ${w.sql} RETURNING doc`)
+      const row = prepared(db, `UPDATE queries SET doc = ${set.sql} WHERE ${w.sql} RETURNING doc`)
         .get(...set.values, ...w.args) as Row | undefined;
       return row ? toQuery(row) : null;
     },
@@ -246,7 +249,8 @@ export function sqliteQueryRepository(db: Db): QueryRepository {
     async positionInQueue(orgId, q) {
       // Three index ranges summed: an OR across them would scan the whole queue.
       const waiting = "org_id = ? AND status = 'Open' AND assigned_to IS NULL";
-      const row = db.prepare(
+      const row = prepared(
+        db,
         `SELECT
            (SELECT count(*) FROM queries WHERE ${waiting} AND priority_rank > ?)
          + (SELECT count(*) FROM queries WHERE ${waiting} AND priority_rank = ? AND created_at < ?)
@@ -296,7 +300,8 @@ export function sqliteQueryRepository(db: Db): QueryRepository {
       );
     },
     async removeLabel(orgId, labelId) {
-      const { changes } = db.prepare(
+      const { changes } = prepared(
+        db,
         `UPDATE queries SET doc = json_set(doc, '$.labels', json((
            SELECT json_group_array(value) FROM json_each(queries.doc, '$.labels') WHERE value != ?
          )))
@@ -319,14 +324,19 @@ export function sqliteQueryRepository(db: Db): QueryRepository {
 export function sqliteQueryHistoryRepository(db: Db): QueryHistoryRepository {
   return {
     async append(e) {
-      db.prepare("INSERT INTO query_history (id, org_id, query_id, at, doc) VALUES (?, ?, ?, ?, ?)")
+      prepared(
+        db,
+        "INSERT INTO query_history (id, org_id, query_id, at, doc) VALUES (?, ?, ?, ?, ?)",
+      )
         .run(e.id, e.organizationId, e.queryId, e.at, JSON.stringify(e));
     },
     async list(orgId, queryId, page) {
-      const total = db.prepare(
+      const total = prepared(
+        db,
         "SELECT count(*) AS n FROM query_history WHERE org_id = ? AND query_id = ?",
       ).get(orgId, queryId) as Row;
-      const data = (db.prepare(
+      const data = (prepared(
+        db,
         `SELECT doc FROM query_history WHERE org_id = ? AND query_id = ?
          ORDER BY at, id LIMIT ? OFFSET ?`,
       ).all(orgId, queryId, page.limit, pageOffset(page)) as Row[]).map((r) =>

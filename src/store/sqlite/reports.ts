@@ -1,3 +1,4 @@
+import { prepared } from "./db.ts";
 import { toQuery } from "./queries.ts";
 import { type QueryStatus, queryStatuses } from "@/modules/queries/model.ts";
 import type {
@@ -138,7 +139,8 @@ export function sqliteReportRepository(db: Db): ReportRepository {
     },
     async countBetween(orgId, event, bounds) {
       const col = eventColumns[event];
-      const count = db.prepare(
+      const count = prepared(
+        db,
         `SELECT count(*) AS n FROM queries WHERE org_id = ? AND ${col} >= ? AND ${col} < ?`,
       );
       // One index range count per interval: cheaper than reading the rows.
@@ -146,19 +148,22 @@ export function sqliteReportRepository(db: Db): ReportRepository {
     },
     async createdPage(orgId, range, after, limit) {
       const rows = after
-        ? db.prepare(
+        ? prepared(
+          db,
           `SELECT doc FROM queries WHERE org_id = ? AND created_at >= ? AND created_at < ?
              AND (created_at > ? OR id > ?)
            ORDER BY created_at, id LIMIT ?`,
         ).all(orgId, after.createdAt, range.to, after.createdAt, after.id, limit)
-        : db.prepare(
+        : prepared(
+          db,
           `SELECT doc FROM queries WHERE org_id = ? AND created_at >= ? AND created_at < ?
            ORDER BY created_at, id LIMIT ?`,
         ).all(orgId, range.from, range.to, limit);
       return (rows as Row[]).map((r) => toQuery(r));
     },
     async createdCount(orgId, range) {
-      const row = db.prepare(
+      const row = prepared(
+        db,
         "SELECT count(*) AS n FROM queries WHERE org_id = ? AND created_at >= ? AND created_at < ?",
       ).get(orgId, range.from, range.to) as Row;
       return Number(row.n);

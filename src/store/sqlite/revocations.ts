@@ -1,5 +1,5 @@
 import type { Revocation, RevocationRepository } from "@/modules/auth/repository.ts";
-import { type Db, nullableString, type Row } from "./db.ts";
+import { type Db, nullableString, prepared, type Row } from "./db.ts";
 
 function toRevocation(row: Row): Revocation {
   return {
@@ -15,19 +15,21 @@ function toRevocation(row: Row): Revocation {
 export function sqliteRevocationRepository(db: Db): RevocationRepository {
   return {
     async add(r) {
-      db.prepare(
+      prepared(
+        db,
         `INSERT INTO revocations (id, kind, user_id, session_id, at, expires_at)
          VALUES (?, ?, ?, ?, ?, ?)`,
       ).run(r.id, r.kind, r.userId, r.sessionId, r.at, r.expiresAt);
     },
     async forUser(userId, now) {
-      const rows = db.prepare(
+      const rows = prepared(
+        db,
         `SELECT * FROM revocations WHERE user_id = ? AND expires_at > ? ORDER BY at, id`,
       ).all(userId, now) as Row[];
       return rows.map(toRevocation);
     },
     async purge(now) {
-      db.prepare("DELETE FROM revocations WHERE expires_at <= ?").run(now);
+      prepared(db, "DELETE FROM revocations WHERE expires_at <= ?").run(now);
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Store } from "@/store/store.ts";
-import { openSqlite } from "./db.ts";
+import { openSqlite, prepared } from "./db.ts";
 import { sqliteOrganizationRepository } from "./organizations.ts";
 import { sqliteUserRepository } from "./users.ts";
 import { sqliteAuditRepository } from "./audit.ts";
@@ -47,7 +47,7 @@ export function openSqliteStore(path: string): Store {
     reports: sqliteReportRepository(db),
     labels: sqliteLabelRepository(db),
     ping() {
-      db.prepare("SELECT 1").get();
+      prepared(db, "SELECT 1").get();
       return Promise.resolve();
     },
     close() {

@@ -6,6 +6,7 @@ import {
   json,
   likePattern,
   nullableString,
+  prepared,
   rethrowConflict,
   type Row,
   setClause,
@@ -119,7 +120,7 @@ function filterSql(orgId: string | null, filter: UserFilter) {
 export function sqliteUserRepository(db: Db): UserRepository {
   function find(orgId: string | null, id: string): User | null {
     const org = orgCondition(orgId);
-    const row = db.prepare(`SELECT * FROM users WHERE id = ? AND ${org.sql}`).get(
+    const row = prepared(db, `SELECT * FROM users WHERE id = ? AND ${org.sql}`).get(
       id,
       ...org.args,
     ) as Row | undefined;
@@ -128,7 +129,8 @@ export function sqliteUserRepository(db: Db): UserRepository {
   return {
     async create(user) {
       try {
-        db.prepare(
+        prepared(
+          db,
           `INSERT INTO users (id, organization_id, name, email, password_hash, role, phone,
              avatar_file_id, team, skills, max_concurrent_queries, active, availability,
              allowed_places, last_login_at, custom_fields, labels, merged_into, created_at,
@@ -166,14 +168,15 @@ export function sqliteUserRepository(db: Db): UserRepository {
     },
     async findByEmail(orgId, email) {
       const org = orgCondition(orgId);
-      const row = db.prepare(`SELECT * FROM users WHERE email = ? AND ${org.sql}`).get(
+      const row = prepared(db, `SELECT * FROM users WHERE email = ? AND ${org.sql}`).get(
         email,
         ...org.args,
       ) as Row | undefined;
       return row ? toUser(row) : null;
     },
     async findAllByEmail(email, { limit, withPassword }) {
-      const rows = db.prepare(
+      const rows = prepared(
+        db,
         `SELECT * FROM users WHERE email = ?${withPassword ? " AND password_hash IS NOT NULL" : ""}
          ORDER BY last_login_at IS NULL, last_login_at DESC, created_at, id LIMIT ?`,
       ).all(email, limit) as Row[];
@@ -181,7 +184,7 @@ export function sqliteUserRepository(db: Db): UserRepository {
     },
     async list(orgId, filter, page, sort = { field: "createdAt", order: "asc" }) {
       const f = filterSql(orgId, filter);
-      const total = db.prepare(`SELECT count(*) AS n FROM users WHERE ${f.sql}`).get(
+      const total = prepared(db, `SELECT count(*) AS n FROM users WHERE ${f.sql}`).get(
         ...f.args,
       ) as Row;
       const order = sort.order === "desc" ? "DESC" : "ASC";
@@ -191,7 +194,8 @@ export function sqliteUserRepository(db: Db): UserRepository {
         name: "name",
         email: "email",
       }[sort.field];
-      const rows = db.prepare(
+      const rows = prepared(
+        db,
         `SELECT * FROM users WHERE ${f.sql} ORDER BY ${key} ${order}, id ${order} LIMIT ? OFFSET ?`,
       ).all(...f.args, page.limit, pageOffset(page)) as Row[];
       return { data: rows.map(toUser), total: Number(total.n) };
@@ -200,7 +204,8 @@ export function sqliteUserRepository(db: Db): UserRepository {
       const set = setClause(patch, columns, encode);
       const org = orgCondition(orgId);
       try {
-        db.prepare(
+        prepared(
+          db,
           `UPDATE users SET ${
             set.sql ? `${set.sql}, ` : ""
           }updated_at = ? WHERE id = ? AND ${org.sql}`,
@@ -211,14 +216,16 @@ export function sqliteUserRepository(db: Db): UserRepository {
       return find(orgId, id);
     },
     async mergedSince(since, limit) {
-      const rows = db.prepare(
+      const rows = prepared(
+        db,
         `SELECT * FROM users WHERE merged_into IS NOT NULL AND updated_at >= ?
          ORDER BY updated_at, id LIMIT ?`,
       ).all(since, limit) as Row[];
       return rows.map(toUser);
     },
     async removeLabel(orgId, labelId) {
-      const { changes } = db.prepare(
+      const { changes } = prepared(
+        db,
         `UPDATE users SET labels = (SELECT json_group_array(value) FROM json_each(users.labels)
            WHERE value != ?1)
          WHERE organization_id = ?2 AND EXISTS (SELECT 1 FROM json_each(users.labels)
@@ -228,14 +235,15 @@ export function sqliteUserRepository(db: Db): UserRepository {
     },
     async unsetCustomField(orgId, key) {
       const path = `$."${key.replaceAll('"', "")}"`;
-      const { changes } = db.prepare(
+      const { changes } = prepared(
+        db,
         `UPDATE users SET custom_fields = json_remove(custom_fields, ?)
          WHERE organization_id = ? AND json_type(custom_fields, ?) IS NOT NULL`,
       ).run(path, orgId, path);
       return Number(changes);
     },
     async delete(orgId, id) {
-      const result = db.prepare("DELETE FROM users WHERE id = ? AND organization_id = ?").run(
+      const result = prepared(db, "DELETE FROM users WHERE id = ? AND organization_id = ?").run(
         id,
         orgId,
       );
