@@ -66,6 +66,8 @@ export async function main(crons = new AbortController()): Promise<CronContext> 
   const services = await buildServices(deps);
   await ensureEnvMailbox(deps, services.email);
   const app = buildApp(deps, services);
+  // Before the first request: started mid-traffic, the store's background work stalls sockets.
+  deps.store.startBackground?.();
   const server = serveOrExplain(config, {
     port: config.port,
     hostname: config.host,

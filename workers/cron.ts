@@ -49,6 +49,7 @@ export function registerCrons(
 async function main(controller: AbortController): Promise<CronContext> {
   const deps = await buildDeps(loadConfig(Deno.env.toObject()));
   const services = await buildServices(deps);
+  deps.store.startBackground?.();
   deps.log.info("worker started", { store: deps.store.kind, bus: deps.bus.kind });
   const stop = async () => {
     controller.abort();

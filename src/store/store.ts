@@ -36,6 +36,11 @@ export interface Store {
   labels: LabelRepository;
   /** The small resources kept as plain documents (notifications, FAQ, shifts, rooms…). */
   documents<N extends DocumentCollection>(name: N): Documents<DocumentTypes[N]>;
+  /**
+   * Starts what the store does beside requests in a long-running process (SQLite: the worker that
+   * checkpoints its WAL), before the process serves; absent where there is nothing to start.
+   */
+  startBackground?(): void;
   /** Resolves when the store answers; rejects otherwise. */
   ping(): Promise<void>;
   /** Releases the connection or file handle. */

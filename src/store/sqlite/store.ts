@@ -46,6 +46,9 @@ export function openSqliteStore(path: string): Store {
     },
     reports: sqliteReportRepository(db),
     labels: sqliteLabelRepository(db),
+    startBackground() {
+      checkpoints.start();
+    },
     ping() {
       prepared(db, "SELECT 1").get();
       return Promise.resolve();
