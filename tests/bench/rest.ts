@@ -1,5 +1,5 @@
 /**
- * REST benchmark (issue 20, "REST"): three servers on the same query document, measured in
+ * REST benchmark (issue 20, "REST"): four servers on the same query document, measured in
  * alternating rounds (tests/bench/rounds.ts):
  *   - the limit: a bare `Deno.serve` answering that very document from memory;
  *   - the floor (tests/bench/floor_server.ts): one Hono route, the token verified once and kept,
@@ -8,7 +8,7 @@
  *   - the seed's stack doing the same work (tests/bench/socketio/rest_server.mjs): Node, Express 5,
  *     helmet, express-rate-limit, hpp, jsonwebtoken verifying HS256 each request, express-validator
  *     on the param, the document read from SQLite by key and organization with better-sqlite3.
- * Each server runs alone on core 0 and wrk on core 1; the three stay up and take turns, so
+ * Each server runs alone on core 0 and wrk on core 1; the four stay up and take turns, so
  * whatever else the machine does weighs on each round alike. Per round: requests per second and
  * the server's CPU per request (user + system from /proc), and from them the pair ratios.
  *
@@ -86,6 +86,13 @@ export async function spawnPinned(
     throw err;
   }
   return { pid: child.pid, stop };
+}
+
+/** `deno run --allow-net --allow-read <script> <port> ...args` on the server core. */
+async function denoServer(script: string, args: string[]): Promise<Proc & { port: number }> {
+  const port = freePort();
+  const cmd = [Deno.execPath(), "run", "--allow-net", "--allow-read", script, String(port)];
+  return { ...await spawnPinned(serverCore, [...cmd, ...args], port, {}), port };
 }
 
 export interface WrkResult {
@@ -180,21 +187,7 @@ export const restBench: Bench = {
       const documentFile = `${dataDir}/document.json`;
       await Deno.writeTextFile(documentFile, document);
 
-      const limitPort = freePort();
-      const limit = await spawnPinned(
-        serverCore,
-        [
-          Deno.execPath(),
-          "run",
-          "--allow-net",
-          "--allow-read",
-          "tests/bench/bare_server.ts",
-          String(limitPort),
-          documentFile,
-        ],
-        limitPort,
-        {},
-      );
+      const limit = await denoServer("tests/bench/bare_server.ts", [documentFile]);
       procs.push(limit);
 
       const secret = crypto.randomUUID();
@@ -217,27 +210,15 @@ export const restBench: Bench = {
       if (JSON.parse(seedDocument).id !== sample) {
         throw new Error(`the seed's stack answered ${seedDocument.slice(0, 200)}`);
       }
-      const limitUrl = `http://127.0.0.1:${limitPort}/`;
+      const limitUrl = `http://127.0.0.1:${limit.port}/`;
 
-      // The floor: the house's parts alone (hono, jose, node:sqlite) on the seed's token.
-      const floorPort = freePort();
-      const floor = await spawnPinned(
-        serverCore,
-        [
-          Deno.execPath(),
-          "run",
-          "--allow-net",
-          "--allow-read",
-          "tests/bench/floor_server.ts",
-          String(floorPort),
-          `${dataDir}/chatcrm.db`,
-          secret,
-        ],
-        floorPort,
-        {},
-      );
+      // The floor: the house's parts alone (hono, node:sqlite), on the seed's token.
+      const floor = await denoServer("tests/bench/floor_server.ts", [
+        `${dataDir}/chatcrm.db`,
+        secret,
+      ]);
       procs.push(floor);
-      const floorUrl = `http://127.0.0.1:${floorPort}/api/v1/queries/${sample}`;
+      const floorUrl = `http://127.0.0.1:${floor.port}/api/v1/queries/${sample}`;
       const floorDocument = await (await fetch(floorUrl, { headers: seedHeaders })).text();
       if (JSON.parse(floorDocument).id !== sample) {
         throw new Error(`the floor server answered ${floorDocument.slice(0, 200)}`);
