@@ -11,9 +11,7 @@ const [port, seconds, minMs = 15] = process.argv.slice(2).map(Number);
 const [target] = await (await fetch(`http://127.0.0.1:${port}/json/list`))
   .json();
 const ws = new WebSocket(target.webSocketDebuggerUrl, { maxPayload: 1 << 30 });
-await new Promise((resolve, reject) =>
-  ws.once("open", resolve).once("error", reject)
-);
+await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
 let lastId = 0;
 const pending = new Map();
 ws.on("message", (text) => {
