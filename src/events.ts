@@ -37,7 +37,15 @@ export interface EventCatalog {
   "sla.warned": { query: Query; target: SlaTarget };
   "sla.breached": { query: Query; target: SlaTarget };
   /** Also a staff-only note (`message.type === "note"`): listeners facing the customer skip it. */
-  "message.created": { message: Message; room: Room };
+  "message.created": {
+    message: Message;
+    room: Room;
+    /**
+     * The room's query as the sender's access check read it, just before the write; absent where
+     * nothing read it (listeners then read it themselves).
+     */
+    query?: Query | null;
+  };
   "message.read": { roomId: string; userId: string; seq: number };
   "call.started": { call: CallRecord };
   "call.ended": { call: CallRecord };

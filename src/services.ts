@@ -209,7 +209,7 @@ export async function buildServices(given: Deps): Promise<Services> {
   trackReplies(events, queries);
   pushTeamChanges(events, deps);
   recordBotMessages(events, deps);
-  events.on("message.created", ({ data }) => email.replyTo(data.message, data.room));
+  events.on("message.created", ({ data }) => email.replyTo(data.message, data.room, data.query));
   // An agent nobody can reach any more stops taking queries; hers go back to the queue when
   // the reconnect grace has passed (the requeue job).
   presence.onOffline((orgId, userId) => routing.unreachable(orgId, userId));

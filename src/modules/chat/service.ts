@@ -129,27 +129,34 @@ export function createChatService(
     return room;
   }
 
-  async function queryOf(room: Room): Promise<Query | null> {
-    return room.queryId ? await store.queries.findById(room.organizationId, room.queryId) : null;
+  /** What one operation read of the room's query, so that its event can carry it on. */
+  type Seen = { query?: Query | null };
+
+  async function queryOf(room: Room, seen?: Seen): Promise<Query | null> {
+    const query = room.queryId
+      ? await store.queries.findById(room.organizationId, room.queryId)
+      : null;
+    if (seen) seen.query = query;
+    return query;
   }
 
   /** Who may read a room: its customer, staff on its query, supervisors, direct members. */
-  async function mayRead(actor: Actor, room: Room): Promise<boolean> {
+  async function mayRead(actor: Actor, room: Room, seen?: Seen): Promise<boolean> {
     if (room.organizationId !== actor.orgId) return false;
     if (room.kind === "direct") return room.members.includes(actor.userId);
     if (actor.role === "Customer") {
       // A merge moves a room to another customer; a cached room may name the one before.
       return room.customerId === actor.userId ||
-        (await queryOf(room))?.customerId === actor.userId;
+        (await queryOf(room, seen))?.customerId === actor.userId;
     }
     if (can(actor.role, "chat.oversee")) return true;
-    const query = await queryOf(room);
+    const query = await queryOf(room, seen);
     return query?.assignedTo === actor.userId;
   }
 
-  async function readable(actor: Actor, roomId: string): Promise<Room> {
+  async function readable(actor: Actor, roomId: string, seen?: Seen): Promise<Room> {
     const room = await roomOf(actor.orgId, roomId);
-    if (!room || !(await mayRead(actor, room))) throw notFound("Room", roomId);
+    if (!room || !(await mayRead(actor, room, seen))) throw notFound("Room", roomId);
     return room;
   }
 
@@ -162,8 +169,8 @@ export function createChatService(
     }
   }
 
-  async function writable(actor: Actor, roomId: string): Promise<Room> {
-    const room = await readable(actor, roomId);
+  async function writable(actor: Actor, roomId: string, seen?: Seen): Promise<Room> {
+    const room = await readable(actor, roomId, seen);
     if (!can(actor.role, "chat.write")) {
       throw new AppError("FORBIDDEN", `Role ${actor.role} may read but not write here`);
     }
@@ -209,7 +216,7 @@ export function createChatService(
    * Publishes a stored message to its room (not awaited: the sender's ack needs the message
    * stored, not relayed; one connection keeps publishes in order), then emits `message.created`.
    */
-  async function deliver(room: Room, message: Message) {
+  async function deliver(room: Room, message: Message, seen: Seen = {}) {
     void publish(room, {
       event: "message-received",
       data: { message, sender: { id: message.senderId, role: message.senderRole } },
@@ -217,7 +224,7 @@ export function createChatService(
     await deps.events.emit("message.created", {
       organizationId: room.organizationId,
       actorId: message.senderId,
-    }, { message, room });
+    }, { message, room, ...("query" in seen ? { query: seen.query ?? null } : {}) });
   }
 
   /** Moves a member's read position forward (never back) to `at`, and tells the room. */
@@ -374,7 +381,8 @@ export function createChatService(
       if (note && actor.integration) {
         throw new AppError("FORBIDDEN", "Bots may not write private notes");
       }
-      const room = note ? await readable(actor, roomId) : await writable(actor, roomId);
+      const seen: Seen = {};
+      const room = note ? await readable(actor, roomId, seen) : await writable(actor, roomId, seen);
       if (note) mayNote(actor, room);
       else if (input.mentions?.length) {
         throw new AppError("UNPROCESSABLE", "Only notes mention staff", {
@@ -417,7 +425,7 @@ export function createChatService(
         if (err instanceof ConflictError && first) return { message: first, duplicate: true };
         throw err;
       }
-      await deliver(room, message);
+      await deliver(room, message, seen);
       return { message, duplicate: false };
     },
     async system(orgId, roomId, text, from = { id: "system", role: "system" }, options = {}) {

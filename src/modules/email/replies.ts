@@ -1,3 +1,4 @@
+import type { Query } from "@/modules/queries/model.ts";
 import { ConflictError } from "@/errors.ts";
 import { activeOrganizations } from "@/modules/organizations/repository.ts";
 import type { Deps } from "@/deps.ts";
@@ -39,13 +40,18 @@ export async function queueReply(
   ctx: ReplyContext,
   message: Message,
   room: Room,
+  /** The room's query as read just before the message was stored, when the caller has it. */
+  known?: Query | null,
 ): Promise<OutgoingReply | null> {
   const { deps, repo } = ctx;
   // A note is for staff only: it never leaves by mail.
   if (!room.queryId || message.email || message.type === "system" || isNote(message)) return null;
   if (message.senderRole === "Customer" || message.senderRole === "system") return null;
   const orgId = room.organizationId;
-  const query = await deps.store.queries.findById(orgId, room.queryId);
+  // Where a query came from never changes: the one read before the write tells.
+  const query = known?.id === room.queryId
+    ? known
+    : await deps.store.queries.findById(orgId, room.queryId);
   if (!query || query.source !== "Email") return null;
   const thread = await repo.threads.get(orgId, query.id);
   const mailbox = thread ? await repo.mailboxes.get(orgId, thread.mailboxId) : null;

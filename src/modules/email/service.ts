@@ -11,6 +11,7 @@ import type { ChatService } from "@/modules/chat/service.ts";
 import type { AttachmentService } from "@/modules/chat/attachments.ts";
 import type { Message, Room } from "@/modules/chat/repository.ts";
 import type { QueryService } from "@/modules/queries/service.ts";
+import type { Query } from "@/modules/queries/model.ts";
 import type { PageRequest, PageResult } from "@/store/types.ts";
 import type { Mailbox } from "./model.ts";
 import { emailRepository } from "./repository.ts";
@@ -50,7 +51,7 @@ export interface EmailService {
    * Queues a message of an email query's room as a mail to the customer (staff messages only)
    * and starts sending it; the `message.created` listener of the email channel.
    */
-  replyTo(message: Message, room: Room): Promise<void>;
+  replyTo(message: Message, room: Room, query?: Query | null): Promise<void>;
   /** Resolves when the reply sends started by `replyTo` have finished (tests, shutdown). */
   settle(): Promise<void>;
 }
@@ -149,8 +150,8 @@ export function createEmailService(
       return run;
     },
     sendDue: () => sendDueReplies(ctx),
-    async replyTo(message, room) {
-      const reply = await queueReply(ctx, message, room);
+    async replyTo(message, room, query) {
+      const reply = await queueReply(ctx, message, room, query);
       if (!reply) return;
       const attempt = attemptReply(ctx, reply.organizationId, reply.id).catch((err) =>
         deps.log.error("email reply attempt failed", { error: errorMessage(err) })

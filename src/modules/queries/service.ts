@@ -88,8 +88,12 @@ export interface QueryService {
   ): Promise<Query>;
   history(actor: Actor, id: string, page: PageRequest): Promise<PageResult<QueryHistoryEntry>>;
   rate(actor: Actor, id: string, rating: number, comment?: string): Promise<Query>;
-  /** Records the first reply of staff (from chat or mail): stops the first-response clock. */
-  responded(orgId: string, id: string, at: string): Promise<void>;
+  /**
+   * Records the first reply of staff (from chat or mail): stops the first-response clock. `known`
+   * is the query as read just before the reply was stored, when the caller has it: a query whose
+   * first response is recorded already is then not read again (the write checks it anyway).
+   */
+  responded(orgId: string, id: string, at: string, known?: Query | null): Promise<void>;
   /** The customer wrote: a query waiting on them waits on the agent again (its SLA clock runs). */
   customerReplied(orgId: string, id: string): Promise<void>;
 }
@@ -500,8 +504,8 @@ export function createQueryService(
       return updated;
     },
 
-    async responded(orgId, id, at) {
-      const query = await store.queries.findById(orgId, id);
+    async responded(orgId, id, at, known) {
+      const query = known?.id === id ? known : await store.queries.findById(orgId, id);
       if (!query || query.firstResponseAt || !query.assignedTo) return;
       await store.queries.update(orgId, id, {
         statuses: ["Assigned", "In Progress"],
