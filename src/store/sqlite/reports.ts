@@ -1,4 +1,3 @@
-import { prepared } from "./db.ts";
 import { toQuery } from "./queries.ts";
 import { type QueryStatus, queryStatuses } from "@/modules/queries/model.ts";
 import type {
@@ -7,7 +6,7 @@ import type {
   ReportRepository,
   ShiftSpan,
 } from "@/modules/reports/repository.ts";
-import type { Db, Row } from "./db.ts";
+import { type Db, prepared, type Row } from "./db.ts";
 
 const eventColumns: Record<CountedEvent, string> = {
   createdAt: "created_at",
