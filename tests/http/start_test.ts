@@ -5,6 +5,7 @@ import { skipMongo, startMongo } from "@tests/helpers/mongo.ts";
 import { skipRedis, startRedis } from "@tests/helpers/redis.ts";
 import { freePort } from "@tests/helpers/servers.ts";
 import { startProcess } from "@tests/helpers/process.ts";
+import { within } from "@tests/helpers/within.ts";
 
 const secret = "j".repeat(40);
 const key = "k".repeat(40);
@@ -209,6 +210,41 @@ Deno.test("SIGTERM on a running embedded-default server exits 0 promptly", async
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+/** How many of the process's open files are `path` (each SQLite connection holds one). */
+async function openedTimes(pid: number, path: string): Promise<number> {
+  let n = 0;
+  for await (const fd of Deno.readDir(`/proc/${pid}/fd`)) {
+    if (await Deno.readLink(`/proc/${pid}/fd/${fd.name}`).catch(() => "") === path) n++;
+  }
+  return n;
+}
+
+Deno.test(
+  "the embedded-default API starts its checkpoint worker before it serves, not mid-traffic",
+  // Open files are read from /proc.
+  { ignore: Deno.build.os !== "linux" },
+  async () => {
+    const dataDir = await Deno.makeTempDir({ prefix: "chatcrm-checkpoints-" });
+    const port = freePort();
+    const child = startProcess({ PORT: String(port), DATA_DIR: dataDir, CRONS_ENABLED: "false" });
+    try {
+      await waitReady(child, port);
+      // No request has written anything: only a worker started at start opens a second connection.
+      const db = join(dataDir, "chatcrm.db");
+      await within(
+        10_000,
+        (async () => {
+          while (await openedTimes(child.pid, db) < 2) await new Promise((r) => setTimeout(r, 50));
+        })(),
+        "no second connection to the database (the checkpoint worker's)",
+      );
+    } finally {
+      await terminate(child).catch(() => {});
+      await Deno.remove(dataDir, { recursive: true });
+    }
+  },
+);
 
 Deno.test("a taken port stops the start with exit 1 and one line naming PORT", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "chatcrm-port-" });
