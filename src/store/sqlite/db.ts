@@ -10,7 +10,7 @@ export function openSqlite(path: string): Db {
   const db = new DatabaseSync(path);
   // The wait first: switching a new file to WAL takes a lock that another process starting on
   // the same file (the API and `deno task worker`) may hold for a moment.
-  db.exec("PRAGMA busy_timeout = 5000");
+  db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = NORMAL");
   db.exec("PRAGMA foreign_keys = ON");
@@ -56,9 +56,54 @@ export function prepared(db: Db, sql: string): StatementSync {
   return statement;
 }
 
-/** Runs `fn` inside BEGIN IMMEDIATE … COMMIT, rolling back on any throw. */
-export function transaction<T>(db: Db, fn: () => T): T {
-  db.exec("BEGIN IMMEDIATE");
+/** How long a writer waits for another connection's write lock in all, as `busy_timeout`. */
+export const busyTimeoutMs = 5000;
+
+/** Whether SQLite refused for a lock another connection holds (SQLITE_BUSY and its kinds). */
+export function isBusy(err: unknown): boolean {
+  const e = err as { errcode?: unknown; message?: unknown } | null;
+  return (typeof e?.errcode === "number" && (e.errcode & 0xff) === 5) ||
+    e?.message === "database is locked";
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Per connection, the last writer waiting for the write lock: later ones line up behind it. */
+const waiting = new WeakMap<Db, Promise<unknown>>();
+
+/**
+ * `fn` inside BEGIN IMMEDIATE … COMMIT, like `transaction`, but waiting for the write lock
+ * without holding the thread. SQLite's own busy handler sleeps in the calling thread (1, 2, 5 …
+ * 100 ms at a time, up to `busy_timeout`) while another connection writes, and that thread serves
+ * every socket and request of this instance: another instance's write, or a long one by a job on
+ * the same file, froze all of them meanwhile. So the lock is asked for without SQLite's wait;
+ * while another connection holds it, the event loop goes on and the ask is repeated (after 0.5 to
+ * about 4 ms, growing) up to `busyTimeoutMs`, then SQLite's error is thrown. Writers of this
+ * connection that come meanwhile line up behind, in order. Once the lock is held, `fn` runs and
+ * commits at once, in the same turn: it is synchronous, so nothing else on this connection comes
+ * between.
+ */
+export async function writing<T>(db: Db, fn: () => T): Promise<T> {
+  if (!waiting.has(db) && begin(db) === true) return commit(db, fn);
+  const deadline = Date.now() + busyTimeoutMs;
+  const before = waiting.get(db) ?? Promise.resolve();
+  const mine = before.then(async () => {
+    for (let attempt = 0;; attempt++) {
+      const begun = begin(db);
+      if (begun === true) return commit(db, fn);
+      if (Date.now() >= deadline) throw begun;
+      await sleep(Math.min(4, 0.5 * 2 ** attempt) * (0.5 + Math.random()));
+    }
+  });
+  const settled = mine.catch(() => {});
+  waiting.set(db, settled);
+  void settled.then(() => {
+    if (waiting.get(db) === settled) waiting.delete(db);
+  });
+  return await mine;
+}
+
+function commit<T>(db: Db, fn: () => T): T {
   try {
     const result = fn();
     db.exec("COMMIT");
@@ -67,6 +112,26 @@ export function transaction<T>(db: Db, fn: () => T): T {
     db.exec("ROLLBACK");
     throw err;
   }
+}
+
+/** BEGIN IMMEDIATE without SQLite's wait: true, or the busy error; any other error is thrown. */
+function begin(db: Db): true | Error {
+  db.exec("PRAGMA busy_timeout = 0");
+  try {
+    db.exec("BEGIN IMMEDIATE");
+    return true;
+  } catch (err) {
+    if (isBusy(err)) return err as Error;
+    throw err;
+  } finally {
+    db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+  }
+}
+
+/** Runs `fn` inside BEGIN IMMEDIATE … COMMIT, rolling back on any throw. */
+export function transaction<T>(db: Db, fn: () => T): T {
+  db.exec("BEGIN IMMEDIATE");
+  return commit(db, fn);
 }
 
 /** Turns SQLite's unique violation into the domain ConflictError; rethrows anything else. */

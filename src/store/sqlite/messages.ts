@@ -7,7 +7,7 @@ import {
   searchCap,
 } from "@/modules/chat/repository.ts";
 import { ConflictError } from "@/errors.ts";
-import { type Db, likePattern, prepared, rethrowConflict, type Row, transaction } from "./db.ts";
+import { type Db, likePattern, prepared, rethrowConflict, type Row, writing } from "./db.ts";
 import { pageOffset } from "@/store/types.ts";
 import { docOf, jsonSet, Where } from "./docs.ts";
 
@@ -41,7 +41,7 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
       try {
         // One transaction, one commit: the seq, the message and the read position; a refused
         // message takes no seq.
-        return transaction(db, () => {
+        return await writing(db, () => {
           const last = lastSeq.get(roomId) as Row | undefined;
           const seq = Number(last?.seq ?? 0) + 1;
           const customerSeq = Number(last?.customer_seq ?? 0) + (isNote(message) ? 0 : 1);
@@ -66,7 +66,10 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
       }
     },
     async raiseRead(read) {
-      const { changes } = raiseRead.run(read.id, read.organizationId, JSON.stringify(read));
+      const { changes } = await writing(
+        db,
+        () => raiseRead.run(read.id, read.organizationId, JSON.stringify(read)),
+      );
       if (Number(changes) > 0) return { read: structuredClone(read), raised: true };
       const current = readOf.get(read.id, read.organizationId) as Row | undefined;
       // Only another organization's document of the same id could refuse the write.
