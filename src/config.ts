@@ -85,6 +85,7 @@ const envSchema = z.object({
   WS_RATE_PER_SECOND: int(1, 10_000).default(20),
   WS_RATE_BURST: int(1, 100_000).default(60),
   WS_MAX_BUFFERED_BYTES: int(16 * 1024, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
+  WS_BATCH_DELAY_MS: int(0, 1000).default(0),
   CALL_RING_SECONDS: int(1, 600).default(30),
   PRESENCE_TTL_SECONDS: int(1, 3600).default(30),
   AGENT_RECONNECT_GRACE_SECONDS: int(0, 86400).default(120),
@@ -187,6 +188,8 @@ export interface Config {
     ratePerSecond: number;
     rateBurst: number;
     maxBufferedBytes: number;
+    /** Batched sockets: how long a pending event waits for more before its frame goes (0: the turn). */
+    batchDelayMs: number;
     callRingSeconds: number;
     presenceTtlSeconds: number;
     /** How long an agent whose connection dropped keeps her queries, waiting for her back. */
@@ -308,6 +311,7 @@ export function loadConfig(env: Env): Config {
       ratePerSecond: e.WS_RATE_PER_SECOND,
       rateBurst: e.WS_RATE_BURST,
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+      batchDelayMs: e.WS_BATCH_DELAY_MS,
       callRingSeconds: e.CALL_RING_SECONDS,
       presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
       reconnectGraceSeconds: e.AGENT_RECONNECT_GRACE_SECONDS,

@@ -39,6 +39,10 @@ Deno.test("loadConfig() reads every kind of variable", () => {
 const bad: [Record<string, string>, string][] = [
   [{ PORT: "abc" }, 'Invalid PORT "abc": expected an integer'],
   [{ PORT: "70000" }, 'Invalid PORT "70000": expected an integer from 0 to 65535'],
+  [
+    { WS_BATCH_DELAY_MS: "5000" },
+    'Invalid WS_BATCH_DELAY_MS "5000": expected an integer from 0 to 1000',
+  ],
   [{ MONGODB_URI: "nonsense" }, "Invalid MONGODB_URI: expected a URI"],
   [{ REDIS_URL: "localhost" }, "Invalid REDIS_URL: expected a URL"],
   [{ JWT_EXPIRE: "soon" }, 'Invalid JWT_EXPIRE "soon": expected a duration'],

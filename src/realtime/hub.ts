@@ -20,7 +20,7 @@ import {
   parseFrame,
   utf8Over,
 } from "./protocol.ts";
-import { batchingWriter, linesOf, plainWriter, type Writer } from "./wire.ts";
+import { batchingWriter, createFlusher, linesOf, plainWriter, type Writer } from "./wire.ts";
 
 /** One open socket. */
 interface Connection {
@@ -105,6 +105,7 @@ export function createHub(
   // while its upgrade was answered, and its graceful shutdown waits for it: counted at close.
   const upgrading = new Set<WebSocket>();
   const byUser = new Map<string, Set<Connection>>();
+  const flusher = createFlusher(limits.batchDelayMs);
   const flood = createFloodGuard({ shared: deps.shared, log: deps.log }, {
     ratePerSecond: limits.ratePerSecond,
     burst: limits.rateBurst,
@@ -388,6 +389,7 @@ export function createHub(
             socket,
             (err) =>
               deps.log.warn("batched frame not sent", { userId: auth.userId, error: String(err) }),
+            flusher,
           )
           : plainWriter(socket),
         batched,

@@ -40,19 +40,52 @@ export function plainWriter(socket: WebSocket): Writer {
 }
 
 /**
- * The batched mode: events wait in a per-socket buffer that is sent as one frame at the end of the
- * current turn (a microtask), or at once when it reaches `maxBatchEvents` or `maxBatchChars`.
- * Whatever fails in a flush is the socket's, never the process's: a closed socket drops it.
+ * When the batched sockets' buffers are sent: every socket with something pending is flushed
+ * together, at the end of the current turn (a microtask) or, with `delayMs`, that long after the
+ * first event became pending, so that events of several turns share a frame (Centrifugo's
+ * `write_delay`). One schedule serves every socket of a hub.
+ */
+export interface Flusher {
+  /** Calls `flush` at the next flush (once, however often it is asked before then). */
+  schedule(flush: () => void): void;
+}
+
+export function createFlusher(delayMs = 0): Flusher {
+  let due = new Set<() => void>();
+  let scheduled = false;
+  function run() {
+    scheduled = false;
+    const now = due;
+    due = new Set();
+    for (const flush of now) flush();
+  }
+  return {
+    schedule(flush) {
+      due.add(flush);
+      if (scheduled) return;
+      scheduled = true;
+      if (delayMs <= 0) queueMicrotask(run);
+      else Deno.unrefTimer(setTimeout(run, delayMs));
+    },
+  };
+}
+
+const endOfTurn = createFlusher();
+
+/**
+ * The batched mode: events wait in a per-socket buffer that is sent as one frame at the
+ * `flusher`'s next flush (by default the end of the current turn), or at once when it reaches
+ * `maxBatchEvents` or `maxBatchChars`. Whatever fails in a flush is the socket's, never the
+ * process's: a closed socket drops it.
  */
 export function batchingWriter(
   socket: WebSocket,
   onError: (err: unknown) => void = () => {},
+  flusher: Flusher = endOfTurn,
 ): Writer {
   let pending: string[] = [];
   let chars = 0;
-  let scheduled = false;
   function flush() {
-    scheduled = false;
     if (pending.length === 0) return;
     const text = pending.length === 1 ? pending[0]! : pending.join("\n");
     pending = [];
@@ -68,9 +101,6 @@ export function batchingWriter(
     pending.push(text);
     chars += text.length + 1;
     if (pending.length >= maxBatchEvents || chars >= maxBatchChars) flush();
-    else if (!scheduled) {
-      scheduled = true;
-      queueMicrotask(flush);
-    }
+    else if (pending.length === 1) flusher.schedule(flush);
   };
 }

@@ -213,3 +213,64 @@ Deno.test({
     }
   },
 });
+
+/** A plain customer sends `n` messages one after another, each waiting for its ack. */
+async function oneByOne(customer: WsClient, roomId: string, n: number, tag: string) {
+  const seqs: number[] = [];
+  for (let i = 1; i <= n; i++) {
+    const ack = await customer.request("send-message", { roomId, message: `${tag}${i}` });
+    seqs.push(ack.seq as number);
+  }
+  return seqs;
+}
+
+Deno.test("a batched socket gets events of separate turns in separate frames by default", async () => {
+  const c = await conversation();
+  try {
+    const roomId = c.query.roomId;
+    const customer = await c.open(c.desk.token.Customer);
+    const agent = await c.open(c.agent.token, batched);
+    for (const socket of [customer, agent]) await socket.request("join-room", { roomId });
+    const before = agent.wire.length;
+    const seqs = await oneByOne(customer, roomId, 5, "t");
+    await agent.next("message-received", (d) => (d.message as Pushed).seq === seqs.at(-1));
+    assert.deepEqual(seqsOf(agent.frames).slice(-5), seqs);
+    assert.deepEqual(linesPerFrame(agent, before), [1, 1, 1, 1, 1]);
+  } finally {
+    await c.close();
+  }
+});
+
+Deno.test("WS_BATCH_DELAY_MS lets a batched socket's events of several turns share a frame, in order, once, acks matching", async () => {
+  const c = await conversation({ env: { WS_BATCH_DELAY_MS: "300" } });
+  try {
+    const roomId = c.query.roomId;
+    const customer = await c.open(c.desk.token.Customer);
+    const agent = await c.open(c.agent.token, batched);
+    const tl = await c.open(c.desk.token.TL);
+    for (const socket of [customer, agent, tl]) await socket.request("join-room", { roomId });
+    const before = agent.wire.length;
+    const seqs = await oneByOne(customer, roomId, 5, "d");
+    await agent.next("message-received", (d) => (d.message as Pushed).seq === seqs.at(-1));
+    const lines = linesPerFrame(agent, before);
+    assert.equal(lines.reduce((a, b) => a + b, 0), 5);
+    assert.ok(lines.length < 5, `${lines.length} frames for 5 events of 5 turns`);
+    assert.deepEqual(seqsOf(agent.frames).slice(-5), seqs);
+    assert.deepEqual(
+      messagesOf(agent.frames).slice(-5).map((m) => m.text),
+      range(1, 5).map((i) => `d${i}`),
+    );
+    // The batched socket's own requests are answered through the same delay, each by its id.
+    const acks = await agent.requestBatch(
+      range(1, 3).map((i) => ({ event: "send-message", data: { roomId, message: `r${i}` } })),
+    );
+    assert.ok(acks.every((a) => a.event === "ack"), JSON.stringify(acks));
+    const mine = acks.map((a) => a.data.seq as number);
+    assert.deepEqual(mine, range(mine[0]!, mine[0]! + 2));
+    // A plain socket beside it is untouched by the delay: one event per frame.
+    await tl.next("message-received", (d) => (d.message as Pushed).seq === mine.at(-1));
+    assertOneEventPerFrame(tl);
+  } finally {
+    await c.close();
+  }
+});
