@@ -6,18 +6,22 @@
  * `ws` for ours and socket.io-client (websocket only) for theirs, so the client side costs alike.
  *
  * Socket.IO steps the offered rate up alone until its p99 passes 50 ms; at that rate, Socket.IO,
- * ours with plain clients and ours with batched clients (chatcrm.batch.v1) run in alternating
- * rounds (BENCH_PAIRS, 5), and the rows give each side's medians and ours against Socket.IO pair by
- * pair (server CPU per delivery, p99), as tests/bench/rounds.ts describes. Pinning on 2 cores:
+ * ours with plain clients, ours with batched clients (chatcrm.batch.v1, by turn and, on a second
+ * pair of instances, with WS_BATCH_DELAY_MS) and the floor of our parts (socket_floor_server.ts, in
+ * both wire modes) run in alternating rounds (BENCH_PAIRS, 5), and the rows give each side's
+ * medians and each against Socket.IO pair by pair (server CPU per delivery, p99), as
+ * tests/bench/rounds.ts describes. Pinning on 2 cores:
  * instance B, which fans every message out to the receivers, alone on core 0; instance A, Redis
  * and the load generator on core 1.
  *
- *   deno task bench realtime                            both stacks (about four minutes)
- *   REALTIME_ONLY=ours REALTIME_RATES=50,200 deno task bench realtime    one stack (ours or sio)
+ *   deno task bench realtime                            every side (about ten minutes)
+ *   REALTIME_ONLY=ours REALTIME_RATES=50,200 deno task bench realtime    one stack (ours, sio, floor)
  *   REALTIME_V8_FLAGS=--perf-basic-prof,--logfile=/tmp/v8-%p.log    V8 flags for our instances
  *   REALTIME_PIN=0 / REALTIME_RECEIVERS=20 / REALTIME_SENDERS=50    no taskset / other sizes
  *   REALTIME_PROTOCOL=batched    with REALTIME_ONLY=ours: our clients speak the batched wire
  *                                mode (chatcrm.batch.v1); plain (the default): one event a frame
+ *   REALTIME_BATCH_DELAY_MS=10   WS_BATCH_DELAY_MS of the second pair of our instances in the
+ *                                rounds (default 5), or of ours with REALTIME_ONLY (default 0)
  */
 import type { Bench, BenchContext, BenchRow } from "./main.ts";
 import { findBinary, freePort, waitForPort } from "@tests/helpers/servers.ts";
@@ -48,6 +52,13 @@ const receiverCount = Number(Deno.env.get("REALTIME_RECEIVERS") ?? 200);
 const senderCount = Number(Deno.env.get("REALTIME_SENDERS") ?? 10);
 const idleCount = 1000;
 const stepSeconds = 5;
+/**
+ * WS_BATCH_DELAY_MS of the rounds' second pair of our instances (batched sockets only): their
+ * events wait that long for more before a frame goes. The first pair runs the default, 0 (the
+ * events of one turn), and so does the floor.
+ */
+const batchDelayMs = Deno.env.get("REALTIME_BATCH_DELAY_MS") ?? "5";
+const delayedSide = `ours (batched, ${batchDelayMs} ms)` as const;
 /** Core of instance B (the fan-out to the receivers, the busiest process), alone. */
 const fanOutCore = 0;
 /** Core of instance A (the senders' side), Redis and the load generator. */
@@ -63,7 +74,7 @@ function wireMode(): "plain" | "batched" {
 }
 
 /** Our stack's name in the rows: "ours", or "ours (batched)" in the batched wire mode. */
-const named = (stack: "ours" | "socket.io") =>
+const named = (stack: "ours" | "socket.io" | "floor") =>
   stack === "ours" && wireMode() === "batched" ? "ours (batched)" : stack;
 
 /** One step of client.mjs's output. */
@@ -234,8 +245,12 @@ async function measureStep(node: string, stack: Stack, rate: number): Promise<St
   return steps[0];
 }
 
-/** The seed's stack: two server.mjs on one Redis. */
-async function startSocketIo(node: string): Promise<Stack> {
+/**
+ * Two relays on one Redis: the seed's stack (server.mjs, Socket.IO) or the floor of our own parts
+ * (socket_floor_server.ts: bare Deno sockets and ioredis, no store, no auth), driven as `sio` or
+ * as `ours` in our wire modes.
+ */
+async function startRelay(node: string, kind: "sio" | "floor"): Promise<Stack> {
   const redis = await startRedis();
   const procs: Proc[] = [];
   const stop = async () => {
@@ -245,19 +260,22 @@ async function startSocketIo(node: string): Promise<Stack> {
   try {
     const ports = [freePort(), freePort()];
     for (const [i, port] of ports.entries()) {
-      procs.push(spawnPinned(i === 0 ? clientCore : fanOutCore, [node, "server.mjs"], {
+      const cmd = kind === "sio"
+        ? [node, "server.mjs"]
+        : [Deno.execPath(), "run", "-A", "tests/bench/socket_floor_server.ts"];
+      procs.push(spawnPinned(i === 0 ? clientCore : fanOutCore, cmd, {
         PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
         PORT: String(port),
         REDIS_URL: redis.url,
         INSTANCE: "AB"[i]!,
         NODE_ENV: "production",
-      }, sioDir));
+      }, kind === "sio" ? sioDir : root));
     }
     for (const port of ports) await waitForPort(port, 30_000);
     const none = (n: number) => Array.from({ length: n }, () => "");
     return {
       client: {
-        mode: "sio",
+        mode: kind === "sio" ? "sio" : "ours",
         urlA: `http://127.0.0.1:${ports[0]}`,
         urlB: `http://127.0.0.1:${ports[1]}`,
         roomId: "bench-room",
@@ -370,7 +388,7 @@ export async function pool<T, R>(
 }
 
 /** Our stack: two `src/main.ts` on one DATA_DIR (one SQLite file) and one Redis. */
-async function startOurs(ctx: BenchContext): Promise<Stack> {
+async function startOurs(ctx: BenchContext, batchDelay = "0"): Promise<Stack> {
   const redis = await startRedis();
   const dataDir = await Deno.makeTempDir({ prefix: "chatcrm-bench-rt-" });
   const servers: { pid: number; url: string; stop(): Promise<void> }[] = [];
@@ -392,6 +410,7 @@ async function startOurs(ctx: BenchContext): Promise<Stack> {
       BCRYPT_COST: "4",
       WS_RATE_PER_SECOND: "10000",
       WS_RATE_BURST: "100000",
+      WS_BATCH_DELAY_MS: batchDelay,
       // REALTIME_V8_FLAGS, comma-separated (e.g. --prof,--logfile=/tmp/v8-%p.log), for profiling.
       ...(Deno.env.get("REALTIME_V8_FLAGS")
         ? { DENO_V8_FLAGS: Deno.env.get("REALTIME_V8_FLAGS")! }
@@ -429,6 +448,7 @@ async function startOurs(ctx: BenchContext): Promise<Stack> {
 // --- rows ------------------------------------------------------------------------------------
 
 const f1 = (v: number) => Number.isFinite(v) ? v.toFixed(1) : "n/a";
+const f2 = (v: number) => Number.isFinite(v) ? v.toFixed(2) : "n/a";
 const cpuPer100k = (s: Step) => ((s.cpuA + s.cpuB) / Math.max(1, s.received)) * 100_000;
 const mbPer1000 = (i: Idle) => ((i.rssAfterKb - i.rssBeforeKb) / 1024) * (1000 / i.count);
 
@@ -440,7 +460,7 @@ const perMessage = {
     "redis adapter, ack",
 };
 
-function stepRow(stack: "ours" | "socket.io", s: Step): BenchRow {
+function stepRow(stack: "ours" | "socket.io" | "floor", s: Step): BenchRow {
   return {
     benchmark: `realtime ${named(stack)} @ ${s.rate} msg/s × ${s.receivers} receivers`,
     result: `${Math.round(s.deliveredPerSecond)} deliveries/s, p99 ${f1(s.p99)} ms`,
@@ -448,7 +468,7 @@ function stepRow(stack: "ours" | "socket.io", s: Step): BenchRow {
       `lost ${s.lost} of ${s.expected} (send errors ${s.sendErrors}, acks ${s.acks}/${s.sent}); ` +
       `offered ${Math.round(s.offeredPerSecond)} msg/s by ${s.senders} senders on A, ` +
       `send → ack p50 ${f1(s.ackP50)} / p99 ${f1(s.ackP99)} ms; ` +
-      `server CPU ${f1(cpuPer100k(s))} s per 100k deliveries ` +
+      `server CPU ${f2(cpuPer100k(s))} s per 100k deliveries ` +
       `(A ${s.cpuA.toFixed(2)} s + B ${s.cpuB.toFixed(2)} s over ${s.seconds.toFixed(1)} s; ` +
       `waiting for a core: A ${s.waitA.toFixed(2)} s, B ${s.waitB.toFixed(2)} s); ` +
       `redis ${s.cpuRedis.toFixed(2)} s; load generator ${s.cpuLoad.toFixed(2)} s CPU ` +
@@ -458,7 +478,7 @@ function stepRow(stack: "ours" | "socket.io", s: Step): BenchRow {
   };
 }
 
-function idleRow(stack: "ours" | "socket.io", i: Idle): BenchRow {
+function idleRow(stack: "ours" | "socket.io" | "floor", i: Idle): BenchRow {
   return {
     benchmark: `realtime ${named(stack)}: RSS per 1,000 idle sockets`,
     result: `${f1(mbPer1000(i))} MB`,
@@ -470,13 +490,19 @@ function idleRow(stack: "ours" | "socket.io", i: Idle): BenchRow {
   };
 }
 
-/** The three sides of the rounds. */
-type Side = "socket.io" | "ours (plain)" | "ours (batched)";
+/** The sides of the rounds: the seed's, ours and the floor of our parts, in both wire modes. */
+type Side =
+  | "socket.io"
+  | "ours (plain)"
+  | "ours (batched)"
+  | typeof delayedSide
+  | "floor (plain)"
+  | "floor (batched)";
 
 /** One round's step, as the progress line on stderr says it. */
 function stepText(s: Step): string {
   return `${Math.round(s.deliveredPerSecond)} deliveries/s, p99 ${f1(s.p99)} ms, ` +
-    `server CPU ${f1(cpuPer100k(s))} s per 100k deliveries, lost ${s.lost}`;
+    `server CPU ${f2(cpuPer100k(s))} s per 100k deliveries, lost ${s.lost}`;
 }
 
 /** Each side's rounds (medians with ranges), then ours against socket.io pair by pair. */
@@ -495,15 +521,15 @@ function roundRows(at: Step, rounds: Record<Side, Step[]>): BenchRow[] {
         spreadText(spread(steps.map((s) => s.deliveredPerSecond)), (v) =>
           String(Math.round(v)))
       }; p50 ${spreadText(spread(steps.map((s) => s.p50)), f1)} ms; server CPU ` +
-        `${spreadText(spread(steps.map(cpuPer100k)), f1)} s per 100k deliveries; lost ` +
+        `${spreadText(spread(steps.map(cpuPer100k)), f2)} s per 100k deliveries; lost ` +
         `${sum(steps, "lost")} of ${sum(steps, "expected")} (medians, ranges in brackets)`,
       target: side === "socket.io" ? "" : "0 lost",
     });
   }
   const theirs = rounds["socket.io"];
-  for (const side of ["ours (batched)", "ours (plain)"] as const) {
-    const mine = rounds[side];
-    const batched = side === "ours (batched)";
+  for (const side of ["ours (batched)", delayedSide, "ours (plain)"] as const) {
+    const mine = rounds[side]!;
+    const batched = side !== "ours (plain)";
     const cpu = spread(ratios(mine.map(cpuPer100k), theirs.map(cpuPer100k)));
     const p99 = spread(ratios(mine.map((s) => s.p99), theirs.map((s) => s.p99)));
     const under = mine.filter((s, i) => s.p99 < theirs[i]!.p99 / 3).length;
@@ -519,6 +545,15 @@ function roundRows(at: Step, rounds: Record<Side, Step[]>): BenchRow[] {
       detail: `under a third of socket.io's in ${under} of ${mine.length} rounds; ${where}` +
         (batched ? `; ${under === mine.length ? "met" : "missed"}` : ""),
       target: batched ? "< 0.33× in every round" : "",
+    });
+  }
+  for (const side of ["floor (batched)", "floor (plain)"] as const) {
+    const cpu = spread(ratios(rounds[side].map(cpuPer100k), theirs.map(cpuPer100k)));
+    rows.push({
+      benchmark: `realtime ratio: server CPU per delivery ${side} / socket.io`,
+      result: ratioText(cpu),
+      detail: `${where}; bare Deno sockets and ioredis, nothing stored or checked ` +
+        "(socket_floor_server.ts): what any build on these parts pays at least",
     });
   }
   return rows;
@@ -546,16 +581,22 @@ export const realtimeBench: Bench = {
           : "nothing pinned") +
         `; load generator: Node, ws for ours, socket.io-client (websocket only) for theirs. ` +
         `Ours ${perMessage.ours}; our clients in the plain wire mode (one event per frame) and ` +
-        `the batched one (chatcrm.batch.v1: the events of one turn in one frame). ` +
+        `the batched one (chatcrm.batch.v1: the events of one turn in one frame; and, on a ` +
+        `second pair of instances with WS_BATCH_DELAY_MS=${batchDelayMs}, those of ` +
+        `${batchDelayMs} ms). The floor: bare Deno sockets and ioredis relaying, nothing stored ` +
+        `or checked, in both wire modes (the batched one by turn). ` +
         `Socket.IO ${perMessage.sio}. Then socket.io steps up alone to the rate where its p99 ` +
         `first passes ${p99LimitMs} ms, and there the three sides run in ${benchPairs} ` +
         `alternating rounds (figures: medians with their ranges)`,
     });
     // REALTIME_ONLY=ours (or sio) runs one stack alone at every rate (for profiling).
     const only = Deno.env.get("REALTIME_ONLY");
-    if (only === "ours" || only === "sio") {
-      const stack = only === "ours" ? await startOurs(ctx) : await startSocketIo(node);
-      const name = only === "ours" ? "ours" : "socket.io";
+    if (only === "ours" || only === "sio" || only === "floor") {
+      const stack = only === "ours"
+        ? await startOurs(ctx, Deno.env.get("REALTIME_BATCH_DELAY_MS") ?? "0")
+        : await startRelay(node, only);
+      if (only === "floor") stack.client.protocol = wireMode();
+      const name = only === "sio" ? "socket.io" : only;
       try {
         rows.push(idleRow(name, await measureIdle(node, stack)));
         for (const rate of rates) rows.push(stepRow(name, await measureStep(node, stack, rate)));
@@ -565,10 +606,12 @@ export const realtimeBench: Bench = {
       return rows;
     }
     // Both stacks stay up. First socket.io alone steps up to the rate where its p99 passes the
-    // limit; there, socket.io and our two wire modes run in alternating rounds, so that whatever
+    // limit; there, socket.io, ours and the floor run in alternating rounds, so that whatever
     // else runs on the machine weighs on every side alike.
-    const sio = await startSocketIo(node);
+    const sio = await startRelay(node, "sio");
     let ours: Stack | undefined;
+    let delayed: Stack | undefined;
+    let floor: Stack | undefined;
     const search: Step[] = [];
     let theirIdle: Idle, ourIdle: Idle;
     let rounds: Record<Side, Step[]>;
@@ -582,16 +625,23 @@ export const realtimeBench: Bench = {
         if (!(theirs.p99 <= p99LimitMs)) break;
       }
       const at = search.at(-1)!.rate;
-      const withProtocol = (protocol: "plain" | "batched") => ({
-        ...ours!,
-        client: { ...ours!.client, protocol },
+      floor = await startRelay(node, "floor");
+      delayed = await startOurs(ctx, batchDelayMs);
+      const speaking = (stack: Stack, protocol: "plain" | "batched") => ({
+        ...stack,
+        client: { ...stack.client, protocol },
       });
       rounds = await alternate(benchPairs, {
         "socket.io": () => measureStep(node, sio, at),
-        "ours (plain)": () => measureStep(node, withProtocol("plain"), at),
-        "ours (batched)": () => measureStep(node, withProtocol("batched"), at),
+        "ours (plain)": () => measureStep(node, speaking(ours!, "plain"), at),
+        "ours (batched)": () => measureStep(node, speaking(ours!, "batched"), at),
+        [delayedSide]: () => measureStep(node, speaking(delayed!, "batched"), at),
+        "floor (plain)": () => measureStep(node, speaking(floor!, "plain"), at),
+        "floor (batched)": () => measureStep(node, speaking(floor!, "batched"), at),
       }, (side, round, s) => console.error(`realtime round ${round + 1} ${side}: ${stepText(s)}`));
     } finally {
+      await floor?.stop();
+      await delayed?.stop();
       await ours?.stop();
       await sio.stop();
     }

@@ -18,7 +18,7 @@
  * growth once the 1,000 conversations are connected and joined), losses.
  *
  *   deno task bench support     SUPPORT_RATES=100,200,… SUPPORT_CONVERSATIONS=1000 BENCH_PAIRS=5
- *   SUPPORT_ONLY=ours|seed      one stack alone; SUPPORT_INSPECT=1 opens our instances' inspectors
+ *   SUPPORT_ONLY=ours|seed|floor  one stack alone; SUPPORT_INSPECT=1 opens our instances' inspectors
  */
 import { DatabaseSync } from "node:sqlite";
 import { SignJWT } from "jose";
@@ -339,12 +339,40 @@ export const supportBench: Bench = {
             runClient(node, { mode: "sio", urlA, urlB, ...theirs, serverPids }),
         );
 
-      // SUPPORT_ONLY=ours (or seed): runs of one stack alone (for profiling).
+      // The floor of our parts (socket_floor_server.ts) does the seed's work on its own copy of
+      // the seed's file, with the same tokens, and speaks our protocol.
+      const floorFile = `${dir}/floor.db`;
+      await Deno.copyFile(theirFile, floorFile);
+      const floorRun = () =>
+        twoInstances(
+          (instance, port, redisUrl) =>
+            spawnPinned(
+              serverCore,
+              [
+                Deno.execPath(),
+                "run",
+                "-A",
+                "tests/bench/socket_floor_server.ts",
+              ],
+              port,
+              {
+                PORT: String(port),
+                REDIS_URL: redisUrl,
+                JWT_SECRET: secret,
+                DB_FILE: floorFile,
+                INSTANCE: instance,
+              },
+            ),
+          (urlA, urlB, serverPids) =>
+            runClient(node, { mode: "ours", urlA, urlB, ...theirs, serverPids }),
+        );
+
+      // SUPPORT_ONLY=ours (or seed, or floor): runs of one stack alone (for profiling).
       const only = Deno.env.get("SUPPORT_ONLY");
-      if (only === "ours" || only === "seed") {
+      if (only === "ours" || only === "seed" || only === "floor") {
         const rows: BenchRow[] = [];
         for (let i = 0; i < benchPairs; i++) {
-          const run = await (only === "ours" ? oursRun() : seedRun());
+          const run = await ({ ours: oursRun, seed: seedRun, floor: floorRun })[only]();
           rows.push({
             benchmark: `support ${only} alone, run ${i + 1}`,
             result: `sustained ${sustained(run)} msg/s`,
@@ -355,7 +383,7 @@ export const supportBench: Bench = {
       }
       const runs = await alternate(
         benchPairs,
-        { seed: seedRun, ours: oursRun },
+        { seed: seedRun, ours: oursRun, floor: floorRun },
         (side, i, run) =>
           console.error(
             `bench: support ${side} round ${i + 1}: sustained ${sustained(run)} msg/s, ` +
@@ -372,12 +400,27 @@ export const supportBench: Bench = {
       );
       const oursCpu = runs.ours.map((r, i) => cpuAt(r, common[i]!));
       const seedCpu = runs.seed.map((r, i) => cpuAt(r, common[i]!));
+      const floorCommon = runs.floor.map((f, i) =>
+        Math.min(sustained(f), sustained(runs.seed[i]!)) || rates[0]!
+      );
+      const floorCpu = runs.floor.map((r, i) => cpuAt(r, floorCommon[i]!));
+      const floorSeedCpu = runs.seed.map((r, i) => cpuAt(r, floorCommon[i]!));
+      const floorRate = spread(ratios(runs.floor.map(sustained), runs.seed.map(sustained)));
+      const floorCpuRatio = spread(ratios(floorCpu, floorSeedCpu));
+      const floorMemory = spread(
+        ratios(runs.floor.map(kbPerConversation), runs.seed.map(kbPerConversation)),
+      );
       const rate = spread(ratios(runs.ours.map(sustained), runs.seed.map(sustained)));
       const cpu = spread(ratios(oursCpu, seedCpu));
       const memory = spread(
         ratios(runs.ours.map(kbPerConversation), runs.seed.map(kbPerConversation)),
       );
-      const stack = (name: string, side: "ours" | "seed", cpus: number[]): BenchRow[] => [
+      const stack = (
+        name: string,
+        side: "ours" | "seed" | "floor",
+        cpus: number[],
+        at = common,
+      ): BenchRow[] => [
         {
           benchmark: `support ${name}: sustained messages/s (p99 < ${p99LimitMs} ms, none lost)`,
           result: spreadText(spread(runs[side].map(sustained)), f0),
@@ -386,7 +429,9 @@ export const supportBench: Bench = {
         {
           benchmark: `support ${name}: CPU per message per instance`,
           result: `${spreadText(spread(cpus), f0)} µs`,
-          detail: `at the highest rate both sustained in each pair: ${common.join(", ")} msg/s`,
+          detail: `at the highest rate both sustained in each pair (${
+            side === "floor" ? "the floor and the seed's" : "ours and the seed's"
+          }): ${at.join(", ")} msg/s`,
         },
         {
           benchmark: `support ${name}: memory per idle conversation (RSS, both instances)`,
@@ -408,6 +453,7 @@ export const supportBench: Bench = {
         },
         ...stack("ours", "ours", oursCpu),
         ...stack("seed's stack", "seed", seedCpu),
+        ...stack("floor of our parts", "floor", floorCpu, floorCommon),
         {
           benchmark: "support ratio: sustained rate ours / seed's stack",
           result: ratioText(rate),
@@ -425,6 +471,16 @@ export const supportBench: Bench = {
           result: ratioText(memory),
           target: "≤ 0.5×",
           detail: verdict(memory, 0.5, "lower"),
+        },
+        {
+          benchmark: "support floor / seed's stack: sustained rate, CPU per message, memory",
+          result: `${ratioText(floorRate)}, ${ratioText(floorCpuRatio)}, ${ratioText(floorMemory)}`,
+          detail: "bare Deno sockets, ioredis, jose and node:sqlite doing the seed's work " +
+            "(socket_floor_server.ts), nothing of ours: what any build on these parts reaches at " +
+            `best; against the targets: ${verdict(floorRate, 2, "higher")} (rate), ` +
+            `${verdict(floorCpuRatio, 0.5, "lower")} (CPU), ${
+              verdict(floorMemory, 0.5, "lower")
+            } (memory)`,
         },
         {
           benchmark: "support losses ours / seed's stack",

@@ -3,51 +3,18 @@
 // idle sample (the thread was busy throughout) with the stacks that filled them, most first.
 // A stall shows as one stretch; a hot path as many short ones.
 //   node stalls.mjs <inspector port> <seconds> [min ms, default 15]
-import { createRequire } from "node:module";
-const require = createRequire(import.meta.url);
-const WebSocket = require("ws");
+import { cpuProfile, isIdle, where } from "./inspector.mjs";
 
 const [port, seconds, minMs = 15] = process.argv.slice(2).map(Number);
-const [target] = await (await fetch(`http://127.0.0.1:${port}/json/list`))
-  .json();
-const ws = new WebSocket(target.webSocketDebuggerUrl, { maxPayload: 1 << 30 });
-await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
-let lastId = 0;
-const pending = new Map();
-ws.on("message", (text) => {
-  const m = JSON.parse(text);
-  pending.get(m.id)?.(m.result);
-  pending.delete(m.id);
-});
-const call = (method, params = {}) =>
-  new Promise((resolve) => {
-    pending.set(++lastId, resolve);
-    ws.send(JSON.stringify({ id: lastId, method, params }));
-  });
-
-await call("Profiler.enable");
 // 0.5 ms: fine enough to see a stall, coarse enough not to make one.
-await call("Profiler.setSamplingInterval", { interval: 500 });
-await call("Profiler.start");
-await new Promise((r) => setTimeout(r, seconds * 1000));
-const { profile } = await call("Profiler.stop");
+const profile = await cpuProfile(port, seconds, 500);
 
 const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
 const parents = new Map();
 for (const n of profile.nodes) {
   for (const child of n.children ?? []) parents.set(child, n.id);
 }
-const where = ({ callFrame: f }) =>
-  `${f.functionName || "(anonymous)"} ${
-    f.url.replace(/.*\/node_modules\/\.deno\/([^/]+)\/.*/, "npm:$1").replace(
-      /^file:\/\/.*?\/(src|tests)\//,
-      "$1/",
-    )
-  }:${f.lineNumber + 1}`;
-const idle = (id) =>
-  ["(idle)", "(program)", "(root)"].includes(
-    nodes.get(id).callFrame.functionName,
-  );
+const idle = (id) => isIdle(nodes.get(id));
 function stack(id) {
   const frames = [];
   for (let at = id; at !== undefined; at = parents.get(at)) {
@@ -87,4 +54,3 @@ for (const s of stretches.slice(0, 8)) {
     console.log(`  ${n} samples: ${st}`);
   }
 }
-ws.close();
