@@ -10,8 +10,11 @@
  *   - the seed's stack (tests/bench/socketio/support_server.mjs): Socket.IO 4.8 with
  *     @socket.io/redis-adapter, a JWT checked at connect, a membership check per message, each
  *     message inserted with its seq into SQLite through better-sqlite3 before the emit.
+ *   - the floor of our parts (tests/bench/socket_floor_server.ts): the seed's work done on bare
+ *     `Deno.serve` sockets, ioredis, jose and node:sqlite, speaking our protocol; what no build on
+ *     these parts goes below, so a target out of its reach is out of ours.
  *
- * Rounds alternate (seed, ours; then ours, seed) with fresh processes each time; each run steps
+ * Rounds alternate (seed, ours, floor; then floor, ours, seed) with fresh processes each time; each run steps
  * the rate up until a step's p99 passes 50 ms or loses a message. Reported per pair: the
  * sustained rate (the highest step with p99 under 50 ms and nothing lost), CPU per message per
  * instance at the highest rate both sustained, memory per idle conversation (both instances' RSS

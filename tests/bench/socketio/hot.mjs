@@ -2,15 +2,11 @@
 // instance through its inspector and prints the share of busy samples by function, self (the
 // function itself running) and total (it or what it called), the top `limit` of each.
 //   node hot.mjs <inspector port> <seconds> [limit, default 25]
-import { cpuProfile, isIdle, where } from "./inspector.mjs";
+import { cpuProfile, isIdle, treeOf, where } from "./inspector.mjs";
 
 const [port, seconds, limit = 25] = process.argv.slice(2).map(Number);
 const profile = await cpuProfile(port, seconds, 250);
-const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
-const parents = new Map();
-for (const n of profile.nodes) {
-  for (const child of n.children ?? []) parents.set(child, n.id);
-}
+const { nodes, parents } = treeOf(profile);
 
 const self = new Map();
 const total = new Map();
@@ -30,10 +26,14 @@ for (const id of profile.samples) {
   }
 }
 const all = profile.samples.length;
-console.log(`${busy} busy samples of ${all} (${((busy / all) * 100).toFixed(1)}% busy)`);
+console.log(
+  `${busy} busy samples of ${all} (${((busy / all) * 100).toFixed(1)}% busy)`,
+);
 const top = (counts, title) => {
   console.log(`--- ${title}`);
-  for (const [name, n] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, limit)) {
+  for (
+    const [name, n] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, limit)
+  ) {
     console.log(`${((n / busy) * 100).toFixed(1).padStart(5)}%  ${name}`);
   }
 };

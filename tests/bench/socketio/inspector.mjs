@@ -6,8 +6,11 @@ const WebSocket = require("ws");
 
 /** Samples the instance behind inspector `port` for `seconds`, every `intervalUs`. */
 export async function cpuProfile(port, seconds, intervalUs = 500) {
-  const [target] = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
-  const ws = new WebSocket(target.webSocketDebuggerUrl, { maxPayload: 1 << 30 });
+  const [target] = await (await fetch(`http://127.0.0.1:${port}/json/list`))
+    .json();
+  const ws = new WebSocket(target.webSocketDebuggerUrl, {
+    maxPayload: 1 << 30,
+  });
   await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
   let lastId = 0;
   const pending = new Map();
@@ -44,3 +47,13 @@ export const where = ({ callFrame: f }) =>
 /** Whether a node is the thread doing nothing of the program's. */
 export const isIdle = (node) =>
   ["(idle)", "(program)", "(root)"].includes(node.callFrame.functionName);
+
+/** A profile's nodes by id, and each node's parent id. */
+export function treeOf(profile) {
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parents = new Map();
+  for (const n of profile.nodes) {
+    for (const child of n.children ?? []) parents.set(child, n.id);
+  }
+  return { nodes, parents };
+}

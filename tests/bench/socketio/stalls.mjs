@@ -3,17 +3,13 @@
 // idle sample (the thread was busy throughout) with the stacks that filled them, most first.
 // A stall shows as one stretch; a hot path as many short ones.
 //   node stalls.mjs <inspector port> <seconds> [min ms, default 15]
-import { cpuProfile, isIdle, where } from "./inspector.mjs";
+import { cpuProfile, isIdle, treeOf, where } from "./inspector.mjs";
 
 const [port, seconds, minMs = 15] = process.argv.slice(2).map(Number);
 // 0.5 ms: fine enough to see a stall, coarse enough not to make one.
 const profile = await cpuProfile(port, seconds, 500);
 
-const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
-const parents = new Map();
-for (const n of profile.nodes) {
-  for (const child of n.children ?? []) parents.set(child, n.id);
-}
+const { nodes, parents } = treeOf(profile);
 const idle = (id) => isIdle(nodes.get(id));
 function stack(id) {
   const frames = [];
