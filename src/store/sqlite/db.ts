@@ -103,6 +103,11 @@ export async function writing<T>(db: Db, fn: () => T): Promise<T> {
   return await mine;
 }
 
+/** `fn` in a transaction now if the write lock is free, else undefined (nothing waits). */
+export function ifUnlocked<T>(db: Db, fn: () => T): T | undefined {
+  return begin(db) === true ? commit(db, fn) : undefined;
+}
+
 function commit<T>(db: Db, fn: () => T): T {
   try {
     const result = fn();

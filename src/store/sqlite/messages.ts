@@ -7,7 +7,15 @@ import {
   searchCap,
 } from "@/modules/chat/repository.ts";
 import { ConflictError } from "@/errors.ts";
-import { type Db, likePattern, prepared, rethrowConflict, type Row, writing } from "./db.ts";
+import {
+  type Db,
+  ifUnlocked,
+  likePattern,
+  prepared,
+  rethrowConflict,
+  type Row,
+  writing,
+} from "./db.ts";
 import { pageOffset } from "@/store/types.ts";
 import { docOf, jsonSet, Where } from "./docs.ts";
 
@@ -176,20 +184,25 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
         ).all(...args, page.limit, pageOffset(page)) as Row[];
         return { data: rows.map(toMessage), total: Number(total.n) };
       }
-      // The organization: a trigram phrase finds the text anywhere in a message, any case.
+      // The organization: a trigram phrase finds the text anywhere in a message, any case, in
+      // what is indexed; the few messages past the index's watermark are matched one by one.
       const phrase = `"${query.text.replaceAll('"', '""')}"`;
-      const where = `message_search MATCH ? AND s.org_id = ?${
+      const found = `SELECT m.rowid AS r, m.doc AS doc
+          FROM message_search s JOIN messages m ON m.rowid = s.rowid
+          WHERE message_search MATCH ? AND s.org_id = ?${
         query.includeNotes ? "" : " AND s.note = 0"
-      }`;
+      }
+        UNION ALL
+        SELECT rowid AS r, doc FROM messages
+          WHERE rowid > (SELECT indexed_rowid FROM message_search_state) AND org_id = ? ${notes}
+            AND json_extract(doc, '$.text') LIKE ? ESCAPE '\\'`;
+      const args = [phrase, orgId, orgId, likePattern(query.text)];
       const total = prepared(
         db,
-        `SELECT count(*) AS n FROM (SELECT 1 FROM message_search s WHERE ${where} LIMIT ${searchCap})`,
-      ).get(phrase, orgId) as Row;
-      const rows = prepared(
-        db,
-        `SELECT m.doc FROM message_search s JOIN messages m ON m.rowid = s.rowid
-         WHERE ${where} ORDER BY s.rowid DESC LIMIT ? OFFSET ?`,
-      ).all(phrase, orgId, page.limit, pageOffset(page)) as Row[];
+        `SELECT count(*) AS n FROM (SELECT 1 FROM (${found}) LIMIT ${searchCap})`,
+      ).get(...args) as Row;
+      const rows = prepared(db, `SELECT doc FROM (${found}) ORDER BY r DESC LIMIT ? OFFSET ?`)
+        .all(...args, page.limit, pageOffset(page)) as Row[];
       return { data: rows.map(toMessage), total: Number(total.n) };
     },
     async moveSender(orgId, from, to) {
@@ -206,6 +219,85 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
          WHERE org_id = ? AND sender_id = ?`,
       ).run(marker, orgId, senderId);
       return Number(changes);
+    },
+  };
+}
+
+/** Messages indexed in one transaction at most, so that the write lock is held briefly. */
+const indexBatch = 500;
+
+/**
+ * The message search index, kept after the writes: messages past the watermark are added in
+ * batches, under the write lock, the watermark moving in the same transaction, so that two
+ * instances on one file never index a message twice. Until then `search` reads them directly.
+ */
+export function searchIndexer(db: Db) {
+  const upTo = db.prepare(
+    `SELECT max(r) AS hi FROM (SELECT rowid AS r FROM messages
+       WHERE rowid > (SELECT indexed_rowid FROM message_search_state) ORDER BY rowid LIMIT ?)`,
+  );
+  const index = db.prepare(
+    `INSERT INTO message_search (rowid, body, org_id, room_id, note)
+       SELECT rowid, json_extract(doc, '$.text'), org_id, room_id, json_extract(doc, '$.type') IS 'note'
+       FROM messages
+       WHERE rowid > (SELECT indexed_rowid FROM message_search_state) AND rowid <= ?`,
+  );
+  const move = db.prepare("UPDATE message_search_state SET indexed_rowid = ? WHERE id = 1");
+  /** One batch: how many messages it indexed. */
+  const batch = () => {
+    const { hi } = upTo.get(indexBatch) as { hi: number | bigint | null };
+    if (hi === null) return 0;
+    const { changes } = index.run(hi);
+    move.run(hi);
+    return Number(changes);
+  };
+  return {
+    /** Indexes what is pending, batch after batch, waiting for the lock without the thread. */
+    async run(): Promise<number> {
+      let total = 0;
+      for (let n = indexBatch; n === indexBatch;) total += n = await writing(db, batch);
+      return total;
+    },
+    /** One batch now if the lock is free (at close); the next start indexes the rest. */
+    runIfUnlocked(): number {
+      return ifUnlocked(db, batch) ?? 0;
+    },
+  };
+}
+
+/**
+ * Runs the indexer `delayMs` after the first write that asks (`soon`), so that the messages of
+ * that time go into the index together. A failure is logged, never thrown: search still finds
+ * what is not indexed, only more slowly.
+ */
+export function searchIndexing(db: Db, delayMs = 200) {
+  const indexer = searchIndexer(db);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const failed = (err: unknown) =>
+    console.error(JSON.stringify({
+      level: "warn",
+      msg: "message search indexing failed",
+      error: String(err),
+    }));
+  return {
+    soon() {
+      if (timer !== undefined) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        if (db.isOpen) indexer.run().catch(failed);
+      }, delayMs);
+      Deno.unrefTimer(timer);
+    },
+    /** Indexes what an earlier process left (at start). */
+    catchUp: () => indexer.run().catch(failed),
+    stop() {
+      clearTimeout(timer);
+      timer = undefined;
+      try {
+        if (db.isOpen) indexer.runIfUnlocked();
+      } catch (err) {
+        failed(err);
+      }
     },
   };
 }

@@ -13,7 +13,7 @@ import {
 } from "./queries.ts";
 import { sqliteAgentStateRepository } from "./agent_states.ts";
 import { sqliteDocuments } from "./documents.ts";
-import { sqliteMessageRepository } from "./messages.ts";
+import { searchIndexing, sqliteMessageRepository } from "./messages.ts";
 import { sqliteReportRepository } from "./reports.ts";
 import { sqliteLabelRepository } from "./labels.ts";
 import { backgroundCheckpoints } from "./checkpointer.ts";
@@ -23,6 +23,7 @@ export function openSqliteStore(path: string): Store {
   const db = openSqlite(path);
   const messages = sqliteMessageRepository(db);
   const checkpoints = backgroundCheckpoints(db, path);
+  const search = searchIndexing(db);
   return {
     kind: "sqlite",
     organizations: sqliteOrganizationRepository(db),
@@ -39,21 +40,30 @@ export function openSqliteStore(path: string): Store {
     documents: (name) => sqliteDocuments(db, name),
     messages: {
       ...messages,
-      append(message, options) {
+      async append(message, options) {
         checkpoints.written();
-        return messages.append(message, options);
+        const stored = await messages.append(message, options);
+        search.soon();
+        return stored;
+      },
+      async insert(message) {
+        const stored = await messages.insert(message);
+        search.soon();
+        return stored;
       },
     },
     reports: sqliteReportRepository(db),
     labels: sqliteLabelRepository(db),
     startBackground() {
       checkpoints.start();
+      void search.catchUp();
     },
     ping() {
       prepared(db, "SELECT 1").get();
       return Promise.resolve();
     },
     close() {
+      search.stop();
       checkpoints.stop();
       if (db.isOpen) db.close();
       return Promise.resolve();
