@@ -214,6 +214,12 @@ Deno.test({
   },
 });
 
+/** Messages per frame received since `from`, for the frames that hold any. */
+const messagesPerFrame = (client: WsClient, from = 0) =>
+  client.wire.slice(from).map((text) =>
+    text.split("\n").filter((line) => JSON.parse(line).event === "message-received").length
+  ).filter((n) => n > 0);
+
 /** A plain customer sends `n` messages one after another, each waiting for its ack. */
 async function oneByOne(customer: WsClient, roomId: string, n: number, tag: string) {
   const seqs: number[] = [];
@@ -235,7 +241,7 @@ Deno.test("a batched socket gets events of separate turns in separate frames by 
     const seqs = await oneByOne(customer, roomId, 5, "t");
     await agent.next("message-received", (d) => (d.message as Pushed).seq === seqs.at(-1));
     assert.deepEqual(seqsOf(agent.frames).slice(-5), seqs);
-    assert.deepEqual(linesPerFrame(agent, before), [1, 1, 1, 1, 1]);
+    assert.deepEqual(messagesPerFrame(agent, before), [1, 1, 1, 1, 1]);
   } finally {
     await c.close();
   }
@@ -252,9 +258,9 @@ Deno.test("WS_BATCH_DELAY_MS lets a batched socket's events of several turns sha
     const before = agent.wire.length;
     const seqs = await oneByOne(customer, roomId, 5, "d");
     await agent.next("message-received", (d) => (d.message as Pushed).seq === seqs.at(-1));
-    const lines = linesPerFrame(agent, before);
-    assert.equal(lines.reduce((a, b) => a + b, 0), 5);
-    assert.ok(lines.length < 5, `${lines.length} frames for 5 events of 5 turns`);
+    const perFrame = messagesPerFrame(agent, before);
+    assert.equal(perFrame.reduce((a, b) => a + b, 0), 5);
+    assert.ok(perFrame.length < 5, `${perFrame.length} frames for 5 messages of 5 turns`);
     assert.deepEqual(seqsOf(agent.frames).slice(-5), seqs);
     assert.deepEqual(
       messagesOf(agent.frames).slice(-5).map((m) => m.text),
