@@ -5,6 +5,7 @@ import {
 } from "@/modules/organizations/repository.ts";
 import type { User } from "@/modules/users/repository.ts";
 import { priorityRank, type Query, queryReference } from "@/modules/queries/model.ts";
+import type { Message } from "@/modules/chat/repository.ts";
 
 let clock = Date.parse("2026-01-01T00:00:00.000Z");
 
@@ -99,6 +100,29 @@ export function aQuery(organizationId: string, overrides: Partial<Query> = {}): 
     breached: false,
     csat: null,
     customFields: {},
+    ...overrides,
+  };
+}
+
+/** A message as `messages.append` takes it (no seq yet), in organization "o1". */
+export function aNewMessage(
+  roomId: string,
+  text: string,
+  overrides: Partial<Omit<Message, "seq" | "customerSeq">> = {},
+): Omit<Message, "seq" | "customerSeq"> {
+  const id = uuidv7();
+  return {
+    id,
+    organizationId: "o1",
+    roomId,
+    senderId: "u1",
+    senderRole: "Customer",
+    type: "text",
+    text,
+    fileId: null,
+    clientMessageId: id,
+    email: null,
+    createdAt: new Date().toISOString(),
     ...overrides,
   };
 }

@@ -5,7 +5,7 @@ import { openStore } from "@/store/store.ts";
 import { migrate } from "@/store/sqlite/db.ts";
 import { migrations } from "@/store/sqlite/migrations.ts";
 import { searchIndexer } from "@/store/sqlite/messages.ts";
-import { uuidv7 } from "@/ids.ts";
+import { aNewMessage } from "@tests/contract/fixtures.ts";
 
 /**
  * The trigram index was half of a message's write under the file's write lock, which every
@@ -13,23 +13,6 @@ import { uuidv7 } from "@/ids.ts";
  * reads the ones past the index's watermark directly, so it finds a message the moment it is
  * stored, and once.
  */
-const aNewMessage = (roomId: string, text: string, type: "text" | "note" = "text") => {
-  const id = uuidv7();
-  return {
-    id,
-    organizationId: "o1",
-    roomId,
-    senderId: "u1",
-    senderRole: "Agent" as const,
-    type,
-    text,
-    fileId: null,
-    clientMessageId: id,
-    email: null,
-    createdAt: new Date().toISOString(),
-  };
-};
-
 async function aFile() {
   const dir = await Deno.makeTempDir();
   return { path: join(dir, "chatcrm.db"), remove: () => Deno.remove(dir, { recursive: true }) };
@@ -55,7 +38,9 @@ Deno.test("messages.search() finds a message the moment it is stored, before and
   try {
     await store.messages.append(aNewMessage("r1", "The Printer is on fire"));
     await store.messages.append(aNewMessage("r2", "printer fixed, thanks"));
-    await store.messages.append(aNewMessage("r2", "printer drivers: internal", "note"));
+    await store.messages.append(
+      aNewMessage("r2", "printer drivers: internal", { type: "note", senderRole: "Agent" }),
+    );
     await store.messages.append(aNewMessage("r3", "nothing to see"));
     // The write did not touch the index.
     assert.deepEqual([counts(other).messages, counts(other).indexed], [4, 0]);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { openStore, type Store } from "@/store/store.ts";
-import { uuidv7 } from "@/ids.ts";
+import { aNewMessage } from "@tests/contract/fixtures.ts";
 import { roomReadId } from "@/modules/chat/repository.ts";
 
 /**
@@ -33,23 +33,6 @@ async function aStoreAndAnotherInstance() {
     },
   };
 }
-
-const aNewMessage = (roomId: string, text: string) => {
-  const id = uuidv7();
-  return {
-    id,
-    organizationId: "o1",
-    roomId,
-    senderId: "u1",
-    senderRole: "Customer" as const,
-    type: "text" as const,
-    text,
-    fileId: null,
-    clientMessageId: id,
-    email: null,
-    createdAt: new Date().toISOString(),
-  };
-};
 
 /** Counts event-loop turns while `work` is pending; the other instance commits after `holdMs`. */
 async function whileLocked<T>(
