@@ -233,6 +233,12 @@ export function createCallService(
       return true;
     },
     async dropped(orgId, userId) {
+      // `start` marks both parties busy until the call ends, as it refuses a second call on that
+      // mark: without one there is no live call to end, and the four searches of every call
+      // record below are skipped (a thousand sockets closing at once did them a thousand times).
+      // Should the mark be unreadable (Redis away), the searches decide.
+      const busy = await deps.shared.get(busyKey(userId)).catch(() => undefined);
+      if (busy === null) return;
       for (const field of ["callerId", "calleeId"] as const) {
         for (const call of await liveCalls(orgId, { [field]: userId }, 50)) {
           await service.end(orgId, call.id, "dropped", userId);
