@@ -14,14 +14,15 @@
  *     `Deno.serve` sockets, ioredis, jose and node:sqlite, speaking our protocol; what no build on
  *     these parts goes below, so a target out of its reach is out of ours.
  *
- * Rounds alternate (seed, ours, floor; then floor, ours, seed) with fresh processes each time; each run steps
- * the rate up until a step's p99 passes 50 ms or loses a message. Reported per pair: the
+ * Rounds alternate (seed, ours, floor; then floor, ours, seed) with fresh processes each time;
+ * each run steps the rate up until a step's p99 passes 50 ms or loses a message. Reported per pair: the
  * sustained rate (the highest step with p99 under 50 ms and nothing lost), CPU per message per
  * instance at the highest rate both sustained, memory per idle conversation (both instances' RSS
  * growth once the 1,000 conversations are connected and joined), losses.
  *
  *   deno task bench support     SUPPORT_RATES=100,200,… SUPPORT_CONVERSATIONS=1000 BENCH_PAIRS=5
- *   SUPPORT_ONLY=ours|seed|floor  one stack alone; SUPPORT_INSPECT=1 opens our instances' inspectors
+ *   SUPPORT_ONLY=ours|seed|floor  one stack alone; SUPPORT_INSPECT=1 opens our instances' inspectors;
+ *   SUPPORT_V8_FLAGS=--perf-basic-prof  V8 flags for our instances (perf record then names JS frames)
  */
 import { DatabaseSync } from "node:sqlite";
 import { SignJWT } from "jose";
@@ -283,6 +284,10 @@ export const supportBench: Bench = {
         WS_RATE_BURST: "100000",
         BCRYPT_COST: "4",
         HOST: "127.0.0.1",
+        // SUPPORT_V8_FLAGS (e.g. --perf-basic-prof, for `perf record` to name JIT frames).
+        ...(Deno.env.get("SUPPORT_V8_FLAGS")
+          ? { DENO_V8_FLAGS: Deno.env.get("SUPPORT_V8_FLAGS")! }
+          : {}),
       };
       let tokens: { agents: string[]; conversations: Conversation[] } | undefined;
 
