@@ -267,7 +267,8 @@ export function createHub(
       integrationMaySend(conn, parsed.event);
       const handler = handlers[parsed.event] as (c: Connection, d: unknown) => Promise<unknown>;
       const result = await handler(conn, parsed.data);
-      send(conn, frame("ack", result, parsed.id ?? ""));
+      // A frame without an id asks for no answer (a widget's typing): only its failure is told.
+      if (parsed.id !== undefined) send(conn, frame("ack", result, parsed.id));
     } catch (err) {
       const known = err instanceof AppError;
       if (!known) {

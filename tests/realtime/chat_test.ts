@@ -77,6 +77,30 @@ Deno.test("typing and read receipts reach the others in the room", async () => {
   }
 });
 
+Deno.test("a frame without an id gets no ack, only its error; the widget's typing is sent that way", async () => {
+  const c = await conversation();
+  try {
+    const customer = await c.open(c.desk.token.Customer);
+    const agent = await c.open(c.agent.token);
+    const roomId = c.query.roomId;
+    for (const socket of [customer, agent]) await socket.request("join-room", { roomId });
+    customer.raw(JSON.stringify({ event: "typing", data: { roomId, isTyping: true } }));
+    await agent.next("user-typing", (d) => d.isTyping === true);
+    customer.raw(JSON.stringify({ event: "typing", data: { roomId: "no-such-room" } }));
+    const error = await customer.next("error");
+    assert.equal(error.id, undefined);
+    // Answers come in order: by the ping's ack, an ack of the typing would have come.
+    await customer.request("ping");
+    const acks = customer.frames.filter((f) => f.event === "ack");
+    assert.ok(
+      acks.length > 0 && acks.every((f) => f.id !== undefined && f.id !== ""),
+      "no id-less ack",
+    );
+  } finally {
+    await c.close();
+  }
+});
+
 Deno.test("join-room with sinceSeq delivers what was missed, in order, then live, once each", async () => {
   const c = await conversation();
   try {

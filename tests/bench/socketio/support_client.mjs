@@ -58,7 +58,8 @@ function oursClient(url, token, onMessage, onAck) {
         waiting.set(id, (f) => f.event === "ack" ? resolve() : reject(new Error(f.error.code)));
         frame("join-room", { roomId }, id);
       }),
-    typing: (roomId) => frame("typing", { roomId, isTyping: true }, `t${++counter}`),
+    // No id, as the seed's client emits it without a callback: neither side answers it.
+    typing: (roomId) => frame("typing", { roomId, isTyping: true }),
     send: (roomId, text, clientMessageId) =>
       frame("send-message", { roomId, message: text, clientMessageId }, `m${++counter}`),
     read: (roomId, seq) => frame("mark-read", { roomId, seq }, `r${++counter}`),
