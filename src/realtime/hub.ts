@@ -105,7 +105,10 @@ export function createHub(
   // while its upgrade was answered, and its graceful shutdown waits for it: counted at close.
   const upgrading = new Set<WebSocket>();
   const byUser = new Map<string, Set<Connection>>();
-  const flusher = createFlusher(limits.batchDelayMs);
+  const flusher = createFlusher(
+    limits.batchDelayMs,
+    (err) => deps.log.error("batched flush failed", { error: String(err) }),
+  );
   const flood = createFloodGuard({ shared: deps.shared, log: deps.log }, {
     ratePerSecond: limits.ratePerSecond,
     burst: limits.rateBurst,

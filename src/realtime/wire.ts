@@ -50,14 +50,25 @@ export interface Flusher {
   schedule(flush: () => void): void;
 }
 
-export function createFlusher(delayMs = 0): Flusher {
+export function createFlusher(
+  delayMs = 0,
+  onError: (err: unknown) => void = () => {},
+): Flusher {
   let due = new Set<() => void>();
   let scheduled = false;
   function run() {
     scheduled = false;
     const now = due;
     due = new Set();
-    for (const flush of now) flush();
+    // Each socket's flush is its own: one that throws neither ends the process from this timer
+    // or microtask nor keeps the others' frames back.
+    for (const flush of now) {
+      try {
+        flush();
+      } catch (err) {
+        onError(err);
+      }
+    }
   }
   return {
     schedule(flush) {
