@@ -57,10 +57,10 @@ export function prepared(db: Db, sql: string): StatementSync {
 }
 
 /** How long a writer waits for another connection's write lock in all, as `busy_timeout`. */
-export const busyTimeoutMs = 5000;
+const busyTimeoutMs = 5000;
 
 /** Whether SQLite refused for a lock another connection holds (SQLITE_BUSY and its kinds). */
-export function isBusy(err: unknown): boolean {
+function isBusy(err: unknown): boolean {
   const e = err as { errcode?: unknown; message?: unknown } | null;
   return (typeof e?.errcode === "number" && (e.errcode & 0xff) === 5) ||
     e?.message === "database is locked";

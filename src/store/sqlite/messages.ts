@@ -255,7 +255,11 @@ export function searchIndexer(db: Db) {
     /** Indexes what is pending, batch after batch, waiting for the lock without the thread. */
     async run(): Promise<number> {
       let total = 0;
-      for (let n = indexBatch; n === indexBatch;) total += n = await writing(db, batch);
+      let n: number;
+      do {
+        n = await writing(db, batch);
+        total += n;
+      } while (n === indexBatch);
       return total;
     },
     /** One batch now if the lock is free (at close); the next start indexes the rest. */
