@@ -29,6 +29,8 @@ const page = 200;
 export class RoomFeed {
   /** Last seq emitted: everything up to it went out, in order. */
   head: number;
+  /** The message of `head`, once one was emitted here. */
+  last: Message | null = null;
   /** Seqs taken as never stored (holes), so sockets catching up from the store may skip them. */
   readonly #holes = new Set<number>();
   readonly #held = new Map<number, Message>();
@@ -89,6 +91,7 @@ export class RoomFeed {
 
   #emit(message: Message) {
     this.head = message.seq;
+    this.last = message;
     this.o.emit(message);
   }
 

@@ -211,7 +211,12 @@ export function createHub(
       return {};
     },
     async "mark-read"(conn, data) {
-      const read = await chat.markRead(actor(conn), data.roomId, data.seq);
+      const read = await chat.markRead(
+        actor(conn),
+        data.roomId,
+        data.seq,
+        rooms.lastMessage(data.roomId),
+      );
       return { roomId: read.roomId, seq: readSeqFor(conn.role, read) };
     },
     async presence(conn, data) {

@@ -262,6 +262,10 @@ export function createRooms<C extends Reader>(
       if (state.feed) state.feed.offer(message);
       else if (state.early.length < 5000) state.early.push(message);
     },
+    /** The room's last message this instance delivered, if it holds the room. */
+    lastMessage(roomId: string): Message | null {
+      return rooms.get(roomId)?.feed?.last ?? null;
+    },
     /** The sockets in a room (for typing and receipts, which need no order). */
     members(roomId: string): Iterable<C> {
       return rooms.get(roomId)?.members.keys() ?? [];

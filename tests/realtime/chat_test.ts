@@ -374,3 +374,57 @@ Deno.test("a message looks the same over the socket and over REST", async () => 
     await c.close();
   }
 });
+
+/**
+ * A read receipt for the message a socket was just sent read the room's last message from the
+ * store to clamp the position (and, when it was not the last, the message itself): the hub holds
+ * that message, so it passes it on and nothing is read. A customer's seqs skip notes.
+ */
+Deno.test("mark-read of the message just delivered reads no message, in staff's and a customer's seqs", async () => {
+  const c = await conversation();
+  try {
+    const roomId = c.query.roomId;
+    const customer = await c.open(c.desk.token.Customer);
+    const agent = await c.open(c.agent.token);
+    await customer.request("join-room", { roomId });
+    await agent.request("join-room", { roomId });
+    const messages = c.t.deps.store.messages;
+    const { last, list } = messages;
+    let reads = 0;
+    const seqOf = (d: Record<string, unknown>) => (d.message as { seq: number }).seq;
+    const textOf = (d: Record<string, unknown>) => (d.message as { text: string }).text;
+    let answer: Record<string, unknown>;
+    let theirs: Record<string, unknown>;
+    messages.last = (...args) => (reads++, last.apply(messages, args));
+    messages.list = (...args) => (reads++, list.apply(messages, args));
+    try {
+      const asked = await customer.request("send-message", { roomId, message: "Hello?" });
+      const got = await agent.next("message-received", (d) => seqOf(d) === asked.seq);
+      const mine = await agent.request("mark-read", { roomId, seq: seqOf(got.data) });
+      assert.equal(mine.seq, asked.seq);
+      await agent.request("send-message", { roomId, message: "Checking", type: "note" });
+      answer = await agent.request("send-message", { roomId, message: "Found it" });
+      const seen = await customer.next("message-received", (d) => textOf(d) === "Found it");
+      theirs = await customer.request("mark-read", { roomId, seq: seqOf(seen.data) });
+      assert.equal(theirs.seq, seqOf(seen.data), "a customer's position is in their seqs");
+      assert.equal(answer.seq, (asked.seq as number) + 2, "the note took a staff seq");
+      assert.equal(theirs.seq, (asked.seq as number) + 1, "and none of the customer's");
+      assert.equal(reads, 0, "message reads for the receipts");
+    } finally {
+      messages.last = last;
+      messages.list = list;
+    }
+    const read = await c.t.deps.store.documents("room_reads").find(c.desk.org.id, {
+      where: { userId: c.desk.users.Customer.id },
+      sort: [],
+      page: { page: 1, limit: 5 },
+    });
+    assert.deepEqual(
+      read.data.map((r) => [r.seq, r.customerSeq]),
+      [[answer.seq, theirs.seq]],
+      "the customer's position names the answer in both seqs",
+    );
+  } finally {
+    await c.close();
+  }
+});

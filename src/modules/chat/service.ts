@@ -6,7 +6,9 @@ import { AppError, ConflictError, notFound } from "@/errors.ts";
 import type { Role } from "@/modules/users/repository.ts";
 import { type Actor, can } from "@/modules/users/actor.ts";
 import type { Query } from "@/modules/queries/model.ts";
+import type { QueryCache } from "@/modules/queries/query_cache.ts";
 import {
+  isNote,
   type Message,
   type MessageType,
   type Room,
@@ -97,9 +99,10 @@ export interface ChatService {
   ): Promise<Message>;
   /**
    * Moves the caller's read position up to `seq` (a customer's: in their seqs), clamped to the
-   * room's last message (never down).
+   * room's last message (never down). `known`: a stored message of the room the caller holds
+   * (the hub's last delivered); when it is the one `seq` names, the store is not read for it.
    */
-  markRead(actor: Actor, roomId: string, seq: number): Promise<RoomRead>;
+  markRead(actor: Actor, roomId: string, seq: number, known?: Message | null): Promise<RoomRead>;
   /** Tells the room; typing a note (`note`) is for staff only, and only staff may. */
   typing(actor: Actor, roomId: string, isTyping: boolean, note?: boolean): Promise<void>;
 }
@@ -107,6 +110,7 @@ export interface ChatService {
 export function createChatService(
   deps: Pick<Deps, "store" | "bus" | "clock" | "ids" | "log"> & { events: Events },
   attachments: Pick<AttachmentService, "get">,
+  queries: Pick<QueryCache, "get">,
 ): ChatService {
   const { store } = deps;
   const rooms = store.documents("rooms");
@@ -133,9 +137,7 @@ export function createChatService(
   type Seen = { query?: Query | null };
 
   async function queryOf(room: Room, seen?: Seen): Promise<Query | null> {
-    const query = room.queryId
-      ? await store.queries.findById(room.organizationId, room.queryId)
-      : null;
+    const query = room.queryId ? await queries.get(room.organizationId, room.queryId) : null;
     if (seen) seen.query = query;
     return query;
   }
@@ -256,6 +258,12 @@ export function createChatService(
   /** The room's last message a reader of `role` sees. */
   const lastFor = (room: Room, role: Role) =>
     store.messages.last(room.organizationId, room.id, { customer: role === "Customer" });
+
+  /** Whether `message` is the one a reader's `seq` names in the room (a customer's: no note). */
+  function names(message: Message, room: Room, seq: number, customer: boolean) {
+    if (message.roomId !== room.id || message.organizationId !== room.organizationId) return false;
+    return customer ? !isNote(message) && message.customerSeq === seq : message.seq === seq;
+  }
 
   /** Who may write a note here: staff, in a query's room they may read. */
   function mayNote(actor: Actor, room: Room) {
@@ -450,10 +458,14 @@ export function createChatService(
       await deliver(room, message);
       return message;
     },
-    async markRead(actor, roomId, seq) {
+    async markRead(actor, roomId, seq, known) {
       const room = await readable(actor, roomId);
-      // A position past the room's last message would hide messages sent later: clamp it.
       const customer = actor.role === "Customer";
+      // The message `seq` names exists, so it is the position: no clamp, nothing to read.
+      if (known && names(known, room, seq, customer)) {
+        return await advanceRead(room, actor.userId, known);
+      }
+      // A position past the room's last message would hide messages sent later: clamp it.
       const last = await lastFor(room, actor.role);
       const lastSeq = (customer ? last?.customerSeq : last?.seq) ?? 0;
       const target = Math.min(seq, lastSeq);
