@@ -42,7 +42,6 @@ import {
 } from "@/modules/organizations/service.ts";
 import { trackReplies } from "@/modules/queries/listeners.ts";
 import { createQueryService, type QueryService } from "@/modules/queries/service.ts";
-import { createQueryCache } from "@/modules/queries/query_cache.ts";
 import {
   createSupportSettingsService,
   type SupportSettingsService,
@@ -138,29 +137,9 @@ export async function buildServices(given: Deps): Promise<Services> {
 
   const notifications = createNotificationService(deps);
   const attachments = createAttachmentService(deps);
-  const queryCache = createQueryCache(deps);
-  await queryCache.start();
-  deps.onShutdown(() => queryCache.stop());
-  // A query changed here: forgotten at once here, and told to the other instances.
-  events.on(
-    [
-      "query.created",
-      "query.assigned",
-      "query.updated",
-      "query.status_changed",
-      "query.transferred",
-      "query.requeued",
-      "csat.given",
-      "sla.warned",
-      "sla.breached",
-      "contact.merged",
-      "contact.erased",
-    ],
-    (e) => queryCache.changed(e.organizationId, "query" in e.data ? e.data.query.id : undefined),
-  );
-  const chat = createChatService(withEvents, attachments, queryCache);
+  const chat = createChatService(withEvents, attachments);
   const customFields = createCustomFieldService(deps);
-  const queries = createQueryService(withEvents, { routing, chat, customFields, queryCache });
+  const queries = createQueryService(withEvents, { routing, chat, customFields });
   const shifts = createShiftService(deps, routing);
   const macros = createMacroService(withEvents, { queries, chat, routing });
   const faq = createFaqService(deps);

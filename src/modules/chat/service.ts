@@ -6,7 +6,6 @@ import { AppError, ConflictError, notFound } from "@/errors.ts";
 import type { Role } from "@/modules/users/repository.ts";
 import { type Actor, can } from "@/modules/users/actor.ts";
 import type { Query } from "@/modules/queries/model.ts";
-import type { QueryCache } from "@/modules/queries/query_cache.ts";
 import {
   isNote,
   type Message,
@@ -110,7 +109,6 @@ export interface ChatService {
 export function createChatService(
   deps: Pick<Deps, "store" | "bus" | "clock" | "ids" | "log"> & { events: Events },
   attachments: Pick<AttachmentService, "get">,
-  queries: Pick<QueryCache, "get">,
 ): ChatService {
   const { store } = deps;
   const rooms = store.documents("rooms");
@@ -137,7 +135,9 @@ export function createChatService(
   type Seen = { query?: Query | null };
 
   async function queryOf(room: Room, seen?: Seen): Promise<Query | null> {
-    const query = room.queryId ? await queries.get(room.organizationId, room.queryId) : null;
+    const query = room.queryId
+      ? await store.queries.findById(room.organizationId, room.queryId)
+      : null;
     if (seen) seen.query = query;
     return query;
   }

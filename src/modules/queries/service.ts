@@ -22,7 +22,6 @@ import type { QueryFilter, QueryPatch, QuerySort } from "./repository.ts";
 import type { Events } from "@/events.ts";
 import { queryHistoryRecorder } from "./history.ts";
 import type { ChatService } from "@/modules/chat/service.ts";
-import type { QueryCache } from "./query_cache.ts";
 import { slaDueTimes, type SupportSettings, supportSettings } from "./settings.ts";
 import { knownLabels, labelNamed } from "@/modules/labels/service.ts";
 import { teamIdOf, teamNamed } from "@/modules/teams/model.ts";
@@ -101,11 +100,10 @@ export interface QueryService {
 
 export function createQueryService(
   deps: Pick<Deps, "store" | "clock" | "ids"> & { events: Events },
-  { routing, chat, customFields, queryCache }: {
+  { routing, chat, customFields }: {
     routing: RoutingService;
     chat: Pick<ChatService, "openQueryRoom" | "discardQueryRoom">;
     customFields: Pick<CustomFieldService, "apply" | "filterValue">;
-    queryCache: Pick<QueryCache, "get" | "changed">;
   },
 ): QueryService {
   const { store, events } = deps;
@@ -509,18 +507,14 @@ export function createQueryService(
     async responded(orgId, id, at, known) {
       const query = known?.id === id ? known : await store.queries.findById(orgId, id);
       if (!query || query.firstResponseAt || !query.assignedTo) return;
-      const updated = await store.queries.update(orgId, id, {
+      await store.queries.update(orgId, id, {
         statuses: ["Assigned", "In Progress"],
         isNull: ["firstResponseAt"],
       }, {
         firstResponseAt: at,
       });
-      // The query a message event carries may be the cached one: it is not answered twice.
-      if (updated) await queryCache.changed(orgId, id);
     },
     async customerReplied(orgId, id) {
-      // Most replies come while the agent is the one to answer: no store read for those.
-      if ((await queryCache.get(orgId, id))?.waitingOn !== "customer") return;
       const query = await store.queries.findById(orgId, id);
       if (!query || query.waitingOn !== "customer") return;
       const at = now();
@@ -532,7 +526,6 @@ export function createQueryService(
         ...slaClockChange(query, "agent", at, await businessClock(query)),
         updatedAt: at,
       });
-      await queryCache.changed(orgId, id);
     },
   };
 
