@@ -21,17 +21,21 @@ function equal<T>(w: Where, where: Equal<T> | undefined): Where {
   return w;
 }
 
-/** A document collection in the shared `documents` table. */
+/** Collections kept in a table of their own (same columns), not in the shared `documents`. */
+const ownTables = new Set(["room_reads"]);
+
+/** A document collection in the shared `documents` table (or its own, as `ownTables` says). */
 export function sqliteDocuments<T extends TenantDocument>(
   db: Db,
   collection: string,
 ): Documents<T> {
+  const table = ownTables.has(collection) ? collection : "documents";
   const scope = (orgId: string) =>
     new Where().add("collection = ?", collection).add("org_id = ?", orgId);
   return {
     async insert(doc) {
       try {
-        prepared(db, "INSERT INTO documents (collection, id, org_id, doc) VALUES (?, ?, ?, ?)")
+        prepared(db, `INSERT INTO ${table} (collection, id, org_id, doc) VALUES (?, ?, ?, ?)`)
           .run(collection, doc.id, doc.organizationId, JSON.stringify(doc));
       } catch (err) {
         rethrowConflict(err, `Document "${doc.id}" already exists in ${collection}`);
@@ -40,7 +44,7 @@ export function sqliteDocuments<T extends TenantDocument>(
     },
     async get(orgId, id) {
       const w = scope(orgId).add("id = ?", id);
-      const row = prepared(db, `SELECT doc FROM documents WHERE ${w.sql}`).get(...w.args) as
+      const row = prepared(db, `SELECT doc FROM ${table} WHERE ${w.sql}`).get(...w.args) as
         | Row
         | undefined;
       return row ? docOf<T>(row) : null;
@@ -48,7 +52,7 @@ export function sqliteDocuments<T extends TenantDocument>(
     async getMany(orgId, ids) {
       if (ids.length === 0) return [];
       const w = scope(orgId).in("id", ids);
-      return (prepared(db, `SELECT doc FROM documents WHERE ${w.sql}`).all(...w.args) as Row[])
+      return (prepared(db, `SELECT doc FROM ${table} WHERE ${w.sql}`).all(...w.args) as Row[])
         .map((r) => docOf<T>(r));
     },
     async update(orgId, id, patch, expect) {
@@ -56,7 +60,7 @@ export function sqliteDocuments<T extends TenantDocument>(
       const w = equal(scope(orgId).add("id = ?", id), expect);
       let row: Row | undefined;
       try {
-        row = prepared(db, `UPDATE documents SET doc = ${set.sql} WHERE ${w.sql} RETURNING doc`)
+        row = prepared(db, `UPDATE ${table} SET doc = ${set.sql} WHERE ${w.sql} RETURNING doc`)
           .get(...set.values, ...w.args) as Row | undefined;
       } catch (err) {
         rethrowConflict(err, `Document "${id}" in ${collection} conflicts with another`);
@@ -66,7 +70,7 @@ export function sqliteDocuments<T extends TenantDocument>(
     async updateMany(orgId, where, patch) {
       const set = jsonSet(patch);
       const w = equal(scope(orgId), where);
-      const result = prepared(db, `UPDATE documents SET doc = ${set.sql} WHERE ${w.sql}`).run(
+      const result = prepared(db, `UPDATE ${table} SET doc = ${set.sql} WHERE ${w.sql}`).run(
         ...set.values,
         ...w.args,
       );
@@ -74,7 +78,7 @@ export function sqliteDocuments<T extends TenantDocument>(
     },
     async delete(orgId, id) {
       const w = scope(orgId).add("id = ?", id);
-      return Number(prepared(db, `DELETE FROM documents WHERE ${w.sql}`).run(...w.args).changes) ===
+      return Number(prepared(db, `DELETE FROM ${table} WHERE ${w.sql}`).run(...w.args).changes) ===
         1;
     },
     async find(orgId, options: FindOptions<T>) {
@@ -86,7 +90,7 @@ export function sqliteDocuments<T extends TenantDocument>(
       }
       if (options.contains) {
         w.add(
-          `EXISTS (SELECT 1 FROM json_each(documents.doc, '$.${options.contains.field}')
+          `EXISTS (SELECT 1 FROM json_each(${table}.doc, '$.${options.contains.field}')
                    WHERE value = ?)`,
           sqlValue(options.contains.value),
         );
@@ -97,12 +101,12 @@ export function sqliteDocuments<T extends TenantDocument>(
         "id",
       ]
         .join(", ");
-      const total = prepared(db, `SELECT count(*) AS n FROM documents WHERE ${w.sql}`).get(
+      const total = prepared(db, `SELECT count(*) AS n FROM ${table} WHERE ${w.sql}`).get(
         ...w.args,
       ) as Row;
       const rows = prepared(
         db,
-        `SELECT doc FROM documents WHERE ${w.sql} ORDER BY ${order} LIMIT ? OFFSET ?`,
+        `SELECT doc FROM ${table} WHERE ${w.sql} ORDER BY ${order} LIMIT ? OFFSET ?`,
       ).all(...w.args, options.page.limit, pageOffset(options.page)) as Row[];
       return { data: rows.map((r) => docOf<T>(r)), total: Number(total.n) };
     },

@@ -30,15 +30,15 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
   const lastSeq = db.prepare(
     "SELECT seq, customer_seq FROM messages WHERE room_id = ? ORDER BY seq DESC LIMIT 1",
   );
-  // The `room_reads` document, raised and never lowered.
+  // The `room_reads` document (in its own table, migration 0860), raised and never lowered.
   const raiseRead = db.prepare(
-    `INSERT INTO documents (collection, id, org_id, doc) VALUES ('room_reads', ?, ?, ?)
+    `INSERT INTO room_reads (collection, id, org_id, doc) VALUES ('room_reads', ?, ?, ?)
      ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc
-     WHERE documents.org_id = excluded.org_id
-       AND json_extract(documents.doc, '$.seq') < json_extract(excluded.doc, '$.seq')`,
+     WHERE room_reads.org_id = excluded.org_id
+       AND json_extract(room_reads.doc, '$.seq') < json_extract(excluded.doc, '$.seq')`,
   );
   const readOf = db.prepare(
-    "SELECT doc FROM documents WHERE collection = 'room_reads' AND id = ? AND org_id = ?",
+    "SELECT doc FROM room_reads WHERE collection = 'room_reads' AND id = ? AND org_id = ?",
   );
   const one = (row: unknown) => row ? toMessage(row as Row) : null;
   /** Only what a customer sees: no notes (`type` and `customer_seq` are columns of 0800). */
@@ -78,7 +78,8 @@ export function sqliteMessageRepository(db: Db): MessageRepository {
         db,
         () => raiseRead.run(read.id, read.organizationId, JSON.stringify(read)),
       );
-      if (Number(changes) > 0) return { read: structuredClone(read), raised: true };
+      // A read position is flat: a copy of its fields is a copy of it.
+      if (Number(changes) > 0) return { read: { ...read }, raised: true };
       const current = readOf.get(read.id, read.organizationId) as Row | undefined;
       // Only another organization's document of the same id could refuse the write.
       if (!current) throw new ConflictError(`Read position ${read.id} belongs elsewhere`);
