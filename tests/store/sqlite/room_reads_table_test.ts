@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { migrations } from "@/store/sqlite/migrations.ts";
+import { migrate } from "@/store/sqlite/db.ts";
 import { openStore } from "@/store/store.ts";
 import { type RoomRead, roomReadId } from "@/modules/chat/repository.ts";
 
@@ -25,13 +26,8 @@ Deno.test("0860_room_reads_table on SQLite: read positions move to their own tab
   try {
     const path = join(dir, "old.db");
     const db = new DatabaseSync(path);
-    db.exec("CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)");
-    for (const m of [...migrations].sort((x, y) => x.name.localeCompare(y.name))) {
-      if (m.name.localeCompare("0860_room_reads_table") >= 0) break;
-      m.up?.(db);
-      db.exec(m.sql);
-      db.prepare("INSERT INTO schema_migrations VALUES (?, ?)").run(m.name, "2026-01-01");
-    }
+    // A file from before 0860: every migration before it, none after.
+    migrate(db, migrations.filter((m) => m.name.localeCompare("0860_room_reads_table") < 0));
     const old = [
       read("org-a", "r1", "u1", 4),
       read("org-a", "r1", "u2", 2),
