@@ -23,6 +23,7 @@
  *   deno task bench support     SUPPORT_RATES=100,200,… SUPPORT_CONVERSATIONS=1000 BENCH_PAIRS=5
  *   SUPPORT_ONLY=ours|seed|floor  one stack alone; SUPPORT_INSPECT=1 opens our instances' inspectors;
  *   SUPPORT_V8_FLAGS=--perf-basic-prof  V8 flags for our instances (perf record then names JS frames)
+ *   SUPPORT_ALL_STEPS=1  every rate runs whatever its p99 (for profiling; not for the table)
  */
 import { DatabaseSync } from "node:sqlite";
 import { SignJWT } from "jose";
@@ -226,7 +227,14 @@ async function runClient(node: string, config: Record<string, unknown>): Promise
   try {
     await Deno.writeTextFile(
       file,
-      JSON.stringify({ clkTck, rates, seconds: stepSeconds, p99LimitMs, ...config }),
+      JSON.stringify({
+        clkTck,
+        rates,
+        seconds: stepSeconds,
+        p99LimitMs,
+        allSteps: Deno.env.get("SUPPORT_ALL_STEPS") === "1",
+        ...config,
+      }),
     );
     const taskset = findBinary("taskset", ["/usr/bin"]);
     const cmd = [node, "support_client.mjs", file];
