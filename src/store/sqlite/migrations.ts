@@ -512,7 +512,8 @@ export const migrations: Migration[] = [
     // (the rows, the key, two indexes on fields read positions never use). On a file another
     // instance writes to, every b-tree touched is read again from the OS after that write: a
     // receipt's write took about 100 µs between another connection's writes, 50 here.
-    // Same columns as `documents`, so one adapter serves both; only the key is indexed.
+    // The columns the documents adapter reads and writes (so it serves this table by name),
+    // without the generated ones that only fed `documents`' indexes; only the key is indexed.
     name: "0860_room_reads_table",
     sql: `
       CREATE TABLE room_reads (
@@ -520,8 +521,6 @@ export const migrations: Migration[] = [
         id TEXT NOT NULL,
         org_id TEXT NOT NULL,
         doc TEXT NOT NULL,
-        user_id TEXT GENERATED ALWAYS AS (json_extract(doc, '$.userId')) VIRTUAL,
-        created_at TEXT GENERATED ALWAYS AS (json_extract(doc, '$.createdAt')) VIRTUAL,
         PRIMARY KEY (collection, id)
       ) WITHOUT ROWID;
       INSERT INTO room_reads (collection, id, org_id, doc)
